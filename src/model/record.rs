@@ -1,0 +1,347 @@
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
+
+/// 八必谈 the eight must-talks (seed 001), and "other" for every other talk.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TalkCategory {
+    /// 新生 a freshman.
+    Freshman,
+    /// 重要时间节点 start of term, before holidays, after grades.
+    KeyTime,
+    /// 特殊学生群体 a special group.
+    SpecialGroup,
+    /// 主动要约谈 the student asked for a talk.
+    Requested,
+    /// 奖励、批评或处分 reward, criticism or sanction.
+    RewardDiscipline,
+    /// 学业困难、学业预警、退学试读 academic trouble.
+    Academic,
+    /// 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships.
+    Relationship,
+    /// 家庭经济困难、突发灾害 economic hardship or disaster.
+    Hardship,
+    /// 其他 any other talk.
+    Other,
+}
+
+impl TalkCategory {
+    /// Every category, in the order of seed 001.
+    pub const ALL: [TalkCategory; 9] = [
+        Self::Freshman,
+        Self::KeyTime,
+        Self::SpecialGroup,
+        Self::Requested,
+        Self::RewardDiscipline,
+        Self::Academic,
+        Self::Relationship,
+        Self::Hardship,
+        Self::Other,
+    ];
+
+    /// The command-line spelling, e.g. `key-time`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Freshman => "freshman",
+            Self::KeyTime => "key-time",
+            Self::SpecialGroup => "special-group",
+            Self::Requested => "requested",
+            Self::RewardDiscipline => "reward-discipline",
+            Self::Academic => "academic",
+            Self::Relationship => "relationship",
+            Self::Hardship => "hardship",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses the command-line spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// How a parent was reached.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMethod {
+    /// 电话
+    Phone,
+    /// 微信 / 短信
+    Message,
+    /// 面谈 in person
+    InPerson,
+    /// 家访 home visit
+    HomeVisit,
+}
+
+/// Key-concern level 重点关注等级 (seed 001/002: long-term list by level).
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConcernLevel {
+    /// 一般关注
+    General,
+    /// 重点关注
+    Key,
+    /// 特别关注 (highest)
+    Special,
+}
+
+/// Screening result 心理普查结果 (seeds 000–002).
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreeningResult {
+    /// 正常
+    Normal,
+    /// 轻度异常
+    Mild,
+    /// 中度异常
+    Moderate,
+    /// 重度异常
+    Severe,
+}
+
+/// Crisis level A–D (seed 002 第十二条).
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum CrisisLevel {
+    /// A: serious adjustment problems, or diagnosed and in treatment, no danger to life.
+    A,
+    /// B: obvious abnormality, or diagnosed and unstable, tendency to endanger self or others.
+    B,
+    /// C: severe symptoms, self-harm or harm to others without serious result.
+    C,
+    /// D: harm endangering life, ongoing or with serious result.
+    D,
+}
+
+impl CrisisLevel {
+    /// Who organises the response at this level (seed 002 第十二条).
+    pub fn organiser(self) -> &'static str {
+        match self {
+            Self::A => "辅导员负责，学院工作组支持",
+            Self::B => "学院分管学生工作领导牵头，学生工作部门协助",
+            Self::C => "学校分管领导（非工作时间为值班校领导）牵头，学院、学生工作部门、保卫部门参与",
+            Self::D => "学校领导牵头，各部门联动，启动应急预案",
+        }
+    }
+}
+
+/// Leave of absence 休学 or return to school 复学 (seed 000).
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveKind {
+    /// 休学
+    Leave,
+    /// 复学
+    Return,
+}
+
+/// 心理普查 a screening result.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screening {
+    /// Instrument, e.g. "UPI", "SCL-90".
+    pub instrument: String,
+    /// Score as reported, free text ("27", "T=65").
+    pub score: String,
+    /// Result band.
+    pub result: ScreeningResult,
+    /// Whether the student is flagged for a follow-up interview.
+    pub flagged: bool,
+    /// Notes.
+    pub notes: String,
+}
+
+/// 谈心谈话 a talk record.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Talk {
+    /// The must-talk category.
+    pub category: TalkCategory,
+    /// Where the talk took place.
+    pub place: String,
+    /// What was said and agreed.
+    pub text: String,
+    /// When to follow up, if agreed.
+    #[typeshare(serialized_as = "Option<String>")]
+    pub follow_up: Option<NaiveDate>,
+}
+
+/// 家校联系 a contact with the parents.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentContact {
+    /// Who was contacted, e.g. "母亲 王某".
+    pub contact: String,
+    /// How.
+    pub method: ContactMethod,
+    /// What was said.
+    pub text: String,
+}
+
+/// 重点关注 an entry on the key-concern list.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyConcern {
+    /// Level.
+    pub level: ConcernLevel,
+    /// Problem types, e.g. 学业困难, 家庭变故, 情绪问题.
+    pub problem_types: Vec<String>,
+    /// End of the concern (销号); `None` while it lasts.
+    #[typeshare(serialized_as = "Option<String>")]
+    pub until: Option<NaiveDate>,
+    /// Why.
+    pub reason: String,
+}
+
+/// 危机评估 a crisis assessment; the rationale is required.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisAssessment {
+    /// Level A–D.
+    pub level: CrisisLevel,
+    /// Why this level (required).
+    pub rationale: String,
+    /// Actions taken.
+    pub actions: String,
+}
+
+/// 一人一策 an individual plan: prevention, intervention, handling.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// 预防
+    pub prevention: String,
+    /// 干预
+    pub intervention: String,
+    /// 处置
+    pub handling: String,
+    /// Dates on which the plan is reviewed.
+    #[typeshare(serialized_as = "Vec<String>")]
+    pub review_dates: Vec<NaiveDate>,
+}
+
+/// 转介 / 诊断 a referral and, when known, the diagnosis.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// Institution referred to.
+    pub institution: String,
+    /// Reason.
+    pub reason: String,
+    /// Diagnosis from a hospital, if any.
+    pub diagnosis: String,
+    /// Diagnosed by a hospital (triggers half-monthly contact).
+    pub hospital_diagnosed: bool,
+    /// Medication and revisit notes.
+    pub medication: String,
+}
+
+/// 休学 / 复学 a leave or return review.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaveReview {
+    /// Leave or return.
+    pub kind: LeaveKind,
+    /// A hospital certificate was presented.
+    pub certificate: bool,
+    /// Result of the assessment.
+    pub assessment: String,
+    /// Approved.
+    pub approved: bool,
+    /// Notes.
+    pub notes: String,
+}
+
+/// An attached file (scanned certificate …); the bytes are sealed apart.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Original file name.
+    pub file_name: String,
+    /// Media type, e.g. "application/pdf".
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: i32,
+    /// What it is.
+    pub description: String,
+}
+
+/// The content of a record, by kind.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum RecordBody {
+    /// 心理普查
+    Screening(Screening),
+    /// 谈心谈话
+    Talk(Talk),
+    /// 家校联系
+    ParentContact(ParentContact),
+    /// 重点关注
+    KeyConcern(KeyConcern),
+    /// 危机评估
+    Crisis(CrisisAssessment),
+    /// 一人一策
+    Plan(Plan),
+    /// 转介 / 诊断
+    Referral(Referral),
+    /// 休学 / 复学
+    LeaveReview(LeaveReview),
+    /// 附件
+    Attachment(Attachment),
+}
+
+impl RecordBody {
+    /// The stable name of the kind, as stored in sealed headers.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Screening(_) => "screening",
+            Self::Talk(_) => "talk",
+            Self::ParentContact(_) => "parent_contact",
+            Self::KeyConcern(_) => "key_concern",
+            Self::Crisis(_) => "crisis",
+            Self::Plan(_) => "plan",
+            Self::Referral(_) => "referral",
+            Self::LeaveReview(_) => "leave_review",
+            Self::Attachment(_) => "attachment",
+        }
+    }
+}
+
+/// A record as written: what happened, when, and whether it amends an earlier one.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRecord {
+    /// The day it happened.
+    #[typeshare(serialized_as = "String")]
+    pub date: NaiveDate,
+    /// Who wrote it (the counselor's name).
+    pub author: String,
+    /// The record this one corrects; the original is kept.
+    pub amends: Option<String>,
+    /// Why it was amended.
+    pub amend_reason: String,
+    /// Content.
+    pub body: RecordBody,
+}
+
+/// A record as stored: its id, when it was written, and whether a later amendment superseded it.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    /// Internal id.
+    pub id: String,
+    /// When it was written (RFC 3339, local time of the workstation).
+    pub written_at: String,
+    /// The id of the amendment that superseded this record, if any.
+    pub superseded_by: Option<String>,
+    /// The record.
+    pub record: NewRecord,
+}

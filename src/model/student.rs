@@ -1,0 +1,147 @@
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
+
+/// Gender as rosters record it (性别).
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    /// 男
+    Male,
+    /// 女
+    Female,
+}
+
+/// Degree level: undergraduates and graduate students get separate networks (seed 004).
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DegreeLevel {
+    /// 本科 undergraduate
+    #[default]
+    Undergraduate,
+    /// 研究生 graduate
+    Graduate,
+}
+
+/// Enrolment status (学籍状态). Students who leave have their file handed over to the center.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StudentStatus {
+    /// 在读
+    #[default]
+    Enrolled,
+    /// 休学 on leave
+    OnLeave,
+    /// 毕业
+    Graduated,
+    /// 退学
+    Withdrawn,
+    /// 转学
+    Transferred,
+}
+
+/// A guardian (监护人 / 家长) and how to reach them.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Guardian {
+    /// Name.
+    pub name: String,
+    /// Relation to the student, e.g. 父亲, 母亲.
+    pub relation: String,
+    /// Phone number.
+    pub phone: String,
+}
+
+/// Off-campus housing 校外租房 and accompanying parent 陪读 (seed 000).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct OffCampus {
+    /// Address.
+    pub address: String,
+    /// 陪读: a parent lives with the student.
+    pub accompanied: bool,
+    /// Name of the accompanying person, if any.
+    pub companion: String,
+    /// Whether the college approved the arrangement.
+    pub approved: bool,
+}
+
+/// The basic information of a student file 一生一档.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StudentProfile {
+    /// 学号, normalised (NFKC, no spaces, upper case).
+    pub student_no: String,
+    /// 姓名
+    pub name: String,
+    /// 性别
+    pub gender: Option<Gender>,
+    /// 出生日期
+    #[typeshare(serialized_as = "Option<String>")]
+    pub birth_date: Option<NaiveDate>,
+    /// 学院
+    pub college: String,
+    /// 专业
+    pub major: String,
+    /// 班级
+    pub class_name: String,
+    /// 宿舍, e.g. "6栋-302".
+    pub dorm: String,
+    /// 年级, the enrolment year as written, e.g. "2025".
+    pub grade: String,
+    /// Undergraduate or graduate.
+    pub level: DegreeLevel,
+    /// Enrolment status.
+    pub status: StudentStatus,
+    /// 联系电话
+    pub phone: String,
+    /// 籍贯 / home address, free text.
+    pub home_address: String,
+    /// Guardians and their contacts.
+    pub guardians: Vec<Guardian>,
+    /// Off-campus housing, if the student lives off campus.
+    pub off_campus: Option<OffCampus>,
+}
+
+/// One student as lists show it: enough to search, filter and open the file.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentSummary {
+    /// Internal id of the student row (a string for the UI).
+    pub id: String,
+    /// 学号
+    pub student_no: String,
+    /// 姓名
+    pub name: String,
+    /// 学院
+    pub college: String,
+    /// 班级
+    pub class_name: String,
+    /// 宿舍
+    pub dorm: String,
+    /// 年级
+    pub grade: String,
+    /// Status.
+    pub status: StudentStatus,
+    /// Current key-concern level, if on the list.
+    pub concern: Option<ConcernLevel>,
+    /// Number of records in the file.
+    pub record_count: i32,
+}
+
+/// A whole student file: profile and every record, amendments included.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudentFile {
+    /// Internal id.
+    pub id: String,
+    /// Profile.
+    pub profile: StudentProfile,
+    /// Every record, oldest first; superseded ones are kept and marked.
+    pub records: Vec<StoredRecord>,
+}
+
+use super::{ConcernLevel, StoredRecord};

@@ -1,0 +1,2 @@
+//! `cargo xtask run` and `cargo xtask test`: all set-up, build and test chores.
+fn main() {}
