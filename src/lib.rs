@@ -4,5 +4,21 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod archive;
+pub mod audit;
+pub mod crypto;
+mod db;
+pub mod error;
+pub mod import;
 pub mod model;
 pub mod normalize;
+pub mod recovery;
+pub mod roster;
+pub mod session;
+pub mod synth;
+
+pub use archive::{Archive, SiteKind};
+pub use db::SCHEMA_VERSION;
+pub use error::{Error, Result};
+pub use recovery::RecoveryKey;
+pub use session::Session;

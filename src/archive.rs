@@ -1,0 +1,427 @@
+//! A closed archive folder: creation, opening, and unlocking with a passphrase or the recovery key.
+//!
+//! Keys: passphrase → Argon2id → key-encryption key → unwraps the random master key held in a key
+//! slot. Several slots wrap the same master key, so changing a passphrase rewrites one slot only.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Local, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
+use zeroize::Zeroizing;
+
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::crypto::kdf::KdfParams;
+use crate::crypto::{self, Binding, Key};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::recovery::RecoveryKey;
+use crate::session::{Session, SessionKeys};
+
+/// The shortest passphrase accepted, in characters (Chinese characters count one each).
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Which kind of site the archive belongs to.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    /// A college's counselor office (学院).
+    College,
+    /// The school's counseling center (心理中心).
+    Center,
+}
+
+/// An archive folder, opened but locked: nothing sensitive is readable through it.
+pub struct Archive {
+    dir: PathBuf,
+    db: Connection,
+    id: [u8; 16],
+}
+
+pub(crate) fn slot_binding(archive: &[u8; 16], slot: i64) -> Binding<'_> {
+    Binding {
+        archive,
+        table: "key_slots",
+        row: slot,
+        student: 0,
+        version: 0,
+    }
+}
+
+/// Rejects passphrases too short or too uniform to protect psychological records.
+pub fn check_passphrase(passphrase: &str) -> Result<()> {
+    let chars: Vec<char> = passphrase.chars().collect();
+    if chars.len() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::WeakPassphrase("use at least 8 characters"));
+    }
+    if chars.iter().all(|c| *c == chars[0]) {
+        return Err(Error::WeakPassphrase("do not repeat one character"));
+    }
+    Ok(())
+}
+
+pub(crate) fn now_text() -> String {
+    Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Writes a passphrase key slot for `master` (new slot when `slot` is `None`). Returns its id.
+pub(crate) fn write_passphrase_slot(
+    db: &Connection,
+    archive: &[u8; 16],
+    master: &Key,
+    slot: Option<i64>,
+    label: &str,
+    passphrase: &str,
+) -> Result<i64> {
+    check_passphrase(passphrase)?;
+    let params = KdfParams::calibrate(KdfParams::target_from_env());
+    let salt = crypto::random::<16>();
+    let kek = params.derive(passphrase.as_bytes(), &salt)?;
+    let id = slot.unwrap_or_else(crypto::random_id);
+    let wrapped = crypto::seal(&kek, &slot_binding(archive, id), &master[..]);
+    let kdf = serde_json::to_string(&params).map_err(|_| Error::Tamper("key slot parameters"))?;
+    db.execute(
+        "INSERT OR REPLACE INTO key_slots (id, kind, label, kdf, salt, wrapped) VALUES (?1, 'passphrase', ?2, ?3, ?4, ?5)",
+        params![id, label, kdf, &salt[..], wrapped],
+    )?;
+    Ok(id)
+}
+
+/// Replaces the recovery slot with one for a fresh key, which is returned to be shown once.
+pub(crate) fn write_recovery_slot(
+    db: &Connection,
+    archive: &[u8; 16],
+    master: &Key,
+) -> Result<RecoveryKey> {
+    let key = RecoveryKey::generate();
+    let salt = crypto::random::<16>();
+    let kek = recovery_kek(&salt, &key, archive);
+    let id = crypto::random_id();
+    let wrapped = crypto::seal(&kek, &slot_binding(archive, id), &master[..]);
+    db.execute("DELETE FROM key_slots WHERE kind = 'recovery'", [])?;
+    db.execute(
+        "INSERT INTO key_slots (id, kind, label, kdf, salt, wrapped) VALUES (?1, 'recovery', '恢复密钥', 'hkdf-sha256', ?2, ?3)",
+        params![id, &salt[..], wrapped],
+    )?;
+    Ok(key)
+}
+
+/// The recovery key has 160 random bits, so a fast derivation suffices.
+fn recovery_kek(salt: &[u8], key: &RecoveryKey, archive: &[u8; 16]) -> Key {
+    let ikm = Zeroizing::new(crypto::sha256(&[salt, &key.bytes()[..]].concat()));
+    crypto::subkey(&ikm, archive, "recovery slot")
+}
+
+/// Delay before the next unlock attempt after `failures` failures in a row: the first three are
+/// free (typing mistakes), then 1 s doubling up to five minutes.
+pub fn throttle_delay_secs(failures: i64) -> i64 {
+    if failures < 3 {
+        0
+    } else {
+        (1i64 << (failures - 3).min(20)).min(300)
+    }
+}
+
+impl Archive {
+    /// Whether `dir` holds an archive.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(db::DB_FILE).is_file()
+    }
+
+    /// Creates an archive in `dir` (made if missing), protected by `passphrase`. Returns the
+    /// unlocked session and the recovery key, which must be shown to the user once.
+    pub fn create(dir: &Path, passphrase: &str) -> Result<(Session, RecoveryKey)> {
+        Self::create_as(dir, passphrase, SiteKind::College, "辅导员")
+    }
+
+    /// Creates an archive of the given site kind, its first slot labelled `label`.
+    pub fn create_as(
+        dir: &Path,
+        passphrase: &str,
+        kind: SiteKind,
+        label: &str,
+    ) -> Result<(Session, RecoveryKey)> {
+        check_passphrase(passphrase)?;
+        let path = dir.join(db::DB_FILE);
+        if path.exists() {
+            // A creation that crashed before committing leaves a file with no schema: reuse it.
+            let empty = db::connect(&path, false)
+                .and_then(|c| db::version(&c))
+                .map(|v| v == 0)
+                .unwrap_or(false);
+            if !empty {
+                return Err(Error::ArchiveExists);
+            }
+        }
+        std::fs::create_dir_all(dir)?;
+        restrict_dir(dir);
+        let mut conn = db::connect(&path, true)?;
+        let tx = conn.transaction()?;
+        db::apply(&tx, 0)?;
+        let id = crypto::random::<16>();
+        let master = crypto::random_key();
+        let kind_text = match kind {
+            SiteKind::College => "college",
+            SiteKind::Center => "center",
+        };
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('archive_id', ?1)",
+            [&id[..]],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('format', 'xindang-archive')",
+            [],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('site_kind', ?1)",
+            [kind_text],
+        )?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('failed_unlocks', 0)",
+            [],
+        )?;
+        let slot = write_passphrase_slot(&tx, &id, &master, None, label, passphrase)?;
+        let recovery = write_recovery_slot(&tx, &id, &master)?;
+        let keys = SessionKeys::derive(&id, master);
+        let entry = AuditEntry {
+            seq: 0,
+            at: now_text(),
+            actor: label.to_string(),
+            action: AuditAction::Create,
+            student_no: None,
+            detail: format!("archive created ({kind_text})"),
+        };
+        let head = audit::append(&tx, &id, &keys.audit, audit::Head::EMPTY, &entry)?;
+        tx.commit()?;
+        let session = Session::load(
+            dir.to_path_buf(),
+            conn,
+            id,
+            keys,
+            slot,
+            label.to_string(),
+            head,
+        )?;
+        Ok((session, recovery))
+    }
+
+    /// Opens the archive in `dir`, upgrading its schema if it is older than this build.
+    pub fn open(dir: &Path) -> Result<Archive> {
+        let path = dir.join(db::DB_FILE);
+        if !path.is_file() {
+            return Err(Error::NoArchive);
+        }
+        let mut conn = db::connect(&path, false)?;
+        let version = db::version(&conn)?;
+        if version == 0 {
+            return Err(Error::NotAnArchive);
+        }
+        db::migrate(&mut conn)?;
+        let id: Vec<u8> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'archive_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::NotAnArchive)?;
+        let id: [u8; 16] = id.try_into().map_err(|_| Error::NotAnArchive)?;
+        Ok(Archive {
+            dir: dir.to_path_buf(),
+            db: conn,
+            id,
+        })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The kind of site.
+    pub fn site_kind(&self) -> Result<SiteKind> {
+        let v: String =
+            self.db
+                .query_row("SELECT value FROM meta WHERE key = 'site_kind'", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(if v == "center" {
+            SiteKind::Center
+        } else {
+            SiteKind::College
+        })
+    }
+
+    /// Seconds to wait before the next attempt is accepted (0 when none).
+    pub fn retry_after_secs(&self) -> Result<u64> {
+        let failures: i64 = self
+            .db
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'failed_unlocks'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let last: Option<String> = self
+            .db
+            .query_row("SELECT max(at) FROM failed_unlocks", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        let Some(last) = last.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
+            return Ok(0);
+        };
+        let until =
+            last.with_timezone(&Utc) + chrono::Duration::seconds(throttle_delay_secs(failures));
+        // Rounded up, so a wait of 0.4 s is reported as 1 s, not as none.
+        let left_ms = (until - Utc::now()).num_milliseconds();
+        Ok(if left_ms <= 0 {
+            0
+        } else {
+            (left_ms as u64).div_ceil(1000)
+        })
+    }
+
+    fn check_throttle(&self) -> Result<()> {
+        match self.retry_after_secs()? {
+            0 => Ok(()),
+            s => Err(Error::UnlockThrottled {
+                retry_after_secs: s,
+            }),
+        }
+    }
+
+    fn record_failure(&self) -> Result<()> {
+        let tx = self.db.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO failed_unlocks (at) VALUES (?1)",
+            [Utc::now().to_rfc3339()],
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'failed_unlocks'",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Unlocks with a passphrase. A wrong one is counted, audited at the next unlock, and slows
+    /// down later attempts.
+    pub fn unlock(&self, passphrase: &str) -> Result<Session> {
+        self.check_throttle()?;
+        let mut stmt = self
+            .db
+            .prepare("SELECT id, label, kdf, salt, wrapped FROM key_slots WHERE kind = 'passphrase' ORDER BY id")?;
+        let slots = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        for (id, label, kdf, salt, wrapped) in slots {
+            let params: KdfParams =
+                serde_json::from_str(&kdf).map_err(|_| Error::Tamper("key slot parameters"))?;
+            let kek = params.derive(passphrase.as_bytes(), &salt)?;
+            if let Ok(master) =
+                crypto::open(&kek, &slot_binding(&self.id, id), &wrapped, "key slot")
+            {
+                return self.finish_unlock(master, id, label);
+            }
+        }
+        self.record_failure()?;
+        Err(Error::WrongPassphrase)
+    }
+
+    /// Unlocks with the recovery key (for a forgotten passphrase).
+    pub fn unlock_with_recovery(&self, recovery: &str) -> Result<Session> {
+        self.check_throttle()?;
+        let Some(key) = RecoveryKey::parse(recovery) else {
+            self.record_failure()?;
+            return Err(Error::WrongRecoveryKey);
+        };
+        let slot: Option<(i64, Vec<u8>, Vec<u8>)> = self
+            .db
+            .query_row(
+                "SELECT id, salt, wrapped FROM key_slots WHERE kind = 'recovery'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((id, salt, wrapped)) = slot {
+            let kek = recovery_kek(&salt, &key, &self.id);
+            if let Ok(master) =
+                crypto::open(&kek, &slot_binding(&self.id, id), &wrapped, "key slot")
+            {
+                return self.finish_unlock(master, id, "恢复密钥".to_string());
+            }
+        }
+        self.record_failure()?;
+        Err(Error::WrongRecoveryKey)
+    }
+
+    fn finish_unlock(
+        &self,
+        master: zeroize::Zeroizing<Vec<u8>>,
+        slot: i64,
+        label: String,
+    ) -> Result<Session> {
+        let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+        if master.len() != 32 {
+            return Err(Error::Tamper("key slot"));
+        }
+        raw.copy_from_slice(&master);
+        let keys = SessionKeys::derive(&self.id, raw);
+        let mut conn = db::connect(&self.dir.join(db::DB_FILE), false)?;
+        let mut head = audit::read_head(&conn, &keys.audit)?;
+        let tx = conn.transaction()?;
+        let failures = tx
+            .prepare("SELECT at FROM failed_unlocks ORDER BY id")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for at in failures {
+            let at = chrono::DateTime::parse_from_rfc3339(&at)
+                .map(|t| {
+                    t.with_timezone(&Local)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+                })
+                .unwrap_or(at);
+            let entry = AuditEntry {
+                seq: 0,
+                at,
+                actor: String::new(),
+                action: AuditAction::FailedUnlock,
+                student_no: None,
+                detail: "wrong passphrase or recovery key".into(),
+            };
+            head = audit::append(&tx, &self.id, &keys.audit, head, &entry)?;
+        }
+        tx.execute("DELETE FROM failed_unlocks", [])?;
+        tx.execute("UPDATE meta SET value = 0 WHERE key = 'failed_unlocks'", [])?;
+        let entry = AuditEntry {
+            seq: 0,
+            at: now_text(),
+            actor: label.clone(),
+            action: AuditAction::Unlock,
+            student_no: None,
+            detail: String::new(),
+        };
+        head = audit::append(&tx, &self.id, &keys.audit, head, &entry)?;
+        tx.commit()?;
+        Session::load(self.dir.clone(), conn, self.id, keys, slot, label, head)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_dir(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+}
+
+#[cfg(not(unix))]
+fn restrict_dir(_dir: &Path) {}

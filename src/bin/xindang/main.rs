@@ -1,0 +1,223 @@
+//! `xindang`: the command line over the core, for IT staff, the center's batch work and scripts.
+//!
+//! The passphrase comes from `XINDANG_PASSPHRASE`, else it is prompted without echo. Errors are
+//! one line of English on stderr with a non-zero exit code.
+
+mod commands;
+mod secrets;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// XinDang 心档: encrypted psychological files of students.
+#[derive(Parser)]
+#[command(name = "xindang", version, about)]
+pub struct Cli {
+    /// The archive folder.
+    #[arg(long, global = true, env = "XINDANG_ARCHIVE")]
+    archive: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an archive; prints the recovery key once.
+    Init {
+        /// A counseling center's archive rather than a college's.
+        #[arg(long)]
+        center: bool,
+        /// Name of the first key slot (the counselor).
+        #[arg(long, default_value = "辅导员")]
+        label: String,
+    },
+    /// Fill the archive with synthetic students (for demonstrations and tests).
+    Demo {
+        /// How many students.
+        #[arg(long, default_value_t = 300)]
+        students: usize,
+        /// Seed of the generator; the same seed gives the same students.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Student rosters.
+    Roster {
+        #[command(subcommand)]
+        command: RosterCommand,
+    },
+    /// Student files.
+    Student {
+        #[command(subcommand)]
+        command: StudentCommand,
+    },
+    /// Talk records 谈心谈话.
+    Talk {
+        #[command(subcommand)]
+        command: TalkCommand,
+    },
+    /// Records of any kind, as JSON.
+    Record {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Attached files.
+    Attachment {
+        #[command(subcommand)]
+        command: AttachmentCommand,
+    },
+    /// Passphrases.
+    Passphrase {
+        #[command(subcommand)]
+        command: PassphraseCommand,
+    },
+    /// Replace the recovery key; prints the new one once.
+    RecoveryKey,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Import students from .xlsx, .xls or .csv; importing again updates them.
+    Import {
+        /// The roster file.
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum StudentCommand {
+    /// List students.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a student's whole file.
+    Show {
+        /// 学号
+        student_no: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add or update a student from a JSON profile (`-` reads standard input).
+    Put {
+        /// The JSON file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TalkCommand {
+    /// Record a talk.
+    Add {
+        /// 学号
+        #[arg(long)]
+        student: String,
+        /// freshman, key-time, special-group, requested, reward-discipline, academic, relationship, hardship, other
+        #[arg(long)]
+        category: String,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// What was said and agreed.
+        #[arg(long)]
+        text: String,
+        /// Where.
+        #[arg(long, default_value = "")]
+        place: String,
+        /// Follow-up date, YYYY-MM-DD.
+        #[arg(long)]
+        follow_up: Option<String>,
+        /// Author (defaults to the unlocking slot's name).
+        #[arg(long)]
+        author: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordCommand {
+    /// Append a record given as JSON (`-` reads standard input); see docs/archive-format.md.
+    Add {
+        /// 学号
+        #[arg(long)]
+        student: String,
+        /// The JSON file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AttachmentCommand {
+    /// Attach a file (up to 20 MB), sealed.
+    Add {
+        /// 学号
+        #[arg(long)]
+        student: String,
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+        /// What it is.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// YYYY-MM-DD (default today).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Write an attachment out to a file.
+    Get {
+        /// 学号
+        #[arg(long)]
+        student: String,
+        /// The attachment record's id.
+        #[arg(long)]
+        record: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassphraseCommand {
+    /// Change the passphrase (`XINDANG_NEW_PASSPHRASE` or a prompt).
+    Change,
+    /// Set a new passphrase with the recovery key (`XINDANG_RECOVERY_KEY` or a prompt).
+    Reset,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain.
+    Verify,
+    /// Print the log.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(match e.code() {
+                "wrong_passphrase" | "wrong_recovery_key" | "unlock_throttled" => 3,
+                "tamper" | "audit_broken" => 4,
+                _ => 1,
+            })
+        }
+    }
+}

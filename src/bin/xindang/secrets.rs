@@ -1,0 +1,43 @@
+//! Reading passphrases and the recovery key: from the environment for scripts, else from the
+//! terminal without echo.
+
+use xindang::error::{Error, Result};
+use zeroize::Zeroizing;
+
+fn read(var: &str, prompt: &str) -> Result<Zeroizing<String>> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(Zeroizing::new(v));
+    }
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Invalid {
+            field: "passphrase",
+            reason: "no terminal to ask in; set the environment variable",
+        })
+}
+
+/// The passphrase that unlocks.
+pub fn passphrase() -> Result<Zeroizing<String>> {
+    read("XINDANG_PASSPHRASE", "Passphrase: ")
+}
+
+/// A new passphrase, typed twice when prompted.
+pub fn new_passphrase(var: &str) -> Result<Zeroizing<String>> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(Zeroizing::new(v));
+    }
+    let first = read(var, "New passphrase: ")?;
+    let again = read(var, "Repeat the new passphrase: ")?;
+    if *first != *again {
+        return Err(Error::Invalid {
+            field: "passphrase",
+            reason: "the two entries differ",
+        });
+    }
+    Ok(first)
+}
+
+/// The recovery key.
+pub fn recovery_key() -> Result<Zeroizing<String>> {
+    read("XINDANG_RECOVERY_KEY", "Recovery key: ")
+}

@@ -1,0 +1,101 @@
+//! The passphrase key derivation: Argon2id, memory-hard, because a stolen laptop is attacked
+//! offline and ring has no memory-hard function. Parameters are stored per key slot so they can be
+//! raised later without touching the rest of the archive.
+
+use std::time::{Duration, Instant};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::Key;
+use crate::error::{Error, Result};
+
+/// The floor: never less memory than this (64 MiB), whatever the calibration says.
+pub const MIN_MEMORY_KIB: u32 = 64 * 1024;
+
+/// The default time one derivation should take on this machine.
+pub const DEFAULT_TARGET: Duration = Duration::from_millis(1000);
+
+/// Argon2id parameters of one key slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    /// Algorithm name, always "argon2id" for now.
+    pub alg: KdfAlg,
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+/// Supported derivation algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KdfAlg {
+    /// Argon2id v1.3.
+    Argon2id,
+}
+
+impl KdfParams {
+    /// The minimum parameters: 64 MiB, one pass, one lane.
+    pub const FLOOR: KdfParams = KdfParams {
+        alg: KdfAlg::Argon2id,
+        m_kib: MIN_MEMORY_KIB,
+        t: 1,
+        p: 1,
+    };
+
+    /// Derives a key-encryption key from a passphrase.
+    pub fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<Key> {
+        let params = Params::new(self.m_kib, self.t, self.p, Some(32))
+            .map_err(|_| Error::Tamper("key slot parameters"))?;
+        let mut out = Zeroizing::new([0u8; 32]);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(passphrase, salt, &mut out[..])
+            .map_err(|_| Error::Tamper("key slot parameters"))?;
+        Ok(out)
+    }
+
+    /// Parameters that take about `target` on this machine, never below [`KdfParams::FLOOR`].
+    pub fn calibrate(target: Duration) -> KdfParams {
+        let floor = Self::FLOOR;
+        if target.is_zero() {
+            return floor;
+        }
+        let start = Instant::now();
+        // The probe's result is thrown away; only its duration matters.
+        let _ = floor.derive(b"calibration", &[0u8; 16]);
+        let one = start.elapsed().max(Duration::from_millis(1));
+        let passes = (target.as_secs_f64() / one.as_secs_f64())
+            .round()
+            .clamp(1.0, 64.0) as u32;
+        KdfParams { t: passes, ..floor }
+    }
+
+    /// The calibration target: `XINDANG_KDF_MS` if set (tests set 0 to use the floor, which still
+    /// costs 64 MiB), else one second.
+    pub fn target_from_env() -> Duration {
+        std::env::var("XINDANG_KDF_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(DEFAULT_TARGET)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derive_is_deterministic_and_salted() {
+        let p = KdfParams::FLOOR;
+        let a = p.derive(b"pass", &[1; 16]).unwrap();
+        assert_eq!(a, p.derive(b"pass", &[1; 16]).unwrap());
+        assert_ne!(a, p.derive(b"pass", &[2; 16]).unwrap());
+        assert_ne!(a, p.derive(b"pasS", &[1; 16]).unwrap());
+        assert_eq!(KdfParams::calibrate(Duration::ZERO), p);
+    }
+}

@@ -1,0 +1,285 @@
+//! Sealing and keys, all with ring except the memory-hard key derivation (`kdf`).
+//!
+//! A sealed value is `0x01 ‖ nonce(12) ‖ AES-256-GCM(padded plaintext) ‖ tag(16)`; its AAD binds the
+//! archive, table, row, student and version, so a value moved to another row fails to open.
+
+pub mod kdf;
+
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::{hkdf, hmac};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// A 256-bit key, wiped from memory when dropped.
+pub type Key = Zeroizing<[u8; 32]>;
+
+const SEAL_VERSION: u8 = 1;
+const TAG_LEN: usize = 16;
+
+/// Fills an array from the system's secure random source.
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    // The system RNG fails only if the OS has none, which no supported platform lacks.
+    if SystemRandom::new().fill(&mut out).is_err() {
+        panic!("the operating system's random number generator failed");
+    }
+    out
+}
+
+/// A fresh random key.
+pub fn random_key() -> Key {
+    Zeroizing::new(random::<32>())
+}
+
+/// A random positive row id: ids reveal neither order nor count.
+pub fn random_id() -> i64 {
+    (u64::from_le_bytes(random::<8>()) >> 1) as i64 | 1
+}
+
+/// What a sealed value is bound to.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    /// The archive's random id.
+    pub archive: &'a [u8; 16],
+    /// The table (or other namespace) of the value.
+    pub table: &'a str,
+    /// The row id.
+    pub row: i64,
+    /// The student row id, 0 when none.
+    pub student: i64,
+    /// The version of the row.
+    pub version: i64,
+}
+
+impl Binding<'_> {
+    fn bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(64);
+        v.extend_from_slice(b"xindang/1\0");
+        v.extend_from_slice(self.archive);
+        v.extend_from_slice(&(self.table.len() as u32).to_be_bytes());
+        v.extend_from_slice(self.table.as_bytes());
+        v.extend_from_slice(&self.row.to_be_bytes());
+        v.extend_from_slice(&self.student.to_be_bytes());
+        v.extend_from_slice(&self.version.to_be_bytes());
+        v
+    }
+}
+
+/// The padded size for a plaintext of `len` bytes: powers of two from 64 bytes to 16 KiB, then
+/// multiples of 16 KiB, so lengths of names and notes leak only coarsely.
+fn padded_len(len: usize) -> usize {
+    let need = len + 1;
+    if need <= 16 * 1024 {
+        need.next_power_of_two().max(64)
+    } else {
+        need.div_ceil(16 * 1024) * 16 * 1024
+    }
+}
+
+fn aead_key(key: &[u8; 32]) -> LessSafeKey {
+    // A 32-byte key is always a valid AES-256 key.
+    match UnboundKey::new(&AES_256_GCM, key) {
+        Ok(k) => LessSafeKey::new(k),
+        Err(_) => unreachable!("AES-256 key length is 32"),
+    }
+}
+
+/// Seals `plaintext` under `key`, bound to `binding`.
+pub fn seal(key: &[u8; 32], binding: &Binding<'_>, plaintext: &[u8]) -> Vec<u8> {
+    let padded = padded_len(plaintext.len());
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + padded + TAG_LEN);
+    out.push(SEAL_VERSION);
+    let nonce = random::<NONCE_LEN>();
+    out.extend_from_slice(&nonce);
+    let start = out.len();
+    out.extend_from_slice(plaintext);
+    // ISO/IEC 7816-4 padding: 0x80 then zeros.
+    out.push(0x80);
+    out.resize(start + padded, 0);
+    let aad = binding.bytes();
+    let mut body = out.split_off(start);
+    if aead_key(key)
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(&aad),
+            &mut body,
+        )
+        .is_err()
+    {
+        unreachable!("sealing fails only for inputs over 64 GiB");
+    }
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Opens a sealed value; any change to it, its binding or its key is reported as tampering.
+pub fn open(
+    key: &[u8; 32],
+    binding: &Binding<'_>,
+    sealed: &[u8],
+    what: &'static str,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEAL_VERSION {
+        return Err(Error::Tamper(what));
+    }
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
+    let mut buf = Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
+    let aad = binding.bytes();
+    let len = aead_key(key)
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(&aad),
+            &mut buf,
+        )
+        .map_err(|_| Error::Tamper(what))?
+        .len();
+    buf.truncate(len);
+    // Strip the padding.
+    let end = buf
+        .iter()
+        .rposition(|&b| b != 0)
+        .ok_or(Error::Tamper(what))?;
+    if buf[end] != 0x80 {
+        return Err(Error::Tamper(what));
+    }
+    buf.truncate(end);
+    Ok(buf)
+}
+
+struct Len32;
+impl hkdf::KeyType for Len32 {
+    fn len(&self) -> usize {
+        32
+    }
+}
+
+/// Derives a named subkey of `master` (HKDF-SHA256, salted with the archive id).
+pub fn subkey(master: &[u8; 32], archive: &[u8; 16], label: &str) -> Key {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, archive).extract(master);
+    let info = [label.as_bytes()];
+    let mut out = Zeroizing::new([0u8; 32]);
+    let okm = prk
+        .expand(&info, Len32)
+        .and_then(|okm| okm.fill(&mut out[..]));
+    if okm.is_err() {
+        unreachable!("HKDF output of 32 bytes is always valid");
+    }
+    out
+}
+
+/// HMAC-SHA256.
+pub fn mac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let k = hmac::Key::new(hmac::HMAC_SHA256, key);
+    let mut ctx = hmac::Context::with_key(&k);
+    for p in parts {
+        ctx.update(&(p.len() as u64).to_be_bytes());
+        ctx.update(p);
+    }
+    let tag = ctx.sign();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+/// Constant-time comparison of two MACs.
+pub fn mac_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A blind index: an HMAC of a normalised value, for exact lookups without storing the value.
+pub fn blind_index(index_key: &[u8; 32], domain: &str, normalised: &str) -> [u8; 16] {
+    let full = mac(index_key, &[domain.as_bytes(), normalised.as_bytes()]);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
+}
+
+/// SHA-256.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b<'a>(archive: &'a [u8; 16], row: i64) -> Binding<'a> {
+        Binding {
+            archive,
+            table: "records",
+            row,
+            student: 7,
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn seal_round_trip_and_binding() {
+        let key = random_key();
+        let a = [1u8; 16];
+        let sealed = seal(&key, &b(&a, 1), "谈话内容".as_bytes());
+        assert_eq!(sealed.len(), 1 + 12 + 64 + 16);
+        let opened = open(&key, &b(&a, 1), &sealed, "x").unwrap();
+        assert_eq!(&opened[..], "谈话内容".as_bytes());
+        // Another row, another key, a flipped byte: all tamper.
+        assert_eq!(
+            open(&key, &b(&a, 2), &sealed, "x").unwrap_err().code(),
+            "tamper"
+        );
+        assert_eq!(
+            open(&random_key(), &b(&a, 1), &sealed, "x")
+                .unwrap_err()
+                .code(),
+            "tamper"
+        );
+        for i in 0..sealed.len() {
+            let mut t = sealed.clone();
+            t[i] ^= 0x01;
+            assert_eq!(open(&key, &b(&a, 1), &t, "x").unwrap_err().code(), "tamper");
+        }
+        assert!(open(&key, &b(&a, 1), &sealed[..20], "x").is_err());
+    }
+
+    #[test]
+    fn padding_buckets() {
+        assert_eq!(padded_len(0), 64);
+        assert_eq!(padded_len(63), 64);
+        assert_eq!(padded_len(64), 128);
+        assert_eq!(padded_len(20_000), 32 * 1024);
+        let key = random_key();
+        let a = [0u8; 16];
+        for len in [0usize, 1, 63, 64, 127, 5000, 40_000] {
+            let data = vec![0u8; len];
+            let s = seal(&key, &b(&a, 1), &data);
+            assert_eq!(&open(&key, &b(&a, 1), &s, "x").unwrap()[..], &data[..]);
+        }
+    }
+
+    #[test]
+    fn blind_index_is_keyed_and_stable() {
+        let k = random_key();
+        assert_eq!(
+            blind_index(&k, "sno", "2024"),
+            blind_index(&k, "sno", "2024")
+        );
+        assert_ne!(
+            blind_index(&k, "sno", "2024"),
+            blind_index(&k, "phone", "2024")
+        );
+        assert_ne!(
+            blind_index(&k, "sno", "2024"),
+            blind_index(&random_key(), "sno", "2024")
+        );
+    }
+}

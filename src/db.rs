@@ -1,0 +1,127 @@
+//! The SQLite file: connection settings and versioned schema migrations.
+//!
+//! All migrations run in one transaction; a database written by a newer version is refused
+//! rather than half-understood.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+
+/// The archive's database file inside its folder.
+pub const DB_FILE: &str = "archive.db";
+
+/// The newest schema version this build writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Each migration brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first archive format (docs/archive-format.md).
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE key_slots (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('passphrase', 'recovery')),
+        label TEXT NOT NULL,
+        kdf TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        wrapped BLOB NOT NULL
+    );
+    CREATE TABLE students (
+        id INTEGER PRIMARY KEY,
+        lookup BLOB NOT NULL UNIQUE,
+        data_key BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        profile BLOB NOT NULL
+    );
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY,
+        student_id INTEGER NOT NULL REFERENCES students(id),
+        header BLOB NOT NULL,
+        body BLOB NOT NULL
+    );
+    CREATE INDEX records_by_student ON records(student_id);
+    CREATE TABLE attachments (
+        id INTEGER PRIMARY KEY REFERENCES records(id),
+        student_id INTEGER NOT NULL REFERENCES students(id),
+        content BLOB NOT NULL
+    );
+    CREATE TABLE audit (seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, chain BLOB NOT NULL);
+    CREATE TABLE failed_unlocks (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL);
+    -- Records are append-only: a correction is a new record that amends the old one.
+    CREATE TRIGGER records_append_only_u BEFORE UPDATE ON records
+        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+    CREATE TRIGGER records_append_only_d BEFORE DELETE ON records
+        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+    CREATE TRIGGER attachments_append_only_u BEFORE UPDATE ON attachments
+        BEGIN SELECT RAISE(ABORT, 'attachments are append-only'); END;
+    CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+];
+
+/// Opens (or creates) the database with the settings the design requires: WAL, full sync, secure
+/// delete, temporary tables in memory.
+pub fn connect(path: &Path, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let db = Connection::open_with_flags(path, flags)?;
+    db.busy_timeout(std::time::Duration::from_secs(10))?;
+    // A file that is not SQLite fails at the first statement.
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    restrict_permissions(path);
+    Ok(db)
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Best effort: the files are sealed anyway, this keeps other accounts from even copying them.
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) {}
+
+/// The schema version stored in the file.
+pub fn version(db: &Connection) -> Result<u32> {
+    Ok(db.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction.
+pub fn migrate(db: &mut Connection) -> Result<()> {
+    let found = version(db)?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = db.transaction()?;
+    apply(&tx, found)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Applies the migrations after version `from` inside the caller's transaction.
+pub fn apply(tx: &Connection, from: u32) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+    }
+    Ok(())
+}

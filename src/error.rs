@@ -1,0 +1,134 @@
+//! The core's errors. Each has a stable code that the UI maps to a Chinese message; the English
+//! `Display` is what the command line prints. No message carries student data.
+
+use std::fmt;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The passphrase opens no key slot.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// The recovery key opens no recovery slot.
+    #[error("wrong recovery key")]
+    WrongRecoveryKey,
+    /// Too many failed unlocks in a row; the next attempt must wait.
+    #[error("too many failed unlock attempts; try again in {retry_after_secs} seconds")]
+    UnlockThrottled {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// A sealed value failed authentication: edited, moved or corrupted.
+    #[error("tamper detected: {0} failed authentication")]
+    Tamper(&'static str),
+    /// The folder holds no archive.
+    #[error("no archive in this folder")]
+    NoArchive,
+    /// The folder already holds an archive.
+    #[error("an archive already exists in this folder")]
+    ArchiveExists,
+    /// The archive was written by a newer version.
+    #[error("the archive was written by a newer version of XinDang (schema {found}, this build reads up to {known})")]
+    SchemaTooNew {
+        /// Version found.
+        found: u32,
+        /// Newest version this build knows.
+        known: u32,
+    },
+    /// Not an archive, or damaged beyond reading.
+    #[error("not a XinDang archive, or the archive file is damaged")]
+    NotAnArchive,
+    /// No student with that 学号.
+    #[error("no student with that student number")]
+    StudentNotFound,
+    /// No record with that id.
+    #[error("no record with that id in this student's file")]
+    RecordNotFound,
+    /// Input that breaks a rule; names the field, never its value.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The new passphrase is too weak.
+    #[error("passphrase too weak: {0}")]
+    WeakPassphrase(&'static str),
+    /// An attachment is over the limit.
+    #[error("file too large: attachments are limited to {limit_mb} MB")]
+    TooLarge {
+        /// Limit in MB.
+        limit_mb: u32,
+    },
+    /// The disk is full; nothing was written.
+    #[error("the disk is full; nothing was changed")]
+    DiskFull,
+    /// The audit log's hash chain is broken.
+    #[error("audit log verification failed at entry {seq}: {reason}")]
+    AuditBroken {
+        /// The first entry that fails.
+        seq: i64,
+        /// What failed.
+        reason: &'static str,
+    },
+    /// The roster could not be read.
+    #[error(transparent)]
+    Roster(#[from] crate::roster::RosterError),
+    /// A database error not covered above.
+    #[error("database error: {0}")]
+    Database(rusqlite::Error),
+    /// A file system error.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The stable code the UI maps to a message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::WrongPassphrase => "wrong_passphrase",
+            Self::WrongRecoveryKey => "wrong_recovery_key",
+            Self::UnlockThrottled { .. } => "unlock_throttled",
+            Self::Tamper(_) => "tamper",
+            Self::NoArchive => "no_archive",
+            Self::ArchiveExists => "archive_exists",
+            Self::SchemaTooNew { .. } => "schema_too_new",
+            Self::NotAnArchive => "not_an_archive",
+            Self::StudentNotFound => "student_not_found",
+            Self::RecordNotFound => "record_not_found",
+            Self::Invalid { .. } => "invalid_input",
+            Self::WeakPassphrase(_) => "weak_passphrase",
+            Self::TooLarge { .. } => "too_large",
+            Self::DiskFull => "disk_full",
+            Self::AuditBroken { .. } => "audit_broken",
+            Self::Roster(e) => e.code(),
+            Self::Database(_) => "database",
+            Self::Io(_) => "io",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::DiskFull) => Self::DiskFull,
+            Some(C::NotADatabase) | Some(C::DatabaseCorrupt) => Self::NotAnArchive,
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// Shorthand.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A value that must never be printed (passphrases, keys): `Debug` shows a placeholder.
+pub struct Secret<T>(pub T);
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[secret]")
+    }
+}

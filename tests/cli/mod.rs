@@ -1,0 +1,5 @@
+mod archive;
+mod audit;
+mod crash;
+mod records;
+mod roster;

@@ -1,0 +1,184 @@
+// Starts the real app for a spec: a private Xvfb display, tauri-driver (which runs WebKitWebDriver,
+// which runs the app) and a WebDriver session. Everything the app writes goes under one temp folder
+// (its archive via XINDANG_ARCHIVE, and HOME / XDG folders), never a real archive. Processes are
+// started in their own process groups and killed as groups, also when a spec fails or node exits.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Keys, WebDriver } from './webdriver.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+export const APP_BIN = process.env.XINDANG_APP_BIN ?? join(ROOT, 'target/debug/xindang-app');
+export const CLI_BIN = process.env.XINDANG_CLI_BIN ?? join(ROOT, 'target/debug/xindang');
+export const ARTIFACTS = process.env.XINDANG_E2E_ARTIFACTS ?? join(ROOT, 'target/e2e-artifacts');
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
+
+/** Key derivation tuned down for tests (the core's floor of 64 MiB still applies). */
+export const KDF_MS = '200';
+
+const groups = new Set();
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+process.on('exit', () => {
+  for (const child of groups) killGroup(child, 'SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => process.exit(130));
+}
+
+function startGroup(command, args, env) {
+  const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (chunk) => {
+    log = (log + chunk.toString()).slice(-8000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  child.log = () => log;
+  groups.add(child);
+  return child;
+}
+
+async function stopGroup(child) {
+  if (!groups.has(child)) return;
+  groups.delete(child);
+  killGroup(child, 'SIGTERM');
+  const gone = await Promise.race([child.exited, new Promise((r) => setTimeout(() => r(null), 3000))]);
+  if (!gone) killGroup(child, 'SIGKILL');
+  // WebKitWebDriver or the app may linger in the group after their parent died.
+  killGroup(child, 'SIGKILL');
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function startXvfb() {
+  for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n += 1) {
+    if (existsSync(`/tmp/.X${n}-lock`) || existsSync(`/tmp/.X11-unix/X${n}`)) continue;
+    const xvfb = startGroup('Xvfb', [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp', '-noreset'], process.env);
+    for (let i = 0; i < 100; i += 1) {
+      if (existsSync(`/tmp/.X11-unix/X${n}`)) return { xvfb, display: `:${n}` };
+      if (xvfb.exitCode !== null) break;
+      await sleep(50);
+    }
+    await stopGroup(xvfb);
+  }
+  throw new Error('could not start Xvfb on any display');
+}
+
+function freePort(from) {
+  const tryPort = (port) =>
+    new Promise((res) => {
+      const srv = net.createServer();
+      srv.once('error', () => res(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
+    });
+  return (async () => {
+    for (let p = from; p < from + 200; p += 1) if (await tryPort(p)) return p;
+    throw new Error(`no free port from ${from}`);
+  })();
+}
+
+/** A fresh temp folder for one app (archive, home, XDG folders). */
+export function makeSandbox(name) {
+  const root = mkdtempSync(join(tmpdir(), `xindang-e2e-${name}-`));
+  const dirs = {};
+  for (const d of ['home', 'data', 'config', 'cache', 'runtime']) {
+    dirs[d] = join(root, d);
+    mkdirSync(dirs[d], { recursive: true, mode: 0o700 });
+  }
+  return { root, archive: join(root, 'archive'), ...dirs, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Runs the command line `xindang` against an archive. */
+export function cli(sandbox, args, env = {}) {
+  const out = spawnSync(CLI_BIN, ['--archive', sandbox.archive, ...args], {
+    env: { ...process.env, XINDANG_KDF_MS: KDF_MS, ...env },
+    encoding: 'utf8',
+  });
+  if (out.status !== 0) throw new Error(`xindang ${args.join(' ')} failed: ${out.stderr}`);
+  return out.stdout;
+}
+
+/**
+ * Opens the app on `sandbox` and returns `{ driver, shot, close }`. `env` adds variables for the
+ * app (they reach it through tauri-driver and WebKitWebDriver).
+ */
+export async function startApp(sandbox, env = {}) {
+  if (!existsSync(APP_BIN)) throw new Error(`no app binary at ${APP_BIN}: run cargo xtask e2e`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const { xvfb, display } = await startXvfb();
+  const port = await freePort(4444);
+  const nativePort = await freePort(port + 1);
+  const appEnv = {
+    PATH: process.env.PATH,
+    LANG: 'C.UTF-8',
+    DISPLAY: display,
+    NO_AT_BRIDGE: '1',
+    HOME: sandbox.home,
+    XDG_DATA_HOME: sandbox.data,
+    XDG_CONFIG_HOME: sandbox.config,
+    XDG_CACHE_HOME: sandbox.cache,
+    XDG_RUNTIME_DIR: sandbox.runtime,
+    XINDANG_ARCHIVE: sandbox.archive,
+    XINDANG_KDF_MS: KDF_MS,
+    ...env,
+  };
+  const driverProc = startGroup(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort)], appEnv);
+  const driver = new WebDriver(`http://127.0.0.1:${port}`);
+  const close = async () => {
+    try {
+      await driver.deleteSession();
+    } catch {
+      // the app may already be gone
+    }
+    await stopGroup(driverProc);
+    await stopGroup(xvfb);
+  };
+  try {
+    for (let i = 0; ; i += 1) {
+      try {
+        await driver.status();
+        break;
+      } catch (e) {
+        if (driverProc.exitCode !== null || i > 100) throw new Error(`tauri-driver did not start: ${driverProc.log()}`, { cause: e });
+        await sleep(100);
+      }
+    }
+    await driver.newSession({ browserName: 'wry', 'tauri:options': { application: APP_BIN } });
+  } catch (e) {
+    const log = driverProc.log();
+    await close();
+    throw new Error(`${e.message}\n--- tauri-driver output ---\n${log}`, { cause: e });
+  }
+  const shot = async (name) => {
+    try {
+      writeFileSync(join(ARTIFACTS, `${name}.png`), await driver.screenshot());
+    } catch (e) {
+      console.error(`screenshot ${name} failed: ${e.message}`);
+    }
+  };
+  return { driver, shot, close, log: () => driverProc.log() };
+}
+
+/** The input inside an Element Plus component marked with `data-testid` (or the input itself). */
+export function input(testid) {
+  return `input[data-testid="${testid}"], [data-testid="${testid}"] input`;
+}
+
+export function byTestId(testid) {
+  return `[data-testid="${testid}"]`;
+}
+
+/** Empties an input the way a user does (select all, delete), so the UI sees the change. */
+export async function clearInput(driver, el) {
+  await driver.click(el);
+  await driver.type(el, `${Keys.CONTROL}a${Keys.NULL}${Keys.BACKSPACE}`);
+}
