@@ -309,7 +309,7 @@ impl Generator {
         let mut per_cohort = apportion(cfg.students - graduates, &[24, 25, 25, 26]);
         per_cohort.extend(apportion(graduates, &[30, 34, 36]));
 
-        // Classes, grouped by (cohort, college), each group with its counselors.
+        // Classes of about 30, cohort by cohort, college by college, major by major.
         let names = Names::new();
         let mut classes = Vec::new();
         let mut counselors = Vec::new();
@@ -329,7 +329,6 @@ impl Generator {
                 }
                 let majors = majors_of(&COLLEGES[gi], cohort.level);
                 let mw: Vec<u32> = majors.iter().map(|m| m.weight).collect();
-                let first = classes.len();
                 for (mi, n) in apportion(n_college, &mw).into_iter().enumerate() {
                     if n == 0 {
                         continue;
@@ -347,16 +346,33 @@ impl Generator {
                         });
                     }
                 }
-                let in_group = classes.len() - first;
-                let count = n_college.div_ceil(STUDENTS_PER_COUNSELOR).max(1);
+            }
+        }
+
+        // Counselors: each college pools its undergraduate (and apart, its graduate) classes,
+        // oldest cohort first, into groups of about STUDENTS_PER_COUNSELOR students; a counselor
+        // follows the same classes through the years.
+        for gi in 0..COLLEGES.len() {
+            for level in [DegreeLevel::Undergraduate, DegreeLevel::Graduate] {
+                let idx: Vec<usize> = (0..classes.len())
+                    .filter(|&i| {
+                        classes[i].college == gi && cohorts[classes[i].cohort].level == level
+                    })
+                    .collect();
+                let n: usize = idx.iter().map(|&i| classes[i].size as usize).sum();
+                if n == 0 {
+                    continue;
+                }
+                let count = n.div_ceil(STUDENTS_PER_COUNSELOR);
                 let base = counselors.len();
                 for _ in 0..count {
                     let mut r = Rng::derive(cfg.seed, STREAM_STAFF, counselors.len() as u64);
-                    let name = unique_name(&names, &mut r, &mut used_names);
-                    counselors.push(name);
+                    counselors.push(unique_name(&names, &mut r, &mut used_names));
                 }
-                for (j, c) in classes[first..].iter_mut().enumerate() {
-                    c.counselor = base + j * count / in_group;
+                let mut before = 0;
+                for i in idx {
+                    classes[i].counselor = base + before * count / n;
+                    before += classes[i].size as usize;
                 }
             }
         }
@@ -436,11 +452,18 @@ impl Generator {
         // Name and guardians.
         let (name, guardians) = if uyghur {
             let own = Names::uyghur(&mut rng, female);
-            let father = Names::uyghur(&mut rng, false);
+            let mut father = Names::uyghur(&mut rng, false);
+            while father == own {
+                father = Names::uyghur(&mut rng, false);
+            }
+            let mut grandfather = Names::uyghur(&mut rng, false);
+            while grandfather == father {
+                grandfather = Names::uyghur(&mut rng, false);
+            }
             let name = format!("{own}·{father}");
             let g = vec![
                 Guardian {
-                    name: format!("{father}·{}", Names::uyghur(&mut rng, false)),
+                    name: format!("{father}·{grandfather}"),
                     relation: "父亲".to_string(),
                     phone: self.phone(&mut rng, index * 3 + 1),
                 },
@@ -614,8 +637,7 @@ impl Generator {
                 &st,
                 &writer,
                 ctx,
-                target,
-                cap,
+                story::Budget { target, cap },
                 &mut self.scratch,
             )
         };

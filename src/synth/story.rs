@@ -537,19 +537,27 @@ fn workday(rng: &mut Rng, d: Day, lo: Day) -> Day {
     }
 }
 
-/// Writes the records of a story, oldest first. `target` is the number of records wanted (the
-/// story's own events come first; routine talks and contacts fill the rest), `cap` the maximum;
-/// `scratch` is a buffer reused from student to student.
+/// How many records a student gets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    /// Records wanted: the story's own events come first, routine talks and contacts fill the rest.
+    pub target: usize,
+    /// The most records a student may have.
+    pub cap: usize,
+}
+
+/// Writes the records of a story, oldest first; `scratch` is a buffer reused from student to
+/// student.
 pub(crate) fn records(
     rng: &mut Rng,
     inp: &Input,
     st: &Story,
     w: &Writer<'_>,
     ctx: Ctx<'_>,
-    target: usize,
-    cap: usize,
+    budget: Budget,
     scratch: &mut Vec<NewRecord>,
 ) -> Vec<NewRecord> {
+    let Budget { target, cap } = budget;
     scratch.clear();
     let today = inp.today;
     let end = st.study_end;
@@ -804,6 +812,10 @@ pub(crate) fn records(
 
     // Routine talks and contacts up to the target.
     let key_day = st.key.as_ref().map(|k| k.day);
+    let diagnosed_day = st
+        .referral
+        .as_ref()
+        .and_then(|r| r.diagnosis.map(|_| r.day));
     while b.recs.len() < target {
         let day = match key_day {
             Some(k) if rng.chance(5_000) => win.sample(rng, k, end),
@@ -812,18 +824,25 @@ pub(crate) fn records(
         .or_else(|| win.sample(rng, inp.enrol + 14, end));
         let Some(day) = day else { break };
         let after_key = key_day.is_some_and(|k| day >= k);
+        let after_diagnosis = diagnosed_day.is_some_and(|d| day >= d);
         if rng.chance(2_200) {
             let kind = rng.pick_weighted(&[
                 (ContactKind::Routine, if after_key { 15 } else { 60 }),
                 (ContactKind::Academic, if st.academic { 25 } else { 0 }),
                 (ContactKind::Hardship, if st.hardship { 20 } else { 0 }),
-                (ContactKind::Concern, if after_key { 60 } else { 0 }),
+                (
+                    ContactKind::Concern,
+                    if after_key && !after_diagnosis { 60 } else { 0 },
+                ),
+                (ContactKind::Diagnosed, if after_diagnosis { 60 } else { 0 }),
             ]);
             let day = workday(rng, day, inp.enrol);
             b.contact(rng, day, kind);
             continue;
         }
-        let special = if after_key {
+        let special = if after_diagnosis && rng.chance(5_000) {
+            Some(SpecialKind::Diagnosed)
+        } else if after_key {
             Some(SpecialKind::Concern)
         } else {
             inp.special
@@ -842,7 +861,7 @@ pub(crate) fn records(
             (
                 TalkCategory::SpecialGroup,
                 match special {
-                    Some(SpecialKind::Concern) => 35,
+                    Some(SpecialKind::Concern | SpecialKind::Diagnosed) => 35,
                     Some(_) => 5,
                     None => 0,
                 },

@@ -86,6 +86,11 @@ fn profiles_and_records_are_valid() {
         let p = &s.profile;
         assert!(!p.name.is_empty());
         assert!((4..=20).contains(&p.student_no.len()), "{}", p.student_no);
+        assert_eq!(
+            p.student_no.len(),
+            10,
+            "year, college, major, class, sequence"
+        );
         assert!(p
             .student_no
             .bytes()
@@ -153,6 +158,30 @@ fn profiles_and_records_are_valid() {
             }
         }
     }
+}
+
+#[test]
+fn rooms_hold_four_to_six_of_one_gender() {
+    let mut cfg = config(8, 3_000);
+    cfg.records_per_student = 0;
+    let mut rooms: BTreeMap<String, Vec<(Option<crate::model::Gender>, DegreeLevel)>> =
+        BTreeMap::new();
+    for s in students(&cfg) {
+        rooms
+            .entry(s.profile.dorm.clone())
+            .or_default()
+            .push((s.profile.gender, s.profile.level));
+    }
+    let mut full = 0;
+    for (room, people) in &rooms {
+        assert!(people.len() <= 6, "{room}: {}", people.len());
+        assert!(
+            people.iter().all(|p| *p == people[0]),
+            "{room} mixes genders or levels"
+        );
+        full += usize::from(people.len() >= 4);
+    }
+    assert!(full * 10 > rooms.len() * 8, "{full} of {}", rooms.len());
 }
 
 #[derive(Default)]
