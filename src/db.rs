@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub const DB_FILE: &str = "archive.db";
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Each migration brings the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -60,6 +60,48 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+    // 2: archive-wide settings (the policy in force, the network …), each a JSON value sealed
+    // under the settings subkey, bound to its id and version; and sync with the center.
+    r#"
+    CREATE TABLE settings (
+        id INTEGER PRIMARY KEY,
+        version INTEGER NOT NULL,
+        value BLOB NOT NULL
+    );
+    -- The site identity, the change log, bundles, handovers (docs/bundle-format.md).
+    CREATE TABLE site (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);
+    CREATE TABLE peers (id INTEGER PRIMARY KEY, lookup BLOB NOT NULL UNIQUE, body BLOB NOT NULL);
+    -- One row per change: origin is a keyed hash of the site where it was made.
+    CREATE TABLE ops (
+        id INTEGER PRIMARY KEY,
+        origin BLOB NOT NULL,
+        seq INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        student_id INTEGER NOT NULL REFERENCES students(id),
+        target INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        UNIQUE (origin, seq)
+    );
+    CREATE INDEX ops_by_student ON ops(student_id);
+    CREATE INDEX ops_by_target ON ops(target);
+    CREATE TABLE bundles_in (id INTEGER PRIMARY KEY, lookup BLOB NOT NULL UNIQUE, body BLOB NOT NULL);
+    CREATE TABLE bundles_out (id INTEGER PRIMARY KEY, lookup BLOB NOT NULL UNIQUE, body BLOB NOT NULL);
+    CREATE TABLE handovers (
+        student_id INTEGER PRIMARY KEY REFERENCES students(id),
+        bundle BLOB NOT NULL,
+        retiring INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE conflicts (id INTEGER PRIMARY KEY, student_id INTEGER NOT NULL REFERENCES students(id), body BLOB NOT NULL);
+    CREATE TABLE tombstones (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+    -- Records stay append-only, except for files being retired after a handover receipt.
+    DROP TRIGGER records_append_only_d;
+    CREATE TRIGGER records_append_only_d BEFORE DELETE ON records
+        WHEN OLD.student_id NOT IN (SELECT student_id FROM handovers WHERE retiring = 1)
+        BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+    CREATE TRIGGER attachments_append_only_d BEFORE DELETE ON attachments
+        WHEN OLD.student_id NOT IN (SELECT student_id FROM handovers WHERE retiring = 1)
+        BEGIN SELECT RAISE(ABORT, 'attachments are append-only'); END;
     "#,
 ];
 

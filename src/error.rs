@@ -73,6 +73,50 @@ pub enum Error {
         /// What failed.
         reason: &'static str,
     },
+    /// The policy file breaks a rule; names the line and the field (policy text, never student data).
+    #[error("policy file, line {line}, field {field}: {reason}")]
+    Policy {
+        /// 1-based line.
+        line: u32,
+        /// Dotted field path, e.g. `cadence.diagnosed_contact_days`.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// A bundle failed to decrypt or parse: flipped bytes, truncation, a broken frame.
+    #[error("the bundle is damaged or was altered: {0}")]
+    BundleDamaged(&'static str),
+    /// A bundle encrypted to, or addressed to, another site. age cannot tell a recipient stanza
+    /// for another key from a damaged one, so the message names both.
+    #[error("the bundle is addressed to another site, or its header is damaged")]
+    BundleMisaddressed,
+    /// A bundle signed by a site whose profile was never imported.
+    #[error("the bundle was signed by an unknown site; import its profile first")]
+    BundleUnknownSigner,
+    /// The manifest's signature does not verify with the sender's key.
+    #[error("the bundle's signature does not verify")]
+    BundleBadSignature,
+    /// An older bundle than one already imported from the same site (a replay).
+    #[error("the bundle is older than one already imported from that site (replayed or stale)")]
+    BundleStale,
+    /// A known bundle id with other content: someone altered or forged a bundle.
+    #[error("alarm: a bundle with this id was already imported with different content")]
+    BundleIdConflict,
+    /// A bundle refers to a student or record this archive does not hold.
+    #[error("the bundle depends on changes this archive never received")]
+    BundleIncomplete,
+    /// No peer site of that name.
+    #[error("no site of that name; import its profile first")]
+    UnknownSite,
+    /// A site profile that clashes with one already imported.
+    #[error("a different site profile with that name is already imported")]
+    SiteConflict,
+    /// The student's file was handed over and is read-only until the receipt retires it.
+    #[error("the student's file was handed over and is read-only")]
+    HandedOver,
+    /// A receipt that matches no bundle this archive sent.
+    #[error("the receipt does not match a bundle sent from this archive")]
+    ReceiptMismatch,
     /// The roster could not be read.
     #[error(transparent)]
     Roster(#[from] crate::roster::RosterError),
@@ -103,6 +147,18 @@ impl Error {
             Self::TooLarge { .. } => "too_large",
             Self::DiskFull => "disk_full",
             Self::AuditBroken { .. } => "audit_broken",
+            Self::Policy { .. } => "policy_invalid",
+            Self::BundleDamaged(_) => "bundle_damaged",
+            Self::BundleMisaddressed => "bundle_misaddressed",
+            Self::BundleUnknownSigner => "bundle_unknown_signer",
+            Self::BundleBadSignature => "bundle_bad_signature",
+            Self::BundleStale => "bundle_stale",
+            Self::BundleIdConflict => "bundle_id_conflict",
+            Self::BundleIncomplete => "bundle_incomplete",
+            Self::UnknownSite => "unknown_site",
+            Self::SiteConflict => "site_conflict",
+            Self::HandedOver => "handed_over",
+            Self::ReceiptMismatch => "receipt_mismatch",
             Self::Roster(e) => e.code(),
             Self::Database(_) => "database",
             Self::Io(_) => "io",

@@ -6,6 +6,7 @@
 
 pub mod archive;
 pub mod audit;
+pub mod bundle;
 pub mod crypto;
 mod db;
 pub mod error;
@@ -14,7 +15,9 @@ pub mod model;
 pub mod normalize;
 pub mod recovery;
 pub mod roster;
+pub mod rules;
 pub mod session;
+pub mod site;
 pub mod synth;
 
 pub use archive::{Archive, SiteKind};

@@ -7,15 +7,21 @@ use unicode_normalization::UnicodeNormalization;
 /// to one ASCII space. For names, colleges, classes, free fields.
 pub fn text(s: &str) -> String {
     let nfkc: String = s.nfkc().collect();
-    nfkc.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Folding spaces can bring a combining mark next to a letter (U+0384 becomes space + U+0301),
+    // so compose once more: normalising twice must give the same text.
+    let folded = nfkc.split_whitespace().collect::<Vec<_>>().join(" ");
+    folded.nfc().collect()
 }
 
 /// A 学号 or other identifier: NFKC, every white space removed, ASCII letters upper-cased.
 pub fn identifier(s: &str) -> String {
-    s.nfkc()
+    let folded: String = s
+        .nfkc()
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_ascii_uppercase())
-        .collect()
+        .collect();
+    // As in `text`: removing a space can leave a combining mark to compose.
+    folded.nfc().collect()
 }
 
 /// A phone number: NFKC, keeping digits, a leading `+` and inner `-` (landlines such as 027-8765-4321).

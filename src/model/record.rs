@@ -275,6 +275,58 @@ pub struct Attachment {
     pub description: String,
 }
 
+/// 八必谈 trigger: an event that obliges a talk of its category (e.g. an academic warning).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MustTalkEvent {
+    /// The must-talk category the event calls for.
+    pub trigger: TalkCategory,
+    /// What happened.
+    pub note: String,
+}
+
+/// An obligation waived, with its reason (e.g. the student was on leave).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiver {
+    /// The rule id, e.g. `must-talk.freshman` (see docs/policy-format.md).
+    pub rule: String,
+    /// The due date of the obligation waived.
+    #[typeshare(serialized_as = "String")]
+    pub due: NaiveDate,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// What a weekly review 周研判 decided for a key-concern student.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// 维持 keep the level.
+    Keep,
+    /// 升级 raise it.
+    Raise,
+    /// 降级 lower it.
+    Lower,
+    /// 销号 close: off the key-concern list.
+    Close,
+}
+
+/// One student's item of a weekly review 周研判: the decision and why.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// The decision.
+    pub decision: ReviewDecision,
+    /// The level after a raise or lower (required then).
+    pub level: Option<ConcernLevel>,
+    /// Why (required).
+    pub reason: String,
+    /// The meeting it was taken in, if recorded as one.
+    pub meeting: Option<String>,
+}
+
 /// The content of a record, by kind.
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,6 +350,12 @@ pub enum RecordBody {
     LeaveReview(LeaveReview),
     /// 附件
     Attachment(Attachment),
+    /// 八必谈 trigger event
+    Event(MustTalkEvent),
+    /// 豁免 a waived obligation
+    Waiver(Waiver),
+    /// 周研判 a weekly review decision
+    Review(Review),
 }
 
 impl RecordBody {
@@ -313,6 +371,9 @@ impl RecordBody {
             Self::Referral(_) => "referral",
             Self::LeaveReview(_) => "leave_review",
             Self::Attachment(_) => "attachment",
+            Self::Event(_) => "event",
+            Self::Waiver(_) => "waiver",
+            Self::Review(_) => "review",
         }
     }
 }

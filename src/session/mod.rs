@@ -18,6 +18,9 @@ use crate::model::*;
 use crate::normalize;
 use crate::recovery::RecoveryKey;
 
+mod rules;
+pub mod sync;
+
 /// Attachments are limited to 20 MB each.
 pub const ATTACHMENT_LIMIT_MB: u32 = 20;
 
@@ -54,6 +57,9 @@ struct RecordHead {
     concern_until: Option<NaiveDate>,
     crisis: Option<CrisisLevel>,
     follow_up: Option<NaiveDate>,
+    /// What the obligation engine needs beyond the above (absent in headers written before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    facts: Option<crate::rules::engine::Facts>,
 }
 
 impl RecordHead {
@@ -69,6 +75,7 @@ impl RecordHead {
             concern_until: None,
             crisis: None,
             follow_up: None,
+            facts: crate::rules::engine::Facts::of(&record.body),
         };
         match &record.body {
             RecordBody::Talk(t) => {
@@ -80,6 +87,8 @@ impl RecordHead {
                 h.concern_until = k.until;
             }
             RecordBody::Crisis(c) => h.crisis = Some(c.level),
+            // A weekly-review decision changes the concern level like a key-concern record does.
+            RecordBody::Review(r) => (h.concern, h.concern_until) = r.concern_change(record.date),
             _ => {}
         }
         h
@@ -233,6 +242,7 @@ pub fn validate_profile(mut p: StudentProfile) -> Result<StudentProfile> {
 }
 
 fn validate_record(r: &NewRecord) -> Result<()> {
+    crate::rules::engine::validate_body(&r.body)?;
     let blank = |s: &str| s.trim().is_empty();
     match &r.body {
         RecordBody::Talk(t) if blank(&t.text) => Err(Error::Invalid {
@@ -515,6 +525,7 @@ impl Session {
             "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
             params![sid, &lookup[..], wrapped, sealed],
         )?;
+        self.log_op(tx, sid, sync::OpTarget::Profile(profile))?;
         Ok(StudentEntry {
             id: sid,
             key,
@@ -537,6 +548,7 @@ impl Session {
             "UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3",
             params![version, sealed, s.id],
         )?;
+        self.log_op(tx, s.id, sync::OpTarget::Profile(profile))?;
         Ok(version)
     }
 
@@ -556,6 +568,7 @@ impl Session {
             "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
             params![rid, sid, sealed_head, sealed_body],
         )?;
+        self.log_op(tx, sid, sync::OpTarget::Record(rid))?;
         Ok(head)
     }
 

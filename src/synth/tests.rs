@@ -154,7 +154,10 @@ fn profiles_and_records_are_valid() {
                     assert_eq!(rf.hospital_diagnosed, !rf.diagnosis.is_empty());
                 }
                 RecordBody::LeaveReview(l) => assert!(!l.assessment.is_empty()),
-                RecordBody::Attachment(_) => panic!("no attachments expected"),
+                RecordBody::Attachment(_)
+                | RecordBody::Event(_)
+                | RecordBody::Waiver(_)
+                | RecordBody::Review(_) => panic!("no attachments expected"),
             }
         }
     }

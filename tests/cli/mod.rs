@@ -1,5 +1,10 @@
 mod archive;
 mod audit;
+mod bundles;
 mod crash;
+mod crash_soak;
+mod obligations;
+mod props;
 mod records;
 mod roster;
+mod tamper;

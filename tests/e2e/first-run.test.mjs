@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, clearInput, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, clearInput, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
 
 const PASSPHRASE = '春风十里-e2e-口令2026';
 
 let sandbox;
 let app;
+let recoveryKey = '';
 
 before(async () => {
   sandbox = makeSandbox('first-run');
@@ -34,6 +35,18 @@ test('first run, lock and unlock in the real window', async (t) => {
   assert.equal(await d.execute('return document.documentElement.lang'), 'zh-CN');
   await shot('01-first-run');
 
+  // The CSP is in force: no data: scripts, no eval, no network.
+  const dataScript = await d.execute(`return new Promise((done) => {
+    const s = document.createElement('script');
+    s.src = 'data:text/javascript,window.__e2eRan = true';
+    s.onload = () => done('ran');
+    s.onerror = () => done('blocked');
+    document.head.appendChild(s);
+  })`);
+  assert.equal(dataScript, 'blocked');
+  assert.equal(await d.execute("try { eval('1'); return 'ran'; } catch { return 'blocked'; }"), 'blocked');
+  assert.equal(await d.execute("return fetch('http://127.0.0.1:9/').then(() => 'ran', () => 'blocked')"), 'blocked');
+
   // By keyboard: type, then Enter submits the form.
   const pass = await d.waitFor(input('create-passphrase'));
   await d.type(pass, PASSPHRASE);
@@ -41,8 +54,10 @@ test('first run, lock and unlock in the real window', async (t) => {
   await d.type(await d.waitFor(input('create-confirm')), PASSPHRASE + Keys.ENTER);
 
   // The recovery key is shown once; the user proves they wrote it down.
-  const keyEl = await d.waitFor(byTestId('recovery-key'), { timeout: 60_000 });
-  const key = (await d.text(keyEl)).trim().split(/\s+/).join('-');
+  await d.waitFor(byTestId('recovery-key'), { timeout: 60_000 });
+  const lines = await d.findAll(`${byTestId('recovery-key')} > div`);
+  const key = (await Promise.all(lines.map((l) => d.text(l)))).map((l) => l.trim()).join('-');
+  recoveryKey = key;
   assert.match(key, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
   await shot('02-recovery-key');
   const confirm = await d.waitFor(byTestId('recovery-confirm-submit'));
@@ -80,4 +95,12 @@ test('first run, lock and unlock in the real window', async (t) => {
   await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 0 名学生/.test(s) });
   await d.waitFor(byTestId('student-table'), { predicate: (s) => /暂无学生/.test(s) });
   await shot('05-students-empty');
+});
+
+test('nothing the test typed or was shown is readable in any file the app wrote', async () => {
+  await app.close();
+  app = undefined;
+  assert.ok(recoveryKey, 'the walkthrough ran');
+  const hits = scanForMarkers(sandbox.root, [PASSPHRASE, recoveryKey, recoveryKey.replaceAll('-', '')]);
+  assert.deepEqual(hits, []);
 });

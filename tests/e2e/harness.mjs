@@ -3,7 +3,7 @@
 // (its archive via XINDANG_ARCHIVE, and HOME / XDG folders), never a real archive. Processes are
 // started in their own process groups and killed as groups, also when a spec fails or node exits.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ export const ARTIFACTS = process.env.XINDANG_E2E_ARTIFACTS ?? join(ROOT, 'target
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
 
 /** Key derivation tuned down for tests (the core's floor of 64 MiB still applies). */
-export const KDF_MS = '200';
+export const KDF_MS = '0';
 
 const groups = new Set();
 function killGroup(child, signal) {
@@ -86,6 +86,41 @@ function freePort(from) {
   })();
 }
 
+/**
+ * A private D-Bus session bus with no service directories. Without one, GLib autolaunches a session
+ * bus through X11 that outlives the test and activates desktop portals (which mount a FUSE folder
+ * in XDG_RUNTIME_DIR); with it nothing can be activated and everything ends with the test.
+ */
+async function startDbus(sandbox) {
+  const socket = join(sandbox.runtime, 'bus');
+  const config = join(sandbox.root, 'dbus-session.conf');
+  writeFileSync(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${socket}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  const dbus = startGroup('dbus-daemon', ['--nofork', '--nopidfile', `--config-file=${config}`], process.env);
+  for (let i = 0; i < 100 && !existsSync(socket); i += 1) {
+    if (dbus.exitCode !== null) break;
+    await sleep(50);
+  }
+  if (!existsSync(socket)) {
+    await stopGroup(dbus);
+    throw new Error(`dbus-daemon did not start: ${dbus.log()}`);
+  }
+  return { dbus, address: `unix:path=${socket}` };
+}
+
 /** A fresh temp folder for one app (archive, home, XDG folders). */
 export function makeSandbox(name) {
   const root = mkdtempSync(join(tmpdir(), `xindang-e2e-${name}-`));
@@ -94,7 +129,14 @@ export function makeSandbox(name) {
     dirs[d] = join(root, d);
     mkdirSync(dirs[d], { recursive: true, mode: 0o700 });
   }
-  return { root, archive: join(root, 'archive'), ...dirs, remove: () => rmSync(root, { recursive: true, force: true }) };
+  const remove = () => {
+    try {
+      rmSync(root, { recursive: true, force: true });
+    } catch (e) {
+      console.error(`could not remove ${root}: ${e.message}`);
+    }
+  };
+  return { root, archive: join(root, 'archive'), ...dirs, remove };
 }
 
 /** Runs the command line `xindang` against an archive. */
@@ -115,6 +157,10 @@ export async function startApp(sandbox, env = {}) {
   if (!existsSync(APP_BIN)) throw new Error(`no app binary at ${APP_BIN}: run cargo xtask e2e`);
   mkdirSync(ARTIFACTS, { recursive: true });
   const { xvfb, display } = await startXvfb();
+  const { dbus, address } = await startDbus(sandbox).catch(async (e) => {
+    await stopGroup(xvfb);
+    throw e;
+  });
   const port = await freePort(4444);
   const nativePort = await freePort(port + 1);
   const appEnv = {
@@ -122,6 +168,8 @@ export async function startApp(sandbox, env = {}) {
     LANG: 'C.UTF-8',
     DISPLAY: display,
     NO_AT_BRIDGE: '1',
+    DBUS_SESSION_BUS_ADDRESS: address,
+    GTK_A11Y: 'none',
     HOME: sandbox.home,
     XDG_DATA_HOME: sandbox.data,
     XDG_CONFIG_HOME: sandbox.config,
@@ -140,6 +188,7 @@ export async function startApp(sandbox, env = {}) {
       // the app may already be gone
     }
     await stopGroup(driverProc);
+    await stopGroup(dbus);
     await stopGroup(xvfb);
   };
   try {
@@ -160,6 +209,8 @@ export async function startApp(sandbox, env = {}) {
   }
   const shot = async (name) => {
     try {
+      // Let transitions (menus fade their highlight over 0.3 s) and the next paint finish.
+      await sleep(400);
       writeFileSync(join(ARTIFACTS, `${name}.png`), await driver.screenshot());
     } catch (e) {
       console.error(`screenshot ${name} failed: ${e.message}`);
@@ -181,4 +232,34 @@ export function byTestId(testid) {
 export async function clearInput(driver, el) {
   await driver.click(el);
   await driver.type(el, `${Keys.CONTROL}a${Keys.NULL}${Keys.BACKSPACE}`);
+}
+
+/**
+ * Every file under `root` that contains one of `markers` in UTF-8 or UTF-16 (either byte order):
+ * what the test typed must never reach the disk in readable form (archive, webview data, caches).
+ */
+export function scanForMarkers(root, markers) {
+  const needles = markers.flatMap((m) => {
+    const le = Buffer.from(m, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    return [
+      { marker: m, encoding: 'utf-8', bytes: Buffer.from(m, 'utf8') },
+      { marker: m, encoding: 'utf-16le', bytes: le },
+      { marker: m, encoding: 'utf-16be', bytes: be },
+    ];
+  });
+  const hits = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const st = lstatSync(path);
+      if (st.isDirectory()) walk(path);
+      else if (st.isFile()) {
+        const data = readFileSync(path);
+        for (const n of needles) if (data.includes(n.bytes)) hits.push({ file: path, marker: n.marker, encoding: n.encoding });
+      }
+    }
+  };
+  walk(root);
+  return hits;
 }

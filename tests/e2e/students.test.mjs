@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const PASSPHRASE = 'e2e-demo-口令-2026';
 const STUDENTS = 300;
@@ -39,8 +39,10 @@ test('the student list: virtualised, searched by 学号 and 姓名', async (t) =
   await unlock(d);
   await d.click(await d.waitFor(byTestId('nav-students')));
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes(`共 ${STUDENTS} 名学生`) });
-  // Virtualised: far fewer rows in the page than students.
-  const rendered = (await d.findAll('.el-table-v2__row')).length;
+  // Virtualised: the first students are on screen, but far fewer rows exist in the page than students.
+  const onScreen = (s) => s.includes(students[0].student_no) && s.includes(students[9].student_no);
+  await d.waitFor(byTestId('student-table'), { content: true, predicate: onScreen });
+  const rendered = await d.execute("return document.querySelectorAll('.el-table-v2__row').length");
   assert.ok(rendered > 5 && rendered < 60, `rendered ${rendered} rows for ${STUDENTS} students`);
   await shot('06-students');
 
@@ -48,7 +50,7 @@ test('the student list: virtualised, searched by 学号 and 姓名', async (t) =
   const search = await d.waitFor(input('student-search'));
   await d.type(search, target.student_no);
   await d.waitFor(byTestId('student-count'), { predicate: (s) => /找到 1 名学生/.test(s) });
-  await d.waitFor(byTestId('student-table'), { predicate: (s) => s.includes(target.name) });
+  await d.waitFor(byTestId('student-table'), { content: true, predicate: (s) => s.includes(target.name) });
   await shot('07-students-search');
 
   await clearInput(d, search);

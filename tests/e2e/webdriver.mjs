@@ -60,6 +60,11 @@ export class WebDriver {
     return this.#call('GET', this.#s(`/element/${el}/text`));
   }
 
+  /** The DOM text of an element, including what WebKit's visible-text rules leave out (ellipsis cells). */
+  async textContent(el) {
+    return this.execute('return arguments[0].textContent', [{ [ELEMENT]: el }]);
+  }
+
   async displayed(el) {
     return this.#call('GET', this.#s(`/element/${el}/displayed`));
   }
@@ -89,15 +94,18 @@ export class WebDriver {
     return Buffer.from(await this.#call('GET', this.#s('/screenshot')), 'base64');
   }
 
-  /** Waits until a visible element matches `css` (and `predicate(text)` holds), then returns it. */
-  async waitFor(css, { timeout = 20_000, predicate } = {}) {
+  /**
+   * Waits until a visible element matches `css` (and `predicate(text)` holds), then returns it.
+   * `content: true` tests the DOM text (textContent) instead of the rendered text.
+   */
+  async waitFor(css, { timeout = 20_000, predicate, content = false } = {}) {
     const deadline = Date.now() + timeout;
     let last = '';
     for (;;) {
       for (const el of await this.findAll(css).catch(() => [])) {
         try {
           if (!(await this.displayed(el))) continue;
-          last = await this.text(el);
+          last = content ? await this.textContent(el) : await this.text(el);
           if (!predicate || predicate(last)) return el;
         } catch {
           // stale: the page re-rendered between the two calls

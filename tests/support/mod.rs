@@ -130,3 +130,4 @@ impl Xd {
         self.ok(&["roster", "import", path.to_str().unwrap()])
     }
 }
+pub mod soak;

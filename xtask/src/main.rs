@@ -1,183 +1,258 @@
-//! `cargo xtask run` and `cargo xtask test`: all set-up, build and test chores, cross-platform.
+//! `cargo xtask run` and `cargo xtask test`: all set-up, build and test chores, in plain Rust so
+//! they run the same on every machine (no make, no shell scripts).
 //!
-//! On Debian (as root or with sudo) the system packages the build needs are installed when missing;
-//! elsewhere the tasks say what is missing and go on with what the platform allows.
+//! - `cargo xtask test`: installs what is missing, then fmt, typeshare staleness, UI typecheck and
+//!   build, clippy, `cargo test --workspace`, the app build and the end-to-end run; fails fast.
+//! - `cargo xtask run`: installs what is missing, builds the CLI and the app, creates a demo archive
+//!   in `target/demo-archive` and opens the app on it.
+//! - `cargo xtask setup | ui | typeshare | e2e`: the single steps.
+
+mod setup;
+mod util;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
+use std::time::Instant;
 
-/// Debian packages the build and the tests need.
-const APT_PACKAGES: &[&str] = &["build-essential", "pkg-config", "sqlite3"];
+use util::{cargo, cmd, step, Failure, Tally};
 
-type Result<T = ()> = std::result::Result<T, String>;
+const USAGE: &str = "\
+usage: cargo xtask <task>
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
+tasks:
+  test        everything CI runs: set-up, fmt, typeshare check, UI build, clippy, tests, app build, e2e
+  run         build the CLI and the app, make a demo archive in target/demo-archive, open the app on it
+  setup       install what is missing (system packages, tauri-driver, typeshare-cli, node modules)
+  ui          build the UI into ui/dist (type check included)
+  typeshare   regenerate ui/src/types/generated.ts from the Rust types
+  e2e         build the UI and the app, then run the end-to-end tests under Xvfb
+";
 
-fn run(cmd: &mut Command) -> Result {
-    let shown = format!("{cmd:?}");
-    eprintln!("xtask: {shown}");
-    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
-}
-
-fn cargo() -> Command {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(root());
-    c
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0"))
-        .unwrap_or(false)
-}
-
-/// Installs the missing Debian packages (Linux only).
-fn install_system_packages() -> Result {
-    if !cfg!(target_os = "linux") || Command::new("dpkg").arg("--version").output().is_err() {
-        eprintln!(
-            "xtask: not a Debian system; install a C compiler and sqlite3 if the build fails"
-        );
-        return Ok(());
-    }
-    let missing: Vec<&str> = APT_PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| {
-            !Command::new("dpkg-query")
-                .args(["-W", "-f=${Status}", p])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
-                .unwrap_or(false)
-        })
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let sudo = !is_root();
-    let apt = |args: &[&str]| {
-        let mut c = if sudo {
-            Command::new("sudo")
-        } else {
-            Command::new("apt-get")
-        };
-        if sudo {
-            c.arg("apt-get");
-        }
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        c
-    };
-    run(&mut apt(&["update", "-qq"]))?;
-    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
-    install.args(&missing);
-    run(&mut install)
-}
-
-fn test() -> Result {
-    install_system_packages()?;
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    let (passed, failed) = cargo_test()?;
-    // One closing line for the whole run, summing every test binary's result.
-    println!("tests: {passed} passed, {failed} failed");
-    Ok(())
-}
-
-/// Runs `cargo test --workspace`, echoing its output, and sums the results of every test binary.
-fn cargo_test() -> Result<(u64, u64)> {
-    use std::io::{BufRead, BufReader};
-    let mut cmd = cargo();
-    cmd.args(["test", "--workspace"])
-        .stdout(std::process::Stdio::piped());
-    eprintln!("xtask: {cmd:?}");
-    let mut child = cmd.spawn().map_err(|e| format!("cargo test: {e}"))?;
-    let (mut passed, mut failed) = (0, 0);
-    if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out)
-            .lines()
-            .map_while(std::result::Result::ok)
-        {
-            println!("{line}");
-            if let Some(rest) = line.strip_prefix("test result: ") {
-                let count = |word: &str| -> u64 {
-                    rest.split(';')
-                        .find_map(|part| {
-                            part.trim()
-                                .trim_start_matches("ok. ")
-                                .trim_start_matches("FAILED. ")
-                                .strip_suffix(word)
-                        })
-                        .and_then(|n| n.trim().parse().ok())
-                        .unwrap_or(0)
-                };
-                passed += count(" passed");
-                failed += count(" failed");
-            }
-        }
-    }
-    let status = child.wait().map_err(|e| format!("cargo test: {e}"))?;
-    if !status.success() || failed > 0 {
-        return Err(format!(
-            "cargo test failed: {passed} passed, {failed} failed"
-        ));
-    }
-    Ok((passed, failed))
-}
-
-fn demo_run() -> Result {
-    install_system_packages()?;
-    run(cargo().args(["build", "-p", "xindang", "--bin", "xindang"]))?;
-    let dir = root().join("target/demo-archive");
-    let pass = "xindang-demo-2026";
-    let bin = root()
-        .join("target/debug")
-        .join(format!("xindang{}", std::env::consts::EXE_SUFFIX));
-    if !dir.join("archive.db").exists() {
-        run(Command::new(&bin)
-            .arg("--archive")
-            .arg(&dir)
-            .arg("init")
-            .env("XINDANG_PASSPHRASE", pass))?;
-        run(Command::new(&bin)
-            .arg("--archive")
-            .arg(&dir)
-            .args(["demo", "--students", "300", "--seed", "1"])
-            .env("XINDANG_PASSPHRASE", pass))?;
-    }
-    println!("Demo archive: {}\nPassphrase: {pass}", dir.display());
-    Ok(())
-}
+/// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
+const DEMO_PASSPHRASE: &str = "xindang-demo-2026";
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    let result = match task.as_str() {
-        "test" => test(),
-        "run" => demo_run(),
-        _ => Err("usage: cargo xtask run | test".into()),
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("run") => run(),
+        Some("setup") => setup::install(setup::Purpose::Test),
+        Some("ui") => setup::install(setup::Purpose::Ui).and_then(|()| build_ui()),
+        Some("typeshare") => {
+            setup::install(setup::Purpose::Typeshare).and_then(|()| typeshare_write())
+        }
+        Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
+        Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("xtask: {e}");
+        Ok(()) => {
+            eprintln!("xtask: done in {:.0?}", started.elapsed());
+            ExitCode::SUCCESS
+        }
+        Err(Failure(msg)) => {
+            eprintln!("\nxtask: FAILED: {msg}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The repository root (the parent of this crate).
+pub fn root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+fn test() -> Result<(), Failure> {
+    step("install what is missing", || {
+        setup::install(setup::Purpose::Test)
+    })?;
+    step("cargo fmt --check", || {
+        cmd(cargo(), ["fmt", "--all", "--check"])
+            .fail_hint("run `cargo fmt --all`")
+            .run()
+    })?;
+    step("typeshare output is current", typeshare_check)?;
+    // The app embeds ui/dist at compile time, so the UI is built before anything compiles the app.
+    step("UI type check and build", build_ui)?;
+    step("cargo clippy", || {
+        cmd(
+            cargo(),
+            [
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+        .run()
+    })?;
+    let mut tally = Tally::default();
+    step("cargo test", || {
+        cmd(cargo(), ["test", "--workspace"]).run_counting(&mut tally)
+    })?;
+    step("build the app", build_app_and_cli)?;
+    step("end-to-end tests", || e2e(&mut tally))?;
+    // One closing line for the whole run, summing every test binary and the end-to-end specs.
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    Ok(())
+}
+
+fn run() -> Result<(), Failure> {
+    step("install what is missing", || {
+        setup::install(setup::Purpose::Run)
+    })?;
+    step("UI type check and build", build_ui)?;
+    step("build the app", build_app)?;
+    let root = root();
+    let archive = root.join("target/demo-archive");
+    let cli = root.join("target/debug").join(exe("xindang"));
+    let cli_built = step("build the command line", || {
+        cmd(cargo(), ["build", "-p", "xindang", "--bin", "xindang"]).run()
+    });
+    match cli_built {
+        Ok(()) if cli.is_file() => step("demo archive", || demo_archive(&cli, &archive))?,
+        _ => eprintln!(
+            "xtask: the command line `xindang` could not be built, so no demo archive was made; \
+             the app opens on {} (created on first run)",
+            archive.display()
+        ),
+    }
+    println!(
+        "\n  心档 demo archive: {}\n  passphrase (demo data only): {DEMO_PASSPHRASE}\n",
+        archive.display()
+    );
+    let app = root.join("target/debug").join(exe("xindang-app"));
+    cmd(app.to_string_lossy().as_ref(), [] as [&str; 0])
+        .env("XINDANG_ARCHIVE", &archive)
+        .run()
+}
+
+fn demo_archive(cli: &Path, archive: &Path) -> Result<(), Failure> {
+    let archive_arg = archive.to_string_lossy().into_owned();
+    let cli = cli.to_string_lossy().into_owned();
+    if dir_has_files(archive) {
+        eprintln!("xtask: {archive_arg} exists; keeping it (delete it for a fresh demo)");
+        return Ok(());
+    }
+    // `init` prints the recovery key; a demo archive has no use for it, so it is not shown.
+    cmd(&cli, ["--archive", &archive_arg, "init"])
+        .env("XINDANG_PASSPHRASE", DEMO_PASSPHRASE)
+        .quiet_stdout()
+        .run()?;
+    cmd(
+        &cli,
+        [
+            "--archive",
+            &archive_arg,
+            "demo",
+            "--students",
+            "300",
+            "--seed",
+            "1",
+        ],
+    )
+    .env("XINDANG_PASSPHRASE", DEMO_PASSPHRASE)
+    .run()
+}
+
+fn dir_has_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+}
+
+fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+fn build_ui() -> Result<(), Failure> {
+    cmd(setup::NPM, ["run", "build"])
+        .dir(root().join("ui"))
+        .run()
+}
+
+fn build_app() -> Result<(), Failure> {
+    cmd(cargo(), ["build", "-p", "xindang-app"]).run()
+}
+
+/// The app and, apart (building the two packages in one cargo call unifies their dependencies'
+/// features differently and rebuilds half the tree), the command line the end-to-end tests use.
+fn build_app_and_cli() -> Result<(), Failure> {
+    build_app()?;
+    cmd(cargo(), ["build", "-p", "xindang", "--bin", "xindang"]).run()
+}
+
+const GENERATED_TS: &str = "ui/src/types/generated.ts";
+
+fn typeshare_to(out: &Path) -> Result<(), Failure> {
+    let out = out.to_string_lossy().into_owned();
+    cmd(
+        "typeshare",
+        [".", "--lang=typescript", "--output-file", &out],
+    )
+    .quiet_stdout()
+    .run()
+}
+
+fn typeshare_write() -> Result<(), Failure> {
+    typeshare_to(&root().join(GENERATED_TS))
+}
+
+fn typeshare_check() -> Result<(), Failure> {
+    let fresh = root().join("target/xtask/generated.ts");
+    if let Some(parent) = fresh.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    typeshare_to(&fresh)?;
+    let committed = std::fs::read_to_string(root().join(GENERATED_TS)).unwrap_or_default();
+    let regenerated = std::fs::read_to_string(&fresh)
+        .map_err(|e| Failure(format!("typeshare wrote nothing: {e}")))?;
+    if committed != regenerated {
+        return Err(Failure(format!(
+            "{GENERATED_TS} is stale: the Rust types changed. Run `cargo xtask typeshare` and commit the result."
+        )));
+    }
+    Ok(())
+}
+
+fn e2e_with_builds() -> Result<(), Failure> {
+    step("UI type check and build", build_ui)?;
+    step("build the app", build_app_and_cli)?;
+    step("end-to-end tests", || e2e(&mut Tally::default()))
+}
+
+/// Runs `node --test tests/e2e/`; the harness there starts and stops Xvfb and tauri-driver itself.
+fn e2e(tally: &mut Tally) -> Result<(), Failure> {
+    if !cfg!(target_os = "linux") {
+        eprintln!(
+            "xtask: SKIPPED end-to-end tests: they drive the app through tauri-driver and WebKitWebDriver \
+             under Xvfb, which exist on Linux only"
+        );
+        return Ok(());
+    }
+    let root = root();
+    let app = root.join("target/debug").join(exe("xindang-app"));
+    let artifacts = root.join("target/e2e-artifacts");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    cmd("node", ["--test", "--test-concurrency=1", "tests/e2e/"])
+        .dir(&root)
+        .env("XINDANG_APP_BIN", &app)
+        .env("XINDANG_E2E_ARTIFACTS", &artifacts)
+        .env(
+            "XINDANG_CLI_BIN",
+            root.join("target/debug").join(exe("xindang")),
+        )
+        .env("TAURI_DRIVER", setup::tool_path("tauri-driver"))
+        .run_counting(tally)
 }

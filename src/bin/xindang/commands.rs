@@ -88,6 +88,8 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit { command } => audit(&dir, command),
+        Command::Rules(command) => crate::rules_cmd::run(&dir, command),
+        Command::Bundles(command) => crate::bundle_cmd::run(&dir, command),
     }
 }
 

@@ -3,7 +3,9 @@
 //! The passphrase comes from `XINDANG_PASSPHRASE`, else it is prompted without echo. Errors are
 //! one line of English on stderr with a non-zero exit code.
 
+mod bundle_cmd;
 mod commands;
+mod rules_cmd;
 mod secrets;
 
 use std::path::PathBuf;
@@ -79,6 +81,10 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    #[command(flatten)]
+    Rules(rules_cmd::RulesCommand),
+    #[command(flatten)]
+    Bundles(bundle_cmd::BundleCommand),
 }
 
 #[derive(Subcommand)]

@@ -1,0 +1,119 @@
+//! XinDang 心档 desktop shell: a Tauri window over the core library `xindang`.
+//!
+//! Only this crate knows Tauri. It holds one managed state ([`state::Shared`]): the archive folder
+//! and, while unlocked, the core's `Session`. Commands ([`commands`]) are one-line adapters; errors
+//! reach the webview as `{code, message}` ([`CommandError`]). A background thread locks the archive
+//! after a period without commands and tells the window with the `archive-locked` event.
+#![forbid(unsafe_code)]
+
+pub mod commands;
+pub mod error;
+pub mod state;
+
+#[cfg(test)]
+mod hardening_tests;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
+
+pub use error::CommandError;
+use state::{AppState, LockReason, LockedEvent, Shared};
+
+/// The label of the main window in `tauri.conf.json`.
+const MAIN_WINDOW: &str = "main";
+
+/// The event sent when the archive locked itself; the UI returns to the unlock screen.
+pub const LOCKED_EVENT: &str = "archive-locked";
+
+/// Starts the app and blocks until its window closes.
+pub fn run() {
+    let app = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![
+            commands::archive_status,
+            commands::create_archive,
+            commands::unlock,
+            commands::lock,
+            commands::touch,
+            commands::list_students,
+        ])
+        .setup(|app| {
+            let dir = archive_dir(app.handle())?;
+            app.manage(Shared::new(AppState::new(
+                dir,
+                state::idle_limit_from_env(),
+            )));
+            spawn_auto_lock(app.handle().clone())?;
+            open_main_window(app.handle())?;
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|app, event| {
+            if let RunEvent::Exit = event {
+                // Drop the keys before the process ends rather than leave them to the OS.
+                if let Some(shared) = app.try_state::<Shared>() {
+                    shared.quietly(|s| s.lock());
+                }
+            }
+        }),
+        Err(e) => {
+            eprintln!("xindang-app: could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `XINDANG_ARCHIVE` if set (tests, the demo), else `archive` in the platform's data folder.
+fn archive_dir<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<PathBuf> {
+    match std::env::var_os("XINDANG_ARCHIVE") {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => Ok(app.path().app_data_dir()?.join("archive")),
+    }
+}
+
+/// Opens the main window as `tauri.conf.json` describes it (`"create": false` there, so it is made
+/// here). One exception: WebKitGTK refuses WebDriver automation in an ephemeral (incognito) context,
+/// so when tauri-driver starts the app (`TAURI_WEBVIEW_AUTOMATION=true`, which also turns on Tauri's
+/// automation) the webview keeps its data in the app's data folder instead, which the end-to-end
+/// tests point at a temporary folder and scan.
+fn open_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let automation = std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true");
+    for config in app
+        .config()
+        .app
+        .windows
+        .iter()
+        .filter(|w| w.label == MAIN_WINDOW)
+    {
+        let mut builder = tauri::WebviewWindowBuilder::from_config(app, config)?;
+        if automation && config.incognito {
+            eprintln!("xindang-app: WebDriver automation is on: the webview is not incognito");
+            builder = builder.incognito(false);
+        }
+        builder.build()?;
+    }
+    Ok(())
+}
+
+/// The auto-lock thread: checks the idle time a few times per idle period, locks, and tells the UI.
+fn spawn_auto_lock<R: Runtime>(app: AppHandle<R>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("auto-lock".into())
+        .spawn(move || loop {
+            let shared = app.state::<Shared>();
+            let tick = shared.quietly(|s| s.tick());
+            std::thread::sleep(tick);
+            if shared.quietly(|s| s.lock_if_idle(Instant::now())) {
+                // The window may be gone while the app exits; nothing else to do then.
+                let _ = app.emit(
+                    LOCKED_EVENT,
+                    LockedEvent {
+                        reason: LockReason::Idle,
+                    },
+                );
+            }
+        })?;
+    Ok(())
+}

@@ -1,0 +1,321 @@
+//! Commands of sync and handover: site profiles, bundles, receipts, the age identity.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use xindang::bundle::write_atomic;
+use xindang::error::{Error, Result};
+use xindang::model::StudentStatus;
+use xindang::site::SiteProfile;
+use xindang::{Archive, Session};
+
+use crate::secrets;
+
+/// The commands this file adds to `xindang` (flattened into the top level).
+#[derive(Subcommand)]
+pub enum BundleCommand {
+    /// This site's profile (public keys) and the profiles of trusted sites.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Sync bundles to and from other sites.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleSub,
+    },
+    /// Receipts of bundles sent from here.
+    Receipt {
+        #[command(subcommand)]
+        command: ReceiptSub,
+    },
+    /// Hand whole files over to another site (graduation, withdrawal, transfer).
+    Handover {
+        #[command(subcommand)]
+        command: HandoverSub,
+    },
+    /// The site's age identity, for disaster recovery.
+    Identity {
+        #[command(subcommand)]
+        command: IdentitySub,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ProfileCommand {
+    /// Write this site's profile; prints its fingerprint to compare by phone.
+    Export {
+        /// The profile file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The site's name, fixed when the identity is created (default: `center` for a center).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Trust another site's profile, named by the profile's own name.
+    Import {
+        /// The profile file.
+        file: PathBuf,
+    },
+    /// List the trusted sites.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BundleSub {
+    /// Export every change the site has not acknowledged.
+    Export {
+        /// The site's name.
+        #[arg(long)]
+        to: String,
+        /// The bundle file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a bundle in one transaction; optionally write the signed receipt.
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+        /// Where to write the receipt for the sender.
+        #[arg(long)]
+        receipt_out: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Profile edits that lost to a concurrent edit from another site.
+    Conflicts {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReceiptSub {
+    /// Import a receipt; a handover receipt retires the files handed over.
+    Import {
+        /// The receipt file.
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HandoverSub {
+    /// Export whole student files; they stay read-only here until the receipt retires them.
+    Export {
+        /// 学号 (repeat for several).
+        #[arg(long)]
+        student: Vec<String>,
+        /// Every student of this status: enrolled, on-leave, graduated, withdrawn, transferred.
+        #[arg(long)]
+        status: Option<String>,
+        /// The receiving site (default `center`).
+        #[arg(long, default_value = xindang::site::CENTER_NAME)]
+        to: String,
+        /// The bundle file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IdentitySub {
+    /// Write the age identity (secret!) to a file.
+    Export {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn unlock(dir: &Path) -> Result<Session> {
+    let archive = Archive::open(dir)?;
+    let pass = secrets::passphrase()?;
+    archive.unlock(&pass)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(|_| Error::Invalid {
+        field: "output",
+        reason: "cannot be encoded",
+    })?;
+    println!("{text}");
+    Ok(())
+}
+
+fn status(s: &str) -> Result<StudentStatus> {
+    Ok(match s.trim() {
+        "enrolled" => StudentStatus::Enrolled,
+        "on-leave" => StudentStatus::OnLeave,
+        "graduated" => StudentStatus::Graduated,
+        "withdrawn" => StudentStatus::Withdrawn,
+        "transferred" => StudentStatus::Transferred,
+        _ => {
+            return Err(Error::Invalid {
+                field: "--status",
+                reason: "use enrolled, on-leave, graduated, withdrawn or transferred",
+            })
+        }
+    })
+}
+
+pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
+    let mut s = unlock(dir)?;
+    match command {
+        BundleCommand::Profile { command } => match command {
+            ProfileCommand::Export { out, name } => {
+                let p = s.site_profile(name.as_deref())?;
+                let text = serde_json::to_vec_pretty(&p).map_err(|_| Error::Invalid {
+                    field: "profile",
+                    reason: "cannot be encoded",
+                })?;
+                write_atomic(&out, &text)?;
+                eprintln!(
+                    "Profile of site {} written; compare its fingerprint by phone:",
+                    p.name
+                );
+                println!("{}", p.fingerprint);
+                Ok(())
+            }
+            ProfileCommand::Import { file } => {
+                let p: SiteProfile =
+                    serde_json::from_slice(&std::fs::read(&file)?).map_err(|_| Error::Invalid {
+                        field: "profile",
+                        reason: "not a XinDang site profile",
+                    })?;
+                let p = s.import_profile(p)?;
+                eprintln!(
+                    "Trusting site {}; compare this fingerprint with its owner by phone:",
+                    p.name
+                );
+                println!("{}", p.fingerprint);
+                Ok(())
+            }
+            ProfileCommand::List { json } => {
+                let peers = s.peer_profiles()?;
+                if json {
+                    return print_json(&peers);
+                }
+                for p in peers {
+                    println!("{}\t{:?}\t{}", p.name, p.kind, p.fingerprint);
+                }
+                Ok(())
+            }
+        },
+        BundleCommand::Bundle { command } => match command {
+            BundleSub::Export { to, out } => {
+                let r = s.export_bundle(&to, &out)?;
+                eprintln!(
+                    "Bundle {} for {} written and verified: changes {}..{}, {} students, {} profiles, {} records, {} attachments.",
+                    r.bundle_id, r.recipient, r.from_seq, r.to_seq, r.counts.students,
+                    r.counts.profiles, r.counts.records, r.counts.attachments
+                );
+                println!("{}", r.bundle_id);
+                Ok(())
+            }
+            BundleSub::Import {
+                file,
+                receipt_out,
+                json,
+            } => {
+                let bytes = std::fs::read(&file)?;
+                let (report, receipt) = s.import_bundle(&bytes)?;
+                if let Some(out) = receipt_out {
+                    write_atomic(&out, &receipt)?;
+                }
+                if json {
+                    return print_json(&report);
+                }
+                if report.duplicate {
+                    println!(
+                        "Bundle {} was imported before; nothing changed.",
+                        report.bundle_id
+                    );
+                } else {
+                    println!(
+                        "Imported bundle {} from {}: {} students added, {} profiles updated, {} records added, {} already held, {} conflicts.",
+                        report.bundle_id, report.sender, report.students_added,
+                        report.profiles_updated, report.records_added, report.skipped,
+                        report.conflicts.len()
+                    );
+                }
+                if let Some(g) = &report.gap {
+                    println!(
+                        "warning: changes {}..{} of {} never arrived; an earlier bundle is missing.",
+                        g[0], g[1], report.sender
+                    );
+                }
+                Ok(())
+            }
+            BundleSub::Conflicts { json } => {
+                let list = s.sync_conflicts()?;
+                if json {
+                    return print_json(&list);
+                }
+                for c in list {
+                    println!(
+                        "{}\t{}\tkept {}\tother {}\t{}",
+                        c.student_no,
+                        c.fields.join(","),
+                        c.kept_site,
+                        c.other_site,
+                        c.at
+                    );
+                }
+                Ok(())
+            }
+        },
+        BundleCommand::Receipt {
+            command: ReceiptSub::Import { file, json },
+        } => {
+            let r = s.import_receipt(&std::fs::read(&file)?)?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "Receipt from {} for bundle {}: acknowledged to {}, {} files retired.",
+                r.site, r.bundle_id, r.acked_to, r.retired
+            );
+            Ok(())
+        }
+        BundleCommand::Handover {
+            command:
+                HandoverSub::Export {
+                    student,
+                    status: st,
+                    to,
+                    out,
+                },
+        } => {
+            let st = st.as_deref().map(status).transpose()?;
+            let r = s.export_handover(&to, &student, st, &out)?;
+            eprintln!(
+                "Handover bundle {} for {} written and verified: {} students, {} records. The files are read-only until its receipt is imported.",
+                r.bundle_id, r.recipient, r.counts.students, r.counts.records
+            );
+            println!("{}", r.bundle_id);
+            Ok(())
+        }
+        BundleCommand::Identity {
+            command: IdentitySub::Export { out },
+        } => {
+            let text = s.export_identity()?;
+            write_atomic(&out, format!("{}\n", text.as_str()).as_bytes())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600))?;
+            }
+            eprintln!("warning: this file opens every bundle sent to this site. Keep it offline and locked away, never beside the archive.");
+            Ok(())
+        }
+    }
+}

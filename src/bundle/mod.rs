@@ -1,0 +1,392 @@
+//! The bundle format, version 1 (docs/bundle-format.md): an age file encrypted to the recipient's
+//! X25519 recipient, whose plaintext is a framed container:
+//!
+//! ```text
+//! "XINDANG-BUNDLE/1\n"
+//! u32 BE length ‖ manifest (JSON)
+//! 64 bytes      Ed25519 signature over SIGN_CONTEXT ‖ manifest
+//! frames:       u8 tag ‖ u32 BE length ‖ bytes   (tag 1: a change as JSON,
+//!                                                  tag 2: the content of the attachment of the
+//!                                                         change just before)
+//! ```
+//!
+//! The manifest carries the SHA-256 of the frames, so the signature covers everything.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
+use zeroize::Zeroizing;
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::model::{NewRecord, StudentProfile};
+use crate::site::{SiteIdentity, SiteProfile};
+
+/// The first bytes of the plaintext.
+pub const MAGIC: &[u8] = b"XINDANG-BUNDLE/1\n";
+/// What the manifest signature is computed over, before the manifest bytes.
+pub const SIGN_CONTEXT: &[u8] = b"xindang bundle manifest v1\0";
+/// The manifest's format version.
+pub const FORMAT_VERSION: u32 = 1;
+
+const MAX_MANIFEST: usize = 1 << 20;
+/// An attachment is at most 20 MB; a frame a little more.
+const MAX_FRAME: usize = 21 << 20;
+const TAG_CHANGE: u8 = 1;
+const TAG_ATTACHMENT: u8 = 2;
+
+/// What a bundle is for.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BundleKind {
+    /// A college's changes for the center.
+    Sync,
+    /// Whole student files handed over (graduation, withdrawal, transfer).
+    Handover,
+    /// A signed acknowledgement of a bundle.
+    Receipt,
+    /// The center's changes for a college (screening results, flagged students).
+    Results,
+}
+
+/// A site as named in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteRef {
+    /// The site id ([`SiteProfile::site_id`]).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl SiteRef {
+    /// The reference to a profile.
+    pub fn of(p: &SiteProfile) -> SiteRef {
+        SiteRef {
+            id: p.site_id(),
+            name: p.name.clone(),
+        }
+    }
+}
+
+/// What a bundle holds, counted.
+#[typeshare]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Distinct students concerned.
+    pub students: i32,
+    /// Profile changes.
+    pub profiles: i32,
+    /// Records.
+    pub records: i32,
+    /// Attachments among the records.
+    pub attachments: i32,
+}
+
+/// What a receipt acknowledges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptBody {
+    /// The id of the bundle received.
+    pub bundle_id: String,
+    /// The hash of its manifest (its identity, hex).
+    pub bundle_hash: String,
+    /// Its kind.
+    pub bundle_kind: BundleKind,
+    /// The sender's sequence number up to which the receiver holds every change.
+    pub acked_to: i64,
+    /// What the receiver counted.
+    pub counts: Counts,
+}
+
+/// The signed manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`FORMAT_VERSION`].
+    pub format: u32,
+    /// Random id, 32 hex characters.
+    pub bundle_id: String,
+    /// Kind.
+    pub kind: BundleKind,
+    /// Who wrote and signed it.
+    pub sender: SiteRef,
+    /// For whom.
+    pub recipient: SiteRef,
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// The sender's running number of bundles to this recipient, from 1.
+    pub bundle_seq: i64,
+    /// The range of the sender's own change sequence numbers covered: every change of the sender
+    /// with `from <= seq <= to` that the recipient may see is in this bundle or an earlier one.
+    pub from_seq: i64,
+    /// See `from_seq`.
+    pub to_seq: i64,
+    /// Counts of the changes.
+    pub counts: Counts,
+    /// SHA-256 of the frames, hex.
+    pub content_sha256: String,
+    /// Receipts only.
+    pub receipt: Option<ReceiptBody>,
+}
+
+/// One change of the log, as carried in a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// The site where the change was made (site id).
+    pub origin: String,
+    /// Its sequence number at that site.
+    pub seq: i64,
+    /// Its hybrid logical clock: milliseconds since 1970 shifted left 16 bits, plus a counter.
+    pub hlc: u64,
+    /// 学号 of the student concerned.
+    pub student_no: String,
+    /// What changed.
+    pub op: ChangeOp,
+}
+
+/// The content of a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ChangeOp {
+    /// The whole profile as written (last writer wins by clock).
+    Profile {
+        /// The profile.
+        profile: StudentProfile,
+    },
+    /// A record appended; its `amends` names the amended record by `origin:seq`.
+    Record {
+        /// When it was written at its origin.
+        written_at: String,
+        /// The record.
+        record: NewRecord,
+        /// Whether an attachment frame follows.
+        has_attachment: bool,
+    },
+}
+
+/// A decoded container.
+pub struct Contents {
+    /// The verified manifest.
+    pub manifest: Manifest,
+    /// The manifest's bytes as signed.
+    pub manifest_bytes: Vec<u8>,
+    /// The changes, each with its attachment.
+    pub changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)>,
+}
+
+impl Contents {
+    /// The bundle's identity: SHA-256 of the signed manifest bytes, hex.
+    pub fn hash(&self) -> String {
+        crypto::hex(&crypto::sha256(&self.manifest_bytes))
+    }
+}
+
+fn encode_err() -> Error {
+    Error::Invalid {
+        field: "bundle",
+        reason: "cannot be encoded",
+    }
+}
+
+/// Frames the changes; returns the frame bytes.
+pub fn frame_changes(changes: &[(Change, Option<&[u8]>)]) -> Result<Zeroizing<Vec<u8>>> {
+    let mut out = Zeroizing::new(Vec::new());
+    for (c, att) in changes {
+        let json = Zeroizing::new(serde_json::to_vec(c).map_err(|_| encode_err())?);
+        push_frame(&mut out, TAG_CHANGE, &json);
+        if let Some(a) = att {
+            push_frame(&mut out, TAG_ATTACHMENT, a);
+        }
+    }
+    Ok(out)
+}
+
+fn push_frame(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+    out.push(tag);
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Builds the signed plaintext container from a manifest (whose `content_sha256` is filled in
+/// here) and the frames.
+pub fn seal_container(
+    me: &SiteIdentity,
+    mut manifest: Manifest,
+    frames: &[u8],
+) -> Result<(Manifest, Zeroizing<Vec<u8>>)> {
+    manifest.content_sha256 = crypto::hex(&crypto::sha256(frames));
+    let mbytes = serde_json::to_vec(&manifest).map_err(|_| encode_err())?;
+    let sig = me.sign(&[SIGN_CONTEXT, &mbytes].concat());
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        MAGIC.len() + 4 + mbytes.len() + 64 + frames.len(),
+    ));
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(mbytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(&mbytes);
+    out.extend_from_slice(&sig);
+    out.extend_from_slice(frames);
+    Ok((manifest, out))
+}
+
+/// Encrypts a container to the recipient with age.
+pub fn encrypt(to: &SiteProfile, plaintext: &[u8]) -> Result<Vec<u8>> {
+    let r = to.recipient()?;
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+        .map_err(|_| encode_err())?;
+    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    let mut w = enc.wrap_output(&mut out)?;
+    w.write_all(plaintext)?;
+    w.finish()?;
+    Ok(out)
+}
+
+/// Decrypts an age file with the site's identity. A file for another site is `bundle_misaddressed`;
+/// any damage (a flipped byte, truncation) is `bundle_damaged`.
+pub fn decrypt(me: &SiteIdentity, file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let d = age::Decryptor::new_buffered(file).map_err(|e| match e {
+        age::DecryptError::UnknownFormat => {
+            Error::BundleDamaged("not an age file of a known version")
+        }
+        _ => Error::BundleDamaged("the age header"),
+    })?;
+    let mut r = d
+        .decrypt(std::iter::once(me.age_identity() as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => Error::BundleMisaddressed,
+            _ => Error::BundleDamaged("the age header"),
+        })?;
+    let mut out = Zeroizing::new(Vec::new());
+    r.read_to_end(&mut out)
+        .map_err(|_| Error::BundleDamaged("the encrypted payload"))?;
+    Ok(out)
+}
+
+/// A container split into its manifest, the manifest's bytes, their signature and the frames.
+pub type ContainerParts<'a> = (Manifest, &'a [u8], &'a [u8], &'a [u8]);
+
+/// Reads the manifest and its signature without trusting them yet.
+pub fn split_container(plain: &[u8]) -> Result<ContainerParts<'_>> {
+    let rest = plain
+        .strip_prefix(MAGIC)
+        .ok_or(Error::BundleDamaged("not a XinDang bundle"))?;
+    if rest.len() < 4 {
+        return Err(Error::BundleDamaged("the manifest"));
+    }
+    let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+    if len > MAX_MANIFEST || rest.len() < 4 + len + 64 {
+        return Err(Error::BundleDamaged("the manifest"));
+    }
+    let mbytes = &rest[4..4 + len];
+    let sig = &rest[4 + len..4 + len + 64];
+    let frames = &rest[4 + len + 64..];
+    let manifest: Manifest =
+        serde_json::from_slice(mbytes).map_err(|_| Error::BundleDamaged("the manifest"))?;
+    if manifest.format != FORMAT_VERSION {
+        return Err(Error::BundleDamaged("the manifest's format version"));
+    }
+    Ok((manifest, mbytes, sig, frames))
+}
+
+/// Verifies the signature (by `sender`, already trusted by the caller) and the content hash, and
+/// decodes the changes.
+pub fn open_container(plain: &[u8], sender: &SiteProfile) -> Result<Contents> {
+    let (manifest, mbytes, sig, frames) = split_container(plain)?;
+    if !sender.verify(&[SIGN_CONTEXT, mbytes].concat(), sig) {
+        return Err(Error::BundleBadSignature);
+    }
+    if crypto::hex(&crypto::sha256(frames)) != manifest.content_sha256 {
+        return Err(Error::BundleDamaged("the content hash"));
+    }
+    let mut changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)> = Vec::new();
+    let mut at = 0;
+    while at < frames.len() {
+        if frames.len() - at < 5 {
+            return Err(Error::BundleDamaged("a frame"));
+        }
+        let tag = frames[at];
+        let len = u32::from_be_bytes([
+            frames[at + 1],
+            frames[at + 2],
+            frames[at + 3],
+            frames[at + 4],
+        ]) as usize;
+        at += 5;
+        if len > MAX_FRAME || frames.len() - at < len {
+            return Err(Error::BundleDamaged("a frame"));
+        }
+        let bytes = &frames[at..at + len];
+        at += len;
+        match tag {
+            TAG_CHANGE => {
+                let c: Change =
+                    serde_json::from_slice(bytes).map_err(|_| Error::BundleDamaged("a change"))?;
+                changes.push((c, None));
+            }
+            TAG_ATTACHMENT => match changes.last_mut() {
+                Some((
+                    Change {
+                        op:
+                            ChangeOp::Record {
+                                has_attachment: true,
+                                ..
+                            },
+                        ..
+                    },
+                    slot @ None,
+                )) => *slot = Some(Zeroizing::new(bytes.to_vec())),
+                _ => return Err(Error::BundleDamaged("an attachment frame out of place")),
+            },
+            _ => return Err(Error::BundleDamaged("an unknown frame")),
+        }
+    }
+    for (c, a) in &changes {
+        if let ChangeOp::Record {
+            has_attachment: true,
+            ..
+        } = c.op
+        {
+            if a.is_none() {
+                return Err(Error::BundleDamaged("a missing attachment"));
+            }
+        }
+    }
+    Ok(Contents {
+        manifest,
+        manifest_bytes: mbytes.to_vec(),
+        changes,
+    })
+}
+
+/// Writes `bytes` to `path` as a temporary file beside it, synced, then renamed over it, and the
+/// folder synced, so a crash leaves either the old file or the whole new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.tmp",
+        crypto::hex(&crypto::random::<6>())
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            // Not every platform can sync a folder; the rename is durable on those that can.
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

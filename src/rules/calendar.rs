@@ -1,0 +1,68 @@
+//! Date arithmetic over the academic calendar: weeks, periods, semester parts.
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// `day + n` days, saturating at the end of chrono's range.
+pub fn plus(day: NaiveDate, n: u32) -> NaiveDate {
+    day.checked_add_signed(Duration::days(n.into()))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// `day - n` days, saturating.
+pub fn minus(day: NaiveDate, n: u32) -> NaiveDate {
+    day.checked_sub_signed(Duration::days(n.into()))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// The Monday of the week holding `day`.
+pub fn monday(day: NaiveDate) -> NaiveDate {
+    minus(day, day.weekday().num_days_from_monday())
+}
+
+/// Consecutive periods of `len` days from `from`, as (first day, last day), for every period that
+/// has begun by `through`.
+pub fn periods(from: NaiveDate, len: u32, through: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= through && len > 0 {
+        let end = plus(start, len - 1);
+        out.push((start, end));
+        start = plus(end, 1);
+    }
+    out
+}
+
+/// The dates splitting `[start, end]` into `n` equal parts: the last day of each part.
+pub fn split_ends(start: NaiveDate, end: NaiveDate, n: u32) -> Vec<NaiveDate> {
+    let days = (end - start).num_days().max(0) + 1;
+    (1..=i64::from(n))
+        .map(|k| start + Duration::days(days * k / i64::from(n.max(1)) - 1))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn weeks_and_periods() {
+        assert_eq!(monday(d("2026-11-26")), d("2026-11-23"));
+        assert_eq!(monday(d("2026-11-23")), d("2026-11-23"));
+        let p = periods(d("2026-09-01"), 15, d("2026-09-16"));
+        assert_eq!(
+            p,
+            [
+                (d("2026-09-01"), d("2026-09-15")),
+                (d("2026-09-16"), d("2026-09-30"))
+            ]
+        );
+        assert_eq!(
+            split_ends(d("2026-09-01"), d("2026-09-30"), 2),
+            [d("2026-09-15"), d("2026-09-30")]
+        );
+    }
+}

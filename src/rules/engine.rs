@@ -1,0 +1,650 @@
+//! The obligation engine: the policy and a student's records → dated obligations.
+//!
+//! Pure and deterministic given (today, policy, records): the session feeds it its in-memory index
+//! after every write, so the list is always current. Each rule is a family of needs; within a
+//! family a record fulfils at most one need (two academic warnings need two talks), and needs are
+//! served in order of their due dates by the earliest record in their window.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
+
+use super::calendar::{minus, monday, periods, plus, split_ends};
+use super::policy::Policy;
+use crate::error::{Error, Result};
+use crate::model::*;
+
+/// Where an obligation stands.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObligationStatus {
+    /// Open, due date not passed.
+    Due,
+    /// Open, due date passed.
+    Overdue,
+    /// Fulfilled by a record.
+    Done,
+    /// Waived with a reason.
+    Waived,
+}
+
+/// What has to be done.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObligationKind {
+    /// A talk 谈心谈话 (of a given category for must-talks).
+    Talk,
+    /// A contact with the parents 家校联系.
+    ParentContact,
+    /// The weekly review 周研判 of a key-concern student.
+    WeeklyReview,
+    /// The review of an individual plan 一人一策.
+    PlanReview,
+    /// A step of the return-to-school review 复学.
+    ReturnStep,
+}
+
+/// One dated obligation of one student.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Obligation {
+    /// 学号
+    pub student_no: String,
+    /// 姓名
+    pub student_name: String,
+    /// 学院
+    pub college: String,
+    /// 班级
+    pub class_name: String,
+    /// What has to be done.
+    pub kind: ObligationKind,
+    /// The rule id, e.g. `must-talk.freshman` (docs/policy-format.md).
+    pub rule: String,
+    /// The rule in Chinese, for lists and reports.
+    pub label: String,
+    /// From when a record counts.
+    #[typeshare(serialized_as = "String")]
+    pub since: NaiveDate,
+    /// Due date.
+    #[typeshare(serialized_as = "String")]
+    pub due: NaiveDate,
+    /// Status on the day asked.
+    pub status: ObligationStatus,
+    /// The record that fulfilled it.
+    pub fulfilled_by: Option<String>,
+    /// The date of that record.
+    #[typeshare(serialized_as = "Option<String>")]
+    pub fulfilled_on: Option<NaiveDate>,
+    /// Why it was waived.
+    pub waived_reason: Option<String>,
+}
+
+/// Which obligations to list.
+#[typeshare]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationFilter {
+    /// Only those due strictly before this day.
+    #[typeshare(serialized_as = "Option<String>")]
+    pub due_before: Option<NaiveDate>,
+    /// Only this student's.
+    pub student_no: Option<String>,
+    /// Only due and overdue ones.
+    pub open_only: bool,
+}
+
+/// What the engine needs from a record beyond the common header, kept in the sealed header so the
+/// engine runs on the in-memory index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    /// A screening result flagged for follow-up.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub flagged: bool,
+    /// A hospital diagnosis.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub diagnosed: bool,
+    /// A plan's review dates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_dates: Vec<NaiveDate>,
+    /// Leave or return, with the steps the record shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave: Option<LeaveKind>,
+    /// A certificate was presented.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub certificate: bool,
+    /// An assessment is recorded.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub assessed: bool,
+    /// Approved.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub approved: bool,
+    /// A must-talk trigger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<TalkCategory>,
+    /// A waiver: rule, due date, reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<(String, NaiveDate, String)>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Facts {
+    /// The facts of a record body, if it has any the engine uses.
+    pub fn of(body: &RecordBody) -> Option<Facts> {
+        let f = match body {
+            RecordBody::Screening(s) if s.flagged => Facts {
+                flagged: true,
+                ..Facts::default()
+            },
+            RecordBody::Referral(r) if r.hospital_diagnosed => Facts {
+                diagnosed: true,
+                ..Facts::default()
+            },
+            RecordBody::Plan(p) if !p.review_dates.is_empty() => Facts {
+                review_dates: p.review_dates.clone(),
+                ..Facts::default()
+            },
+            RecordBody::LeaveReview(l) => Facts {
+                leave: Some(l.kind),
+                certificate: l.certificate,
+                assessed: !l.assessment.trim().is_empty(),
+                approved: l.approved,
+                ..Facts::default()
+            },
+            RecordBody::Event(e) => Facts {
+                trigger: Some(e.trigger),
+                ..Facts::default()
+            },
+            RecordBody::Waiver(w) => Facts {
+                waiver: Some((w.rule.trim().to_string(), w.due, w.reason.clone())),
+                ..Facts::default()
+            },
+            _ => return None,
+        };
+        Some(f)
+    }
+}
+
+impl Review {
+    /// The concern level and end date this decision sets, as a key-concern record would: a raise
+    /// or lower sets the new level, a close 销号 ends the concern the day before, keep changes nothing.
+    pub fn concern_change(&self, date: NaiveDate) -> (Option<ConcernLevel>, Option<NaiveDate>) {
+        match self.decision {
+            ReviewDecision::Keep => (None, None),
+            ReviewDecision::Raise | ReviewDecision::Lower => (self.level, None),
+            ReviewDecision::Close => (
+                Some(self.level.unwrap_or(ConcernLevel::General)),
+                Some(minus(date, 1)),
+            ),
+        }
+    }
+}
+
+/// Checks the record kinds the rules add.
+pub fn validate_body(body: &RecordBody) -> Result<()> {
+    let blank = |s: &str| s.trim().is_empty();
+    match body {
+        RecordBody::Event(e) if e.trigger == TalkCategory::Other => Err(Error::Invalid {
+            field: "trigger",
+            reason: "must be one of the eight must-talk categories",
+        }),
+        RecordBody::Waiver(w) if blank(&w.rule) => Err(Error::Invalid {
+            field: "rule",
+            reason: "is required",
+        }),
+        RecordBody::Waiver(w) if blank(&w.reason) => Err(Error::Invalid {
+            field: "reason",
+            reason: "a waiver needs its reason",
+        }),
+        RecordBody::Review(r) if blank(&r.reason) => Err(Error::Invalid {
+            field: "reason",
+            reason: "a review decision needs its reason",
+        }),
+        RecordBody::Review(r)
+            if matches!(r.decision, ReviewDecision::Raise | ReviewDecision::Lower)
+                && r.level.is_none() =>
+        {
+            Err(Error::Invalid {
+                field: "level",
+                reason: "a raise or lower needs the new level",
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One record as the engine sees it: not superseded, dated on or before today.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordInput<'a> {
+    /// Record id.
+    pub id: i64,
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// Kind name (`RecordBody::kind_name`).
+    pub kind: &'a str,
+    /// Talk category.
+    pub category: Option<TalkCategory>,
+    /// Concern level set.
+    pub concern: Option<ConcernLevel>,
+    /// Concern end.
+    pub concern_until: Option<NaiveDate>,
+    /// Engine facts.
+    pub facts: Option<&'a Facts>,
+}
+
+/// One student as the engine sees it; records sorted by date.
+#[derive(Debug, Clone)]
+pub struct StudentInput<'a> {
+    /// Profile.
+    pub profile: &'a StudentProfile,
+    /// Records, oldest first.
+    pub records: Vec<RecordInput<'a>>,
+}
+
+impl StudentInput<'_> {
+    /// The concern level on `day`: the latest concern-setting record up to it, unless ended.
+    pub fn concern_at(&self, day: NaiveDate) -> Option<ConcernLevel> {
+        let r = self
+            .records
+            .iter()
+            .rev()
+            .find(|r| r.concern.is_some() && r.date <= day)?;
+        match r.concern_until {
+            Some(until) if until < day => None,
+            _ => r.concern,
+        }
+    }
+}
+
+type Accept = fn(&RecordInput<'_>) -> bool;
+
+/// One obligation before matching.
+struct Need {
+    rule: String,
+    kind: ObligationKind,
+    label: String,
+    since: NaiveDate,
+    until: Option<NaiveDate>,
+    due: NaiveDate,
+    accept: Accept,
+    not_id: Option<i64>,
+}
+
+fn talk_label(c: TalkCategory) -> &'static str {
+    match c {
+        TalkCategory::Freshman => "八必谈·新生谈话",
+        TalkCategory::KeyTime => "八必谈·重要时间节点谈话",
+        TalkCategory::SpecialGroup => "八必谈·特殊群体谈话",
+        TalkCategory::Requested => "八必谈·主动约谈",
+        TalkCategory::RewardDiscipline => "八必谈·奖惩谈话",
+        TalkCategory::Academic => "八必谈·学业困难谈话",
+        TalkCategory::Relationship => "八必谈·寝室人际情感谈话",
+        TalkCategory::Hardship => "八必谈·经济困难或突发灾害谈话",
+        TalkCategory::Other => "谈话",
+    }
+}
+
+fn talk_of(c: TalkCategory) -> Accept {
+    match c {
+        TalkCategory::Freshman => |r| is_talk(r, TalkCategory::Freshman),
+        TalkCategory::KeyTime => |r| is_talk(r, TalkCategory::KeyTime),
+        TalkCategory::SpecialGroup => |r| is_talk(r, TalkCategory::SpecialGroup),
+        TalkCategory::Requested => |r| is_talk(r, TalkCategory::Requested),
+        TalkCategory::RewardDiscipline => |r| is_talk(r, TalkCategory::RewardDiscipline),
+        TalkCategory::Academic => |r| is_talk(r, TalkCategory::Academic),
+        TalkCategory::Relationship => |r| is_talk(r, TalkCategory::Relationship),
+        TalkCategory::Hardship => |r| is_talk(r, TalkCategory::Hardship),
+        TalkCategory::Other => |r| is_talk(r, TalkCategory::Other),
+    }
+}
+
+fn is_talk(r: &RecordInput<'_>, c: TalkCategory) -> bool {
+    r.kind == "talk" && r.category == Some(c)
+}
+
+fn any_talk(r: &RecordInput<'_>) -> bool {
+    r.kind == "talk"
+}
+
+fn parent_contact(r: &RecordInput<'_>) -> bool {
+    r.kind == "parent_contact"
+}
+
+fn review(r: &RecordInput<'_>) -> bool {
+    r.kind == "review"
+}
+
+fn plan_or_review(r: &RecordInput<'_>) -> bool {
+    r.kind == "review" || r.kind == "plan"
+}
+
+fn facts(r: &RecordInput<'_>) -> Facts {
+    r.facts.cloned().unwrap_or_default()
+}
+
+fn return_record(r: &RecordInput<'_>) -> bool {
+    r.kind == "leave_review" && facts(r).leave == Some(LeaveKind::Return)
+}
+
+/// Every obligation of these students on `today` under `policy`, sorted by due date, 学号, rule.
+pub fn compute(
+    policy: &Policy,
+    today: NaiveDate,
+    students: &[StudentInput<'_>],
+) -> Vec<Obligation> {
+    let mut out = Vec::new();
+    for s in students {
+        let needs = needs_of(policy, today, s);
+        out.extend(resolve(today, s, needs));
+    }
+    out.sort_by(|a, b| {
+        (a.due, &a.student_no, &a.rule, a.since).cmp(&(b.due, &b.student_no, &b.rule, b.since))
+    });
+    out
+}
+
+/// Applies a filter.
+pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
+    let sno = f.student_no.as_deref().map(crate::normalize::identifier);
+    list.into_iter()
+        .filter(|o| f.due_before.is_none_or(|d| o.due < d))
+        .filter(|o| sno.as_deref().is_none_or(|s| o.student_no == s))
+        .filter(|o| {
+            !f.open_only || matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
+        })
+        .collect()
+}
+
+fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need> {
+    let mut needs = Vec::new();
+    let enrolled = match s.profile.status {
+        StudentStatus::Enrolled => true,
+        StudentStatus::OnLeave => false,
+        _ => return needs,
+    };
+    let mt = &policy.must_talk;
+    let cad = &policy.cadence;
+    let sem = policy.semester_at(today);
+
+    // 八必谈: each trigger event owes a talk of its category.
+    let mut freshman_event = false;
+    for r in &s.records {
+        let Some(c) = r.facts.and_then(|f| f.trigger) else {
+            continue;
+        };
+        let Some(days) = mt.days(c) else { continue };
+        freshman_event |= c == TalkCategory::Freshman;
+        needs.push(Need {
+            rule: format!("must-talk.{}", c.as_str()),
+            kind: ObligationKind::Talk,
+            label: talk_label(c).into(),
+            since: r.date,
+            until: None,
+            due: plus(r.date, days),
+            accept: talk_of(c),
+            not_id: None,
+        });
+    }
+    // A student of this academic year's intake owes the freshman talk without any event.
+    if let (Some(sem), false) = (sem, freshman_event) {
+        let year = sem.academic_year();
+        let grade: String = s.profile.grade.chars().take(4).collect();
+        if grade.parse::<i32>().ok() == Some(year) {
+            if let Some(first) = policy.first_semester_of(year) {
+                needs.push(Need {
+                    rule: "must-talk.freshman".into(),
+                    kind: ObligationKind::Talk,
+                    label: talk_label(TalkCategory::Freshman).into(),
+                    since: first.start,
+                    until: None,
+                    due: plus(first.start, mt.freshman_days),
+                    accept: talk_of(TalkCategory::Freshman),
+                    not_id: None,
+                });
+            }
+        }
+    }
+
+    // Screening follow-up interviews for flagged results.
+    for r in s.records.iter().filter(|r| facts(r).flagged) {
+        needs.push(Need {
+            rule: "screening.follow-up".into(),
+            kind: ObligationKind::Talk,
+            label: "筛查阳性·回访谈话".into(),
+            since: r.date,
+            until: None,
+            due: plus(r.date, cad.screening_follow_up_days),
+            accept: any_talk,
+            not_id: None,
+        });
+    }
+
+    // Post-crisis follow-ups, counted from the day after the assessment.
+    for r in s.records.iter().filter(|r| r.kind == "crisis") {
+        for (k, days) in cad.crisis_follow_up_days.iter().enumerate() {
+            needs.push(Need {
+                rule: "crisis.follow-up".into(),
+                kind: ObligationKind::Talk,
+                label: format!("危机事件后·第{}次回访", k + 1),
+                since: plus(r.date, 1),
+                until: None,
+                due: plus(r.date, *days),
+                accept: any_talk,
+                not_id: None,
+            });
+        }
+    }
+
+    // The plan's own review dates (superseded plans are not in the input).
+    for r in &s.records {
+        for d in facts(r).review_dates {
+            needs.push(Need {
+                rule: "plan.review".into(),
+                kind: ObligationKind::PlanReview,
+                label: "一人一策·复核".into(),
+                since: minus(d, cad.plan_review_early_days).max(plus(r.date, 0)),
+                until: None,
+                due: d,
+                accept: plan_or_review,
+                not_id: Some(r.id),
+            });
+        }
+    }
+
+    // Return to school: the first return record after each leave starts the three steps.
+    let mut open_cycle = true;
+    for r in &s.records {
+        match facts(r).leave {
+            Some(LeaveKind::Leave) => open_cycle = true,
+            Some(LeaveKind::Return) if open_cycle => {
+                open_cycle = false;
+                let due = plus(r.date, cad.return_review_days);
+                let steps: [(&str, &str, Accept); 3] = [
+                    ("return.certificate", "复学·医院诊断证明", |r| {
+                        return_record(r) && facts(r).certificate
+                    }),
+                    ("return.assessment", "复学·心理评估", |r| {
+                        return_record(r) && facts(r).assessed
+                    }),
+                    ("return.approval", "复学·审批", |r| {
+                        return_record(r) && facts(r).approved
+                    }),
+                ];
+                for (rule, label, accept) in steps {
+                    needs.push(Need {
+                        rule: rule.into(),
+                        kind: ObligationKind::ReturnStep,
+                        label: label.into(),
+                        since: r.date,
+                        until: None,
+                        due,
+                        accept,
+                        not_id: None,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let Some(sem) = sem.filter(|_| enrolled) else {
+        return needs;
+    };
+    let through = today.min(sem.end);
+
+    // Hospital-diagnosed: the student and the parents every half month.
+    if let Some(diag) = s.records.iter().find(|r| facts(r).diagnosed) {
+        let from = diag.date.max(sem.start);
+        for (start, end) in periods(from, cad.diagnosed_contact_days, through) {
+            for (rule, kind, label, accept) in [
+                (
+                    "diagnosed.student",
+                    ObligationKind::Talk,
+                    "确诊学生·每半月联系学生",
+                    any_talk as Accept,
+                ),
+                (
+                    "diagnosed.parents",
+                    ObligationKind::ParentContact,
+                    "确诊学生·每半月联系家长",
+                    parent_contact as Accept,
+                ),
+            ] {
+                needs.push(Need {
+                    rule: rule.into(),
+                    kind,
+                    label: label.into(),
+                    since: start,
+                    until: Some(end),
+                    due: end,
+                    accept,
+                    not_id: None,
+                });
+            }
+        }
+    }
+
+    // Parents: every student's once a semester, key-concern students' twice.
+    let key = s.concern_at(through).is_some();
+    let parent_rules = [
+        (
+            "parents.all",
+            cad.all_parent_contacts,
+            "家长联系·每学期",
+            true,
+        ),
+        (
+            "parents.key-concern",
+            cad.key_concern_parent_contacts,
+            "重点关注学生家长联系·每学期",
+            key,
+        ),
+    ];
+    for (rule, n, label, applies) in parent_rules {
+        if !applies || n == 0 {
+            continue;
+        }
+        for (k, due) in split_ends(sem.start, sem.end, n).into_iter().enumerate() {
+            needs.push(Need {
+                rule: rule.into(),
+                kind: ObligationKind::ParentContact,
+                label: format!("{label}{n}次（第{}次）", k + 1),
+                since: sem.start,
+                until: Some(sem.end),
+                due,
+                accept: parent_contact,
+                not_id: None,
+            });
+        }
+    }
+
+    // Weekly review of every key-concern student, in the weeks they are on the list.
+    let mut week = monday(sem.start);
+    while week <= through {
+        let due = plus(week, cad.weekly_review_weekday - 1);
+        let last = plus(week, 6);
+        // On the list at the start of the week or at its end (so far): a student closed 销号
+        // mid-week is still reviewed that week.
+        let listed = s.concern_at(week).is_some() || s.concern_at(last.min(today)).is_some();
+        if listed && !policy.is_holiday(due) {
+            needs.push(Need {
+                rule: "weekly-review".into(),
+                kind: ObligationKind::WeeklyReview,
+                label: "重点关注学生·周研判".into(),
+                since: week,
+                until: Some(last),
+                due,
+                accept: review,
+                not_id: None,
+            });
+        }
+        week = plus(week, 7);
+    }
+    needs
+}
+
+/// Matches needs to records family by family and sets the status of each.
+fn resolve(today: NaiveDate, s: &StudentInput<'_>, mut needs: Vec<Need>) -> Vec<Obligation> {
+    needs.retain(|n| n.since <= today);
+    needs.sort_by(|a, b| (&a.rule, a.due, a.since).cmp(&(&b.rule, b.due, b.since)));
+    let waivers: Vec<(&str, NaiveDate, &str)> = s
+        .records
+        .iter()
+        .filter_map(|r| r.facts?.waiver.as_ref())
+        .map(|(rule, due, reason)| (rule.as_str(), *due, reason.as_str()))
+        .collect();
+    let mut used: HashSet<(String, i64)> = HashSet::new();
+    let mut seen: HashSet<(String, NaiveDate, NaiveDate)> = HashSet::new();
+    let p = s.profile;
+    let mut out = Vec::with_capacity(needs.len());
+    for n in needs {
+        // The same rule, window and due date twice (two plans naming one review day) is one duty.
+        if !seen.insert((n.rule.clone(), n.since, n.due)) {
+            continue;
+        }
+        let hit = s.records.iter().find(|r| {
+            r.date >= n.since
+                && n.until.is_none_or(|u| r.date <= u)
+                && Some(r.id) != n.not_id
+                && (n.accept)(r)
+                && !used.contains(&(n.rule.clone(), r.id))
+        });
+        let (status, fulfilled_by, fulfilled_on, waived_reason) = match hit {
+            Some(r) => {
+                used.insert((n.rule.clone(), r.id));
+                (
+                    ObligationStatus::Done,
+                    Some(r.id.to_string()),
+                    Some(r.date),
+                    None,
+                )
+            }
+            None => match waivers.iter().find(|w| w.0 == n.rule && w.1 == n.due) {
+                Some(w) => (ObligationStatus::Waived, None, None, Some(w.2.to_string())),
+                None if n.due < today => (ObligationStatus::Overdue, None, None, None),
+                None => (ObligationStatus::Due, None, None, None),
+            },
+        };
+        out.push(Obligation {
+            student_no: p.student_no.clone(),
+            student_name: p.name.clone(),
+            college: p.college.clone(),
+            class_name: p.class_name.clone(),
+            kind: n.kind,
+            rule: n.rule,
+            label: n.label,
+            since: n.since,
+            due: n.due,
+            status,
+            fulfilled_by,
+            fulfilled_on,
+            waived_reason,
+        });
+    }
+    out
+}

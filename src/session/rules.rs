@@ -1,0 +1,151 @@
+//! The session's side of the rules: the sealed settings table (the policy in force) and the
+//! obligations computed from the in-memory index.
+
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension};
+
+use super::Session;
+use crate::audit::AuditAction;
+use crate::crypto::{self, Binding, Key};
+use crate::error::{Error, Result};
+use crate::rules::engine::{self, RecordInput, StudentInput};
+use crate::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
+use crate::rules::{Obligation, ObligationFilter};
+
+/// Row ids of the `settings` table: each value has a fixed row, bound in its AAD.
+pub(crate) mod setting {
+    /// The policy file in force (TOML text).
+    pub const POLICY: i64 = 1;
+}
+
+fn settings_binding(archive: &[u8; 16], row: i64, version: i64) -> Binding<'_> {
+    Binding {
+        archive,
+        table: "settings",
+        row,
+        student: 0,
+        version,
+    }
+}
+
+impl Session {
+    fn settings_key(&self) -> Key {
+        crypto::subkey(&self.keys.master, &self.id, "settings")
+    }
+
+    /// A sealed setting's bytes, if stored.
+    pub(crate) fn setting(&self, row: i64) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+        let found: Option<(i64, Vec<u8>)> = self
+            .db
+            .query_row(
+                "SELECT version, value FROM settings WHERE id = ?1",
+                [row],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((version, sealed)) = found else {
+            return Ok(None);
+        };
+        let plain = crypto::open(
+            &self.settings_key(),
+            &settings_binding(&self.id, row, version),
+            &sealed,
+            "a setting",
+        )?;
+        Ok(Some(plain))
+    }
+
+    /// Seals and stores a setting, in one transaction with its audit entry.
+    pub(crate) fn put_setting(&mut self, row: i64, value: &[u8], detail: &str) -> Result<()> {
+        self.write(AuditAction::Write, None, detail.to_string(), |tx, me| {
+            let version: i64 = tx
+                .query_row("SELECT version FROM settings WHERE id = ?1", [row], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .unwrap_or(0)
+                + 1;
+            let sealed = crypto::seal(
+                &me.settings_key(),
+                &settings_binding(&me.id, row, version),
+                value,
+            );
+            tx.execute(
+                "INSERT INTO settings (id, version, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET version = excluded.version, value = excluded.value",
+                params![row, version, sealed],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The text of the policy in force: the stored one, else the default preset.
+    pub fn policy_text(&self) -> Result<String> {
+        match self.setting(setting::POLICY)? {
+            Some(bytes) => {
+                String::from_utf8(bytes.to_vec()).map_err(|_| Error::Tamper("a setting"))
+            }
+            None => Ok(PRESETS
+                .iter()
+                .find(|(id, _)| *id == DEFAULT_PRESET)
+                .map(|(_, t)| t.to_string())
+                .unwrap_or_default()),
+        }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Result<Policy> {
+        Policy::parse(&self.policy_text()?)
+    }
+
+    /// Replaces the policy in force. A file that fails validation is refused with its line and
+    /// field, and the archive keeps the last good one.
+    pub fn set_policy(&mut self, text: &str) -> Result<Policy> {
+        let policy = Policy::parse(text)?;
+        self.put_setting(setting::POLICY, text.as_bytes(), "policy")?;
+        Ok(policy)
+    }
+
+    /// Every obligation on `today` under the policy in force, filtered; computed from the
+    /// in-memory index, so current after every write. Records dated after `today` and records
+    /// superseded by an amendment do not count.
+    pub fn obligations(
+        &self,
+        today: NaiveDate,
+        filter: &ObligationFilter,
+    ) -> Result<Vec<Obligation>> {
+        let policy = self.policy()?;
+        Ok(engine::filter(
+            engine::compute(&policy, today, &self.rule_inputs(today)),
+            filter,
+        ))
+    }
+
+    /// The students as the engine sees them.
+    pub(crate) fn rule_inputs(&self, today: NaiveDate) -> Vec<StudentInput<'_>> {
+        self.students
+            .values()
+            .map(|s| {
+                let superseded: std::collections::HashSet<i64> =
+                    s.heads.iter().filter_map(|h| h.amends).collect();
+                StudentInput {
+                    profile: &s.profile,
+                    records: s
+                        .heads
+                        .iter()
+                        .filter(|h| h.date <= today && !superseded.contains(&h.id))
+                        .map(|h| RecordInput {
+                            id: h.id,
+                            date: h.date,
+                            kind: &h.kind,
+                            category: h.category,
+                            concern: h.concern,
+                            concern_until: h.concern_until,
+                            facts: h.facts.as_ref(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,1500 @@
+//! Sites, the change log, bundles, receipts and handover (同步与移交; docs/bundle-format.md).
+//!
+//! Every write is an operation `(site, sequence, clock)` kept in `ops`, in the transaction of the
+//! write. A sync bundle carries the local operations the peer has not acknowledged; importing merges
+//! them: records are a union (append-only), profiles last-writer-wins by hybrid logical clock, with
+//! the losing side of concurrent edits listed as a conflict.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use rusqlite::OptionalExtension;
+
+use super::*;
+use crate::archive::SiteKind;
+use crate::bundle::{self, BundleKind, Change, ChangeOp, Counts, Manifest, ReceiptBody, SiteRef};
+use crate::site::{SiteIdentity, SiteProfile, SiteSecrets, CENTER_NAME};
+
+const OP_PROFILE: i64 = 0;
+const OP_RECORD: i64 = 1;
+
+/// What a write hook logs.
+pub(super) enum OpTarget<'a> {
+    /// A profile written (new student or update).
+    Profile(&'a StudentProfile),
+    /// A record inserted, by row id.
+    Record(i64),
+}
+
+/// An `ops` row as read: id, student, kind, target, sealed body.
+type OpRow = (i64, i64, i64, i64, Vec<u8>);
+
+/// The sealed body of an operation.
+#[derive(Serialize, Deserialize)]
+struct OpBody {
+    /// The site id of the origin; `None` for this archive's own operations (the identity may be
+    /// created after the first writes).
+    origin: Option<String>,
+    seq: i64,
+    hlc: u64,
+    /// Profile operations carry their snapshot, so a later write cannot change what an earlier
+    /// operation said.
+    profile: Option<StudentProfile>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Clock {
+    seq: i64,
+    hlc: u64,
+}
+
+/// A peer site as stored (sealed) in `peers`.
+#[derive(Serialize, Deserialize, Clone)]
+struct Peer {
+    profile: SiteProfile,
+    /// Our own sequence number up to which the peer acknowledged every change.
+    acked_to: i64,
+    /// The next `bundle_seq` we send it.
+    next_bundle_seq: i64,
+    /// The highest `bundle_seq` imported from it.
+    last_in_bundle: i64,
+    /// Its sequence number up to which we hold every change it sent.
+    last_in_to: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BundleIn {
+    bundle_id: String,
+    hash: String,
+    sender: String,
+    receipt: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BundleOut {
+    bundle_id: String,
+    hash: String,
+    kind: BundleKind,
+    recipient: String,
+    to_seq: i64,
+    students: Vec<i64>,
+    retired: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Tombstone {
+    bundle_id: String,
+    receipt_hash: String,
+    students: i64,
+    at: String,
+}
+
+/// A profile edit that lost to a concurrent one from another site, for a person to settle.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncConflict {
+    /// 学号.
+    pub student_no: String,
+    /// The profile fields that differ.
+    pub fields: Vec<String>,
+    /// The site whose edit is in force.
+    pub kept_site: String,
+    /// The site whose edit lost.
+    pub other_site: String,
+    /// When the conflict was found (RFC 3339).
+    pub at: String,
+}
+
+/// What an export wrote.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportReport {
+    /// The bundle id.
+    pub bundle_id: String,
+    /// Its kind.
+    pub kind: BundleKind,
+    /// The recipient's name.
+    pub recipient: String,
+    /// What it holds.
+    pub counts: Counts,
+    /// First sequence number covered.
+    pub from_seq: i32,
+    /// Last sequence number covered.
+    pub to_seq: i32,
+}
+
+/// What an import did.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// The bundle id.
+    pub bundle_id: String,
+    /// Its kind.
+    pub kind: BundleKind,
+    /// The sender's name.
+    pub sender: String,
+    /// The bundle had been imported before: nothing changed, the receipt is the one written then.
+    pub duplicate: bool,
+    /// New students.
+    pub students_added: i32,
+    /// Profiles replaced by a newer edit.
+    pub profiles_updated: i32,
+    /// Records added.
+    pub records_added: i32,
+    /// Changes already held (skipped).
+    pub skipped: i32,
+    /// Conflicts listed for a person to settle.
+    pub conflicts: Vec<SyncConflict>,
+    /// Changes of the sender missing before this bundle (first, last), if any: an earlier bundle
+    /// was never imported.
+    pub gap: Option<Vec<i32>>,
+}
+
+/// What a receipt import did.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptReport {
+    /// The bundle acknowledged.
+    pub bundle_id: String,
+    /// Its kind.
+    pub kind: BundleKind,
+    /// Who acknowledged it.
+    pub site: String,
+    /// Our sequence number up to which the peer now holds everything.
+    pub acked_to: i32,
+    /// Files retired (handover receipts).
+    pub retired: i32,
+    /// SHA-256 of the receipt's manifest, kept in the tombstone.
+    pub receipt_hash: String,
+}
+
+fn op_binding(archive: &[u8; 16], row: i64, student: i64) -> Binding<'_> {
+    Binding {
+        archive,
+        table: "ops",
+        row,
+        student,
+        version: 0,
+    }
+}
+fn plain_binding<'a>(archive: &'a [u8; 16], table: &'a str, row: i64) -> Binding<'a> {
+    Binding {
+        archive,
+        table,
+        row,
+        student: 0,
+        version: 0,
+    }
+}
+
+fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
+}
+
+/// The next hybrid-logical-clock value after `last`: wall time in the high bits, a counter below,
+/// never going backwards when the wall clock does.
+fn hlc_next(last: u64) -> u64 {
+    (now_ms() << 16).max(last + 1)
+}
+
+fn uid(origin: &str, seq: i64) -> String {
+    format!("{origin}:{seq}")
+}
+
+fn split_uid(u: &str) -> Option<(&str, i64)> {
+    let (o, s) = u.rsplit_once(':')?;
+    Some((o, s.parse().ok()?))
+}
+
+fn differing_fields(a: &StudentProfile, b: &StudentProfile) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// State of an import not yet committed: what memory learns after the commit.
+#[derive(Default)]
+struct Pending {
+    new: HashMap<i64, StudentEntry>,
+    new_lookup: HashMap<[u8; 16], i64>,
+    updated: HashMap<i64, (i64, StudentProfile)>,
+    heads: HashMap<i64, Vec<RecordHead>>,
+}
+
+impl Session {
+    fn sync_key(&self) -> Key {
+        crypto::subkey(&self.keys.master, &self.id, "change log")
+    }
+
+    fn origin_lookup(&self, key: &Key, site: Option<&str>) -> [u8; 16] {
+        crypto::blind_index(key, "origin", site.unwrap_or(""))
+    }
+
+    fn read_clock(&self, tx: &Connection, key: &Key) -> Result<Clock> {
+        let sealed: Option<Vec<u8>> = tx
+            .query_row("SELECT value FROM meta WHERE key = 'sync_clock'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match sealed {
+            None => Ok(Clock::default()),
+            Some(s) => from_json(
+                &crypto::open(
+                    key,
+                    &plain_binding(&self.id, "meta.sync_clock", 0),
+                    &s,
+                    "the change log clock",
+                )?,
+                "the change log clock",
+            ),
+        }
+    }
+
+    fn write_clock(&self, tx: &Connection, key: &Key, c: &Clock) -> Result<()> {
+        let sealed = crypto::seal(
+            key,
+            &plain_binding(&self.id, "meta.sync_clock", 0),
+            &to_json(c)?,
+        );
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_clock', ?1)",
+            [sealed],
+        )?;
+        Ok(())
+    }
+
+    /// The write hook: logs a local operation in the caller's transaction. Refuses writes to a
+    /// file that was handed over.
+    pub(super) fn log_op(&self, tx: &Connection, sid: i64, target: OpTarget<'_>) -> Result<()> {
+        let handed: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM handovers WHERE student_id = ?1")?
+            .query_row([sid], |r| r.get(0))
+            .optional()?;
+        if handed.is_some() {
+            return Err(Error::HandedOver);
+        }
+        let key = self.sync_key();
+        let mut clock = self.read_clock(tx, &key)?;
+        clock.seq += 1;
+        clock.hlc = hlc_next(clock.hlc);
+        self.write_clock(tx, &key, &clock)?;
+        let (kind, row, profile) = match target {
+            OpTarget::Profile(p) => (OP_PROFILE, sid, Some(p.clone())),
+            OpTarget::Record(rid) => (OP_RECORD, rid, None),
+        };
+        let body = OpBody {
+            origin: None,
+            seq: clock.seq,
+            hlc: clock.hlc,
+            profile,
+        };
+        self.insert_op(tx, &key, &body, kind, sid, row)
+    }
+
+    fn insert_op(
+        &self,
+        tx: &Connection,
+        key: &Key,
+        body: &OpBody,
+        kind: i64,
+        sid: i64,
+        target: i64,
+    ) -> Result<()> {
+        let id = crypto::random_id();
+        let sealed = crypto::seal(key, &op_binding(&self.id, id, sid), &to_json(body)?);
+        tx.prepare_cached(
+            "INSERT INTO ops (id, origin, seq, kind, student_id, target, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            id,
+            &self.origin_lookup(key, body.origin.as_deref())[..],
+            body.seq,
+            kind,
+            sid,
+            target,
+            sealed
+        ])?;
+        Ok(())
+    }
+
+    fn open_op(&self, key: &Key, id: i64, sid: i64, sealed: &[u8]) -> Result<OpBody> {
+        from_json(
+            &crypto::open(key, &op_binding(&self.id, id, sid), sealed, "a change")?,
+            "a change",
+        )
+    }
+
+    fn site_kind(&self) -> Result<SiteKind> {
+        let v: String =
+            self.db
+                .query_row("SELECT value FROM meta WHERE key = 'site_kind'", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(if v == "center" {
+            SiteKind::Center
+        } else {
+            SiteKind::College
+        })
+    }
+
+    fn load_site(&self) -> Result<Option<SiteIdentity>> {
+        let sealed: Option<Vec<u8>> = self
+            .db
+            .query_row("SELECT body FROM site WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let key = crypto::subkey(&self.keys.master, &self.id, "site identity");
+        let plain = crypto::open(
+            &key,
+            &plain_binding(&self.id, "site", 1),
+            &sealed,
+            "the site identity",
+        )?;
+        let secrets: SiteSecrets = from_json(&plain, "the site identity")?;
+        SiteIdentity::from_secrets(secrets).map(Some)
+    }
+
+    /// The site identity, created on first use (named `name`, else `center` for a center and
+    /// `college-xxxx` from the fingerprint for a college). Creating it also logs an operation for
+    /// every student and record written before the change log existed.
+    pub fn site(&mut self, name: Option<&str>) -> Result<SiteIdentity> {
+        if let Some(site) = self.load_site()? {
+            if let Some(n) = name {
+                if n != site.profile().name {
+                    return Err(Error::Invalid {
+                        field: "--name",
+                        reason: "the site already has another name",
+                    });
+                }
+            }
+            return Ok(site);
+        }
+        let kind = self.site_kind()?;
+        let mut site = SiteIdentity::generate(name.unwrap_or(CENTER_NAME), kind)?;
+        if name.is_none() && kind == SiteKind::College {
+            let fp = site.profile().fingerprint.to_lowercase();
+            let SiteIdentity { secrets, .. } = site;
+            site = SiteIdentity::from_secrets(SiteSecrets {
+                name: format!("college-{}", &fp[..4]),
+                kind,
+                signing_pkcs8: secrets.signing_pkcs8.clone(),
+                age_identity: secrets.age_identity.clone(),
+            })?;
+        }
+        let key = crypto::subkey(&self.keys.master, &self.id, "site identity");
+        let sealed = crypto::seal(
+            &key,
+            &plain_binding(&self.id, "site", 1),
+            &to_json(&site.secrets)?,
+        );
+        let detail = format!(
+            "site identity created, fingerprint {}",
+            site.profile().fingerprint
+        );
+        self.write(AuditAction::Write, None, detail, |tx, me| {
+            tx.execute("INSERT INTO site (id, body) VALUES (1, ?1)", [&sealed])?;
+            me.backfill_ops(tx)
+        })?;
+        Ok(site)
+    }
+
+    /// Logs operations for rows written before the change log (archives of schema 1 and 2).
+    fn backfill_ops(&self, tx: &Connection) -> Result<()> {
+        let missing_students: Vec<i64> = tx
+            .prepare("SELECT id FROM students WHERE id NOT IN (SELECT student_id FROM ops WHERE kind = 0) ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for sid in missing_students {
+            if let Some(s) = self.students.get(&sid) {
+                self.log_op(tx, sid, OpTarget::Profile(&s.profile))?;
+            }
+        }
+        let missing_records: Vec<(i64, i64)> = tx
+            .prepare("SELECT id, student_id FROM records WHERE id NOT IN (SELECT target FROM ops WHERE kind = 1) ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (rid, sid) in missing_records {
+            self.log_op(tx, sid, OpTarget::Record(rid))?;
+        }
+        Ok(())
+    }
+
+    fn peers(&self, key: &Key) -> Result<Vec<(i64, Peer)>> {
+        let mut stmt = self.db.prepare("SELECT id, body FROM peers ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, sealed)| {
+                let plain = crypto::open(
+                    key,
+                    &plain_binding(&self.id, "peers", id),
+                    &sealed,
+                    "a site profile",
+                )?;
+                Ok((id, from_json(&plain, "a site profile")?))
+            })
+            .collect()
+    }
+
+    fn save_peer(&self, tx: &Connection, key: &Key, id: i64, p: &Peer) -> Result<()> {
+        let sealed = crypto::seal(key, &plain_binding(&self.id, "peers", id), &to_json(p)?);
+        let lookup = crypto::blind_index(key, "peer", &p.profile.name);
+        tx.execute(
+            "INSERT OR REPLACE INTO peers (id, lookup, body) VALUES (?1, ?2, ?3)",
+            params![id, &lookup[..], sealed],
+        )?;
+        Ok(())
+    }
+
+    fn peer_by_name(&self, key: &Key, name: &str) -> Result<(i64, Peer)> {
+        self.peers(key)?
+            .into_iter()
+            .find(|(_, p)| p.profile.name == name)
+            .ok_or(Error::UnknownSite)
+    }
+
+    /// This site's public profile (creating the identity on first use); audited as an export.
+    pub fn site_profile(&mut self, name: Option<&str>) -> Result<SiteProfile> {
+        let site = self.site(name)?;
+        self.log(AuditAction::Export, None, "site profile")?;
+        Ok(site.profile().clone())
+    }
+
+    /// Trusts a peer's profile, named by the profile's own name. Importing the same profile again
+    /// changes nothing; another profile under a known name is refused.
+    pub fn import_profile(&mut self, profile: SiteProfile) -> Result<SiteProfile> {
+        profile.validate()?;
+        let me = self.site(None)?;
+        if profile.site_id() == me.site_id() || profile.name == me.profile().name {
+            return Err(Error::SiteConflict);
+        }
+        let key = self.sync_key();
+        let peers = self.peers(&key)?;
+        if let Some((_, p)) = peers.iter().find(|(_, p)| p.profile.name == profile.name) {
+            return if p.profile == profile {
+                Ok(profile)
+            } else {
+                Err(Error::SiteConflict)
+            };
+        }
+        if peers
+            .iter()
+            .any(|(_, p)| p.profile.site_id() == profile.site_id())
+        {
+            return Err(Error::SiteConflict);
+        }
+        let peer = Peer {
+            profile: profile.clone(),
+            acked_to: 0,
+            next_bundle_seq: 1,
+            last_in_bundle: 0,
+            last_in_to: 0,
+        };
+        let detail = format!("site profile imported, fingerprint {}", profile.fingerprint);
+        self.write(AuditAction::Write, None, detail, |tx, me| {
+            me.save_peer(tx, &key, crypto::random_id(), &peer)
+        })?;
+        Ok(profile)
+    }
+
+    /// The trusted peer sites.
+    pub fn peer_profiles(&self) -> Result<Vec<SiteProfile>> {
+        Ok(self
+            .peers(&self.sync_key())?
+            .into_iter()
+            .map(|(_, p)| p.profile)
+            .collect())
+    }
+
+    /// The age identity as text, for disaster recovery; audited as an export.
+    pub fn export_identity(&mut self) -> Result<Zeroizing<String>> {
+        let site = self.site(None)?;
+        self.log(
+            AuditAction::Export,
+            None,
+            "site age identity (disaster recovery)",
+        )?;
+        Ok(site.age_identity_text())
+    }
+
+    /// Builds the change of one operation row for a bundle.
+    fn change_of(
+        &self,
+        key: &Key,
+        me: &str,
+        row: (i64, i64, i64, i64, Vec<u8>),
+    ) -> Result<(Change, Option<Zeroizing<Vec<u8>>>)> {
+        let (id, kind, sid, target, sealed) = row;
+        let op = self.open_op(key, id, sid, &sealed)?;
+        let s = self
+            .students
+            .get(&sid)
+            .ok_or(Error::Tamper("a change's student"))?;
+        let origin = op.origin.clone().unwrap_or_else(|| me.to_string());
+        let (op_body, attachment) = if kind == OP_PROFILE {
+            let profile = op.profile.ok_or(Error::Tamper("a change"))?;
+            (ChangeOp::Profile { profile }, None)
+        } else {
+            let sealed: Vec<u8> = self
+                .db
+                .prepare_cached("SELECT body FROM records WHERE id = ?1 AND student_id = ?2")?
+                .query_row([target, sid], |r| r.get(0))?;
+            let plain = crypto::open(
+                &s.key,
+                &body_binding(&self.id, target, sid),
+                &sealed,
+                "a record",
+            )?;
+            let mut record: NewRecord = from_json(&plain, "a record")?;
+            if let Some(a) = &record.amends {
+                let a = parse_id(a)?;
+                record.amends = Some(self.uid_of_record(key, me, a)?);
+            }
+            let written_at = s
+                .heads
+                .iter()
+                .find(|h| h.id == target)
+                .map(|h| h.written_at.clone())
+                .unwrap_or_default();
+            let attachment = if matches!(record.body, RecordBody::Attachment(_)) {
+                let sealed: Vec<u8> = self.db.query_row(
+                    "SELECT content FROM attachments WHERE id = ?1 AND student_id = ?2",
+                    [target, sid],
+                    |r| r.get(0),
+                )?;
+                Some(crypto::open(
+                    &s.key,
+                    &attachment_binding(&self.id, target, sid),
+                    &sealed,
+                    "an attachment",
+                )?)
+            } else {
+                None
+            };
+            (
+                ChangeOp::Record {
+                    written_at,
+                    record,
+                    has_attachment: attachment.is_some(),
+                },
+                attachment,
+            )
+        };
+        Ok((
+            Change {
+                origin,
+                seq: op.seq,
+                hlc: op.hlc,
+                student_no: s.profile.student_no.clone(),
+                op: op_body,
+            },
+            attachment,
+        ))
+    }
+
+    fn uid_of_record(&self, key: &Key, me: &str, rid: i64) -> Result<String> {
+        let (id, sid, sealed): (i64, i64, Vec<u8>) = self
+            .db
+            .query_row(
+                "SELECT id, student_id, body FROM ops WHERE target = ?1 AND kind = 1",
+                [rid],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or(Error::RecordNotFound)?;
+        let op = self.open_op(key, id, sid, &sealed)?;
+        Ok(uid(op.origin.as_deref().unwrap_or(me), op.seq))
+    }
+
+    fn op_rows(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<OpRow>> {
+        let mut stmt = self.db.prepare(sql)?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Keeps of the profile changes only the newest per (student, origin): a profile change carries
+    /// the whole profile, so older ones add nothing.
+    fn collapse_profiles(
+        changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)>,
+    ) -> Vec<(Change, Option<Zeroizing<Vec<u8>>>)> {
+        let mut newest: HashMap<(String, String), i64> = HashMap::new();
+        for (c, _) in &changes {
+            if let ChangeOp::Profile { .. } = c.op {
+                let k = (c.student_no.clone(), c.origin.clone());
+                let e = newest.entry(k).or_insert(c.seq);
+                *e = (*e).max(c.seq);
+            }
+        }
+        changes
+            .into_iter()
+            .filter(|(c, _)| match c.op {
+                ChangeOp::Profile { .. } => {
+                    newest.get(&(c.student_no.clone(), c.origin.clone())) == Some(&c.seq)
+                }
+                ChangeOp::Record { .. } => true,
+            })
+            .collect()
+    }
+
+    fn count(changes: &[(Change, Option<Zeroizing<Vec<u8>>>)]) -> Counts {
+        let mut c = Counts::default();
+        let mut students = HashSet::new();
+        for (ch, a) in changes {
+            students.insert(ch.student_no.clone());
+            match ch.op {
+                ChangeOp::Profile { .. } => c.profiles += 1,
+                ChangeOp::Record { .. } => c.records += 1,
+            }
+            if a.is_some() {
+                c.attachments += 1;
+            }
+        }
+        c.students = students.len() as i32;
+        c
+    }
+
+    /// Writes, verifies and records a bundle. The state (sequence numbers, the bundle sent, the
+    /// handover marks) is committed first, so a crash leaves at worst a gap the recipient reports,
+    /// never two different bundles under one sequence number.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        site: &SiteIdentity,
+        peer_row: i64,
+        mut peer: Peer,
+        kind: BundleKind,
+        changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)>,
+        from_seq: i64,
+        to_seq: i64,
+        students: Vec<i64>,
+        out: &Path,
+    ) -> Result<ExportReport> {
+        let key = self.sync_key();
+        let counts = Self::count(&changes);
+        let framed: Vec<(Change, Option<&[u8]>)> = changes
+            .iter()
+            .map(|(c, a)| (c.clone(), a.as_ref().map(|a| &a[..])))
+            .collect();
+        let frames = bundle::frame_changes(&framed)?;
+        let bundle_seq = if kind == BundleKind::Handover {
+            0
+        } else {
+            peer.next_bundle_seq
+        };
+        let manifest = Manifest {
+            format: bundle::FORMAT_VERSION,
+            bundle_id: crypto::hex(&crypto::random::<16>()),
+            kind,
+            sender: SiteRef::of(site.profile()),
+            recipient: SiteRef::of(&peer.profile),
+            created_at: now_text(),
+            bundle_seq,
+            from_seq,
+            to_seq,
+            counts: counts.clone(),
+            content_sha256: String::new(),
+            receipt: None,
+        };
+        let (manifest, plain) = bundle::seal_container(site, manifest, &frames)?;
+        // Checked before encryption: what we sign is what the recipient will verify.
+        let opened = bundle::open_container(&plain, site.profile())?;
+        let hash = opened.hash();
+        let file = bundle::encrypt(&peer.profile, &plain)?;
+        if kind != BundleKind::Handover {
+            peer.next_bundle_seq += 1;
+        }
+        let sent = BundleOut {
+            bundle_id: manifest.bundle_id.clone(),
+            hash,
+            kind,
+            recipient: peer.profile.site_id(),
+            to_seq,
+            students: students.clone(),
+            retired: false,
+        };
+        let detail = format!(
+            "{kind:?} bundle {} to {}: {} students, {} profiles, {} records",
+            manifest.bundle_id, peer.profile.name, counts.students, counts.profiles, counts.records
+        );
+        self.write(AuditAction::Export, None, detail, |tx, me| {
+            me.save_peer(tx, &key, peer_row, &peer)?;
+            let id = crypto::random_id();
+            let lookup = crypto::blind_index(&key, "bundle", &sent.bundle_id);
+            let sealed = crypto::seal(&key, &plain_binding(&me.id, "bundles_out", id), &to_json(&sent)?);
+            tx.execute(
+                "INSERT INTO bundles_out (id, lookup, body) VALUES (?1, ?2, ?3)",
+                params![id, &lookup[..], sealed],
+            )?;
+            for sid in &students {
+                tx.execute(
+                    "INSERT OR REPLACE INTO handovers (student_id, bundle, retiring) VALUES (?1, ?2, 0)",
+                    params![sid, &lookup[..]],
+                )?;
+            }
+            Ok(())
+        })?;
+        bundle::write_atomic(out, &file)?;
+        // Read back: the bytes on disk must be the bytes written, and parse as an age file.
+        let back = std::fs::read(out)?;
+        if back != file || age::Decryptor::new_buffered(&back[..]).is_err() {
+            return Err(Error::BundleDamaged("the written file does not read back"));
+        }
+        Ok(ExportReport {
+            bundle_id: manifest.bundle_id,
+            kind,
+            recipient: peer.profile.name,
+            counts,
+            from_seq: from_seq as i32,
+            to_seq: to_seq as i32,
+        })
+    }
+
+    /// Exports every local change `to` has not acknowledged (a center sends only the changes of
+    /// students that site sent it) to `out`.
+    pub fn export_bundle(&mut self, to: &str, out: &Path) -> Result<ExportReport> {
+        let site = self.site(None)?;
+        let key = self.sync_key();
+        let (row, peer) = self.peer_by_name(&key, to)?;
+        let me = site.site_id();
+        let clock = self.read_clock(&self.db, &key)?;
+        let local = self.origin_lookup(&key, None);
+        let center = site.profile().kind == SiteKind::Center;
+        let peer_origin = self.origin_lookup(&key, Some(&peer.profile.site_id()));
+        let sql = if center {
+            "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 \
+             AND student_id IN (SELECT student_id FROM ops WHERE origin = ?3) ORDER BY seq"
+        } else {
+            "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 \
+             AND ?3 IS NOT NULL ORDER BY seq"
+        };
+        let rows = self.op_rows(sql, &[&&local[..], &peer.acked_to, &&peer_origin[..]])?;
+        let changes = rows
+            .into_iter()
+            .map(|r| self.change_of(&key, &me, r))
+            .collect::<Result<Vec<_>>>()?;
+        let changes = Self::collapse_profiles(changes);
+        let kind = if center {
+            BundleKind::Results
+        } else {
+            BundleKind::Sync
+        };
+        self.emit(
+            &site,
+            row,
+            peer.clone(),
+            kind,
+            changes,
+            peer.acked_to + 1,
+            clock.seq,
+            Vec::new(),
+            out,
+        )
+    }
+
+    /// Exports whole files for handover (移交): the students named and, with `status`, every
+    /// student of that status. Until the receipt, those files are read-only.
+    pub fn export_handover(
+        &mut self,
+        to: &str,
+        student_nos: &[String],
+        status: Option<StudentStatus>,
+        out: &Path,
+    ) -> Result<ExportReport> {
+        let mut sids: Vec<i64> = student_nos
+            .iter()
+            .map(|s| self.student_id(s))
+            .collect::<Result<_>>()?;
+        if let Some(st) = status {
+            sids.extend(
+                self.students
+                    .values()
+                    .filter(|s| s.profile.status == st)
+                    .map(|s| s.id),
+            );
+        }
+        sids.sort_unstable();
+        sids.dedup();
+        if sids.is_empty() {
+            return Err(Error::Invalid {
+                field: "--student",
+                reason: "choose at least one student to hand over",
+            });
+        }
+        let site = self.site(None)?;
+        let key = self.sync_key();
+        let (row, peer) = self.peer_by_name(&key, to)?;
+        let me = site.site_id();
+        let mut changes = Vec::new();
+        for &sid in &sids {
+            let rows = self.op_rows(
+                "SELECT id, kind, student_id, target, body FROM ops WHERE student_id = ?1 ORDER BY kind, seq",
+                &[&sid],
+            )?;
+            for r in rows {
+                changes.push(self.change_of(&key, &me, r)?);
+            }
+        }
+        let changes = Self::collapse_profiles(changes);
+        self.emit(
+            &site,
+            row,
+            peer,
+            BundleKind::Handover,
+            changes,
+            0,
+            0,
+            sids,
+            out,
+        )
+    }
+
+    fn bundle_in(&self, key: &Key, bundle_id: &str) -> Result<Option<BundleIn>> {
+        let lookup = crypto::blind_index(key, "bundle", bundle_id);
+        let row: Option<(i64, Vec<u8>)> = self
+            .db
+            .query_row(
+                "SELECT id, body FROM bundles_in WHERE lookup = ?1",
+                [&lookup[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(id, sealed)| {
+            from_json(
+                &crypto::open(
+                    key,
+                    &plain_binding(&self.id, "bundles_in", id),
+                    &sealed,
+                    "a bundle log",
+                )?,
+                "a bundle log",
+            )
+        })
+        .transpose()
+    }
+
+    /// Decrypts and authenticates a bundle or receipt addressed to this site.
+    fn read_bundle(&mut self, file: &[u8]) -> Result<(SiteIdentity, i64, Peer, bundle::Contents)> {
+        let site = self.site(None)?;
+        let plain = bundle::decrypt(&site, file)?;
+        let (manifest, ..) = bundle::split_container(&plain)?;
+        let key = self.sync_key();
+        let (row, peer) = self
+            .peers(&key)?
+            .into_iter()
+            .find(|(_, p)| p.profile.site_id() == manifest.sender.id)
+            .ok_or(Error::BundleUnknownSigner)?;
+        let contents = bundle::open_container(&plain, &peer.profile)?;
+        if contents.manifest.recipient.id != site.site_id() {
+            return Err(Error::BundleMisaddressed);
+        }
+        Ok((site, row, peer, contents))
+    }
+
+    /// Imports a bundle in one transaction and returns the report and the signed receipt (an age
+    /// file for the sender). The same bundle again changes nothing and returns the same receipt.
+    pub fn import_bundle(&mut self, file: &[u8]) -> Result<(ImportReport, Vec<u8>)> {
+        let (site, peer_row, mut peer, contents) = self.read_bundle(file)?;
+        let m = contents.manifest.clone();
+        if m.kind == BundleKind::Receipt {
+            return Err(Error::Invalid {
+                field: "bundle",
+                reason: "this is a receipt; import it with `receipt import`",
+            });
+        }
+        let key = self.sync_key();
+        let hash = contents.hash();
+        let mut report = ImportReport {
+            bundle_id: m.bundle_id.clone(),
+            kind: m.kind,
+            sender: peer.profile.name.clone(),
+            duplicate: false,
+            students_added: 0,
+            profiles_updated: 0,
+            records_added: 0,
+            skipped: 0,
+            conflicts: Vec::new(),
+            gap: None,
+        };
+        if let Some(seen) = self.bundle_in(&key, &m.bundle_id)? {
+            if seen.hash != hash || seen.sender != m.sender.id {
+                return Err(Error::BundleIdConflict);
+            }
+            report.duplicate = true;
+            return Ok((report, seen.receipt));
+        }
+        let sequenced = m.kind != BundleKind::Handover;
+        if sequenced {
+            if m.bundle_seq <= peer.last_in_bundle || m.from_seq < 1 || m.to_seq < m.from_seq - 1 {
+                return Err(Error::BundleStale);
+            }
+            if m.from_seq > peer.last_in_to + 1 {
+                report.gap = Some(vec![(peer.last_in_to + 1) as i32, (m.from_seq - 1) as i32]);
+            } else {
+                peer.last_in_to = peer.last_in_to.max(m.to_seq);
+            }
+            peer.last_in_bundle = m.bundle_seq;
+        }
+        let me = site.site_id();
+        let tx = self.db.unchecked_transaction()?;
+        let pending = self.apply_changes(&tx, &key, &me, &contents.changes, &mut report)?;
+        // The receipt acknowledges what we hold contiguously, not what this bundle claimed.
+        let receipt_manifest = Manifest {
+            format: bundle::FORMAT_VERSION,
+            bundle_id: crypto::hex(&crypto::random::<16>()),
+            kind: BundleKind::Receipt,
+            sender: SiteRef::of(site.profile()),
+            recipient: m.sender.clone(),
+            created_at: now_text(),
+            bundle_seq: 0,
+            from_seq: 0,
+            to_seq: 0,
+            counts: Counts::default(),
+            content_sha256: String::new(),
+            receipt: Some(ReceiptBody {
+                bundle_id: m.bundle_id.clone(),
+                bundle_hash: hash.clone(),
+                bundle_kind: m.kind,
+                acked_to: if sequenced { peer.last_in_to } else { 0 },
+                counts: m.counts.clone(),
+            }),
+        };
+        let (_, plain) = bundle::seal_container(&site, receipt_manifest, &[])?;
+        let receipt = bundle::encrypt(&peer.profile, &plain)?;
+        let seen = BundleIn {
+            bundle_id: m.bundle_id.clone(),
+            hash,
+            sender: m.sender.id.clone(),
+            receipt: receipt.clone(),
+        };
+        let id = crypto::random_id();
+        let lookup = crypto::blind_index(&key, "bundle", &m.bundle_id);
+        let sealed = crypto::seal(
+            &key,
+            &plain_binding(&self.id, "bundles_in", id),
+            &to_json(&seen)?,
+        );
+        tx.execute(
+            "INSERT INTO bundles_in (id, lookup, body) VALUES (?1, ?2, ?3)",
+            params![id, &lookup[..], sealed],
+        )?;
+        self.save_peer(&tx, &key, peer_row, &peer)?;
+        let entry = AuditEntry {
+            seq: 0,
+            at: now_text(),
+            actor: self.actor.clone(),
+            action: AuditAction::Import,
+            student_no: None,
+            detail: format!(
+                "{:?} bundle {} from {}: {} students added, {} profiles updated, {} records added, {} skipped, {} conflicts",
+                m.kind,
+                m.bundle_id,
+                peer.profile.name,
+                report.students_added,
+                report.profiles_updated,
+                report.records_added,
+                report.skipped,
+                report.conflicts.len()
+            ),
+        };
+        let head = audit::append(&tx, &self.id, &self.keys.audit, self.head, &entry)?;
+        tx.commit()?;
+        self.head = head;
+        self.apply_pending(pending);
+        Ok((report, receipt))
+    }
+
+    fn apply_pending(&mut self, pending: Pending) {
+        for (sid, e) in pending.new {
+            self.by_lookup
+                .insert(self.lookup(&e.profile.student_no), sid);
+            self.students.insert(sid, e);
+        }
+        for (sid, (v, p)) in pending.updated {
+            if let Some(s) = self.students.get_mut(&sid) {
+                s.version = v;
+                s.profile = p;
+            }
+        }
+        for (sid, heads) in pending.heads {
+            if let Some(s) = self.students.get_mut(&sid) {
+                s.heads.extend(heads);
+                s.heads
+                    .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
+            }
+        }
+    }
+
+    /// Finds the local row of a change already held, by its origin and sequence number.
+    fn held(
+        &self,
+        tx: &Connection,
+        key: &Key,
+        me: &str,
+        origin: &str,
+        seq: i64,
+    ) -> Result<Option<i64>> {
+        let o = if origin == me { None } else { Some(origin) };
+        Ok(tx
+            .prepare_cached("SELECT target FROM ops WHERE origin = ?1 AND seq = ?2")?
+            .query_row(params![&self.origin_lookup(key, o)[..], seq], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Merges the changes in the caller's transaction; returns what memory must learn after the
+    /// commit.
+    fn apply_changes(
+        &self,
+        tx: &Connection,
+        key: &Key,
+        me: &str,
+        changes: &[(Change, Option<Zeroizing<Vec<u8>>>)],
+        report: &mut ImportReport,
+    ) -> Result<Pending> {
+        let mut pending = Pending::default();
+        let mut clock = self.read_clock(tx, key)?;
+        // Profiles first, so records of a student new to this archive find the student.
+        let ordered = changes
+            .iter()
+            .filter(|(c, _)| matches!(c.op, ChangeOp::Profile { .. }))
+            .chain(
+                changes
+                    .iter()
+                    .filter(|(c, _)| matches!(c.op, ChangeOp::Record { .. })),
+            );
+        for (c, attachment) in ordered {
+            clock.hlc = clock.hlc.max(c.hlc);
+            if self.held(tx, key, me, &c.origin, c.seq)?.is_some() {
+                report.skipped += 1;
+                continue;
+            }
+            let origin = if c.origin == me {
+                None
+            } else {
+                Some(c.origin.clone())
+            };
+            let body_origin = origin.clone();
+            match &c.op {
+                ChangeOp::Profile { profile } => {
+                    let profile = validate_profile(profile.clone())
+                        .map_err(|_| Error::BundleDamaged("a profile"))?;
+                    let op = OpBody {
+                        origin: body_origin,
+                        seq: c.seq,
+                        hlc: c.hlc,
+                        profile: Some(profile.clone()),
+                    };
+                    let sid = self.pending_sid(&pending, &profile.student_no);
+                    let sid = match sid {
+                        None => {
+                            let e = self.import_student(tx, &profile)?;
+                            let sid = e.id;
+                            pending
+                                .new_lookup
+                                .insert(self.lookup(&profile.student_no), sid);
+                            pending.new.insert(sid, e);
+                            report.students_added += 1;
+                            sid
+                        }
+                        Some(sid) => {
+                            self.merge_profile(
+                                tx,
+                                key,
+                                me,
+                                sid,
+                                c,
+                                &profile,
+                                &mut pending,
+                                report,
+                            )?;
+                            sid
+                        }
+                    };
+                    self.insert_op(tx, key, &op, OP_PROFILE, sid, sid)?;
+                }
+                ChangeOp::Record {
+                    written_at,
+                    record,
+                    has_attachment,
+                } => {
+                    let sid = self
+                        .pending_sid(&pending, &c.student_no)
+                        .ok_or(Error::BundleIncomplete)?;
+                    let mut record = record.clone();
+                    let amends = match &record.amends {
+                        None => None,
+                        Some(u) => {
+                            let (o, s) = split_uid(u).ok_or(Error::BundleDamaged("a record"))?;
+                            Some(
+                                self.held(tx, key, me, o, s)?
+                                    .ok_or(Error::BundleIncomplete)?,
+                            )
+                        }
+                    };
+                    record.amends = amends.map(|a| a.to_string());
+                    let rid = crypto::random_id();
+                    let mut head = RecordHead::of(rid, &record, amends);
+                    head.written_at = written_at.clone();
+                    let skey = pending
+                        .new
+                        .get(&sid)
+                        .map(|e| &e.key)
+                        .or_else(|| self.students.get(&sid).map(|e| &e.key))
+                        .ok_or(Error::BundleIncomplete)?;
+                    let sealed_head =
+                        crypto::seal(skey, &head_binding(&self.id, rid, sid), &to_json(&head)?);
+                    let sealed_body =
+                        crypto::seal(skey, &body_binding(&self.id, rid, sid), &to_json(&record)?);
+                    tx.execute(
+                        "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
+                        params![rid, sid, sealed_head, sealed_body],
+                    )?;
+                    match (has_attachment, attachment) {
+                        (true, Some(a)) => {
+                            let sealed =
+                                crypto::seal(skey, &attachment_binding(&self.id, rid, sid), a);
+                            tx.execute(
+                                "INSERT INTO attachments (id, student_id, content) VALUES (?1, ?2, ?3)",
+                                params![rid, sid, sealed],
+                            )?;
+                        }
+                        (false, None) => {}
+                        _ => return Err(Error::BundleDamaged("a missing attachment")),
+                    }
+                    let op = OpBody {
+                        origin: body_origin,
+                        seq: c.seq,
+                        hlc: c.hlc,
+                        profile: None,
+                    };
+                    self.insert_op(tx, key, &op, OP_RECORD, sid, rid)?;
+                    pending.heads.entry(sid).or_default().push(head);
+                    report.records_added += 1;
+                }
+            }
+        }
+        self.write_clock(tx, key, &clock)?;
+        Ok(pending)
+    }
+
+    fn pending_sid(&self, pending: &Pending, student_no: &str) -> Option<i64> {
+        let lookup = self.lookup(student_no);
+        self.by_lookup
+            .get(&lookup)
+            .or_else(|| pending.new_lookup.get(&lookup))
+            .copied()
+    }
+
+    /// Like `insert_student` but without logging a local operation: the change came from a peer.
+    fn import_student(&self, tx: &Connection, profile: &StudentProfile) -> Result<StudentEntry> {
+        let sid = crypto::random_id();
+        let key = crypto::random_key();
+        let wrapped = crypto::seal(&self.keys.master, &key_binding(&self.id, sid), &key[..]);
+        let sealed = crypto::seal(&key, &profile_binding(&self.id, sid, 1), &to_json(profile)?);
+        tx.execute(
+            "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
+            params![sid, &self.lookup(&profile.student_no)[..], wrapped, sealed],
+        )?;
+        Ok(StudentEntry {
+            id: sid,
+            key,
+            version: 1,
+            profile: profile.clone(),
+            heads: Vec::new(),
+        })
+    }
+
+    /// Last writer wins by (clock, site id); a losing edit from another site that differs is listed.
+    #[allow(clippy::too_many_arguments)]
+    fn merge_profile(
+        &self,
+        tx: &Connection,
+        key: &Key,
+        me: &str,
+        sid: i64,
+        c: &Change,
+        incoming: &StudentProfile,
+        pending: &mut Pending,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let rows: Vec<(i64, Vec<u8>)> = tx
+            .prepare_cached("SELECT id, body FROM ops WHERE student_id = ?1 AND kind = 0")?
+            .query_map([sid], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut winner: Option<(u64, String)> = None;
+        for (id, sealed) in rows {
+            let op = self.open_op(key, id, sid, &sealed)?;
+            let k = (op.hlc, op.origin.unwrap_or_else(|| me.to_string()));
+            if winner.as_ref().is_none_or(|w| k > *w) {
+                winner = Some(k);
+            }
+        }
+        let (current_version, current) = match pending.updated.get(&sid) {
+            Some((v, p)) => (*v, p.clone()),
+            None => {
+                let s = pending
+                    .new
+                    .get(&sid)
+                    .or_else(|| self.students.get(&sid))
+                    .ok_or(Error::BundleIncomplete)?;
+                (s.version, s.profile.clone())
+            }
+        };
+        let mine = (c.hlc, c.origin.clone());
+        let wins = winner.as_ref().is_none_or(|w| mine > *w);
+        let fields = differing_fields(&current, incoming);
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let winner_site = winner.map(|w| w.1).unwrap_or_else(|| me.to_string());
+        if winner_site != c.origin {
+            let (kept, other) = if wins {
+                (c.origin.clone(), winner_site)
+            } else {
+                (winner_site, c.origin.clone())
+            };
+            let conflict = SyncConflict {
+                student_no: incoming.student_no.clone(),
+                fields,
+                kept_site: self.site_name(key, me, &kept)?,
+                other_site: self.site_name(key, me, &other)?,
+                at: now_text(),
+            };
+            let id = crypto::random_id();
+            let sealed = crypto::seal(
+                key,
+                &Binding {
+                    archive: &self.id,
+                    table: "conflicts",
+                    row: id,
+                    student: sid,
+                    version: 0,
+                },
+                &to_json(&conflict)?,
+            );
+            tx.execute(
+                "INSERT INTO conflicts (id, student_id, body) VALUES (?1, ?2, ?3)",
+                params![id, sid, sealed],
+            )?;
+            report.conflicts.push(conflict);
+        }
+        if wins {
+            let version = current_version + 1;
+            let skey = pending
+                .new
+                .get(&sid)
+                .map(|e| &e.key)
+                .or_else(|| self.students.get(&sid).map(|e| &e.key))
+                .ok_or(Error::BundleIncomplete)?;
+            let sealed = crypto::seal(
+                skey,
+                &profile_binding(&self.id, sid, version),
+                &to_json(incoming)?,
+            );
+            tx.execute(
+                "UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3",
+                params![version, sealed, sid],
+            )?;
+            if let Some(e) = pending.new.get_mut(&sid) {
+                e.version = version;
+                e.profile = incoming.clone();
+            } else {
+                pending.updated.insert(sid, (version, incoming.clone()));
+            }
+            report.profiles_updated += 1;
+        }
+        Ok(())
+    }
+
+    fn site_name(&self, key: &Key, me: &str, id: &str) -> Result<String> {
+        if id == me {
+            return Ok(self
+                .load_site()?
+                .map(|s| s.profile().name.clone())
+                .unwrap_or_default());
+        }
+        Ok(self
+            .peers(key)?
+            .into_iter()
+            .find(|(_, p)| p.profile.site_id() == id)
+            .map(|(_, p)| p.profile.name)
+            .unwrap_or_else(|| id.to_string()))
+    }
+
+    /// The profile conflicts found by imports, for a person to settle.
+    pub fn sync_conflicts(&self) -> Result<Vec<SyncConflict>> {
+        let key = self.sync_key();
+        let mut stmt = self
+            .db
+            .prepare("SELECT id, student_id, body FROM conflicts")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = rows
+            .into_iter()
+            .map(|(id, sid, sealed)| {
+                let b = Binding {
+                    archive: &self.id,
+                    table: "conflicts",
+                    row: id,
+                    student: sid,
+                    version: 0,
+                };
+                from_json(
+                    &crypto::open(&key, &b, &sealed, "a conflict")?,
+                    "a conflict",
+                )
+            })
+            .collect::<Result<Vec<SyncConflict>>>()?;
+        out.sort_by(|a, b| (&a.at, &a.student_no).cmp(&(&b.at, &b.student_no)));
+        Ok(out)
+    }
+
+    /// Imports a receipt: records what the peer acknowledged and, for a handover, retires exactly
+    /// the files of that bundle in one transaction (data keys destroyed, rows deleted with secure
+    /// delete, WAL checkpointed and truncated, a tombstone with the receipt's hash kept).
+    pub fn import_receipt(&mut self, file: &[u8]) -> Result<ReceiptReport> {
+        let (_site, peer_row, mut peer, contents) = self.read_bundle(file)?;
+        let m = &contents.manifest;
+        let r = match (&m.kind, &m.receipt) {
+            (BundleKind::Receipt, Some(r)) => r.clone(),
+            _ => {
+                return Err(Error::Invalid {
+                    field: "receipt",
+                    reason: "this is a bundle, not a receipt; import it with `bundle import`",
+                })
+            }
+        };
+        let receipt_hash = contents.hash();
+        let key = self.sync_key();
+        let lookup = crypto::blind_index(&key, "bundle", &r.bundle_id);
+        let (out_row, sealed): (i64, Vec<u8>) = self
+            .db
+            .query_row(
+                "SELECT id, body FROM bundles_out WHERE lookup = ?1",
+                [&lookup[..]],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .ok_or(Error::ReceiptMismatch)?;
+        let mut sent: BundleOut = from_json(
+            &crypto::open(
+                &key,
+                &plain_binding(&self.id, "bundles_out", out_row),
+                &sealed,
+                "a bundle log",
+            )?,
+            "a bundle log",
+        )?;
+        if sent.hash != r.bundle_hash || sent.recipient != m.sender.id || sent.kind != r.bundle_kind
+        {
+            return Err(Error::ReceiptMismatch);
+        }
+        let mut report = ReceiptReport {
+            bundle_id: r.bundle_id.clone(),
+            kind: sent.kind,
+            site: peer.profile.name.clone(),
+            acked_to: peer.acked_to as i32,
+            retired: 0,
+            receipt_hash: receipt_hash.clone(),
+        };
+        if sent.kind != BundleKind::Handover {
+            peer.acked_to = peer.acked_to.max(r.acked_to.min(sent.to_seq));
+            report.acked_to = peer.acked_to as i32;
+            let detail = format!(
+                "receipt from {} for bundle {}: acknowledged to {}",
+                peer.profile.name, r.bundle_id, peer.acked_to
+            );
+            self.write(AuditAction::Import, None, detail, |tx, me| {
+                me.save_peer(tx, &key, peer_row, &peer)
+            })?;
+            return Ok(report);
+        }
+        if sent.retired {
+            return Ok(report);
+        }
+        // Exactly those files: every student of the bundle still marked with this bundle.
+        let marked: Vec<i64> = self
+            .db
+            .prepare("SELECT student_id FROM handovers WHERE bundle = ?1 ORDER BY student_id")?
+            .query_map([&lookup[..]], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut expected = sent.students.clone();
+        expected.sort_unstable();
+        if marked != expected {
+            return Err(Error::ReceiptMismatch);
+        }
+        sent.retired = true;
+        let tomb = Tombstone {
+            bundle_id: r.bundle_id.clone(),
+            receipt_hash: receipt_hash.clone(),
+            students: expected.len() as i64,
+            at: now_text(),
+        };
+        let detail = format!(
+            "retired {} files handed over to {} in bundle {}; receipt {}",
+            expected.len(),
+            peer.profile.name,
+            r.bundle_id,
+            receipt_hash
+        );
+        self.write(AuditAction::Write, None, detail, |tx, me| {
+            tx.execute("UPDATE handovers SET retiring = 1 WHERE bundle = ?1", [&lookup[..]])?;
+            for sid in &expected {
+                // Overwrite first, so the old key and profile are gone even from pages a delete
+                // would only unlink.
+                tx.execute(
+                    "UPDATE students SET data_key = zeroblob(length(data_key)), profile = zeroblob(length(profile)) WHERE id = ?1",
+                    [sid],
+                )?;
+                for sql in [
+                    "DELETE FROM attachments WHERE student_id = ?1",
+                    "DELETE FROM records WHERE student_id = ?1",
+                    "DELETE FROM ops WHERE student_id = ?1",
+                    "DELETE FROM conflicts WHERE student_id = ?1",
+                    "DELETE FROM handovers WHERE student_id = ?1",
+                    "DELETE FROM students WHERE id = ?1",
+                ] {
+                    tx.execute(sql, [sid])?;
+                }
+            }
+            let sealed = crypto::seal(&key, &plain_binding(&me.id, "bundles_out", out_row), &to_json(&sent)?);
+            tx.execute("UPDATE bundles_out SET body = ?1 WHERE id = ?2", params![sealed, out_row])?;
+            let id = crypto::random_id();
+            let sealed = crypto::seal(&key, &plain_binding(&me.id, "tombstones", id), &to_json(&tomb)?);
+            tx.execute("INSERT INTO tombstones (id, body) VALUES (?1, ?2)", params![id, sealed])?;
+            Ok(())
+        })?;
+        for sid in &expected {
+            if let Some(e) = self.students.remove(sid) {
+                self.by_lookup.remove(&self.lookup(&e.profile.student_no));
+            }
+        }
+        // Old page images of the deleted rows live on in the WAL until it is checkpointed.
+        self.db
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        report.retired = expected.len() as i32;
+        Ok(report)
+    }
+}

@@ -1,0 +1,687 @@
+//! Sync, receipts and handover between real archives through the real binary, and the
+//! convergence of merges in any order (docs/bundle-format.md).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+
+use crate::support::{find_plaintext, stderr, Xd, PASS};
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A center archive.
+fn center() -> Xd {
+    let c = Xd::empty();
+    c.ok(&["init", "--center"]);
+    c
+}
+
+/// A college named `name` and a center that trust each other.
+fn pair(name: &str) -> (Xd, Xd) {
+    let col = Xd::init();
+    let cen = center();
+    trust(&col, Some(name), &cen, None);
+    (col, cen)
+}
+
+/// `a` and `b` import each other's profiles; the fingerprints printed on both sides agree.
+fn trust(a: &Xd, a_name: Option<&str>, b: &Xd, b_name: Option<&str>) {
+    let pa = a.path("my-profile.json");
+    let pb = b.path("my-profile.json");
+    let mut args = vec!["profile", "export", "--out", s(&pa)];
+    if let Some(n) = a_name {
+        args.extend(["--name", n]);
+    }
+    let fa = a.ok(&args);
+    let mut args = vec!["profile", "export", "--out", s(&pb)];
+    if let Some(n) = b_name {
+        args.extend(["--name", n]);
+    }
+    let fb = b.ok(&args);
+    assert_eq!(a.ok(&["profile", "import", s(&pb)]), fb);
+    assert_eq!(b.ok(&["profile", "import", s(&pa)]), fa);
+    assert_eq!(fa.trim().len(), 19, "fingerprint {fa}");
+}
+
+/// Everything in the archive but the audit log (every unlock appends to it).
+fn snapshot(x: &Xd) -> Vec<String> {
+    let db = x.db();
+    let mut out = Vec::new();
+    for (t, sql) in [
+        ("meta", "SELECT key, hex(value) FROM meta WHERE key <> 'audit_head' ORDER BY key"),
+        ("students", "SELECT id, hex(lookup), hex(data_key), version, hex(profile) FROM students ORDER BY id"),
+        ("records", "SELECT id, student_id, hex(header), hex(body) FROM records ORDER BY id"),
+        ("attachments", "SELECT id, hex(content) FROM attachments ORDER BY id"),
+        ("ops", "SELECT id, hex(origin), seq, kind, student_id, target, hex(body) FROM ops ORDER BY id"),
+        ("peers", "SELECT id, hex(body) FROM peers ORDER BY id"),
+        ("bundles_in", "SELECT id, hex(body) FROM bundles_in ORDER BY id"),
+        ("bundles_out", "SELECT id, hex(body) FROM bundles_out ORDER BY id"),
+        ("handovers", "SELECT student_id, retiring FROM handovers ORDER BY 1"),
+        ("conflicts", "SELECT id, hex(body) FROM conflicts ORDER BY id"),
+        ("tombstones", "SELECT id, hex(body) FROM tombstones ORDER BY id"),
+    ] {
+        let mut stmt = db.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut line = t.to_string();
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    line.push_str(&format!("|{v:?}"));
+                }
+                Ok(line)
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out
+}
+
+fn first_student(x: &Xd) -> (String, String) {
+    let list = x.json(&["student", "list", "--json"]);
+    let st = &list.as_array().unwrap()[0];
+    (
+        st["student_no"].as_str().unwrap().to_string(),
+        st["name"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The students of an archive as the command line shows them, without local ids.
+fn listing(x: &Xd) -> Vec<serde_json::Value> {
+    let list = x.json(&["student", "list", "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("id");
+            v
+        })
+        .collect()
+}
+
+/// A student's file without local ids (which differ between archives by design).
+fn file_content(x: &Xd, sno: &str) -> serde_json::Value {
+    let mut f = x.json(&["student", "show", sno, "--json"]);
+    let o = f.as_object_mut().unwrap();
+    o.remove("id");
+    let records = o.get_mut("records").unwrap().as_array_mut().unwrap();
+    for r in records.iter_mut() {
+        let r = r.as_object_mut().unwrap();
+        r.remove("id");
+        let sup = r.remove("superseded_by").unwrap();
+        r.insert("superseded".into(), serde_json::Value::Bool(!sup.is_null()));
+        let rec = r.get_mut("record").unwrap().as_object_mut().unwrap();
+        let amends = rec.remove("amends").unwrap();
+        rec.insert("amends".into(), serde_json::Value::Bool(!amends.is_null()));
+    }
+    records.sort_by_key(|r| r.to_string());
+    f
+}
+
+fn talk(x: &Xd, sno: &str, text: &str) {
+    x.ok(&[
+        "talk",
+        "add",
+        "--student",
+        sno,
+        "--category",
+        "academic",
+        "--date",
+        "2026-03-02",
+        "--text",
+        text,
+    ]);
+}
+
+#[test]
+fn college_to_center_round_trip_with_attachment_and_amendment() {
+    let (col, cen) = pair("计算机学院");
+    col.ok(&["demo", "--students", "6", "--seed", "3"]);
+    let (sno, _) = first_student(&col);
+    let scan = col.path("证明.pdf");
+    std::fs::write(&scan, b"%PDF-1.4 scanned certificate bytes").unwrap();
+    col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
+    let b1 = col.path("b1.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b1)]);
+    // No student data is readable in the bundle without the center's identity.
+    let bytes = std::fs::read(&b1).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+    assert!(crate::support::find_plaintext(col.tmp.path(), &sno)
+        .iter()
+        .all(|h| !h.contains("b1.age")));
+
+    let r1 = cen.path("r1.age");
+    cen.ok(&["bundle", "import", s(&b1), "--receipt-out", s(&r1)]);
+    assert_eq!(listing(&cen), listing(&col));
+    for st in listing(&col) {
+        let sno = st["student_no"].as_str().unwrap();
+        assert_eq!(file_content(&cen, sno), file_content(&col, sno));
+    }
+    // The attachment's bytes arrived.
+    let show = cen.json(&["student", "show", &sno, "--json"]);
+    let att = show["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record"]["body"]["kind"] == "attachment")
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let got = cen.path("got.pdf");
+    cen.ok(&[
+        "attachment",
+        "get",
+        "--student",
+        &sno,
+        "--record",
+        &att,
+        "--out",
+        s(&got),
+    ]);
+    assert_eq!(
+        std::fs::read(got).unwrap(),
+        b"%PDF-1.4 scanned certificate bytes"
+    );
+
+    // Importing the same bundle again changes nothing and gives the same receipt.
+    let before = snapshot(&cen);
+    let r1b = cen.path("r1b.age");
+    let out = cen.ok(&["bundle", "import", s(&b1), "--receipt-out", s(&r1b)]);
+    assert!(out.contains("imported before"), "{out}");
+    assert_eq!(std::fs::read(&r1).unwrap(), std::fs::read(&r1b).unwrap());
+    assert_eq!(snapshot(&cen), before);
+
+    // After the receipt, the next bundle carries only what is new: an amendment of a talk.
+    let receipt = col.json(&["receipt", "import", s(&r1), "--json"]);
+    assert!(receipt["acked_to"].as_i64().unwrap() > 0);
+    talk(&col, &sno, "第一次谈话");
+    let file = col.json(&["student", "show", &sno, "--json"]);
+    let rid = file["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record"]["body"]["data"]["text"] == "第一次谈话")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let amend = col.path("amend.json");
+    std::fs::write(
+        &amend,
+        serde_json::json!({
+            "date": "2026-03-02", "author": "辅导员", "amends": rid, "amend_reason": "日期写错",
+            "body": file["records"].as_array().unwrap().iter()
+                .find(|r| r["id"] == rid.as_str()).unwrap()["record"]["body"].clone()
+        })
+        .to_string(),
+    )
+    .unwrap();
+    col.ok(&["record", "add", "--student", &sno, s(&amend)]);
+    let b2 = col.path("b2.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b2)]);
+    let rep = cen.json(&["bundle", "import", s(&b2), "--json"]);
+    assert_eq!(rep["records_added"], 2, "{rep}");
+    assert_eq!(rep["students_added"], 0);
+    assert_eq!(rep["skipped"], 0);
+    assert_eq!(file_content(&cen, &sno), file_content(&col, &sno));
+    let amended = file_content(&cen, &sno);
+    assert!(amended.to_string().contains("\"superseded\":true"));
+}
+
+#[test]
+fn damaged_misaddressed_unknown_and_replayed_bundles_are_refused() {
+    let (col, cen) = pair("外国语学院");
+    col.ok(&["demo", "--students", "3", "--seed", "5"]);
+    let b1 = col.path("b1.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b1)]);
+    let (sno, _) = first_student(&col);
+    talk(&col, &sno, "第二份");
+    let b2 = col.path("b2.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b2)]);
+
+    let good = std::fs::read(&b1).unwrap();
+    let refuse = |bytes: &[u8], why: &str| {
+        let before = snapshot(&cen);
+        let f = cen.path("bad.age");
+        std::fs::write(&f, bytes).unwrap();
+        let out = cen.run(&["bundle", "import", s(&f)]);
+        assert!(!out.status.success(), "{why}: accepted");
+        let err = stderr(&out);
+        assert!(err.lines().count() == 1, "{err}");
+        assert_eq!(snapshot(&cen), before, "{why}: the archive changed");
+        err
+    };
+    for at in [30, good.len() / 2, good.len() - 1] {
+        let mut t = good.clone();
+        t[at] ^= 0x01;
+        let e = refuse(&t, "flipped byte");
+        assert!(e.contains("damaged"), "{e}");
+    }
+    for len in [good.len() - 17, good.len() / 2, 10] {
+        let e = refuse(&good[..len], "truncated");
+        assert!(e.contains("damaged"), "{e}");
+    }
+
+    // Encrypted to another center.
+    let other = center();
+    trust(&col, None, &other, Some("分中心"));
+    let mis = col.path("mis.age");
+    col.ok(&["bundle", "export", "--to", "分中心", "--out", s(&mis)]);
+    let e = refuse(&std::fs::read(&mis).unwrap(), "misaddressed");
+    assert!(e.contains("addressed to another site"), "{e}");
+
+    // Signed by a college the center never trusted.
+    let stranger = Xd::init();
+    stranger.ok(&["demo", "--students", "2", "--seed", "9"]);
+    let cen_profile = cen.path("my-profile.json");
+    stranger.ok(&["profile", "import", s(&cen_profile)]);
+    let unk = stranger.path("unk.age");
+    stranger.ok(&["bundle", "export", "--to", "center", "--out", s(&unk)]);
+    let e = refuse(&std::fs::read(&unk).unwrap(), "unknown signer");
+    assert!(e.contains("unknown site"), "{e}");
+
+    // A valid age file to the center whose manifest was altered: the signature fails.
+    let id_file = cen.path("center-identity.txt");
+    let out = cen.run(&["identity", "export", "--out", s(&id_file)]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("warning"));
+    let identity =
+        age::x25519::Identity::from_str(std::fs::read_to_string(&id_file).unwrap().trim()).unwrap();
+    let plain = age::decrypt(&identity, &good).unwrap();
+    // Same length, so only the signature can tell (the container is binary: edit bytes in place).
+    let needle = b"\"bundle_seq\":1";
+    let at = plain
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the manifest names its sequence number");
+    let mut forged = plain.clone();
+    forged[at + needle.len() - 1] = b'7';
+    let forged = age::encrypt(&identity.to_public(), &forged).unwrap();
+    let e = refuse(&forged, "forged manifest");
+    assert!(e.contains("signature"), "{e}");
+
+    // The newer bundle first; the older one is then a replay.
+    cen.ok(&["bundle", "import", s(&b2)]);
+    let e = refuse(&good, "replayed");
+    assert!(e.contains("older than one already imported"), "{e}");
+    // The same bundle again is no replay: a no-op.
+    let before = snapshot(&cen);
+    assert!(cen
+        .ok(&["bundle", "import", s(&b2)])
+        .contains("imported before"));
+    assert_eq!(snapshot(&cen), before);
+    // A receipt is not a bundle, and a bundle not a receipt.
+    let out = col.run(&["receipt", "import", s(&b2)]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn a_lost_bundle_is_reported_as_a_gap() {
+    let (col, cen) = pair("数学学院");
+    col.ok(&["demo", "--students", "2", "--seed", "21"]);
+    let (sno, _) = first_student(&col);
+    let b1 = col.path("b1.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b1)]);
+    let r1 = cen.path("r1.age");
+    cen.ok(&["bundle", "import", s(&b1), "--receipt-out", s(&r1)]);
+    col.ok(&["receipt", "import", s(&r1)]);
+    talk(&col, &sno, "第二次");
+    let b2 = col.path("b2.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b2)]);
+    // The center restores a backup taken before b2 arrived, after acknowledging b2.
+    let backup = cen.path("backup.db");
+    std::fs::copy(cen.dir().join("archive.db"), &backup).unwrap();
+    let r2 = cen.path("r2.age");
+    cen.ok(&["bundle", "import", s(&b2), "--receipt-out", s(&r2)]);
+    col.ok(&["receipt", "import", s(&r2)]);
+    std::fs::copy(&backup, cen.dir().join("archive.db")).unwrap();
+    talk(&col, &sno, "第三次");
+    let b3 = col.path("b3.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b3)]);
+    let rep = cen.json(&["bundle", "import", s(&b3), "--json"]);
+    assert!(rep["gap"].is_array(), "{rep}");
+    assert!(cen
+        .ok(&["bundle", "import", s(&b3)])
+        .contains("imported before"));
+}
+
+#[test]
+fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
+    let (col, cen) = pair("化学学院");
+    col.ok(&["demo", "--students", "4", "--seed", "8"]);
+    let list = col.json(&["student", "list", "--json"]);
+    let list = list.as_array().unwrap();
+    let sno = list[0]["student_no"].as_str().unwrap().to_string();
+    let name = list[0]["name"].as_str().unwrap().to_string();
+    let other = list[1]["student_no"].as_str().unwrap().to_string();
+    let marker = "移交标记谈话内容：考试焦虑与家庭压力";
+    talk(&col, &sno, marker);
+    let scan = col.path("诊断证明.txt");
+    std::fs::write(&scan, "ATTACHMENT-MARKER-7f3a 医院诊断证明").unwrap();
+    col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
+
+    // First handover of both, then again of one only: the first receipt no longer matches.
+    let h0 = col.path("h0.age");
+    col.ok(&[
+        "handover",
+        "export",
+        "--student",
+        &sno,
+        "--student",
+        &other,
+        "--out",
+        s(&h0),
+    ]);
+    let out = col.run(&[
+        "talk",
+        "add",
+        "--student",
+        &sno,
+        "--category",
+        "other",
+        "--date",
+        "2026-01-01",
+        "--text",
+        "x",
+    ]);
+    assert!(stderr(&out).contains("handed over"), "{}", stderr(&out));
+    let h = col.path("h.age");
+    col.ok(&["handover", "export", "--student", &sno, "--out", s(&h)]);
+    let r0 = cen.path("r0.age");
+    cen.ok(&["bundle", "import", s(&h0), "--receipt-out", s(&r0)]);
+    let before = snapshot(&col);
+    let out = col.run(&["receipt", "import", s(&r0)]);
+    assert!(stderr(&out).contains("does not match"), "{}", stderr(&out));
+    assert_eq!(snapshot(&col), before);
+
+    // The handover bundle opens with the standard age format given the center's identity.
+    let id_file = cen.path("center-identity.txt");
+    cen.ok(&["identity", "export", "--out", s(&id_file)]);
+    let identity =
+        age::x25519::Identity::from_str(std::fs::read_to_string(&id_file).unwrap().trim()).unwrap();
+    let plain = age::decrypt(&identity, &std::fs::read(&h).unwrap()).unwrap();
+    assert!(plain.starts_with(b"XINDANG-BUNDLE/1\n"));
+    assert!(String::from_utf8_lossy(&plain).contains(marker));
+    match std::process::Command::new("age")
+        .args(["-d", "-i", s(&id_file), s(&h)])
+        .output()
+    {
+        Ok(out) => {
+            assert!(out.status.success(), "{}", stderr(&out));
+            assert_eq!(out.stdout, plain);
+        }
+        Err(_) => eprintln!(
+            "note: the age command-line tool is not installed; checked with the age crate only"
+        ),
+    }
+
+    let r = cen.path("r.age");
+    cen.ok(&["bundle", "import", s(&h), "--receipt-out", s(&r)]);
+    assert!(file_content(&cen, &sno).to_string().contains(marker));
+    let rep = col.json(&["receipt", "import", s(&r), "--json"]);
+    assert_eq!(rep["retired"], 1);
+    assert_eq!(rep["receipt_hash"].as_str().unwrap().len(), 64);
+    let out = col.run(&["student", "show", &sno]);
+    assert!(stderr(&out).contains("no student"));
+    // The other student, handed over in the superseded bundle only, stays; and is still read-only.
+    col.ok(&["student", "show", &other]);
+    let db = col.db();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM students"), 3);
+    assert_eq!(count("SELECT count(*) FROM tombstones"), 1);
+    assert_eq!(count("SELECT count(*) FROM handovers"), 1);
+    drop(db);
+    // Importing the receipt again retires nothing more.
+    assert_eq!(
+        col.json(&["receipt", "import", s(&r), "--json"])["retired"],
+        0
+    );
+    col.ok(&["audit", "verify"]);
+    for needle in [
+        name.as_str(),
+        sno.as_str(),
+        marker,
+        "ATTACHMENT-MARKER-7f3a",
+    ] {
+        let hits = find_plaintext(&col.dir(), needle);
+        assert!(hits.is_empty(), "{needle:?} found in {hits:?}");
+    }
+    assert!(
+        !col.dir().join("archive.db-wal").exists()
+            || std::fs::metadata(col.dir().join("archive.db-wal"))
+                .unwrap()
+                .len()
+                == 0
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convergence: the same bundles applied in any order give the same center.
+
+struct Fleet {
+    _sites: Vec<Xd>,
+    center_template: PathBuf,
+    bundles: Vec<Vec<u8>>,
+    expected: Vec<String>,
+    _tmp: tempfile::TempDir,
+}
+
+/// The center's whole content, without local ids.
+fn state(s: &mut xindang::Session) -> Vec<String> {
+    let list = s.list_students();
+    let mut out = Vec::new();
+    for st in list {
+        let f = s.student_file(&st.student_no).unwrap();
+        let mut records: Vec<String> = f
+            .records
+            .iter()
+            .map(|r| {
+                let mut rec = r.record.clone();
+                let amended = rec.amends.take().is_some();
+                format!(
+                    "{}|{}|{amended}|{}",
+                    r.written_at,
+                    r.superseded_by.is_some(),
+                    serde_json::to_string(&rec).unwrap()
+                )
+            })
+            .collect();
+        records.sort();
+        out.push(serde_json::to_string(&f.profile).unwrap());
+        out.extend(records);
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+}
+
+fn apply(template: &Path, bundles: &[Vec<u8>], order: &[usize]) -> Vec<String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    copy_dir(template, &dir);
+    let mut s = xindang::Archive::open(&dir).unwrap().unlock(PASS).unwrap();
+    for &i in order {
+        if let Err(e) = s.import_bundle(&bundles[i]) {
+            // An older bundle of a site after its newer one is a replay; its changes are in the newer.
+            assert_eq!(e.code(), "bundle_stale", "bundle {i}: {e}");
+        }
+    }
+    state(&mut s)
+}
+
+fn fleet() -> &'static Fleet {
+    static FLEET: OnceLock<Fleet> = OnceLock::new();
+    FLEET.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let cen = center();
+        let shared = |dorm: &str| {
+            serde_json::json!({
+                "student_no": "2099000001", "name": "转院生", "college": "两院共管", "major": "心理学",
+                "class_name": "心理2301", "dorm": dorm, "grade": "2023", "level": "undergraduate",
+                "status": "enrolled", "phone": "", "home_address": "", "guardians": [],
+                "gender": null, "birth_date": null, "off_campus": null
+            })
+            .to_string()
+        };
+        let mut sites = Vec::new();
+        let mut bundles = Vec::new();
+        for (i, name) in ["甲学院", "乙学院", "丙学院"].iter().enumerate() {
+            let col = Xd::init();
+            trust(&col, Some(name), &cen, None);
+            col.ok(&["demo", "--students", "3", "--seed", &(40 + i).to_string()]);
+            if i != 1 {
+                // The same student edited at two colleges: last writer wins, a conflict is listed.
+                let p = col.path("shared.json");
+                std::fs::write(&p, shared(&format!("{}号楼", i + 1))).unwrap();
+                col.ok(&["student", "put", s(&p)]);
+                talk(&col, "2099000001", &format!("{name}的谈话"));
+            }
+            let b = col.path("b1.age");
+            col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
+            bundles.push(std::fs::read(&b).unwrap());
+            if i == 0 {
+                // A second, cumulative bundle (no receipt in between).
+                let (sno, _) = first_student(&col);
+                talk(&col, &sno, "补充谈话");
+                let b = col.path("b2.age");
+                col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
+                bundles.push(std::fs::read(&b).unwrap());
+            }
+            sites.push(col);
+        }
+        let template = tmp.path().join("center");
+        copy_dir(&cen.dir(), &template);
+        sites.push(cen);
+        let order: Vec<usize> = (0..bundles.len()).collect();
+        let expected = apply(&template, &bundles, &order);
+        // The later edit (丙学院, written last) is in force.
+        assert!(expected.iter().any(|l| l.contains("\"3号楼\"")));
+        assert!(!expected.iter().any(|l| l.contains("\"1号楼\"")));
+        Fleet {
+            _sites: sites,
+            center_template: template,
+            bundles,
+            expected,
+            _tmp: tmp,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, failure_persistence: None, ..ProptestConfig::default() })]
+    #[test]
+    fn bundles_applied_in_any_order_converge(order in Just((0..4usize).collect::<Vec<_>>()).prop_shuffle()) {
+        let f = fleet();
+        prop_assert_eq!(f.bundles.len(), 4);
+        let got = apply(&f.center_template, &f.bundles, &order);
+        prop_assert_eq!(&got, &f.expected);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test vectors of format 1 (tests/fixtures/bundles/, docs/bundle-format.md).
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles")
+}
+
+#[test]
+fn bundle_format_v1_test_vector_still_reads() {
+    let dir = fixtures();
+    let identity = age::x25519::Identity::from_str(
+        std::fs::read_to_string(dir.join("center-identity.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let sender: xindang::site::SiteProfile =
+        serde_json::from_slice(&std::fs::read(dir.join("college-profile.json")).unwrap()).unwrap();
+    sender.validate().unwrap();
+    let file = std::fs::read(dir.join("sync-v1.age")).unwrap();
+    let mut plain = Vec::new();
+    age::Decryptor::new_buffered(&file[..])
+        .unwrap()
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap()
+        .read_to_end(&mut plain)
+        .unwrap();
+    let contents = xindang::bundle::open_container(&plain, &sender).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sync-v1.manifest.json")).unwrap()).unwrap();
+    assert_eq!(serde_json::to_value(&contents.manifest).unwrap(), expected);
+    assert_eq!(
+        contents.hash(),
+        std::fs::read_to_string(dir.join("sync-v1.hash"))
+            .unwrap()
+            .trim()
+    );
+    assert_eq!(
+        contents.changes.len() as i32,
+        contents.manifest.counts.profiles + contents.manifest.counts.records
+    );
+    // One flipped byte anywhere in the plaintext is caught by the signature or the content hash.
+    for at in [20, plain.len() / 2, plain.len() - 1] {
+        let mut t = plain.clone();
+        t[at] ^= 0x20;
+        assert!(
+            xindang::bundle::open_container(&t, &sender).is_err(),
+            "flip at {at}"
+        );
+    }
+}
+
+/// Writes the test vectors: `cargo test -p xindang --test tests make_bundle_fixtures -- --ignored`.
+#[test]
+#[ignore]
+fn make_bundle_fixtures() {
+    let (col, cen) = pair("示例学院");
+    col.ok(&["demo", "--students", "2", "--seed", "99"]);
+    let (sno, _) = first_student(&col);
+    let scan = col.path("scan.txt");
+    std::fs::write(&scan, "synthetic attachment").unwrap();
+    col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
+    let dir = fixtures();
+    std::fs::create_dir_all(&dir).unwrap();
+    let b = dir.join("sync-v1.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
+    std::fs::copy(
+        col.path("my-profile.json"),
+        dir.join("college-profile.json"),
+    )
+    .unwrap();
+    std::fs::copy(cen.path("my-profile.json"), dir.join("center-profile.json")).unwrap();
+    cen.ok(&[
+        "identity",
+        "export",
+        "--out",
+        s(&dir.join("center-identity.txt")),
+    ]);
+    let identity = age::x25519::Identity::from_str(
+        std::fs::read_to_string(dir.join("center-identity.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let plain = age::decrypt(&identity, &std::fs::read(&b).unwrap()).unwrap();
+    let sender: xindang::site::SiteProfile =
+        serde_json::from_slice(&std::fs::read(dir.join("college-profile.json")).unwrap()).unwrap();
+    let contents = xindang::bundle::open_container(&plain, &sender).unwrap();
+    std::fs::write(
+        dir.join("sync-v1.manifest.json"),
+        serde_json::to_string_pretty(&contents.manifest).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("sync-v1.hash"), format!("{}\n", contents.hash())).unwrap();
+    std::fs::write(dir.join("sync-v1.plaintext.bin"), &plain).unwrap();
+}

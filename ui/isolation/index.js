@@ -1,0 +1,20 @@
+// The isolation hook (Tauri's isolation pattern): every IPC message from the main page passes here,
+// inside a sandboxed iframe, before it reaches Rust. Only our own commands and the event listener go
+// through; anything else (an injected script calling a plugin) is dropped.
+'use strict';
+const ALLOWED = new Set([
+  'archive_status',
+  'create_archive',
+  'unlock',
+  'lock',
+  'touch',
+  'list_students',
+  'plugin:event|listen',
+  'plugin:event|unlisten',
+]);
+window.__TAURI_ISOLATION_HOOK__ = (payload) => {
+  if (!payload || typeof payload.cmd !== 'string' || !ALLOWED.has(payload.cmd)) {
+    throw new Error('command not allowed');
+  }
+  return payload;
+};

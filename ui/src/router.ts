@@ -1,0 +1,18 @@
+// Pages of the main layout. First run and unlock are not routes: while locked no page exists.
+import { createRouter, createWebHashHistory } from 'vue-router';
+import DashboardPage from './views/DashboardPage.vue';
+import StudentsPage from './views/StudentsPage.vue';
+import ImportPage from './views/ImportPage.vue';
+import SettingsPage from './views/SettingsPage.vue';
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/dashboard' },
+    { path: '/dashboard', component: DashboardPage },
+    { path: '/students', component: StudentsPage },
+    { path: '/import', component: ImportPage },
+    { path: '/settings', component: SettingsPage },
+    { path: '/:rest(.*)*', redirect: '/dashboard' },
+  ],
+});
