@@ -117,6 +117,24 @@ pub enum Error {
     /// A receipt that matches no bundle this archive sent.
     #[error("the receipt does not match a bundle sent from this archive")]
     ReceiptMismatch,
+    /// A row of the grid table 网格管理表 breaks a rule; names sheet, row and column.
+    #[error("grid table, sheet {sheet}, row {row}, column {field}: {reason}")]
+    Grid {
+        /// Sheet name.
+        sheet: &'static str,
+        /// 1-based row as the spreadsheet shows it.
+        row: u32,
+        /// Column header.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A workbook (report, grid table) could not be written.
+    #[error("could not write the workbook: {0}")]
+    Workbook(&'static str),
+    /// No weekly review meeting with that id.
+    #[error("no weekly review meeting with that id")]
+    MeetingNotFound,
     /// The roster could not be read.
     #[error(transparent)]
     Roster(#[from] crate::roster::RosterError),
@@ -159,6 +177,9 @@ impl Error {
             Self::SiteConflict => "site_conflict",
             Self::HandedOver => "handed_over",
             Self::ReceiptMismatch => "receipt_mismatch",
+            Self::Grid { .. } => "grid_invalid",
+            Self::Workbook(_) => "workbook_write",
+            Self::MeetingNotFound => "meeting_not_found",
             Self::Roster(e) => e.code(),
             Self::Database(_) => "database",
             Self::Io(_) => "io",

@@ -42,17 +42,25 @@ pub enum ObligationKind {
     ParentContact,
     /// The weekly review 周研判 of a key-concern student.
     WeeklyReview,
+    /// A counselor's dorm visit 查寝 / 走访宿舍.
+    DormVisit,
+    /// A counselor's meeting with the peer backbones 骨干例会.
+    BackboneMeeting,
+    /// Training hours 培训学时 of backbones and dorm heads.
+    Training,
     /// The review of an individual plan 一人一策.
     PlanReview,
     /// A step of the return-to-school review 复学.
     ReturnStep,
 }
 
-/// One dated obligation of one student.
+/// One dated obligation: of a student (student fields set), or of a person of the four-level
+/// network 校—院—班—寝 (dorm visits, backbone meetings, training hours: `person` set, student
+/// fields empty).
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Obligation {
-    /// 学号
+    /// 学号 (empty for a network person's duty).
     pub student_no: String,
     /// 姓名
     pub student_name: String,
@@ -60,6 +68,12 @@ pub struct Obligation {
     pub college: String,
     /// 班级
     pub class_name: String,
+    /// 工号/学号 of the network person the duty belongs to (empty for a student's).
+    pub person: String,
+    /// That person's name.
+    pub person_name: String,
+    /// What the duty is about beyond the person, e.g. the dorm to visit (else empty).
+    pub subject: String,
     /// What has to be done.
     pub kind: ObligationKind,
     /// The rule id, e.g. `must-talk.freshman` (docs/policy-format.md).
@@ -92,6 +106,8 @@ pub struct ObligationFilter {
     pub due_before: Option<NaiveDate>,
     /// Only this student's.
     pub student_no: Option<String>,
+    /// Only this network person's (工号/学号).
+    pub person: Option<String>,
     /// Only due and overdue ones.
     pub open_only: bool,
 }
@@ -127,6 +143,9 @@ pub struct Facts {
     /// A waiver: rule, due date, reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<(String, NaiveDate, String)>,
+    /// A weekly review's decision (for the reports; the level change is in the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<ReviewDecision>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -162,6 +181,10 @@ impl Facts {
             },
             RecordBody::Waiver(w) => Facts {
                 waiver: Some((w.rule.trim().to_string(), w.due, w.reason.clone())),
+                ..Facts::default()
+            },
+            RecordBody::Review(r) => Facts {
+                decision: Some(r.decision),
                 ..Facts::default()
             },
             _ => return None,
@@ -233,6 +256,8 @@ pub struct RecordInput<'a> {
     pub concern: Option<ConcernLevel>,
     /// Concern end.
     pub concern_until: Option<NaiveDate>,
+    /// Crisis level of a crisis assessment.
+    pub crisis: Option<CrisisLevel>,
     /// Engine facts.
     pub facts: Option<&'a Facts>,
 }
@@ -354,6 +379,7 @@ pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
     list.into_iter()
         .filter(|o| f.due_before.is_none_or(|d| o.due < d))
         .filter(|o| sno.as_deref().is_none_or(|s| o.student_no == s))
+        .filter(|o| f.person.as_deref().is_none_or(|p| o.person == p.trim()))
         .filter(|o| {
             !f.open_only || matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
         })
@@ -635,6 +661,9 @@ fn resolve(today: NaiveDate, s: &StudentInput<'_>, mut needs: Vec<Need>) -> Vec<
             student_name: p.name.clone(),
             college: p.college.clone(),
             class_name: p.class_name.clone(),
+            person: String::new(),
+            person_name: String::new(),
+            subject: String::new(),
             kind: n.kind,
             rule: n.rule,
             label: n.label,

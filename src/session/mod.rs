@@ -18,6 +18,7 @@ use crate::model::*;
 use crate::normalize;
 use crate::recovery::RecoveryKey;
 
+mod network;
 mod rules;
 pub mod sync;
 
@@ -241,7 +242,7 @@ pub fn validate_profile(mut p: StudentProfile) -> Result<StudentProfile> {
     Ok(p)
 }
 
-fn validate_record(r: &NewRecord) -> Result<()> {
+pub(crate) fn validate_record(r: &NewRecord) -> Result<()> {
     crate::rules::engine::validate_body(&r.body)?;
     let blank = |s: &str| s.trim().is_empty();
     match &r.body {

@@ -8,7 +8,9 @@ use super::Session;
 use crate::audit::AuditAction;
 use crate::crypto::{self, Binding, Key};
 use crate::error::{Error, Result};
+use crate::model::StudentProfile;
 use crate::rules::engine::{self, RecordInput, StudentInput};
+use crate::rules::network::{self, Network, NetworkLog};
 use crate::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use crate::rules::{Obligation, ObligationFilter};
 
@@ -16,6 +18,12 @@ use crate::rules::{Obligation, ObligationFilter};
 pub(crate) mod setting {
     /// The policy file in force (TOML text).
     pub const POLICY: i64 = 1;
+    /// The four-level network: people and liaisons (JSON).
+    pub const NETWORK: i64 = 2;
+    /// The network's activities and waivers (JSON).
+    pub const NETWORK_LOG: i64 = 3;
+    /// The signed weekly review meetings (JSON).
+    pub const REVIEWS: i64 = 4;
 }
 
 fn settings_binding(archive: &[u8; 16], row: i64, version: i64) -> Binding<'_> {
@@ -58,25 +66,46 @@ impl Session {
     /// Seals and stores a setting, in one transaction with its audit entry.
     pub(crate) fn put_setting(&mut self, row: i64, value: &[u8], detail: &str) -> Result<()> {
         self.write(AuditAction::Write, None, detail.to_string(), |tx, me| {
-            let version: i64 = tx
-                .query_row("SELECT version FROM settings WHERE id = ?1", [row], |r| {
-                    r.get(0)
-                })
-                .optional()?
-                .unwrap_or(0)
-                + 1;
-            let sealed = crypto::seal(
-                &me.settings_key(),
-                &settings_binding(&me.id, row, version),
-                value,
-            );
-            tx.execute(
-                "INSERT INTO settings (id, version, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(id) DO UPDATE SET version = excluded.version, value = excluded.value",
-                params![row, version, sealed],
-            )?;
-            Ok(())
+            me.put_setting_in(tx, row, value)
         })
+    }
+
+    /// Seals and stores a setting inside a running transaction.
+    pub(crate) fn put_setting_in(
+        &self,
+        tx: &rusqlite::Connection,
+        row: i64,
+        value: &[u8],
+    ) -> Result<()> {
+        let version: i64 = tx
+            .query_row("SELECT version FROM settings WHERE id = ?1", [row], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0)
+            + 1;
+        let sealed = crypto::seal(
+            &self.settings_key(),
+            &settings_binding(&self.id, row, version),
+            value,
+        );
+        tx.execute(
+            "INSERT INTO settings (id, version, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET version = excluded.version, value = excluded.value",
+            params![row, version, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// A setting holding JSON, or the default when not stored yet.
+    pub(crate) fn json_setting<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        row: i64,
+    ) -> Result<T> {
+        match self.setting(row)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|_| Error::Tamper("a setting")),
+            None => Ok(T::default()),
+        }
     }
 
     /// The text of the policy in force: the stored one, else the default preset.
@@ -115,10 +144,48 @@ impl Session {
         filter: &ObligationFilter,
     ) -> Result<Vec<Obligation>> {
         let policy = self.policy()?;
-        Ok(engine::filter(
-            engine::compute(&policy, today, &self.rule_inputs(today)),
-            filter,
-        ))
+        self.obligations_under(&policy, today, filter)
+    }
+
+    /// Every obligation on `today` under `policy`: the students' and the network people's, sorted
+    /// by due date, then student or person, rule and subject.
+    pub(crate) fn obligations_under(
+        &self,
+        policy: &Policy,
+        today: NaiveDate,
+        filter: &ObligationFilter,
+    ) -> Result<Vec<Obligation>> {
+        let mut list = engine::compute(policy, today, &self.rule_inputs(today));
+        let net: Network = self.json_setting(setting::NETWORK)?;
+        if !net.people.is_empty() {
+            let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
+            let profiles: Vec<&StudentProfile> = self.profiles();
+            list.extend(network::obligations(policy, today, &net, &log, &profiles));
+        }
+        list.sort_by(|a, b| {
+            (
+                a.due,
+                &a.student_no,
+                &a.person,
+                &a.rule,
+                &a.subject,
+                a.since,
+            )
+                .cmp(&(
+                    b.due,
+                    &b.student_no,
+                    &b.person,
+                    &b.rule,
+                    &b.subject,
+                    b.since,
+                ))
+        });
+        Ok(engine::filter(list, filter))
+    }
+
+    /// Every student's profile.
+    pub(crate) fn profiles(&self) -> Vec<&StudentProfile> {
+        self.students.values().map(|s| &s.profile).collect()
     }
 
     /// The students as the engine sees them.
@@ -141,6 +208,7 @@ impl Session {
                             category: h.category,
                             concern: h.concern,
                             concern_until: h.concern_until,
+                            crisis: h.crisis,
                             facts: h.facts.as_ref(),
                         })
                         .collect(),

@@ -90,6 +90,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit { command } => audit(&dir, command),
         Command::Rules(command) => crate::rules_cmd::run(&dir, command),
         Command::Bundles(command) => crate::bundle_cmd::run(&dir, command),
+        Command::Network(command) => crate::network_cmd::run(&dir, command),
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod bundle_cmd;
 mod commands;
+mod network_cmd;
 mod rules_cmd;
 mod secrets;
 
@@ -85,6 +86,8 @@ enum Command {
     Rules(rules_cmd::RulesCommand),
     #[command(flatten)]
     Bundles(bundle_cmd::BundleCommand),
+    #[command(flatten)]
+    Network(network_cmd::NetworkTopCommand),
 }
 
 #[derive(Subcommand)]

@@ -26,6 +26,9 @@ pub enum RulesCommand {
         /// Only this student's (学号).
         #[arg(long)]
         student: Option<String>,
+        /// Only this network person's (工号/学号).
+        #[arg(long)]
+        person: Option<String>,
         /// Only due and overdue ones.
         #[arg(long)]
         open: bool,
@@ -141,6 +144,7 @@ pub fn run(dir: &Path, command: RulesCommand) -> Result<()> {
             due_before,
             today,
             student,
+            person,
             open,
             json,
         } => {
@@ -151,6 +155,7 @@ pub fn run(dir: &Path, command: RulesCommand) -> Result<()> {
                     .map(|d| date(d, "--due-before"))
                     .transpose()?,
                 student_no: student,
+                person,
                 open_only: open,
             };
             let s = unlock(dir)?;
@@ -161,13 +166,20 @@ pub fn run(dir: &Path, command: RulesCommand) -> Result<()> {
             let mut out = std::io::stdout().lock();
             for o in &list {
                 // A closed pipe (`| head`) ends the listing quietly.
+                // A network person's duty shows the person (and the dorm) where a student's shows
+                // the student.
+                let (who, name) = if o.student_no.is_empty() {
+                    (&o.person, format!("{} {}", o.person_name, o.subject))
+                } else {
+                    (&o.student_no, o.student_name.clone())
+                };
                 let line = writeln!(
                     out,
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     o.due,
                     status_zh(o.status),
-                    o.student_no,
-                    o.student_name,
+                    who,
+                    name.trim(),
                     o.label,
                     o.rule
                 );

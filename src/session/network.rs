@@ -1,0 +1,397 @@
+//! The session's side of the four-level network 校—院—班—寝, the weekly review meeting 周研判 and
+//! the reports: each stored as a sealed JSON setting (no table of its own), each write one
+//! transaction with its audit entry.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::rules::setting;
+use super::Session;
+use crate::audit::AuditAction;
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::model::{NewRecord, RecordBody, Review, ReviewDecision};
+use crate::rules::network::{
+    self, ActivityKind, Network, NetworkActivity, NetworkCheck, NetworkLog, NetworkRole,
+    NetworkWaiver,
+};
+use crate::rules::report::{self, Report, ReportKind};
+use crate::rules::review::{AgendaItem, ReviewAgenda, ReviewMeeting, ReviewMeetingSummary};
+use crate::rules::{grid, ObligationFilter};
+
+fn encode<T: serde::Serialize>(v: &T) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    serde_json::to_vec(v)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|_| Error::Invalid {
+            field: "setting",
+            reason: "cannot be encoded",
+        })
+}
+
+/// The stored meetings.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Meetings {
+    meetings: Vec<ReviewMeeting>,
+}
+
+impl Session {
+    /// The four-level network as stored (empty until set or imported).
+    pub fn network(&self) -> Result<Network> {
+        self.json_setting(setting::NETWORK)
+    }
+
+    /// Replaces the network (people and liaisons); returns its check. Activities stay.
+    pub fn set_network(&mut self, net: Network) -> Result<NetworkCheck> {
+        let net = net.validate()?;
+        let detail = format!("network: {} people", net.people.len());
+        self.put_setting(setting::NETWORK, &encode(&net)?, &detail)?;
+        self.network_check()
+    }
+
+    /// Reads a grid table 网格管理表 (.xlsx) and makes it the network; a bad row is refused with
+    /// its sheet, row and column, and the stored network stays as it was.
+    pub fn import_grid(&mut self, path: &Path) -> Result<NetworkCheck> {
+        let net = grid::import(path)?;
+        self.set_network(net)
+    }
+
+    /// Writes the grid table with the check's findings; audited as an export.
+    pub fn export_grid(&mut self, path: &Path) -> Result<NetworkCheck> {
+        let net = self.network()?;
+        let check = self.network_check()?;
+        grid::export(path, &net, &check)?;
+        self.log(AuditAction::Export, None, "grid table")?;
+        Ok(check)
+    }
+
+    /// Checks the network against the policy in force and the students of the archive: ratios
+    /// 1:5:25, every student covered, mixed-college dorms, liaisons, separate networks.
+    pub fn network_check(&self) -> Result<NetworkCheck> {
+        let policy = self.policy()?;
+        let net = self.network()?;
+        Ok(network::check(&policy, &net, &self.profiles()))
+    }
+
+    /// The network's activities, oldest first.
+    pub fn network_activities(&self) -> Result<Vec<NetworkActivity>> {
+        let mut log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
+        log.activities.sort_by_key(|a| a.date);
+        Ok(log.activities)
+    }
+
+    /// Records a dorm visit, backbone meeting or training; returns its id.
+    pub fn add_activity(&mut self, mut a: NetworkActivity) -> Result<String> {
+        let net = self.network()?;
+        a.person = crate::normalize::identifier(&a.person);
+        a.dorm = crate::normalize::text(&a.dorm);
+        a.attendees = a
+            .attendees
+            .iter()
+            .map(|x| crate::normalize::identifier(x))
+            .filter(|x| !x.is_empty())
+            .collect();
+        let role_of = |id: &str| net.people.iter().find(|p| p.id == id).map(|p| p.role);
+        match a.kind {
+            ActivityKind::DormVisit | ActivityKind::BackboneMeeting => {
+                if role_of(&a.person) != Some(NetworkRole::Counselor) {
+                    return Err(Error::Invalid {
+                        field: "person",
+                        reason: "must be a counselor of the network",
+                    });
+                }
+            }
+            ActivityKind::Training => {
+                if a.attendees.is_empty() || a.attendees.iter().any(|x| role_of(x).is_none()) {
+                    return Err(Error::Invalid {
+                        field: "attendees",
+                        reason: "list the trainees by their ids in the network",
+                    });
+                }
+                if !(a.hours > 0.0 && a.hours <= 24.0) {
+                    return Err(Error::Invalid {
+                        field: "hours",
+                        reason: "must be more than 0 and at most 24",
+                    });
+                }
+            }
+        }
+        if a.kind == ActivityKind::DormVisit && a.dorm.is_empty() {
+            return Err(Error::Invalid {
+                field: "dorm",
+                reason: "a dorm visit names the dorm",
+            });
+        }
+        a.id = crypto::random_id().to_string();
+        let mut log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
+        log.activities.push(a.clone());
+        self.put_setting(setting::NETWORK_LOG, &encode(&log)?, "network activity")?;
+        Ok(a.id)
+    }
+
+    /// Waives a network person's duty, with the reason.
+    pub fn waive_network(&mut self, mut w: NetworkWaiver) -> Result<()> {
+        w.rule = w.rule.trim().to_string();
+        w.person = crate::normalize::identifier(&w.person);
+        w.subject = crate::normalize::text(&w.subject);
+        if w.rule.is_empty() {
+            return Err(Error::Invalid {
+                field: "rule",
+                reason: "is required",
+            });
+        }
+        if w.reason.trim().is_empty() {
+            return Err(Error::Invalid {
+                field: "reason",
+                reason: "a waiver needs its reason",
+            });
+        }
+        if !self.network()?.people.iter().any(|p| p.id == w.person) {
+            return Err(Error::Invalid {
+                field: "person",
+                reason: "no one in the network has this id",
+            });
+        }
+        let mut log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
+        log.waivers.push(w);
+        self.put_setting(setting::NETWORK_LOG, &encode(&log)?, "network waiver")
+    }
+
+    fn meetings(&self) -> Result<Vec<ReviewMeeting>> {
+        let mut m: Meetings = self.json_setting(setting::REVIEWS)?;
+        m.meetings.sort_by_key(|m| m.date);
+        Ok(m.meetings)
+    }
+
+    /// The signed weekly review meetings, oldest first.
+    pub fn review_meetings(&self) -> Result<Vec<ReviewMeetingSummary>> {
+        Ok(self
+            .meetings()?
+            .iter()
+            .map(ReviewMeeting::summary)
+            .collect())
+    }
+
+    /// One signed meeting, whole.
+    pub fn review_meeting(&self, id: &str) -> Result<ReviewMeeting> {
+        self.meetings()?
+            .into_iter()
+            .find(|m| m.id == id.trim())
+            .ok_or(Error::MeetingNotFound)
+    }
+
+    /// The agenda of a weekly review on `date`: every key-concern student that day, with what
+    /// changed since the last signed meeting (kinds and dates only).
+    pub fn review_agenda(&self, date: NaiveDate) -> Result<ReviewAgenda> {
+        let last = self
+            .meetings()?
+            .iter()
+            .filter(|m| m.date < date)
+            .map(|m| m.date)
+            .max();
+        let mut items = Vec::new();
+        for s in self.rule_inputs(date) {
+            let Some(level) = s.concern_at(date) else {
+                continue;
+            };
+            let since = last.map(|d| crate::rules::calendar::plus(d, 1));
+            let new_on_list = match last {
+                Some(d) => s.concern_at(d).is_none(),
+                None => true,
+            };
+            let changes = s
+                .records
+                .iter()
+                .filter(|r| since.is_none_or(|d| r.date >= d))
+                .filter_map(|r| change_zh(r).map(|t| format!("{} {}", r.date, t)))
+                .collect();
+            let last_decision = s
+                .records
+                .iter()
+                .rev()
+                .find_map(|r| r.facts.and_then(|f| f.decision));
+            let p = s.profile;
+            items.push(AgendaItem {
+                student_no: p.student_no.clone(),
+                student_name: p.name.clone(),
+                college: p.college.clone(),
+                class_name: p.class_name.clone(),
+                level,
+                new_on_list,
+                changes,
+                last_decision,
+            });
+        }
+        items.sort_by(|a, b| {
+            (b.level, &a.college, &a.class_name, &a.student_no).cmp(&(
+                a.level,
+                &b.college,
+                &b.class_name,
+                &b.student_no,
+            ))
+        });
+        Ok(ReviewAgenda {
+            date,
+            last_meeting: last,
+            items,
+        })
+    }
+
+    /// Signs off a weekly review meeting: every student of the agenda needs a decision with its
+    /// reason. In one transaction each decision becomes a `review` record of the student (which
+    /// sets the concern level and fulfils the week's review) and the meeting is stored. Returns
+    /// the meeting's id.
+    pub fn sign_review(&mut self, mut m: ReviewMeeting) -> Result<String> {
+        m.attendees = m
+            .attendees
+            .iter()
+            .map(|a| crate::normalize::text(a))
+            .filter(|a| !a.is_empty())
+            .collect();
+        m.signed_by = crate::normalize::text(&m.signed_by);
+        if m.attendees.is_empty() {
+            return Err(Error::Invalid {
+                field: "attendees",
+                reason: "a meeting needs its attendees",
+            });
+        }
+        if m.minutes.trim().is_empty() {
+            return Err(Error::Invalid {
+                field: "minutes",
+                reason: "a meeting needs its minutes",
+            });
+        }
+        if m.signed_by.is_empty() {
+            return Err(Error::Invalid {
+                field: "signed_by",
+                reason: "the minutes must be signed off",
+            });
+        }
+        let agenda = self.review_agenda(m.date)?;
+        let mut seen = std::collections::HashSet::new();
+        let mut sids = Vec::with_capacity(m.items.len());
+        for it in &mut m.items {
+            it.student_no = crate::normalize::identifier(&it.student_no);
+            if !seen.insert(it.student_no.clone()) {
+                return Err(Error::Invalid {
+                    field: "items",
+                    reason: "one decision per student",
+                });
+            }
+            sids.push(self.student_id(&it.student_no)?);
+        }
+        if agenda.items.iter().any(|a| !seen.contains(&a.student_no)) {
+            return Err(Error::Invalid {
+                field: "items",
+                reason: "every student on the agenda needs a decision",
+            });
+        }
+        if self.meetings()?.iter().any(|x| x.date == m.date) {
+            return Err(Error::Invalid {
+                field: "date",
+                reason: "a meeting on this day is already signed",
+            });
+        }
+        m.id = crypto::random_id().to_string();
+        let records: Vec<NewRecord> = m
+            .items
+            .iter()
+            .map(|it| NewRecord {
+                date: m.date,
+                author: m.signed_by.clone(),
+                amends: None,
+                amend_reason: String::new(),
+                body: RecordBody::Review(Review {
+                    decision: it.decision,
+                    level: it.level,
+                    reason: it.reason.clone(),
+                    meeting: Some(m.id.clone()),
+                }),
+            })
+            .collect();
+        for r in &records {
+            super::validate_record(r)?;
+        }
+        let mut all = self.meetings()?;
+        all.push(m.clone());
+        let value = encode(&Meetings { meetings: all })?;
+        let detail = format!("weekly review: {} decisions", records.len());
+        let heads = self.write(AuditAction::Write, None, detail, |tx, me| {
+            let mut heads = Vec::with_capacity(records.len());
+            for (sid, r) in sids.iter().zip(&records) {
+                let key = &me.students[sid].key;
+                heads.push((*sid, me.insert_record(tx, *sid, key, r, None)?));
+            }
+            me.put_setting_in(tx, setting::REVIEWS, &value)?;
+            Ok(heads)
+        })?;
+        for (sid, head) in heads {
+            if let Some(s) = self.students.get_mut(&sid) {
+                s.heads.push(head);
+                s.heads
+                    .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
+            }
+        }
+        Ok(m.id)
+    }
+
+    /// A report of the period holding `today`.
+    pub fn report(&self, kind: ReportKind, today: NaiveDate) -> Result<Report> {
+        let policy = self.policy()?;
+        let (_, end) = report::period(kind, &policy, today)?;
+        let as_of = end.min(today);
+        let obligations = self.obligations_under(&policy, as_of, &ObligationFilter::default())?;
+        let students = self.rule_inputs(as_of);
+        let meetings = self.meetings()?;
+        report::build(
+            kind,
+            today,
+            &report::Inputs {
+                policy: &policy,
+                students: &students,
+                obligations: &obligations,
+                meetings: &meetings,
+            },
+        )
+    }
+
+    /// Writes a report as .xlsx; audited as an export.
+    pub fn export_report(
+        &mut self,
+        kind: ReportKind,
+        today: NaiveDate,
+        path: &Path,
+    ) -> Result<Report> {
+        let r = self.report(kind, today)?;
+        report::write_xlsx(path, &r)?;
+        self.log(AuditAction::Export, None, &format!("report {kind:?}"))?;
+        Ok(r)
+    }
+}
+
+/// What a record means for the agenda, in Chinese; `None` for records the meeting need not see.
+fn change_zh(r: &crate::rules::engine::RecordInput<'_>) -> Option<String> {
+    use crate::rules::review::{decision_zh, level_zh};
+    let f = r.facts.cloned().unwrap_or_default();
+    Some(match r.kind {
+        "talk" => "谈心谈话".into(),
+        "parent_contact" => "家校联系".into(),
+        "key_concern" => match (r.concern, r.concern_until) {
+            (Some(_), Some(_)) => "关注结束".into(),
+            (Some(l), None) => format!("列为{}", level_zh(l)),
+            _ => return None,
+        },
+        "crisis" => format!("危机评估{:?}级", r.crisis?),
+        "referral" if f.diagnosed => "医院诊断".into(),
+        "referral" => "转介".into(),
+        "screening" if f.flagged => "筛查阳性".into(),
+        "plan" => "一人一策".into(),
+        "leave_review" => "休学/复学".into(),
+        "event" => "八必谈事件".into(),
+        "review" => match f.decision {
+            Some(ReviewDecision::Keep) | None => return None,
+            Some(d) => format!("研判{}", decision_zh(d)),
+        },
+        _ => return None,
+    })
+}
