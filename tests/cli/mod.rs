@@ -7,5 +7,6 @@ mod network;
 mod obligations;
 mod props;
 mod records;
+mod review;
 mod roster;
 mod tamper;
