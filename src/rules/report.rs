@@ -172,10 +172,19 @@ pub fn period(kind: ReportKind, policy: &Policy, day: NaiveDate) -> Result<(Naiv
             (first, minus(next, 1))
         }
         ReportKind::Semester => {
-            let s = policy.semester_at(day).ok_or(Error::Invalid {
+            let none = Error::Invalid {
                 field: "date",
                 reason: "no semester of the policy in force holds this day",
-            })?;
+            };
+            let s = policy.semester_at(day).ok_or(none)?;
+            // After the last semester of the calendar the policy says nothing yet.
+            let last = policy.calendar.semesters.last().map(|l| l.end);
+            if Some(s.end) == last && day > s.end {
+                return Err(Error::Invalid {
+                    field: "date",
+                    reason: "the policy's calendar ends before this day; add the next semesters",
+                });
+            }
             (s.start, s.end)
         }
     })

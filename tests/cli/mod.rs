@@ -7,6 +7,7 @@ mod network;
 mod obligations;
 mod props;
 mod records;
+mod reports;
 mod review;
 mod roster;
 mod tamper;

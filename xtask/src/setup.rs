@@ -35,8 +35,14 @@ const BUILD_PACKAGES: &[&str] = &[
     "libssl-dev",
 ];
 
-/// Debian packages the end-to-end tests need: a virtual display and WebKit's WebDriver.
-const TEST_PACKAGES: &[&str] = &["xvfb", "webkit2gtk-driver", "dbus-x11"];
+/// Debian packages the tests need: a virtual display and WebKit's WebDriver for the end-to-end
+/// tests, and LibreOffice Calc (headless, no GUI) to prove the exported reports open in it.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "libreoffice-calc-nogui",
+];
 
 /// Tools installed with `cargo install`, pinned so every machine generates and tests alike.
 const TAURI_DRIVER: (&str, &str, &str) = ("tauri-driver", "tauri-driver", "2.1.0");

@@ -138,5 +138,9 @@ export const en: Messages = {
     roster_no_header: 'No header row (such as 学号, 姓名) found in the roster.',
     roster_empty: 'The roster has no students.',
     roster_write: 'Could not write the roster file.',
+    policy_invalid: 'The policy file has an error at the line and field shown; the last valid policy stays in force.',
+    grid_invalid: 'The grid table has an error at the sheet, row and column shown; the network was not changed.',
+    workbook_write: 'Could not write the Excel file; check where it is saved and try again.',
+    meeting_not_found: 'No such weekly review meeting.',
   },
 };

@@ -136,5 +136,9 @@ export const zhCN = {
     roster_no_header: '名单中没有找到表头（如“学号”“姓名”）。',
     roster_empty: '名单中没有学生记录。',
     roster_write: '无法写入名单文件。',
+    policy_invalid: '规则文件有误：请按提示的行号和字段修改；当前仍使用上一版有效规则。',
+    grid_invalid: '网格管理表有误：请按提示的工作表、行和列修改后重新导入；原网格未改变。',
+    workbook_write: '无法生成 Excel 文件，请检查保存位置后重试。',
+    meeting_not_found: '没有找到该次周研判会议。',
   },
 } as const;
