@@ -46,7 +46,9 @@ pub enum ObligationKind {
     DormVisit,
     /// A counselor's meeting with the peer backbones 骨干例会.
     BackboneMeeting,
-    /// Training hours 培训学时 of backbones and dorm heads.
+    /// A backbone's meeting with their dorm heads 寝室长会议.
+    DormHeadMeeting,
+    /// Training 培训: hours of backbones and dorm heads, trainings a counselor organises.
     Training,
     /// The review of an individual plan 一人一策.
     PlanReview,

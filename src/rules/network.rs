@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
-use super::calendar::{minus, monday, periods, plus};
+use super::calendar::{minus, monday, periods, plus, split_ends};
 use super::engine::{Obligation, ObligationKind, ObligationStatus};
 use super::policy::Policy;
 use crate::error::{Error, Result};
@@ -141,6 +141,8 @@ pub enum ActivityKind {
     DormVisit,
     /// 骨干例会 a counselor met the backbones.
     BackboneMeeting,
+    /// 寝室长会议 a backbone met their dorm heads.
+    DormHeadMeeting,
     /// 培训 a training of network members, with its hours.
     Training,
 }
@@ -151,6 +153,7 @@ impl ActivityKind {
         Some(match s.trim() {
             "dorm-visit" => Self::DormVisit,
             "backbone-meeting" => Self::BackboneMeeting,
+            "dorm-head-meeting" => Self::DormHeadMeeting,
             "training" => Self::Training,
             _ => return None,
         })
@@ -168,7 +171,8 @@ pub struct NetworkActivity {
     /// When.
     #[typeshare(serialized_as = "String")]
     pub date: NaiveDate,
-    /// Who held it: the counselor of a visit or meeting, the organiser of a training.
+    /// Who held it: the counselor (or backbone) of a visit, the counselor of a backbone meeting,
+    /// the backbone of a dorm-head meeting, the organiser of a training.
     pub person: String,
     /// The dorm visited.
     pub dorm: String,
@@ -540,8 +544,9 @@ struct Duty<'a> {
     due: NaiveDate,
 }
 
-/// The network people's duties on `today`: dorm visits (so many a week, every dorm each month),
-/// backbone meetings (every so many days) and training hours per semester.
+/// The network people's duties on `today`: the counselor's dorm visits (so many a week, every dorm
+/// each month), backbone meetings and network trainings; the backbone's dorm-head meetings and
+/// monthly visits of their linked dorms; training hours per semester of backbones and dorm heads.
 pub fn obligations(
     policy: &Policy,
     today: NaiveDate,
@@ -635,6 +640,72 @@ pub fn obligations(
             });
         }
     }
+    for c in net
+        .people
+        .iter()
+        .filter(|p| p.role == NetworkRole::Counselor)
+    {
+        // Trainings of the network the counselor organises (000: at least two a semester).
+        let n = cad.network_trainings_per_semester;
+        for (k, due) in split_ends(sem.start, sem.end, n).into_iter().enumerate() {
+            duties.push(Duty {
+                rule: "network-training",
+                kind: ObligationKind::Training,
+                label: format!("辅导员·每学期组织网格员培训{n}次（第{}次）", k + 1),
+                person: c,
+                subject: format!("第{}次", k + 1),
+                since: sem.start,
+                until: sem.end,
+                due,
+            });
+        }
+    }
+    for b in net
+        .people
+        .iter()
+        .filter(|p| p.role == NetworkRole::Backbone)
+    {
+        // A backbone meets their dorm heads every two weeks (003).
+        if cad.dorm_head_meeting_days > 0 {
+            for (start, end) in periods(sem.start, cad.dorm_head_meeting_days, through) {
+                duties.push(Duty {
+                    rule: "dorm-head-meeting",
+                    kind: ObligationKind::DormHeadMeeting,
+                    label: format!("心理委员·每{}天召开寝室长会议", cad.dorm_head_meeting_days),
+                    person: b,
+                    subject: String::new(),
+                    since: start,
+                    until: end.min(sem.end),
+                    due: end.min(sem.end),
+                });
+            }
+        }
+        // And visits each linked dorm (of their dorm heads) every month (003).
+        if cad.backbone_dorm_visits_monthly {
+            let dorms: BTreeSet<&str> = net
+                .people
+                .iter()
+                .filter(|h| h.role == NetworkRole::DormHead && h.reports_to == b.id)
+                .flat_map(|h| h.dorms.iter())
+                .chain(b.dorms.iter())
+                .map(String::as_str)
+                .collect();
+            for (first, last) in months(sem.start, sem.end, through) {
+                for d in &dorms {
+                    duties.push(Duty {
+                        rule: "backbone.dorm-visits.monthly",
+                        kind: ObligationKind::DormVisit,
+                        label: "心理委员·每月走访所联系寝室".into(),
+                        person: b,
+                        subject: d.to_string(),
+                        since: first,
+                        until: last,
+                        due: last,
+                    });
+                }
+            }
+        }
+    }
     out.extend(match_duties(today, duties, &done, log));
 
     // Training hours per semester.
@@ -716,7 +787,11 @@ fn match_duties(
             .filter(|a| a.date >= d.since && a.date <= d.until && a.person == d.person.id)
             .filter(|a| match d.rule {
                 "dorm-visits.weekly" => a.kind == ActivityKind::DormVisit,
-                "dorm-visits.monthly" => a.kind == ActivityKind::DormVisit && a.dorm == d.subject,
+                "dorm-visits.monthly" | "backbone.dorm-visits.monthly" => {
+                    a.kind == ActivityKind::DormVisit && a.dorm == d.subject
+                }
+                "dorm-head-meeting" => a.kind == ActivityKind::DormHeadMeeting,
+                "network-training" => a.kind == ActivityKind::Training,
                 _ => a.kind == ActivityKind::BackboneMeeting,
             })
             .find(|a| !used.contains(&(d.rule, a.id.as_str())));

@@ -178,6 +178,26 @@ pub struct Cadence {
     pub backbone_training_hours: u32,
     /// Training hours per semester for dorm heads (003: 2).
     pub dorm_head_training_hours: u32,
+    /// A backbone's meeting with their dorm heads every this many days (003: 14; 0 = not asked).
+    /// Optional in the file so policies stored before it still parse.
+    #[serde(default = "fourteen")]
+    pub dorm_head_meeting_days: u32,
+    /// A backbone visits each linked dorm every month (003).
+    #[serde(default = "yes")]
+    pub backbone_dorm_visits_monthly: bool,
+    /// Trainings of the network each counselor organises per semester (000: 2).
+    #[serde(default = "two")]
+    pub network_trainings_per_semester: u32,
+}
+
+fn fourteen() -> u32 {
+    14
+}
+fn two() -> u32 {
+    2
+}
+fn yes() -> bool {
+    true
 }
 
 /// The four-level network's ratios and rules (003, 004).
@@ -507,6 +527,30 @@ mod tests {
         assert_eq!(
             text.lines().nth(l as usize - 1).unwrap(),
             "end = 2025-01-16"
+        );
+    }
+
+    #[test]
+    fn a_policy_stored_before_the_backbone_rules_still_parses() {
+        let old: String = PRESETS[0]
+            .1
+            .lines()
+            .filter(|l| {
+                !l.starts_with("dorm_head_meeting_days")
+                    && !l.starts_with("backbone_dorm_visits_monthly")
+                    && !l.starts_with("network_trainings_per_semester")
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(old, PRESETS[0].1);
+        let c = Policy::parse(&old).unwrap().cadence;
+        assert_eq!(
+            (
+                c.dorm_head_meeting_days,
+                c.backbone_dorm_visits_monthly,
+                c.network_trainings_per_semester
+            ),
+            (14, true, 2)
         );
     }
 

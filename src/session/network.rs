@@ -92,16 +92,35 @@ impl Session {
             .filter(|x| !x.is_empty())
             .collect();
         let role_of = |id: &str| net.people.iter().find(|p| p.id == id).map(|p| p.role);
+        let role = role_of(&a.person);
         match a.kind {
-            ActivityKind::DormVisit | ActivityKind::BackboneMeeting => {
-                if role_of(&a.person) != Some(NetworkRole::Counselor) {
-                    return Err(Error::Invalid {
-                        field: "person",
-                        reason: "must be a counselor of the network",
-                    });
-                }
+            ActivityKind::DormVisit
+                if !matches!(role, Some(NetworkRole::Counselor | NetworkRole::Backbone)) =>
+            {
+                return Err(Error::Invalid {
+                    field: "person",
+                    reason: "must be a counselor or backbone of the network",
+                });
+            }
+            ActivityKind::BackboneMeeting if role != Some(NetworkRole::Counselor) => {
+                return Err(Error::Invalid {
+                    field: "person",
+                    reason: "must be a counselor of the network",
+                });
+            }
+            ActivityKind::DormHeadMeeting if role != Some(NetworkRole::Backbone) => {
+                return Err(Error::Invalid {
+                    field: "person",
+                    reason: "must be a backbone of the network",
+                });
             }
             ActivityKind::Training => {
+                if !a.person.is_empty() && role.is_none() {
+                    return Err(Error::Invalid {
+                        field: "person",
+                        reason: "no one in the network has this id",
+                    });
+                }
                 if a.attendees.is_empty() || a.attendees.iter().any(|x| role_of(x).is_none()) {
                     return Err(Error::Invalid {
                         field: "attendees",
@@ -115,6 +134,7 @@ impl Session {
                     });
                 }
             }
+            _ => {}
         }
         if a.kind == ActivityKind::DormVisit && a.dorm.is_empty() {
             return Err(Error::Invalid {

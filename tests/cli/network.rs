@@ -509,14 +509,14 @@ fn network_duties_appear_and_are_fulfilled_one_rule_at_a_time() {
         .unwrap();
     assert_eq!(done["fulfilled_by"], v1.as_str());
     assert_eq!(done["person_name"], "王老师");
-    // A visit by someone who is not a counselor is refused.
+    // A visit by a dorm head (neither counselor nor backbone) is refused.
     let bad = x.run(&[
         "network",
         "activity",
         "--kind",
         "dorm-visit",
         "--person",
-        "B1",
+        "H11",
         "--dorm",
         "1栋-101",
         "--date",
@@ -545,6 +545,15 @@ fn network_duties_appear_and_are_fulfilled_one_rule_at_a_time() {
     assert_eq!(
         rule(&x, day, "T001", "backbone-meeting"),
         t(&[("2026-09-13", "", "done")])
+    );
+
+    // network-training: the counselor organises two a semester (000), due at its halves.
+    assert_eq!(
+        rule(&x, day, "T001", "network-training"),
+        t(&[
+            ("2026-11-07", "第1次", "due"),
+            ("2027-01-15", "第2次", "due")
+        ])
     );
 
     // training.backbone (4 hours) and training.dorm-head (2 hours), per semester.
@@ -612,6 +621,73 @@ fn network_duties_appear_and_are_fulfilled_one_rule_at_a_time() {
         "2026-09-12",
     ]);
     assert!(stderr(&bad).contains("hours"), "{}", stderr(&bad));
+
+    assert_eq!(
+        rule(&x, day, "T001", "network-training"),
+        t(&[
+            ("2026-11-07", "第1次", "done"),
+            ("2027-01-15", "第2次", "done")
+        ])
+    );
+
+    // dorm-head-meeting: each backbone meets their dorm heads every 14 days (003).
+    assert_eq!(
+        rule(&x, day, "B1", "dorm-head-meeting"),
+        t(&[("2026-09-13", "", "due")])
+    );
+    let bad = x.run(&[
+        "network",
+        "activity",
+        "--kind",
+        "dorm-head-meeting",
+        "--person",
+        "T001",
+        "--date",
+        "2026-09-12",
+    ]);
+    assert!(stderr(&bad).contains("backbone"), "{}", stderr(&bad));
+    activity(
+        &x,
+        &[
+            "--kind",
+            "dorm-head-meeting",
+            "--person",
+            "B1",
+            "--date",
+            "2026-09-12",
+        ],
+    );
+    assert_eq!(
+        rule(&x, day, "B1", "dorm-head-meeting"),
+        t(&[("2026-09-13", "", "done")])
+    );
+
+    // backbone.dorm-visits.monthly: each dorm of the backbone's dorm heads, monthly (003).
+    let linked = rule(&x, day, "B1", "backbone.dorm-visits.monthly");
+    assert_eq!(linked.len(), 5);
+    assert!(linked
+        .iter()
+        .all(|(due, _, s)| due == "2026-09-30" && s == "due"));
+    activity(
+        &x,
+        &[
+            "--kind",
+            "dorm-visit",
+            "--person",
+            "B1",
+            "--dorm",
+            "1栋-303",
+            "--date",
+            "2026-09-11",
+        ],
+    );
+    let linked = rule(&x, day, "B1", "backbone.dorm-visits.monthly");
+    let done: Vec<&str> = linked
+        .iter()
+        .filter(|(_, _, s)| s == "done")
+        .map(|(_, d, _)| d.as_str())
+        .collect();
+    assert_eq!(done, ["1栋-303"]);
 
     // A waiver with its reason closes a duty.
     let bad = x.run(&[

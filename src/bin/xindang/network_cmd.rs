@@ -66,7 +66,7 @@ pub enum NetworkCommand {
     Show,
     /// Record a dorm visit, a backbone meeting or a training.
     Activity {
-        /// dorm-visit, backbone-meeting or training
+        /// dorm-visit, backbone-meeting, dorm-head-meeting or training
         #[arg(long)]
         kind: String,
         /// Who held it (the counselor's 工号; for a training, the organiser).
@@ -234,7 +234,7 @@ fn network(dir: &Path, command: NetworkCommand) -> Result<()> {
         } => {
             let kind = ActivityKind::parse(&kind).ok_or(Error::Invalid {
                 field: "--kind",
-                reason: "use dorm-visit, backbone-meeting or training",
+                reason: "use dorm-visit, backbone-meeting, dorm-head-meeting or training",
             })?;
             let a = NetworkActivity {
                 id: String::new(),

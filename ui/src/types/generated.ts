@@ -544,6 +544,8 @@ export enum ActivityKind {
 	DormVisit = "dorm_visit",
 	/** 骨干例会 a counselor met the backbones. */
 	BackboneMeeting = "backbone_meeting",
+	/** 寝室长会议 a backbone met their dorm heads. */
+	DormHeadMeeting = "dorm_head_meeting",
 	/** 培训 a training of network members, with its hours. */
 	Training = "training",
 }
@@ -556,7 +558,10 @@ export interface NetworkActivity {
 	kind: ActivityKind;
 	/** When. */
 	date: string;
-	/** Who held it: the counselor of a visit or meeting, the organiser of a training. */
+	/**
+	 * Who held it: the counselor (or backbone) of a visit, the counselor of a backbone meeting,
+	 * the backbone of a dorm-head meeting, the organiser of a training.
+	 */
 	person: string;
 	/** The dorm visited. */
 	dorm: string;
@@ -689,7 +694,9 @@ export enum ObligationKind {
 	DormVisit = "dorm_visit",
 	/** A counselor's meeting with the peer backbones 骨干例会. */
 	BackboneMeeting = "backbone_meeting",
-	/** Training hours 培训学时 of backbones and dorm heads. */
+	/** A backbone's meeting with their dorm heads 寝室长会议. */
+	DormHeadMeeting = "dorm_head_meeting",
+	/** Training 培训: hours of backbones and dorm heads, trainings a counselor organises. */
 	Training = "training",
 	/** The review of an individual plan 一人一策. */
 	PlanReview = "plan_review",
