@@ -367,6 +367,12 @@ pub fn build(kind: ReportKind, today: NaiveDate, inp: &Inputs<'_>) -> Result<Rep
         .collect();
 
     // The list: everyone on it at some point of the period.
+    let mut open_by_student: std::collections::HashMap<&str, i32> = Default::default();
+    for o in inp.obligations.iter().filter(|o| {
+        o.due <= end && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
+    }) {
+        *open_by_student.entry(o.student_no.as_str()).or_default() += 1;
+    }
     let mut concern_list: Vec<ConcernRow> = Vec::new();
     for s in &live {
         let on = s.concern_at(start).is_some()
@@ -406,13 +412,10 @@ pub fn build(kind: ReportKind, today: NaiveDate, inp: &Inputs<'_>) -> Result<Rep
                 .filter(|r| within(r.date) && r.kind == k)
                 .count() as i32
         };
-        let open = inp
-            .obligations
-            .iter()
-            .filter(|o| o.student_no == p.student_no)
-            .filter(|o| matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue))
-            .filter(|o| o.due <= end)
-            .count() as i32;
+        let open = open_by_student
+            .get(p.student_no.as_str())
+            .copied()
+            .unwrap_or(0);
         concern_list.push(ConcernRow {
             student_no: p.student_no.clone(),
             student_name: p.name.clone(),

@@ -107,6 +107,8 @@ fn fill(wb: &mut Workbook, sheets: &[Sheet]) -> Result<(), XlsxError> {
             }
         }
         ws.set_freeze_panes(header_row + 1, 0)?;
+        // Printed on several pages, each page repeats the header.
+        ws.set_repeat_rows(header_row, header_row)?;
         ws.set_landscape();
         ws.set_paper_size(9); // A4
         ws.set_print_fit_to_pages(1, 0);
