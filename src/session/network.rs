@@ -65,6 +65,16 @@ impl Session {
         Ok(check)
     }
 
+    /// Makes a demonstration network over the archive's students (see [`network::demo`]) when
+    /// none is stored; returns its check. For the demo archive only.
+    pub fn demo_network(&mut self) -> Result<Option<NetworkCheck>> {
+        if !self.network()?.people.is_empty() {
+            return Ok(None);
+        }
+        let net = network::demo(&self.profiles());
+        self.set_network(net).map(Some)
+    }
+
     /// Checks the network against the policy in force and the students of the archive: ratios
     /// 1:5:25, every student covered, mixed-college dorms, liaisons, separate networks.
     pub fn network_check(&self) -> Result<NetworkCheck> {
@@ -201,7 +211,8 @@ impl Session {
     }
 
     /// The agenda of a weekly review on `date`: every key-concern student that day, with what
-    /// changed since the last signed meeting (kinds and dates only).
+    /// changed since the last signed meeting, or before the first one since the student's level
+    /// was set (kinds and dates only, never record text).
     pub fn review_agenda(&self, date: NaiveDate) -> Result<ReviewAgenda> {
         let last = self
             .meetings()?
@@ -214,7 +225,16 @@ impl Session {
             let Some(level) = s.concern_at(date) else {
                 continue;
             };
-            let since = last.map(|d| crate::rules::calendar::plus(d, 1));
+            // Since the last meeting; before the first one, since the student's current level was set.
+            let since = last
+                .map(|d| crate::rules::calendar::plus(d, 1))
+                .or_else(|| {
+                    s.records
+                        .iter()
+                        .rev()
+                        .find(|r| r.concern.is_some() && r.date <= date)
+                        .map(|r| r.date)
+                });
             let new_on_list = match last {
                 Some(d) => s.concern_at(d).is_none(),
                 None => true,

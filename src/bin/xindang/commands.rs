@@ -143,6 +143,12 @@ fn demo(dir: &Path, students: usize, seed: u64) -> Result<()> {
         "Demo data: {} students added, {} updated, {} records",
         total.added, total.updated, total.records
     );
+    if let Some(c) = s.demo_network()? {
+        eprintln!(
+            "Demo network: {} counselors, {} backbones, {} dorm heads; {} of {} students covered",
+            c.counselors, c.backbones, c.dorm_heads, c.covered, c.students
+        );
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Commands of the four-level network, the weekly review meeting and the reports.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -163,14 +164,28 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
+/// Prints lines; a closed pipe (`| head`) ends the listing quietly.
+fn print_lines(lines: impl IntoIterator<Item = String>) {
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        if writeln!(out, "{l}").is_err() {
+            break;
+        }
+    }
+}
+
 fn print_check(c: &NetworkCheck) {
-    println!(
+    let head = format!(
         "辅导员 {} / 心理委员 {} / 寝室长 {}; students {} covered {}",
         c.counselors, c.backbones, c.dorm_heads, c.students, c.covered
     );
-    for i in &c.issues {
-        println!("{}\t{}", i.subject, i.detail);
-    }
+    print_lines(
+        std::iter::once(head).chain(
+            c.issues
+                .iter()
+                .map(|i| format!("{}\t{}", i.subject, i.detail)),
+        ),
+    );
 }
 
 /// Runs one of these commands.
@@ -278,15 +293,15 @@ fn review(dir: &Path, command: ReviewCommand) -> Result<()> {
             if json {
                 return print_json(&a);
             }
-            for i in &a.items {
-                println!(
-                    "{}\t{}\t{:?}\t{}",
+            print_lines(a.items.iter().map(|i| {
+                format!(
+                    "{}\t{}\t{}\t{}",
                     i.student_no,
                     i.student_name,
-                    i.level,
+                    xindang::rules::review::level_zh(i.level),
                     i.changes.join("；")
-                );
-            }
+                )
+            }));
             Ok(())
         }
         ReviewCommand::Sign { file } => {
