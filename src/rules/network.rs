@@ -927,3 +927,79 @@ pub fn demo(students: &[&StudentProfile]) -> Network {
     }
     net
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn person(id: &str, role: NetworkRole, level: DegreeLevel, up: &str) -> NetworkPerson {
+        NetworkPerson {
+            id: id.into(),
+            name: id.into(),
+            role,
+            college: "文学院".into(),
+            level,
+            classes: vec!["中文2501".into()],
+            dorms: vec!["1-101".into()],
+            reports_to: up.into(),
+        }
+    }
+
+    #[test]
+    fn months_fold_a_short_first_part_into_the_next() {
+        let m = months(d("2026-08-31"), d("2027-01-15"), d("2027-01-20"));
+        assert_eq!(m.first(), Some(&(d("2026-08-31"), d("2026-09-30"))));
+        assert_eq!(m.last(), Some(&(d("2027-01-01"), d("2027-01-15"))));
+        assert_eq!(m.len(), 5);
+        assert_eq!(
+            months(d("2026-08-31"), d("2027-01-15"), d("2026-10-01")).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn levels_are_checked_only_when_the_policy_separates_the_networks() {
+        let mut policy = crate::rules::Policy::preset("000").unwrap();
+        let net = Network {
+            people: vec![
+                person("T1", NetworkRole::Counselor, DegreeLevel::Undergraduate, ""),
+                person("B1", NetworkRole::Backbone, DegreeLevel::Graduate, "T1"),
+            ],
+            liaisons: Vec::new(),
+        };
+        let mixed = |p: &crate::rules::Policy| {
+            check(p, &net, &[])
+                .issues
+                .iter()
+                .any(|i| i.kind == NetworkIssueKind::MixedLevels)
+        };
+        assert!(mixed(&policy));
+        policy.network.separate_graduate_network = false;
+        assert!(!mixed(&policy));
+    }
+
+    #[test]
+    fn a_superior_of_the_wrong_role_and_a_duplicate_id_are_named() {
+        let policy = crate::rules::Policy::preset("000").unwrap();
+        let u = DegreeLevel::Undergraduate;
+        let net = Network {
+            people: vec![
+                person("T1", NetworkRole::Counselor, u, ""),
+                person("H1", NetworkRole::DormHead, u, "T1"),
+                person("H1", NetworkRole::DormHead, u, "nobody"),
+            ],
+            liaisons: Vec::new(),
+        };
+        let kinds: Vec<_> = check(&policy, &net, &[])
+            .issues
+            .into_iter()
+            .map(|i| (i.kind, i.subject))
+            .collect();
+        assert!(kinds.contains(&(NetworkIssueKind::BadSuperior, "H1".into())));
+        assert!(kinds.contains(&(NetworkIssueKind::DuplicatePerson, "H1".into())));
+    }
+}
