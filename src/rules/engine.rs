@@ -54,6 +54,8 @@ pub enum ObligationKind {
     PlanReview,
     /// A step of the return-to-school review 复学.
     ReturnStep,
+    /// A screening 心理普查.
+    Screening,
 }
 
 /// One dated obligation: of a student (student fields set), or of a person of the four-level
@@ -525,6 +527,21 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
     };
     let through = today.min(sem.end);
 
+    // Whole-school screening 心理普查 in the semester's screening months (000: March and
+    // September; 002: at each semester start): one screening record in that window.
+    if let Some((first, last)) = screening_window(sem) {
+        needs.push(Need {
+            rule: "screening.semester".into(),
+            kind: ObligationKind::Screening,
+            label: "心理普查·每学期".into(),
+            since: first,
+            until: Some(last),
+            due: last,
+            accept: |r| r.kind == "screening",
+            not_id: None,
+        });
+    }
+
     // Hospital-diagnosed: the student and the parents every half month.
     if let Some(diag) = s.records.iter().find(|r| facts(r).diagnosed) {
         let from = diag.date.max(sem.start);
@@ -616,6 +633,24 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
     needs
 }
 
+/// The days of a semester's screening months: from the first day of the earliest month (not before
+/// the semester starts) to the last day of the latest.
+fn screening_window(sem: &super::policy::Semester) -> Option<(NaiveDate, NaiveDate)> {
+    use chrono::Datelike;
+    let year_of = |m: u32| {
+        if m >= sem.start.month() {
+            sem.start.year()
+        } else {
+            sem.start.year() + 1
+        }
+    };
+    let day1 = |m: u32| NaiveDate::from_ymd_opt(year_of(m), m, 1);
+    let lo = sem.screening_months.iter().map(|m| day1(*m)).min()??;
+    let hi = sem.screening_months.iter().map(|m| day1(*m)).max()??;
+    let last = minus(plus(hi, 31).with_day(1)?, 1);
+    Some((lo.max(sem.start), last.min(sem.end)))
+}
+
 /// Matches needs to records family by family and sets the status of each.
 fn resolve(today: NaiveDate, s: &StudentInput<'_>, mut needs: Vec<Need>) -> Vec<Obligation> {
     needs.retain(|n| n.since <= today);
@@ -678,4 +713,42 @@ fn resolve(today: NaiveDate, s: &StudentInput<'_>, mut needs: Vec<Need>) -> Vec<
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::policy::Semester;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn screening_windows_span_the_months_within_the_semester() {
+        let sem = |start: &str, end: &str, months: Vec<u32>| Semester {
+            name: String::new(),
+            start: d(start),
+            end: d(end),
+            screening_months: months,
+        };
+        assert_eq!(
+            screening_window(&sem("2026-08-31", "2027-01-15", vec![9])),
+            Some((d("2026-09-01"), d("2026-09-30")))
+        );
+        // Seed 002 screens at the start of the spring term: February and March, from the start.
+        assert_eq!(
+            screening_window(&sem("2027-02-22", "2027-07-02", vec![2, 3])),
+            Some((d("2027-02-22"), d("2027-03-31")))
+        );
+        // A month after New Year belongs to the next calendar year.
+        assert_eq!(
+            screening_window(&sem("2026-08-31", "2027-01-15", vec![1])),
+            Some((d("2027-01-01"), d("2027-01-15")))
+        );
+        assert_eq!(
+            screening_window(&sem("2026-08-31", "2027-01-15", vec![])),
+            None
+        );
+    }
 }

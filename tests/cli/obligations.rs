@@ -426,6 +426,47 @@ fn flagged_screenings_owe_a_follow_up_interview() {
 }
 
 #[test]
+fn every_student_is_screened_in_the_semesters_screening_month() {
+    let x = setup(&[("2025010114", "2025")]);
+    let sno = "2025010114";
+    // Preset 000: September in the autumn semester.
+    let on = |day: &str| {
+        obligations_on(&x, day, &["--student", sno])
+            .into_iter()
+            .filter(|o| o["rule"] == "screening.semester")
+            .map(|o| {
+                (
+                    o["due"].as_str().unwrap().to_string(),
+                    o["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(on("2026-09-10"), st(&[("2026-09-30", "due")]));
+    assert_eq!(on(TODAY), st(&[("2026-09-30", "overdue")]));
+    // A screening of the spring semester does not count; one in September does.
+    record(
+        &x,
+        sno,
+        "2026-03-10",
+        "screening",
+        r#"{"instrument":"UPI","score":"8","result":"normal","flagged":false,"notes":""}"#,
+    );
+    assert_eq!(on(TODAY), st(&[("2026-09-30", "overdue")]));
+    let id = record(
+        &x,
+        sno,
+        "2026-09-12",
+        "screening",
+        r#"{"instrument":"UPI","score":"9","result":"normal","flagged":false,"notes":""}"#,
+    );
+    assert_eq!(on(TODAY), st(&[("2026-09-30", "done")]));
+    let o = rule(&x, sno, "screening.semester");
+    assert_eq!(o[0]["fulfilled_by"], id.as_str());
+    assert_eq!(o[0]["kind"], "screening");
+}
+
+#[test]
 fn crises_owe_follow_up_talks() {
     let x = setup(&[("2025010109", "2025")]);
     let sno = "2025010109";

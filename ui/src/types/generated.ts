@@ -702,6 +702,8 @@ export enum ObligationKind {
 	PlanReview = "plan_review",
 	/** A step of the return-to-school review 复学. */
 	ReturnStep = "return_step",
+	/** A screening 心理普查. */
+	Screening = "screening",
 }
 
 /** Where an obligation stands. */
