@@ -231,11 +231,11 @@ struct Pending {
 }
 
 impl Session {
-    fn sync_key(&self) -> Key {
+    pub(super) fn sync_key(&self) -> Key {
         crypto::subkey(&self.keys.master, &self.id, "change log")
     }
 
-    fn origin_lookup(&self, key: &Key, site: Option<&str>) -> [u8; 16] {
+    pub(super) fn origin_lookup(&self, key: &Key, site: Option<&str>) -> [u8; 16] {
         crypto::blind_index(key, "origin", site.unwrap_or(""))
     }
 
@@ -765,25 +765,63 @@ impl Session {
         })
     }
 
-    /// Exports every local change `to` has not acknowledged (a center sends only the changes of
-    /// students that site sent it) to `out`.
+    /// The local operations `peer` may see and has not acknowledged, in sequence order. A college
+    /// sends the center all of its own; the center sends a college the changes of students that
+    /// college sent it or whose profile names it as their 学院 (screening results, flagged
+    /// students), never the files of other colleges.
+    fn routed_rows(&self, key: &Key, peer: &Peer, center: bool) -> Result<Vec<OpRow>> {
+        let local = self.origin_lookup(key, None);
+        let rows = self.op_rows(
+            "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 ORDER BY seq",
+            &[&&local[..], &peer.acked_to],
+        )?;
+        if !center {
+            return Ok(rows);
+        }
+        let peer_origin = self.origin_lookup(key, Some(&peer.profile.site_id()));
+        let mut theirs: HashSet<i64> = self
+            .db
+            .prepare("SELECT DISTINCT student_id FROM ops WHERE origin = ?1")?
+            .query_map([&peer_origin[..]], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        theirs.extend(
+            self.students
+                .values()
+                .filter(|s| s.profile.college == peer.profile.name)
+                .map(|s| s.id),
+        );
+        Ok(rows.into_iter().filter(|r| theirs.contains(&r.2)).collect())
+    }
+
+    /// Every trusted peer with the state of sync with it.
+    pub fn peer_status(&self) -> Result<Vec<super::center::PeerStatus>> {
+        let key = self.sync_key();
+        let center = self.site_kind()? == SiteKind::Center;
+        let mut out = Vec::new();
+        for (_, p) in self.peers(&key)? {
+            let unacknowledged = self.routed_rows(&key, &p, center)?.len() as i32;
+            out.push(super::center::PeerStatus {
+                bundles_received: p.last_in_bundle as i32,
+                changes_held: p.last_in_to as i32,
+                acknowledged: p.acked_to as i32,
+                unacknowledged,
+                profile: p.profile,
+            });
+        }
+        out.sort_by(|a, b| a.profile.name.cmp(&b.profile.name));
+        Ok(out)
+    }
+
+    /// Exports every local change `to` has not acknowledged to `out` (see `routed_rows` for what a
+    /// center sends a college: its screening results and flagged students).
     pub fn export_bundle(&mut self, to: &str, out: &Path) -> Result<ExportReport> {
         let site = self.site(None)?;
         let key = self.sync_key();
         let (row, peer) = self.peer_by_name(&key, to)?;
         let me = site.site_id();
         let clock = self.read_clock(&self.db, &key)?;
-        let local = self.origin_lookup(&key, None);
         let center = site.profile().kind == SiteKind::Center;
-        let peer_origin = self.origin_lookup(&key, Some(&peer.profile.site_id()));
-        let sql = if center {
-            "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 \
-             AND student_id IN (SELECT student_id FROM ops WHERE origin = ?3) ORDER BY seq"
-        } else {
-            "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 \
-             AND ?3 IS NOT NULL ORDER BY seq"
-        };
-        let rows = self.op_rows(sql, &[&&local[..], &peer.acked_to, &&peer_origin[..]])?;
+        let rows = self.routed_rows(&key, &peer, center)?;
         let changes = rows
             .into_iter()
             .map(|r| self.change_of(&key, &me, r))

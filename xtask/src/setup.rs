@@ -35,8 +35,9 @@ const BUILD_PACKAGES: &[&str] = &[
     "libssl-dev",
 ];
 
-/// Debian packages the end-to-end tests need: a virtual display and WebKit's WebDriver.
-const TEST_PACKAGES: &[&str] = &["xvfb", "webkit2gtk-driver", "dbus-x11"];
+/// Debian packages the tests need: a virtual display and WebKit's WebDriver for the end-to-end
+/// tests, and the standard `age` tool that must open a handover bundle (tests/cli/bundles.rs).
+const TEST_PACKAGES: &[&str] = &["xvfb", "webkit2gtk-driver", "dbus-x11", "age"];
 
 /// Tools installed with `cargo install`, pinned so every machine generates and tests alike.
 const TAURI_DRIVER: (&str, &str, &str) = ("tauri-driver", "tauri-driver", "2.1.0");

@@ -39,6 +39,30 @@ pub enum BundleCommand {
         #[command(subcommand)]
         command: IdentitySub,
     },
+    /// The school-wide picture by college and the flagged-student lists (the center's work).
+    Center {
+        #[command(subcommand)]
+        command: CenterSub,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CenterSub {
+    /// Counts by college (screened, flagged, key concern, crisis) and the state of sync per site.
+    Overview {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Students whose latest screening result is flagged for a follow-up interview.
+    Flagged {
+        /// Only this college (学院, as the profiles name it).
+        #[arg(long)]
+        college: Option<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +328,59 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             println!("{}", r.bundle_id);
             Ok(())
         }
+        BundleCommand::Center { command } => match command {
+            CenterSub::Overview { json } => {
+                let o = s.center_overview()?;
+                if json {
+                    return print_json(&o);
+                }
+                println!("college\tstudents\tat school\tscreened\tflagged\tconcern (general/key/special)\tcrisis\tsites");
+                for c in o.colleges.iter().chain(std::iter::once(&o.total)) {
+                    let name = if c.college.is_empty() {
+                        "(all)"
+                    } else {
+                        &c.college
+                    };
+                    println!(
+                        "{name}\t{}\t{}\t{}\t{}\t{}/{}/{}\t{}\t{}",
+                        c.students,
+                        c.at_school,
+                        c.screened,
+                        c.flagged,
+                        c.concern_general,
+                        c.concern_key,
+                        c.concern_special,
+                        c.crisis,
+                        c.sites.join(",")
+                    );
+                }
+                for p in &o.peers {
+                    println!(
+                        "site {}\t{}\treceived {} bundles, holds its changes to {}, acknowledged ours to {}, {} unacknowledged",
+                        p.profile.name, p.profile.fingerprint, p.bundles_received, p.changes_held,
+                        p.acknowledged, p.unacknowledged
+                    );
+                }
+                println!(
+                    "{} conflicts to settle, {} files awaiting a handover receipt",
+                    o.conflicts, o.awaiting_receipt
+                );
+                Ok(())
+            }
+            CenterSub::Flagged { college, json } => {
+                let list = s.flagged_students(college.as_deref())?;
+                if json {
+                    return print_json(&list);
+                }
+                for st in list {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        st.student_no, st.name, st.college, st.class_name
+                    );
+                }
+                Ok(())
+            }
+        },
         BundleCommand::Identity {
             command: IdentitySub::Export { out },
         } => {

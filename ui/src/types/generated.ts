@@ -64,6 +64,82 @@ export interface AuditEntry {
 	detail: string;
 }
 
+/** One college in the school-wide picture. */
+export interface CollegeOverview {
+	/** 学院, as the profiles name it. */
+	college: string;
+	/** Students on file. */
+	students: number;
+	/** Of those, still at school (enrolled or on leave). */
+	at_school: number;
+	/** Students with at least one screening result (心理普查). */
+	screened: number;
+	/** Students whose latest screening result is flagged for a follow-up interview. */
+	flagged: number;
+	/** Students on the key-concern list today, by level: 一般关注. */
+	concern_general: number;
+	/** 重点关注. */
+	concern_key: number;
+	/** 特别关注. */
+	concern_special: number;
+	/** Students with a crisis assessment (A–D) on file. */
+	crisis: number;
+	/** The peer sites that sent files of this college (names), sorted. */
+	sites: string[];
+}
+
+/** Which kind of site the archive belongs to. */
+export enum SiteKind {
+	/** A college's counselor office (学院). */
+	College = "college",
+	/** The school's counseling center (心理中心). */
+	Center = "center",
+}
+
+/** The public profile of a site, as exported to and imported from a file. */
+export interface SiteProfile {
+	/** Always [`PROFILE_FORMAT`]. */
+	format: string;
+	/** The name peers address the site by (the center's is `center`). */
+	name: string;
+	/** College or center. */
+	kind: SiteKind;
+	/** The Ed25519 public key, lower-case hex. */
+	signing_key: string;
+	/** The age X25519 recipient (`age1…`). */
+	age_recipient: string;
+	/** The short fingerprint, four groups of four base32 characters. */
+	fingerprint: string;
+}
+
+/** A trusted peer site and how far sync with it has come. */
+export interface PeerStatus {
+	/** The peer's profile (name, kind, keys, fingerprint). */
+	profile: SiteProfile;
+	/** Bundles imported from it (the highest running number). */
+	bundles_received: number;
+	/** Its change sequence number up to which this archive holds everything it sent. */
+	changes_held: number;
+	/** Our change sequence number up to which it acknowledged everything (by receipt). */
+	acknowledged: number;
+	/** Our changes it may see that it has not acknowledged yet. */
+	unacknowledged: number;
+}
+
+/** The center's school-wide picture (also meaningful, with one college, at a college). */
+export interface CenterOverview {
+	/** One row per college, sorted by name. */
+	colleges: CollegeOverview[];
+	/** The sum over all colleges (its `college` is empty). */
+	total: CollegeOverview;
+	/** The peer sites. */
+	peers: PeerStatus[];
+	/** Profile conflicts listed by imports, for a person to settle. */
+	conflicts: number;
+	/** Files handed over from here and waiting for their receipt (read-only until then). */
+	awaiting_receipt: number;
+}
+
 /** A roster column that maps to a part of [`StudentProfile`]. */
 export enum RosterField {
 	/** 学号 */
@@ -717,30 +793,6 @@ export interface Screening {
 	flagged: boolean;
 	/** Notes. */
 	notes: string;
-}
-
-/** Which kind of site the archive belongs to. */
-export enum SiteKind {
-	/** A college's counselor office (学院). */
-	College = "college",
-	/** The school's counseling center (心理中心). */
-	Center = "center",
-}
-
-/** The public profile of a site, as exported to and imported from a file. */
-export interface SiteProfile {
-	/** Always [`PROFILE_FORMAT`]. */
-	format: string;
-	/** The name peers address the site by (the center's is `center`). */
-	name: string;
-	/** College or center. */
-	kind: SiteKind;
-	/** The Ed25519 public key, lower-case hex. */
-	signing_key: string;
-	/** The age X25519 recipient (`age1…`). */
-	age_recipient: string;
-	/** The short fingerprint, four groups of four base32 characters. */
-	fingerprint: string;
 }
 
 /** A record as stored: its id, when it was written, and whether a later amendment superseded it. */
