@@ -18,6 +18,26 @@ use crate::site::{SiteIdentity, SiteProfile, SiteSecrets, CENTER_NAME};
 const OP_PROFILE: i64 = 0;
 const OP_RECORD: i64 = 1;
 
+/// Where a bundle goes.
+enum Dest<'a> {
+    /// A trusted peer (its row in `peers`).
+    Peer(i64, Peer),
+    /// Another institution, by passphrase (handover only).
+    Passphrase {
+        institution: &'a str,
+        passphrase: &'a str,
+    },
+}
+
+/// A passphrase bundle as read: this site, the sender if it is a trusted peer, the sender's
+/// profile as carried, and the verified contents.
+type PassphraseBundle = (
+    SiteIdentity,
+    Option<(i64, Peer)>,
+    SiteProfile,
+    bundle::Contents,
+);
+
 /// What a write hook logs.
 pub(super) enum OpTarget<'a> {
     /// A profile written (new student or update).
@@ -87,6 +107,9 @@ struct Tombstone {
     receipt_hash: String,
     students: i64,
     at: String,
+    /// The receiving site's name and fingerprint (absent in tombstones of the first builds).
+    #[serde(default)]
+    receiver: String,
 }
 
 /// A profile edit that lost to a concurrent one from another site, for a person to settle.
@@ -133,6 +156,8 @@ pub struct ImportReport {
     pub kind: BundleKind,
     /// The sender's name.
     pub sender: String,
+    /// The sender's fingerprint, to compare by phone when the bundle came under a passphrase.
+    pub sender_fingerprint: String,
     /// The bundle had been imported before: nothing changed, the receipt is the one written then.
     pub duplicate: bool,
     /// New students.
@@ -160,6 +185,8 @@ pub struct ReceiptReport {
     pub kind: BundleKind,
     /// Who acknowledged it.
     pub site: String,
+    /// Its fingerprint (to compare by phone after a passphrase handover).
+    pub site_fingerprint: String,
     /// Our sequence number up to which the peer now holds everything.
     pub acked_to: i32,
     /// Files retired (handover receipts).
@@ -676,8 +703,7 @@ impl Session {
     fn emit(
         &mut self,
         site: &SiteIdentity,
-        peer_row: i64,
-        mut peer: Peer,
+        mut dest: Dest<'_>,
         kind: BundleKind,
         changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)>,
         from_seq: i64,
@@ -692,17 +718,25 @@ impl Session {
             .map(|(c, a)| (c.clone(), a.as_ref().map(|a| &a[..])))
             .collect();
         let frames = bundle::frame_changes(&framed)?;
-        let bundle_seq = if kind == BundleKind::Handover {
-            0
-        } else {
-            peer.next_bundle_seq
+        let (recipient, bundle_seq) = match &dest {
+            Dest::Peer(_, peer) if kind != BundleKind::Handover => {
+                (SiteRef::of(&peer.profile), peer.next_bundle_seq)
+            }
+            Dest::Peer(_, peer) => (SiteRef::of(&peer.profile), 0),
+            Dest::Passphrase { institution, .. } => (
+                SiteRef {
+                    id: bundle::PASSPHRASE_RECIPIENT.into(),
+                    name: institution.to_string(),
+                },
+                0,
+            ),
         };
         let manifest = Manifest {
             format: bundle::FORMAT_VERSION,
             bundle_id: crypto::hex(&crypto::random::<16>()),
             kind,
             sender: SiteRef::of(site.profile()),
-            recipient: SiteRef::of(&peer.profile),
+            recipient: recipient.clone(),
             created_at: now_text(),
             bundle_seq,
             from_seq,
@@ -710,30 +744,41 @@ impl Session {
             counts: counts.clone(),
             content_sha256: String::new(),
             receipt: None,
+            sender_profile: match dest {
+                Dest::Passphrase { .. } => Some(site.profile().clone()),
+                Dest::Peer(..) => None,
+            },
         };
         let (manifest, plain) = bundle::seal_container(site, manifest, &frames)?;
         // Checked before encryption: what we sign is what the recipient will verify.
         let opened = bundle::open_container(&plain, site.profile())?;
         let hash = opened.hash();
-        let file = bundle::encrypt(&peer.profile, &plain)?;
-        if kind != BundleKind::Handover {
-            peer.next_bundle_seq += 1;
-        }
+        let file = match &mut dest {
+            Dest::Peer(_, peer) => {
+                if kind != BundleKind::Handover {
+                    peer.next_bundle_seq += 1;
+                }
+                bundle::encrypt(&peer.profile, &plain)?
+            }
+            Dest::Passphrase { passphrase, .. } => bundle::encrypt_passphrase(passphrase, &plain)?,
+        };
         let sent = BundleOut {
             bundle_id: manifest.bundle_id.clone(),
             hash,
             kind,
-            recipient: peer.profile.site_id(),
+            recipient: recipient.id.clone(),
             to_seq,
             students: students.clone(),
             retired: false,
         };
         let detail = format!(
             "{kind:?} bundle {} to {}: {} students, {} profiles, {} records",
-            manifest.bundle_id, peer.profile.name, counts.students, counts.profiles, counts.records
+            manifest.bundle_id, recipient.name, counts.students, counts.profiles, counts.records
         );
         self.write(AuditAction::Export, None, detail, |tx, me| {
-            me.save_peer(tx, &key, peer_row, &peer)?;
+            if let Dest::Peer(row, peer) = &dest {
+                me.save_peer(tx, &key, *row, peer)?;
+            }
             let id = crypto::random_id();
             let lookup = crypto::blind_index(&key, "bundle", &sent.bundle_id);
             let sealed = crypto::seal(&key, &plain_binding(&me.id, "bundles_out", id), &to_json(&sent)?);
@@ -758,7 +803,7 @@ impl Session {
         Ok(ExportReport {
             bundle_id: manifest.bundle_id,
             kind,
-            recipient: peer.profile.name,
+            recipient: recipient.name,
             counts,
             from_seq: from_seq as i32,
             to_seq: to_seq as i32,
@@ -832,21 +877,21 @@ impl Session {
         } else {
             BundleKind::Sync
         };
+        let from_seq = peer.acked_to + 1;
         self.emit(
             &site,
-            row,
-            peer.clone(),
+            Dest::Peer(row, peer),
             kind,
             changes,
-            peer.acked_to + 1,
+            from_seq,
             clock.seq,
             Vec::new(),
             out,
         )
     }
 
-    /// Exports whole files for handover (移交): the students named and, with `status`, every
-    /// student of that status. Until the receipt, those files are read-only.
+    /// Exports whole files for handover (移交) to the trusted site `to`: the students named and,
+    /// with `status`, every student of that status. Until the receipt, those files are read-only.
     pub fn export_handover(
         &mut self,
         to: &str,
@@ -854,6 +899,48 @@ impl Session {
         status: Option<StudentStatus>,
         out: &Path,
     ) -> Result<ExportReport> {
+        let sids = self.handover_students(student_nos, status)?;
+        let key = self.sync_key();
+        let (row, peer) = self.peer_by_name(&key, to)?;
+        self.handover(Dest::Peer(row, peer), sids, out)
+    }
+
+    /// Exports whole files for handover to another institution (e.g. the school a student
+    /// transfers to) with which no profiles were exchanged: the bundle is encrypted to
+    /// `passphrase` (age scrypt) and carries this site's profile, whose fingerprint the other side
+    /// compares by phone. Its receipt, under the same passphrase, retires the files as usual.
+    pub fn export_handover_passphrase(
+        &mut self,
+        institution: &str,
+        passphrase: &str,
+        student_nos: &[String],
+        status: Option<StudentStatus>,
+        out: &Path,
+    ) -> Result<ExportReport> {
+        let institution = institution.trim();
+        if institution.is_empty() || institution.chars().count() > 100 {
+            return Err(Error::Invalid {
+                field: "--to",
+                reason: "name the receiving institution (at most 100 characters)",
+            });
+        }
+        crate::archive::check_passphrase(passphrase)?;
+        let sids = self.handover_students(student_nos, status)?;
+        self.handover(
+            Dest::Passphrase {
+                institution,
+                passphrase,
+            },
+            sids,
+            out,
+        )
+    }
+
+    fn handover_students(
+        &self,
+        student_nos: &[String],
+        status: Option<StudentStatus>,
+    ) -> Result<Vec<i64>> {
         let mut sids: Vec<i64> = student_nos
             .iter()
             .map(|s| self.student_id(s))
@@ -874,9 +961,12 @@ impl Session {
                 reason: "choose at least one student to hand over",
             });
         }
+        Ok(sids)
+    }
+
+    fn handover(&mut self, dest: Dest<'_>, sids: Vec<i64>, out: &Path) -> Result<ExportReport> {
         let site = self.site(None)?;
         let key = self.sync_key();
-        let (row, peer) = self.peer_by_name(&key, to)?;
         let me = site.site_id();
         let mut changes = Vec::new();
         for &sid in &sids {
@@ -889,17 +979,7 @@ impl Session {
             }
         }
         let changes = Self::collapse_profiles(changes);
-        self.emit(
-            &site,
-            row,
-            peer,
-            BundleKind::Handover,
-            changes,
-            0,
-            0,
-            sids,
-            out,
-        )
+        self.emit(&site, dest, BundleKind::Handover, changes, 0, 0, sids, out)
     }
 
     fn bundle_in(&self, key: &Key, bundle_id: &str) -> Result<Option<BundleIn>> {
@@ -929,6 +1009,12 @@ impl Session {
     /// Decrypts and authenticates a bundle or receipt addressed to this site.
     fn read_bundle(&mut self, file: &[u8]) -> Result<(SiteIdentity, i64, Peer, bundle::Contents)> {
         let site = self.site(None)?;
+        if bundle::is_passphrase_file(file) {
+            return Err(Error::Invalid {
+                field: "bundle",
+                reason: "this file is protected by a passphrase; give the passphrase",
+            });
+        }
         let plain = bundle::decrypt(&site, file)?;
         let (manifest, ..) = bundle::split_container(&plain)?;
         let key = self.sync_key();
@@ -944,10 +1030,71 @@ impl Session {
         Ok((site, row, peer, contents))
     }
 
+    /// Decrypts a passphrase-protected bundle or receipt and authenticates it with the profile it
+    /// carries (which must match the stored one if the sender is a trusted peer). Returns the
+    /// peer if known, and the sender's profile.
+    fn read_passphrase_bundle(
+        &mut self,
+        file: &[u8],
+        passphrase: &str,
+    ) -> Result<PassphraseBundle> {
+        let site = self.site(None)?;
+        let plain = bundle::decrypt_passphrase(passphrase, file)?;
+        let (manifest, ..) = bundle::split_container(&plain)?;
+        let key = self.sync_key();
+        let known = self
+            .peers(&key)?
+            .into_iter()
+            .find(|(_, p)| p.profile.site_id() == manifest.sender.id);
+        let contents = bundle::open_self_signed(&plain, known.as_ref().map(|(_, p)| &p.profile))?;
+        let sender = contents
+            .manifest
+            .sender_profile
+            .clone()
+            .ok_or(Error::BundleUnknownSigner)?;
+        if sender.site_id() == site.site_id() {
+            return Err(Error::BundleMisaddressed);
+        }
+        Ok((site, known, sender, contents))
+    }
+
     /// Imports a bundle in one transaction and returns the report and the signed receipt (an age
     /// file for the sender). The same bundle again changes nothing and returns the same receipt.
     pub fn import_bundle(&mut self, file: &[u8]) -> Result<(ImportReport, Vec<u8>)> {
-        let (site, peer_row, mut peer, contents) = self.read_bundle(file)?;
+        let (site, peer_row, peer, contents) = self.read_bundle(file)?;
+        let sender = peer.profile.clone();
+        self.import_contents(site, Some((peer_row, peer)), sender, contents, None)
+    }
+
+    /// Imports a handover bundle protected by a passphrase (from an institution that exchanged
+    /// no profiles). The report names the sender's fingerprint, to compare by phone; the receipt
+    /// is encrypted to the same passphrase and carries this site's profile.
+    pub fn import_bundle_with_passphrase(
+        &mut self,
+        file: &[u8],
+        passphrase: &str,
+    ) -> Result<(ImportReport, Vec<u8>)> {
+        let (site, known, sender, contents) = self.read_passphrase_bundle(file, passphrase)?;
+        if contents.manifest.recipient.id != bundle::PASSPHRASE_RECIPIENT {
+            return Err(Error::BundleMisaddressed);
+        }
+        if contents.manifest.kind != BundleKind::Handover {
+            return Err(Error::Invalid {
+                field: "bundle",
+                reason: "only handover bundles travel under a passphrase",
+            });
+        }
+        self.import_contents(site, known, sender, contents, Some(passphrase))
+    }
+
+    fn import_contents(
+        &mut self,
+        site: SiteIdentity,
+        mut peer: Option<(i64, Peer)>,
+        sender: SiteProfile,
+        contents: bundle::Contents,
+        passphrase: Option<&str>,
+    ) -> Result<(ImportReport, Vec<u8>)> {
         let m = contents.manifest.clone();
         if m.kind == BundleKind::Receipt {
             return Err(Error::Invalid {
@@ -960,7 +1107,8 @@ impl Session {
         let mut report = ImportReport {
             bundle_id: m.bundle_id.clone(),
             kind: m.kind,
-            sender: peer.profile.name.clone(),
+            sender: sender.name.clone(),
+            sender_fingerprint: sender.fingerprint.clone(),
             duplicate: false,
             students_added: 0,
             profiles_updated: 0,
@@ -977,7 +1125,9 @@ impl Session {
             return Ok((report, seen.receipt));
         }
         let sequenced = m.kind != BundleKind::Handover;
+        let mut last_in_to = 0;
         if sequenced {
+            let (_, peer) = peer.as_mut().ok_or(Error::BundleUnknownSigner)?;
             if m.bundle_seq <= peer.last_in_bundle || m.from_seq < 1 || m.to_seq < m.from_seq - 1 {
                 return Err(Error::BundleStale);
             }
@@ -987,6 +1137,7 @@ impl Session {
                 peer.last_in_to = peer.last_in_to.max(m.to_seq);
             }
             peer.last_in_bundle = m.bundle_seq;
+            last_in_to = peer.last_in_to;
         }
         let me = site.site_id();
         let tx = self.db.unchecked_transaction()?;
@@ -1008,12 +1159,16 @@ impl Session {
                 bundle_id: m.bundle_id.clone(),
                 bundle_hash: hash.clone(),
                 bundle_kind: m.kind,
-                acked_to: if sequenced { peer.last_in_to } else { 0 },
+                acked_to: last_in_to,
                 counts: m.counts.clone(),
             }),
+            sender_profile: passphrase.map(|_| site.profile().clone()),
         };
         let (_, plain) = bundle::seal_container(&site, receipt_manifest, &[])?;
-        let receipt = bundle::encrypt(&peer.profile, &plain)?;
+        let receipt = match passphrase {
+            Some(p) => bundle::encrypt_passphrase(p, &plain)?,
+            None => bundle::encrypt(&sender, &plain)?,
+        };
         let seen = BundleIn {
             bundle_id: m.bundle_id.clone(),
             hash,
@@ -1031,7 +1186,9 @@ impl Session {
             "INSERT INTO bundles_in (id, lookup, body) VALUES (?1, ?2, ?3)",
             params![id, &lookup[..], sealed],
         )?;
-        self.save_peer(&tx, &key, peer_row, &peer)?;
+        if let Some((row, peer)) = &peer {
+            self.save_peer(&tx, &key, *row, peer)?;
+        }
         let entry = AuditEntry {
             seq: 0,
             at: now_text(),
@@ -1042,7 +1199,7 @@ impl Session {
                 "{:?} bundle {} from {}: {} students added, {} profiles updated, {} records added, {} skipped, {} conflicts",
                 m.kind,
                 m.bundle_id,
-                peer.profile.name,
+                sender.name,
                 report.students_added,
                 report.profiles_updated,
                 report.records_added,
@@ -1413,7 +1570,34 @@ impl Session {
     /// the files of that bundle in one transaction (data keys destroyed, rows deleted with secure
     /// delete, WAL checkpointed and truncated, a tombstone with the receipt's hash kept).
     pub fn import_receipt(&mut self, file: &[u8]) -> Result<ReceiptReport> {
-        let (_site, peer_row, mut peer, contents) = self.read_bundle(file)?;
+        let (_site, peer_row, peer, contents) = self.read_bundle(file)?;
+        let sender = peer.profile.clone();
+        self.apply_receipt(Some((peer_row, peer)), sender, contents, false)
+    }
+
+    /// Imports the receipt of a passphrase handover (see [`Session::export_handover_passphrase`]):
+    /// encrypted to the same passphrase, signed by the receiving institution's site with its
+    /// profile carried along. It must acknowledge exactly a bundle sent from here under a
+    /// passphrase; the tombstone keeps the receiver's name and fingerprint.
+    pub fn import_receipt_with_passphrase(
+        &mut self,
+        file: &[u8],
+        passphrase: &str,
+    ) -> Result<ReceiptReport> {
+        let (site, known, sender, contents) = self.read_passphrase_bundle(file, passphrase)?;
+        if contents.manifest.recipient.id != site.site_id() {
+            return Err(Error::BundleMisaddressed);
+        }
+        self.apply_receipt(known, sender, contents, true)
+    }
+
+    fn apply_receipt(
+        &mut self,
+        peer: Option<(i64, Peer)>,
+        sender: SiteProfile,
+        contents: bundle::Contents,
+        by_passphrase: bool,
+    ) -> Result<ReceiptReport> {
         let m = &contents.manifest;
         let r = match (&m.kind, &m.receipt) {
             (BundleKind::Receipt, Some(r)) => r.clone(),
@@ -1445,19 +1629,32 @@ impl Session {
             )?,
             "a bundle log",
         )?;
-        if sent.hash != r.bundle_hash || sent.recipient != m.sender.id || sent.kind != r.bundle_kind
+        // A passphrase bundle is acknowledged by whoever held the passphrase and could read the
+        // bundle's hash inside it; a bundle to a peer only by that peer.
+        let expected_recipient = if by_passphrase {
+            bundle::PASSPHRASE_RECIPIENT
+        } else {
+            m.sender.id.as_str()
+        };
+        if sent.hash != r.bundle_hash
+            || sent.recipient != expected_recipient
+            || sent.kind != r.bundle_kind
         {
             return Err(Error::ReceiptMismatch);
         }
         let mut report = ReceiptReport {
             bundle_id: r.bundle_id.clone(),
             kind: sent.kind,
-            site: peer.profile.name.clone(),
-            acked_to: peer.acked_to as i32,
+            site: sender.name.clone(),
+            site_fingerprint: sender.fingerprint.clone(),
+            acked_to: peer.as_ref().map_or(0, |(_, p)| p.acked_to as i32),
             retired: 0,
             receipt_hash: receipt_hash.clone(),
         };
         if sent.kind != BundleKind::Handover {
+            let Some((peer_row, mut peer)) = peer else {
+                return Err(Error::ReceiptMismatch);
+            };
             peer.acked_to = peer.acked_to.max(r.acked_to.min(sent.to_seq));
             report.acked_to = peer.acked_to as i32;
             let detail = format!(
@@ -1489,11 +1686,13 @@ impl Session {
             receipt_hash: receipt_hash.clone(),
             students: expected.len() as i64,
             at: now_text(),
+            receiver: format!("{} {}", sender.name, sender.fingerprint),
         };
         let detail = format!(
-            "retired {} files handed over to {} in bundle {}; receipt {}",
+            "retired {} files handed over to {} ({}) in bundle {}; receipt {}",
             expected.len(),
-            peer.profile.name,
+            sender.name,
+            sender.fingerprint,
             r.bundle_id,
             receipt_hash
         );

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 
-use crate::support::{find_plaintext, stderr, Xd, PASS};
+use crate::support::{find_plaintext, stderr, stdout, Xd, PASS};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -857,4 +857,115 @@ fn kill_9_during_a_bundle_import_leaves_none_or_all_of_it() {
         }
     }
     println!("bundle import: 4 kills in a run of {total:?}: none/all = {tally:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handover to another institution under a passphrase (age scrypt), no profiles exchanged.
+
+#[test]
+fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the_file() {
+    const BUNDLE_PASS: &str = "交接口令 horse battery 2026";
+    let col = Xd::init();
+    col.ok(&["demo", "--students", "2", "--seed", "61"]);
+    let (sno, name) = first_student(&col);
+    let marker = "转学交接谈话：适应新环境的计划";
+    talk(&col, &sno, marker);
+    let fp = col.ok(&[
+        "profile",
+        "export",
+        "--out",
+        s(&col.path("p.json")),
+        "--name",
+        "物理学院",
+    ]);
+    let pass = [("XINDANG_BUNDLE_PASSPHRASE", BUNDLE_PASS)];
+    let h = col.path("transfer.age");
+    let out = col.run_env(
+        &[
+            "handover",
+            "export",
+            "--student",
+            &sno,
+            "--to",
+            "某大学心理中心",
+            "--passphrase",
+            "--out",
+            s(&h),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(fp.trim()), "{}", stderr(&out));
+    // A standard age tool opens it with the passphrase alone.
+    let bytes = std::fs::read(&h).unwrap();
+    let id = age::scrypt::Identity::new(BUNDLE_PASS.to_string().into());
+    let mut plain = Vec::new();
+    age::Decryptor::new_buffered(&bytes[..])
+        .unwrap()
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .unwrap()
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert!(plain.starts_with(b"XINDANG-BUNDLE/1\n"));
+    assert!(String::from_utf8_lossy(&plain).contains(marker));
+
+    // The other institution: a wrong passphrase changes nothing; the right one imports.
+    let other = Xd::init();
+    other.ok(&[
+        "profile",
+        "export",
+        "--out",
+        s(&other.path("p.json")),
+        "--name",
+        "某大学心理中心",
+    ]);
+    let before = snapshot(&other);
+    let bad = other.run_env(
+        &["bundle", "import", s(&h)],
+        &[("XINDANG_BUNDLE_PASSPHRASE", "not the passphrase 123")],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("passphrase does not open"),
+        "{}",
+        stderr(&bad)
+    );
+    assert_eq!(snapshot(&other), before);
+    // Without the passphrase the plain import says what is missing.
+    let out = other.run_env(&["bundle", "import", s(&h)], &[]);
+    assert!(!out.status.success());
+    let r = other.path("receipt.age");
+    let out = other.run_env(
+        &["bundle", "import", s(&h), "--receipt-out", s(&r), "--json"],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["sender_fingerprint"], fp.trim());
+    assert_eq!(rep["students_added"], 1);
+    assert!(file_content(&other, &sno).to_string().contains(marker));
+    // Again: a no-op with the same receipt.
+    let r2 = other.path("receipt2.age");
+    let out = other.run_env(&["bundle", "import", s(&h), "--receipt-out", s(&r2)], &pass);
+    assert!(stdout(&out).contains("imported before"));
+    assert_eq!(std::fs::read(&r).unwrap(), std::fs::read(&r2).unwrap());
+
+    // Back at the college: a wrong passphrase retires nothing; the right one retires the file.
+    let before = snapshot(&col);
+    let bad = col.run_env(
+        &["receipt", "import", s(&r)],
+        &[("XINDANG_BUNDLE_PASSPHRASE", "not the passphrase 123")],
+    );
+    assert!(!bad.status.success());
+    assert_eq!(snapshot(&col), before);
+    let out = col.run_env(&["receipt", "import", s(&r), "--json"], &pass);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["retired"], 1);
+    assert_eq!(rep["site"], "某大学心理中心");
+    for needle in [sno.as_str(), name.as_str(), marker] {
+        let hits = find_plaintext(&col.dir(), needle);
+        assert!(hits.is_empty(), "{needle:?} found in {hits:?}");
+    }
+    col.ok(&["audit", "verify"]);
 }

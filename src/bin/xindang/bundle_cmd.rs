@@ -141,9 +141,13 @@ pub enum HandoverSub {
         /// Every student of this status: enrolled, on-leave, graduated, withdrawn, transferred.
         #[arg(long)]
         status: Option<String>,
-        /// The receiving site (default `center`).
+        /// The receiving site (default `center`); with `--passphrase`, the receiving institution.
         #[arg(long, default_value = xindang::site::CENTER_NAME)]
         to: String,
+        /// Encrypt to a passphrase (age scrypt) for an institution with which no profiles were
+        /// exchanged: from `XINDANG_BUNDLE_PASSPHRASE`, else asked twice. Tell it by another channel.
+        #[arg(long)]
+        passphrase: bool,
         /// The bundle file to write.
         #[arg(long)]
         out: PathBuf,
@@ -251,7 +255,19 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 json,
             } => {
                 let bytes = std::fs::read(&file)?;
-                let (report, receipt) = s.import_bundle(&bytes)?;
+                let by_passphrase = xindang::bundle::is_passphrase_file(&bytes);
+                let (report, receipt) = if by_passphrase {
+                    let pass = secrets::bundle_passphrase(false)?;
+                    s.import_bundle_with_passphrase(&bytes, &pass)?
+                } else {
+                    s.import_bundle(&bytes)?
+                };
+                if by_passphrase {
+                    eprintln!(
+                        "Signed by site {} with fingerprint {}: compare it with the sender by phone.",
+                        report.sender, report.sender_fingerprint
+                    );
+                }
                 if let Some(out) = receipt_out {
                     write_atomic(&out, &receipt)?;
                 }
@@ -300,7 +316,18 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
         BundleCommand::Receipt {
             command: ReceiptSub::Import { file, json },
         } => {
-            let r = s.import_receipt(&std::fs::read(&file)?)?;
+            let bytes = std::fs::read(&file)?;
+            let r = if xindang::bundle::is_passphrase_file(&bytes) {
+                let pass = secrets::bundle_passphrase(false)?;
+                let r = s.import_receipt_with_passphrase(&bytes, &pass)?;
+                eprintln!(
+                    "Signed by site {} with fingerprint {}: compare it with the receiver by phone.",
+                    r.site, r.site_fingerprint
+                );
+                r
+            } else {
+                s.import_receipt(&bytes)?
+            };
             if json {
                 return print_json(&r);
             }
@@ -316,11 +343,22 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                     student,
                     status: st,
                     to,
+                    passphrase,
                     out,
                 },
         } => {
             let st = st.as_deref().map(status).transpose()?;
-            let r = s.export_handover(&to, &student, st, &out)?;
+            let r = if passphrase {
+                let pass = secrets::bundle_passphrase(true)?;
+                let r = s.export_handover_passphrase(&to, &pass, &student, st, &out)?;
+                eprintln!(
+                    "Encrypted to a passphrase: tell it to {to} by another channel than the file. This site's fingerprint, for them to compare by phone: {}",
+                    s.site_profile(None)?.fingerprint
+                );
+                r
+            } else {
+                s.export_handover(&to, &student, st, &out)?
+            };
             eprintln!(
                 "Handover bundle {} for {} written and verified: {} students, {} records. The files are read-only until its receipt is imported.",
                 r.bundle_id, r.recipient, r.counts.students, r.counts.records

@@ -369,6 +369,8 @@ export interface ImportReport {
 	kind: BundleKind;
 	/** The sender's name. */
 	sender: string;
+	/** The sender's fingerprint, to compare by phone when the bundle came under a passphrase. */
+	sender_fingerprint: string;
 	/** The bundle had been imported before: nothing changed, the receipt is the one written then. */
 	duplicate: boolean;
 	/** New students. */
@@ -635,6 +637,8 @@ export interface ReceiptReport {
 	kind: BundleKind;
 	/** Who acknowledged it. */
 	site: string;
+	/** Its fingerprint (to compare by phone after a passphrase handover). */
+	site_fingerprint: string;
 	/** Our sequence number up to which the peer now holds everything. */
 	acked_to: number;
 	/** Files retired (handover receipts). */
