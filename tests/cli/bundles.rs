@@ -618,6 +618,10 @@ fn bundle_format_v1_test_vector_still_reads() {
         .unwrap()
         .read_to_end(&mut plain)
         .unwrap();
+    assert_eq!(
+        plain,
+        std::fs::read(dir.join("sync-v1.plaintext.bin")).unwrap()
+    );
     let contents = xindang::bundle::open_container(&plain, &sender).unwrap();
     let expected: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("sync-v1.manifest.json")).unwrap()).unwrap();
