@@ -446,9 +446,18 @@ pub fn open_container(plain: &[u8], sender: &SiteProfile) -> Result<Contents> {
     })
 }
 
-/// Writes `bytes` to `path` as a temporary file beside it, synced, then renamed over it, and the
-/// folder synced, so a crash leaves either the old file or the whole new one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// A file written and synced beside its target, not yet in place (see [`stage`]). Dropping it
+/// unpublished removes the temporary file.
+pub struct Staged {
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    published: bool,
+}
+
+/// Writes `bytes` to a temporary file beside `path` and syncs it, so that an unwritable folder or a
+/// full disk shows before anything is committed; [`Staged::publish`] then puts it in place.
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -457,24 +466,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.tmp",
-        crypto::hex(&crypto::random::<6>())
-    ));
-    let result = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
+    let staged = Staged {
+        tmp: dir.join(format!(
+            ".{name}.{}.tmp",
+            crypto::hex(&crypto::random::<6>())
+        )),
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+        published: false,
+    };
+    let mut f = std::fs::File::create(&staged.tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Renames the temporary file over the target and syncs the folder, so a crash leaves either
+    /// the old file or the whole new one.
+    pub fn publish(mut self) -> Result<()> {
+        std::fs::rename(&self.tmp, &self.path)?;
+        self.published = true;
+        if let Ok(d) = std::fs::File::open(&self.dir) {
             // Not every platform can sync a folder; the rename is durable on those that can.
             let _ = d.sync_all();
         }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` as a temporary file beside it, synced, then renamed over it, and the
+/// folder synced, so a crash leaves either the old file or the whole new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage(path, bytes)?.publish()
 }

@@ -4,6 +4,20 @@
 //! write. A sync bundle carries the local operations the peer has not acknowledged; importing merges
 //! them: records are a union (append-only), profiles last-writer-wins by hybrid logical clock, with
 //! the losing side of concurrent edits listed as a conflict.
+//!
+//! The API for the screens (each call one transaction and one audit entry where it writes; every
+//! type the UI shows is typeshare-generated; errors are `Error` with stable codes):
+//!
+//! | screen | calls | shows |
+//! |---|---|---|
+//! | profiles 单位档案 | [`Session::site_profile`], [`Session::import_profile`], [`Session::peer_profiles`] | [`SiteProfile`] (name, kind, fingerprint to compare by phone) |
+//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save), [`Session::sync_conflicts`], [`Session::peer_status`] | [`ExportReport`], [`ImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
+//! | handover 移交 | [`Session::export_handover`], [`Session::export_handover_passphrase`], [`Session::pending_handovers`], [`Session::import_bundle_with_passphrase`] | [`ExportReport`], [`PendingHandover`] |
+//! | receipts 回执 | [`Session::import_receipt`], [`Session::import_receipt_with_passphrase`] | [`ReceiptReport`] (files retired, receipt hash) |
+//! | center 全校概况 | [`Session::center_overview`], [`Session::flagged_students`] | [`super::center::CenterOverview`], `StudentSummary` |
+//!
+//! A file's kind is told by [`crate::bundle::is_passphrase_file`]: ask for a passphrase then.
+//! [`Session::export_identity`] returns the age identity for disaster recovery: show a warning.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -99,6 +113,28 @@ struct BundleOut {
     to_seq: i64,
     students: Vec<i64>,
     retired: bool,
+    /// The recipient's name (absent in logs of the first builds).
+    #[serde(default)]
+    recipient_name: String,
+    /// When it was exported.
+    #[serde(default)]
+    at: String,
+}
+
+/// A handover sent and waiting for its receipt: until then those files are read-only here.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingHandover {
+    /// The bundle id.
+    pub bundle_id: String,
+    /// The receiving site, or institution for a passphrase handover.
+    pub recipient: String,
+    /// Encrypted to a passphrase (another institution) rather than to a trusted site.
+    pub by_passphrase: bool,
+    /// When it was exported (RFC 3339).
+    pub at: String,
+    /// 学号 of the files still marked with this bundle (a later handover of a file moves its mark).
+    pub students: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -696,9 +732,10 @@ impl Session {
         c
     }
 
-    /// Writes, verifies and records a bundle. The state (sequence numbers, the bundle sent, the
-    /// handover marks) is committed first, so a crash leaves at worst a gap the recipient reports,
-    /// never two different bundles under one sequence number.
+    /// Writes, verifies and records a bundle. The file is staged (written and synced beside the
+    /// target) first; then the state (sequence numbers, the bundle sent, the handover marks) is
+    /// committed; then the file is renamed into place and read back. A crash leaves at worst a gap
+    /// the recipient reports, never two different bundles under one sequence number.
     #[allow(clippy::too_many_arguments)]
     fn emit(
         &mut self,
@@ -770,11 +807,15 @@ impl Session {
             to_seq,
             students: students.clone(),
             retired: false,
+            recipient_name: recipient.name.clone(),
+            at: manifest.created_at.clone(),
         };
         let detail = format!(
             "{kind:?} bundle {} to {}: {} students, {} profiles, {} records",
             manifest.bundle_id, recipient.name, counts.students, counts.profiles, counts.records
         );
+        // Staged before the commit: an unwritable folder or a full disk changes nothing here.
+        let staged = bundle::stage(out, &file)?;
         self.write(AuditAction::Export, None, detail, |tx, me| {
             if let Dest::Peer(row, peer) = &dest {
                 me.save_peer(tx, &key, *row, peer)?;
@@ -794,7 +835,7 @@ impl Session {
             }
             Ok(())
         })?;
-        bundle::write_atomic(out, &file)?;
+        staged.publish()?;
         // Read back: the bytes on disk must be the bytes written, and parse as an age file.
         let back = std::fs::read(out)?;
         if back != file || age::Decryptor::new_buffered(&back[..]).is_err() {
@@ -980,6 +1021,56 @@ impl Session {
         }
         let changes = Self::collapse_profiles(changes);
         self.emit(&site, dest, BundleKind::Handover, changes, 0, 0, sids, out)
+    }
+
+    /// The handovers waiting for their receipt, oldest first, with the files each still holds.
+    pub fn pending_handovers(&self) -> Result<Vec<PendingHandover>> {
+        let key = self.sync_key();
+        let marks: Vec<(i64, Vec<u8>)> = self
+            .db
+            .prepare("SELECT student_id, bundle FROM handovers ORDER BY student_id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut by_bundle: HashMap<Vec<u8>, Vec<String>> = HashMap::new();
+        for (sid, lookup) in marks {
+            let sno = self
+                .students
+                .get(&sid)
+                .map(|s| s.profile.student_no.clone())
+                .ok_or(Error::Tamper("a handover mark"))?;
+            by_bundle.entry(lookup).or_default().push(sno);
+        }
+        let mut out = Vec::new();
+        for (lookup, mut students) in by_bundle {
+            let (row, sealed): (i64, Vec<u8>) = self
+                .db
+                .query_row(
+                    "SELECT id, body FROM bundles_out WHERE lookup = ?1",
+                    [&lookup],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or(Error::Tamper("a handover mark"))?;
+            let sent: BundleOut = from_json(
+                &crypto::open(
+                    &key,
+                    &plain_binding(&self.id, "bundles_out", row),
+                    &sealed,
+                    "a bundle log",
+                )?,
+                "a bundle log",
+            )?;
+            students.sort();
+            out.push(PendingHandover {
+                bundle_id: sent.bundle_id,
+                recipient: sent.recipient_name,
+                by_passphrase: sent.recipient == bundle::PASSPHRASE_RECIPIENT,
+                at: sent.at,
+                students,
+            });
+        }
+        out.sort_by(|a, b| (&a.at, &a.bundle_id).cmp(&(&b.at, &b.bundle_id)));
+        Ok(out)
     }
 
     fn bundle_in(&self, key: &Key, bundle_id: &str) -> Result<Option<BundleIn>> {
@@ -1733,5 +1824,30 @@ impl Session {
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         report.retired = expected.len() as i32;
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_never_goes_backwards() {
+        let now = hlc_next(0);
+        assert!(now >> 16 > 1_700_000_000_000, "wall time in the high bits");
+        assert!(hlc_next(now) > now);
+        // A clock that saw a time far ahead (another site's, or before the wall clock was set
+        // back) keeps counting from there.
+        let ahead = (now_ms() + 3_600_000) << 16;
+        assert_eq!(hlc_next(ahead), ahead + 1);
+        assert_eq!(hlc_next(ahead + 1), ahead + 2);
+    }
+
+    #[test]
+    fn record_uids_split_at_the_last_colon() {
+        assert_eq!(split_uid("ab12:17"), Some(("ab12", 17)));
+        assert_eq!(split_uid("ab12:x"), None);
+        assert_eq!(split_uid("nocolon"), None);
+        assert_eq!(uid("ab12", 17), "ab12:17");
     }
 }

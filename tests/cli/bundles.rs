@@ -390,8 +390,39 @@ fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
         "x",
     ]);
     assert!(stderr(&out).contains("handed over"), "{}", stderr(&out));
+    // An unwritable destination fails before anything is committed: no mark, no temporary file.
+    let before = snapshot(&col);
+    let nowhere = col.path("no-such-folder").join("h.age");
+    let out = col.run(&[
+        "handover",
+        "export",
+        "--student",
+        &sno,
+        "--out",
+        s(&nowhere),
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(snapshot(&col), before);
     let h = col.path("h.age");
-    col.ok(&["handover", "export", "--student", &sno, "--out", s(&h)]);
+    let h_id = col.ok(&["handover", "export", "--student", &sno, "--out", s(&h)]);
+    let h_id = h_id.trim();
+    assert!(std::fs::read_dir(col.tmp.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".tmp")));
+    // Both handovers wait for their receipt; the newer one holds the file handed over twice.
+    let pending = col.json(&["handover", "list", "--json"]);
+    let pending = pending.as_array().unwrap();
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    let holding = |id: &str| -> Vec<String> {
+        pending
+            .iter()
+            .find(|p| p["bundle_id"] == id)
+            .map(|p| serde_json::from_value(p["students"].clone()).unwrap())
+            .unwrap()
+    };
+    assert_eq!(holding(h_id), vec![sno.clone()]);
     let r0 = cen.path("r0.age");
     cen.ok(&["bundle", "import", s(&h0), "--receipt-out", s(&r0)]);
     let before = snapshot(&col);
@@ -438,6 +469,9 @@ fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     assert_eq!(count("SELECT count(*) FROM tombstones"), 1);
     assert_eq!(count("SELECT count(*) FROM handovers"), 1);
     drop(db);
+    let pending = col.json(&["handover", "list", "--json"]);
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["students"], serde_json::json!([other.clone()]));
     // Importing the receipt again retires nothing more.
     assert_eq!(
         col.json(&["receipt", "import", s(&r), "--json"])["retired"],

@@ -152,6 +152,12 @@ pub enum HandoverSub {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Handovers waiting for their receipt, with the files each keeps read-only.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -335,6 +341,25 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 "Receipt from {} for bundle {}: acknowledged to {}, {} files retired.",
                 r.site, r.bundle_id, r.acked_to, r.retired
             );
+            Ok(())
+        }
+        BundleCommand::Handover {
+            command: HandoverSub::List { json },
+        } => {
+            let list = s.pending_handovers()?;
+            if json {
+                return print_json(&list);
+            }
+            for h in list {
+                println!(
+                    "{}\t{}{}\t{}\t{}",
+                    h.bundle_id,
+                    h.recipient,
+                    if h.by_passphrase { " (passphrase)" } else { "" },
+                    h.at,
+                    h.students.join(",")
+                );
+            }
             Ok(())
         }
         BundleCommand::Handover {

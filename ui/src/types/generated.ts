@@ -617,6 +617,20 @@ export interface ParentContact {
 	text: string;
 }
 
+/** A handover sent and waiting for its receipt: until then those files are read-only here. */
+export interface PendingHandover {
+	/** The bundle id. */
+	bundle_id: string;
+	/** The receiving site, or institution for a passphrase handover. */
+	recipient: string;
+	/** Encrypted to a passphrase (another institution) rather than to a trusted site. */
+	by_passphrase: boolean;
+	/** When it was exported (RFC 3339). */
+	at: string;
+	/** 学号 of the files still marked with this bundle (a later handover of a file moves its mark). */
+	students: string[];
+}
+
 /** 一人一策 an individual plan: prevention, intervention, handling. */
 export interface Plan {
 	/** 预防 */
