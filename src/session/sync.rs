@@ -121,6 +121,19 @@ struct BundleOut {
     at: String,
 }
 
+/// Which files to hand over: the students named one by one, and every student matching all the
+/// filters given (status and/or cohort), e.g. the graduates of 2022.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverChoice {
+    /// 学号, one by one.
+    pub student_nos: Vec<String>,
+    /// Every student of this status (graduated, withdrawn, transferred …).
+    pub status: Option<StudentStatus>,
+    /// Every student of this cohort (年级, e.g. "2022").
+    pub grade: Option<String>,
+}
+
 /// A handover sent and waiting for its receipt: until then those files are read-only here.
 #[typeshare::typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -931,16 +944,15 @@ impl Session {
         )
     }
 
-    /// Exports whole files for handover (移交) to the trusted site `to`: the students named and,
-    /// with `status`, every student of that status. Until the receipt, those files are read-only.
+    /// Exports whole files for handover (移交) to the trusted site `to` (see [`HandoverChoice`] for
+    /// which). Until the receipt, those files are read-only.
     pub fn export_handover(
         &mut self,
         to: &str,
-        student_nos: &[String],
-        status: Option<StudentStatus>,
+        choice: &HandoverChoice,
         out: &Path,
     ) -> Result<ExportReport> {
-        let sids = self.handover_students(student_nos, status)?;
+        let sids = self.handover_students(choice)?;
         let key = self.sync_key();
         let (row, peer) = self.peer_by_name(&key, to)?;
         self.handover(Dest::Peer(row, peer), sids, out)
@@ -954,8 +966,7 @@ impl Session {
         &mut self,
         institution: &str,
         passphrase: &str,
-        student_nos: &[String],
-        status: Option<StudentStatus>,
+        choice: &HandoverChoice,
         out: &Path,
     ) -> Result<ExportReport> {
         let institution = institution.trim();
@@ -966,7 +977,7 @@ impl Session {
             });
         }
         crate::archive::check_passphrase(passphrase)?;
-        let sids = self.handover_students(student_nos, status)?;
+        let sids = self.handover_students(choice)?;
         self.handover(
             Dest::Passphrase {
                 institution,
@@ -977,20 +988,35 @@ impl Session {
         )
     }
 
-    fn handover_students(
-        &self,
-        student_nos: &[String],
-        status: Option<StudentStatus>,
-    ) -> Result<Vec<i64>> {
-        let mut sids: Vec<i64> = student_nos
+    /// The students of a choice, sorted; refuses an empty choice.
+    pub fn handover_students_of(&self, choice: &HandoverChoice) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .handover_students(choice)?
+            .iter()
+            .filter_map(|sid| self.students.get(sid))
+            .map(|s| s.profile.student_no.clone())
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    fn handover_students(&self, choice: &HandoverChoice) -> Result<Vec<i64>> {
+        let mut sids: Vec<i64> = choice
+            .student_nos
             .iter()
             .map(|s| self.student_id(s))
             .collect::<Result<_>>()?;
-        if let Some(st) = status {
+        let grade = choice
+            .grade
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty());
+        if choice.status.is_some() || grade.is_some() {
             sids.extend(
                 self.students
                     .values()
-                    .filter(|s| s.profile.status == st)
+                    .filter(|s| choice.status.is_none_or(|st| s.profile.status == st))
+                    .filter(|s| grade.is_none_or(|g| s.profile.grade == g))
                     .map(|s| s.id),
             );
         }

@@ -1007,3 +1007,67 @@ fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the
     }
     col.ok(&["audit", "verify"]);
 }
+
+#[test]
+fn handover_chooses_by_status_and_cohort() {
+    let col = Xd::init();
+    for (no, status, grade) in [
+        ("2201000001", "graduated", "2022"),
+        ("2301000002", "graduated", "2023"),
+        ("2201000003", "enrolled", "2022"),
+    ] {
+        let p = col.path("p.json");
+        std::fs::write(
+            &p,
+            serde_json::json!({
+                "student_no": no, "name": "学生", "college": "物理学院", "major": "物理学",
+                "class_name": "物理2201", "dorm": "", "grade": grade, "level": "undergraduate",
+                "status": status, "phone": "", "home_address": "", "guardians": [],
+                "gender": null, "birth_date": null, "off_campus": null
+            })
+            .to_string(),
+        )
+        .unwrap();
+        col.ok(&["student", "put", s(&p)]);
+    }
+    let pass = [("XINDANG_BUNDLE_PASSPHRASE", "交接口令 horse battery 2026")];
+    let export = |args: &[&str]| {
+        let out_file = col.path("h.age");
+        let mut all = vec!["handover", "export", "--to", "外校", "--passphrase"];
+        all.extend_from_slice(args);
+        all.extend(["--out", s(&out_file)]);
+        col.run_env(&all, &pass)
+    };
+    let held = || -> Vec<Vec<String>> {
+        let list = col.json(&["handover", "list", "--json"]);
+        let mut v: Vec<Vec<String>> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| serde_json::from_value(h["students"].clone()).unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let out = export(&["--status", "graduated", "--grade", "2022"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(held(), vec![vec!["2201000001".to_string()]]);
+    let out = export(&["--grade", "2022", "--student", "2301000002"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        held(),
+        vec![vec![
+            "2201000001".to_string(),
+            "2201000003".to_string(),
+            "2301000002".to_string()
+        ]]
+    );
+    // Nobody matches: refused with a reason, nothing marked anew.
+    let out = export(&["--status", "withdrawn"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("at least one student"),
+        "{}",
+        stderr(&out)
+    );
+}

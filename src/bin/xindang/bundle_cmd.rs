@@ -6,6 +6,7 @@ use clap::Subcommand;
 use xindang::bundle::write_atomic;
 use xindang::error::{Error, Result};
 use xindang::model::StudentStatus;
+use xindang::session::sync::HandoverChoice;
 use xindang::site::SiteProfile;
 use xindang::{Archive, Session};
 
@@ -141,6 +142,9 @@ pub enum HandoverSub {
         /// Every student of this status: enrolled, on-leave, graduated, withdrawn, transferred.
         #[arg(long)]
         status: Option<String>,
+        /// Every student of this cohort (年级, e.g. 2022); with --status, those of both.
+        #[arg(long)]
+        grade: Option<String>,
         /// The receiving site (default `center`); with `--passphrase`, the receiving institution.
         #[arg(long, default_value = xindang::site::CENTER_NAME)]
         to: String,
@@ -367,22 +371,27 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 HandoverSub::Export {
                     student,
                     status: st,
+                    grade,
                     to,
                     passphrase,
                     out,
                 },
         } => {
-            let st = st.as_deref().map(status).transpose()?;
+            let choice = HandoverChoice {
+                student_nos: student,
+                status: st.as_deref().map(status).transpose()?,
+                grade,
+            };
             let r = if passphrase {
                 let pass = secrets::bundle_passphrase(true)?;
-                let r = s.export_handover_passphrase(&to, &pass, &student, st, &out)?;
+                let r = s.export_handover_passphrase(&to, &pass, &choice, &out)?;
                 eprintln!(
                     "Encrypted to a passphrase: tell it to {to} by another channel than the file. This site's fingerprint, for them to compare by phone: {}",
                     s.site_profile(None)?.fingerprint
                 );
                 r
             } else {
-                s.export_handover(&to, &student, st, &out)?
+                s.export_handover(&to, &choice, &out)?
             };
             eprintln!(
                 "Handover bundle {} for {} written and verified: {} students, {} records. The files are read-only until its receipt is imported.",

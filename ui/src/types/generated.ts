@@ -288,6 +288,33 @@ export interface Guardian {
 	phone: string;
 }
 
+/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
+export enum StudentStatus {
+	/** 在读 */
+	Enrolled = "enrolled",
+	/** 休学 on leave */
+	OnLeave = "on_leave",
+	/** 毕业 */
+	Graduated = "graduated",
+	/** 退学 */
+	Withdrawn = "withdrawn",
+	/** 转学 */
+	Transferred = "transferred",
+}
+
+/**
+ * Which files to hand over: the students named one by one, and every student matching all the
+ * filters given (status and/or cohort), e.g. the graduates of 2022.
+ */
+export interface HandoverChoice {
+	/** 学号, one by one. */
+	student_nos: string[];
+	/** Every student of this status (graduated, withdrawn, transferred …). */
+	status?: StudentStatus;
+	/** Every student of this cohort (年级, e.g. "2022"). */
+	grade?: string;
+}
+
 /** What a roster import or bulk load did. */
 export interface LoadReport {
 	/** New students. */
@@ -713,20 +740,6 @@ export enum DegreeLevel {
 	Undergraduate = "undergraduate",
 	/** 研究生 graduate */
 	Graduate = "graduate",
-}
-
-/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
-export enum StudentStatus {
-	/** 在读 */
-	Enrolled = "enrolled",
-	/** 休学 on leave */
-	OnLeave = "on_leave",
-	/** 毕业 */
-	Graduated = "graduated",
-	/** 退学 */
-	Withdrawn = "withdrawn",
-	/** 转学 */
-	Transferred = "transferred",
 }
 
 /** The basic information of a student file 一生一档. */
