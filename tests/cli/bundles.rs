@@ -350,6 +350,39 @@ fn a_lost_bundle_is_reported_as_a_gap() {
         .contains("imported before"));
 }
 
+/// Every sealed value (and wrapped key) of the tables that hold student data, by (table, row,
+/// column).
+fn sealed_values(x: &Xd) -> std::collections::BTreeMap<(String, i64, usize), Vec<u8>> {
+    let db = x.db();
+    let mut out = std::collections::BTreeMap::new();
+    for (t, sql) in [
+        ("students", "SELECT id, data_key, profile FROM students"),
+        ("records", "SELECT id, header, body FROM records"),
+        (
+            "attachments",
+            "SELECT id, content, content FROM attachments",
+        ),
+        ("ops", "SELECT id, body, body FROM ops"),
+    ] {
+        let mut stmt = db.prepare(sql).unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .unwrap();
+        for row in rows {
+            let (id, a, b) = row.unwrap();
+            out.insert((t.to_string(), id, 1), a);
+            out.insert((t.to_string(), id, 2), b);
+        }
+    }
+    out
+}
+
 #[test]
 fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     let (col, cen) = pair("化学学院");
@@ -456,8 +489,31 @@ fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     let r = cen.path("r.age");
     cen.ok(&["bundle", "import", s(&h), "--receipt-out", s(&r)]);
     assert!(file_content(&cen, &sno).to_string().contains(marker));
+    // Every sealed value of the college's archive before the retirement, by table and row.
+    let sealed_before = sealed_values(&col);
     let rep = col.json(&["receipt", "import", s(&r), "--json"]);
     assert_eq!(rep["retired"], 1);
+    // The sealed values of the rows now gone (the wrapped data key, profile, records, attachment,
+    // changes) are in no file of the archive folder: not in free pages, not in the WAL.
+    let sealed_after = sealed_values(&col);
+    let gone: Vec<_> = sealed_before
+        .iter()
+        .filter(|(k, _)| !sealed_after.contains_key(*k))
+        .collect();
+    assert!(gone.len() >= 5, "{} values gone", gone.len());
+    let files = crate::support::files_below(&col.dir());
+    for (what, v) in gone {
+        // 24 bytes from the middle of a ciphertext: random, so any hit is that value.
+        let probe = &v[v.len() / 2 - 12..v.len() / 2 + 12];
+        for (path, bytes) in &files {
+            assert!(
+                !bytes.windows(probe.len()).any(|w| w == probe),
+                "a sealed value of a retired file ({what:?}, {} bytes) survives in {}",
+                v.len(),
+                path.display()
+            );
+        }
+    }
     assert_eq!(rep["receipt_hash"].as_str().unwrap().len(), 64);
     let out = col.run(&["student", "show", &sno]);
     assert!(stderr(&out).contains("no student"));
