@@ -1127,3 +1127,40 @@ fn handover_chooses_by_status_and_cohort() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_known_bundle_id_with_other_content_is_an_alarm() {
+    let (col, cen) = pair("历史学院");
+    col.ok(&["demo", "--students", "2", "--seed", "13"]);
+    let b = col.path("b.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
+    cen.ok(&["bundle", "import", s(&b)]);
+    let id_file = cen.path("center-identity.txt");
+    cen.ok(&["identity", "export", "--out", s(&id_file)]);
+    let identity =
+        age::x25519::Identity::from_str(std::fs::read_to_string(&id_file).unwrap().trim()).unwrap();
+    let plain = age::decrypt(&identity, &std::fs::read(&b).unwrap()).unwrap();
+
+    // The sender itself (or whoever stole its keys) signs other content under the same id.
+    let mut session = xindang::Archive::open(&col.dir())
+        .unwrap()
+        .unlock(PASS)
+        .unwrap();
+    let site = session.site(None).unwrap();
+    let (manifest, _, _, frames) = xindang::bundle::split_container(&plain).unwrap();
+    let first_frame = 5 + u32::from_be_bytes(frames[1..5].try_into().unwrap()) as usize;
+    let (_, forged) =
+        xindang::bundle::seal_container(&site, manifest, &frames[first_frame..]).unwrap();
+    let center: xindang::site::SiteProfile =
+        serde_json::from_slice(&std::fs::read(cen.path("my-profile.json")).unwrap()).unwrap();
+    let forged = xindang::bundle::encrypt(&center, &forged).unwrap();
+    drop(session);
+
+    let before = snapshot(&cen);
+    let f = cen.path("forged.age");
+    std::fs::write(&f, forged).unwrap();
+    let out = cen.run(&["bundle", "import", s(&f)]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("alarm"), "{}", stderr(&out));
+    assert_eq!(snapshot(&cen), before);
+}
