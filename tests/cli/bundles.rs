@@ -1164,3 +1164,64 @@ fn a_known_bundle_id_with_other_content_is_an_alarm() {
     assert!(stderr(&out).contains("alarm"), "{}", stderr(&out));
     assert_eq!(snapshot(&cen), before);
 }
+
+#[test]
+fn kill_9_during_a_retirement_leaves_all_files_or_none() {
+    use crate::support::soak::{copy_of, open_checked, run_and_kill, seed, Rng};
+    use std::time::{Duration, Instant};
+
+    let (col, cen) = pair("生命科学学院");
+    col.ok(&["demo", "--students", "40", "--seed", "17"]);
+    let list = col.json(&["student", "list", "--json"]);
+    let chosen: Vec<String> = list.as_array().unwrap()[..20]
+        .iter()
+        .map(|v| v["student_no"].as_str().unwrap().to_string())
+        .collect();
+    let h = col.path("h.age");
+    let mut args = vec!["handover", "export", "--out", s(&h)];
+    for sno in &chosen {
+        args.extend(["--student", sno.as_str()]);
+    }
+    col.ok(&args);
+    let r = cen.path("r.age");
+    cen.ok(&["bundle", "import", s(&h), "--receipt-out", s(&r)]);
+
+    let full = copy_of(&col);
+    let start = Instant::now();
+    full.ok(&["receipt", "import", s(&r)]);
+    let total = start.elapsed();
+    assert_eq!(open_checked(&full, PASS).student_count(), 20);
+
+    let mut rng = Rng::new(seed(), "retirement");
+    let mut tally = std::collections::BTreeMap::new();
+    for trial in 0..3 {
+        let us = total.as_micros() as u64;
+        let after = Duration::from_micros(us / 3 + rng.below(us * 8 / 10));
+        let x = copy_of(&col);
+        let kill = run_and_kill(x.command(&["receipt", "import", s(&r)]), after);
+        let s1 = open_checked(&x, PASS);
+        let n = s1.student_count();
+        assert!(n == 40 || n == 20, "trial {trial} ({kill:?}): {n} students");
+        let retired = n == 20;
+        for sno in &chosen {
+            assert_eq!(s1.profile(sno).is_err(), retired, "trial {trial}");
+        }
+        let pending = s1.pending_handovers().unwrap();
+        assert_eq!(pending.is_empty(), retired, "trial {trial}");
+        drop(s1);
+        let tombs: i64 = x
+            .db()
+            .query_row("SELECT count(*) FROM tombstones", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tombs, i64::from(retired));
+        *tally.entry(retired).or_insert(0) += 1;
+        // The receipt again finishes the job, or retires nothing more.
+        let rep = x.json(&["receipt", "import", s(&r), "--json"]);
+        assert_eq!(
+            rep["retired"],
+            if retired { 0 } else { 20 },
+            "trial {trial}"
+        );
+    }
+    println!("retirement: 3 kills in a run of {total:?}: retired = {tally:?}");
+}
