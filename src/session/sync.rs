@@ -877,6 +877,28 @@ impl Session {
         if !center {
             return Ok(rows);
         }
+        let theirs = self.routed_students(key, peer)?;
+        Ok(rows.into_iter().filter(|r| theirs.contains(&r.2)).collect())
+    }
+
+    /// How many rows `routed_rows` would give, without reading their bodies.
+    fn routed_count(&self, key: &Key, peer: &Peer, center: bool) -> Result<usize> {
+        let local = self.origin_lookup(key, None);
+        let sids: Vec<i64> = self
+            .db
+            .prepare("SELECT student_id FROM ops WHERE origin = ?1 AND seq > ?2")?
+            .query_map(params![&local[..], peer.acked_to], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !center {
+            return Ok(sids.len());
+        }
+        let theirs = self.routed_students(key, peer)?;
+        Ok(sids.iter().filter(|sid| theirs.contains(sid)).count())
+    }
+
+    /// The students whose center-side changes go to `peer`: those it sent, and those whose
+    /// profile names it as their college.
+    fn routed_students(&self, key: &Key, peer: &Peer) -> Result<HashSet<i64>> {
         let peer_origin = self.origin_lookup(key, Some(&peer.profile.site_id()));
         let mut theirs: HashSet<i64> = self
             .db
@@ -889,7 +911,7 @@ impl Session {
                 .filter(|s| s.profile.college == peer.profile.name)
                 .map(|s| s.id),
         );
-        Ok(rows.into_iter().filter(|r| theirs.contains(&r.2)).collect())
+        Ok(theirs)
     }
 
     /// Every trusted peer with the state of sync with it.
@@ -898,7 +920,7 @@ impl Session {
         let center = self.site_kind()? == SiteKind::Center;
         let mut out = Vec::new();
         for (_, p) in self.peers(&key)? {
-            let unacknowledged = self.routed_rows(&key, &p, center)?.len() as i32;
+            let unacknowledged = self.routed_count(&key, &p, center)? as i32;
             out.push(super::center::PeerStatus {
                 bundles_received: p.last_in_bundle as i32,
                 changes_held: p.last_in_to as i32,
