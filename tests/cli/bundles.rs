@@ -912,7 +912,7 @@ fn kill_9_during_a_bundle_import_leaves_none_or_all_of_it() {
     use std::time::{Duration, Instant};
 
     let (col, cen) = pair("计算机学院");
-    col.ok(&["demo", "--students", "80", "--seed", "77"]);
+    col.ok(&["demo", "--students", "50", "--seed", "77"]);
     let b = col.path("b.age");
     col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
 
@@ -922,7 +922,7 @@ fn kill_9_during_a_bundle_import_leaves_none_or_all_of_it() {
     full.ok(&["bundle", "import", s(&b)]);
     let total = start.elapsed();
     let expected = summaries(&open_checked(&full, PASS));
-    assert_eq!(expected.len(), 80);
+    assert_eq!(expected.len(), 50);
 
     let mut rng = Rng::new(seed(), "bundle_import");
     let mut tally = std::collections::BTreeMap::new();
