@@ -11,7 +11,7 @@
 //! | screen | calls | shows |
 //! |---|---|---|
 //! | profiles 单位档案 | [`Session::site_profile`], [`Session::import_profile`], [`Session::peer_profiles`] | [`SiteProfile`] (name, kind, fingerprint to compare by phone) |
-//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save), [`Session::sync_conflicts`], [`Session::peer_status`] | [`ExportReport`], [`ImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
+//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save), [`Session::sync_conflicts`], [`Session::settle_conflict`], [`Session::peer_status`] | [`ExportReport`], [`ImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
 //! | handover 移交 | [`Session::export_handover`], [`Session::export_handover_passphrase`], [`Session::pending_handovers`], [`Session::import_bundle_with_passphrase`] | [`ExportReport`], [`PendingHandover`] |
 //! | receipts 回执 | [`Session::import_receipt`], [`Session::import_receipt_with_passphrase`] | [`ReceiptReport`] (files retired, receipt hash) |
 //! | center 全校概况 | [`Session::center_overview`], [`Session::flagged_students`] | [`super::center::CenterOverview`], `StudentSummary` |
@@ -165,6 +165,9 @@ struct Tombstone {
 #[typeshare::typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncConflict {
+    /// Its id, to settle it (a string for the UI; filled in when read).
+    #[serde(default)]
+    pub id: String,
     /// 学号.
     pub student_no: String,
     /// The profile fields that differ.
@@ -1602,14 +1605,15 @@ impl Session {
             } else {
                 (winner_site, c.origin.clone())
             };
+            let id = crypto::random_id();
             let conflict = SyncConflict {
+                id: id.to_string(),
                 student_no: incoming.student_no.clone(),
                 fields,
                 kept_site: self.site_name(key, me, &kept)?,
                 other_site: self.site_name(key, me, &other)?,
                 at: now_text(),
             };
-            let id = crypto::random_id();
             let sealed = crypto::seal(
                 key,
                 &Binding {
@@ -1695,14 +1699,50 @@ impl Session {
                     student: sid,
                     version: 0,
                 };
-                from_json(
+                let mut c: SyncConflict = from_json(
                     &crypto::open(&key, &b, &sealed, "a conflict")?,
                     "a conflict",
-                )
+                )?;
+                c.id = id.to_string();
+                Ok(c)
             })
             .collect::<Result<Vec<SyncConflict>>>()?;
         out.sort_by(|a, b| (&a.at, &a.student_no).cmp(&(&b.at, &b.student_no)));
         Ok(out)
+    }
+
+    /// Marks a conflict settled: a person checked the profile (and edited it if the edit in force
+    /// was the wrong one; a new edit here wins by clock and travels on). Audited.
+    pub fn settle_conflict(&mut self, id: &str) -> Result<()> {
+        let row = parse_id(id).map_err(|_| Error::Invalid {
+            field: "conflict",
+            reason: "not a conflict id",
+        })?;
+        let sid: Option<i64> = self
+            .db
+            .query_row(
+                "SELECT student_id FROM conflicts WHERE id = ?1",
+                [row],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let sid = sid.ok_or(Error::Invalid {
+            field: "conflict",
+            reason: "no open conflict with that id",
+        })?;
+        let sno = self
+            .students
+            .get(&sid)
+            .map(|s| s.profile.student_no.clone());
+        self.write(
+            AuditAction::Write,
+            sno.as_deref(),
+            format!("sync conflict {id} settled"),
+            |tx, _| {
+                tx.execute("DELETE FROM conflicts WHERE id = ?1", [row])?;
+                Ok(())
+            },
+        )
     }
 
     /// Imports a receipt: records what the peer acknowledged and, for a handover, retires exactly

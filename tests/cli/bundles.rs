@@ -1225,3 +1225,50 @@ fn kill_9_during_a_retirement_leaves_all_files_or_none() {
     }
     println!("retirement: 3 kills in a run of {total:?}: retired = {tally:?}");
 }
+
+#[test]
+fn a_conflict_is_listed_and_settled_by_a_person() {
+    let cen = center();
+    let mut bundles = Vec::new();
+    for (name, dorm) in [("甲学院", "1号楼"), ("乙学院", "2号楼")] {
+        let col = Xd::init();
+        trust(&col, Some(name), &cen, None);
+        let p = col.path("shared.json");
+        std::fs::write(
+            &p,
+            serde_json::json!({
+                "student_no": "2099000002", "name": "双院生", "college": "两院共管", "major": "心理学",
+                "class_name": "心理2301", "dorm": dorm, "grade": "2023", "level": "undergraduate",
+                "status": "enrolled", "phone": "", "home_address": "", "guardians": [],
+                "gender": null, "birth_date": null, "off_campus": null
+            })
+            .to_string(),
+        )
+        .unwrap();
+        col.ok(&["student", "put", s(&p)]);
+        let b = col.path("b.age");
+        col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
+        bundles.push((col, b));
+    }
+    for (_, b) in &bundles {
+        cen.ok(&["bundle", "import", s(b)]);
+    }
+    let list = cen.json(&["bundle", "conflicts", "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["fields"], serde_json::json!(["dorm"]));
+    assert_eq!(list[0]["kept_site"], "乙学院");
+    let id = list[0]["id"].as_str().unwrap();
+    let out = cen.run(&["bundle", "settle", "12345"]);
+    assert!(
+        stderr(&out).contains("no open conflict"),
+        "{}",
+        stderr(&out)
+    );
+    cen.ok(&["bundle", "settle", id]);
+    assert_eq!(
+        cen.json(&["bundle", "conflicts", "--json"]),
+        serde_json::json!([])
+    );
+    cen.ok(&["audit", "verify"]);
+}

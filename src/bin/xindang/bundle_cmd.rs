@@ -118,6 +118,11 @@ pub enum BundleSub {
         #[arg(long)]
         json: bool,
     },
+    /// Mark a conflict settled, once the profile is checked (and corrected if need be).
+    Settle {
+        /// The conflict's id, as `bundle conflicts` lists it.
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -305,6 +310,11 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 }
                 Ok(())
             }
+            BundleSub::Settle { id } => {
+                s.settle_conflict(&id)?;
+                eprintln!("Conflict {id} settled.");
+                Ok(())
+            }
             BundleSub::Conflicts { json } => {
                 let list = s.sync_conflicts()?;
                 if json {
@@ -312,7 +322,8 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 }
                 for c in list {
                     println!(
-                        "{}\t{}\tkept {}\tother {}\t{}",
+                        "{}\t{}\t{}\tkept {}\tother {}\t{}",
+                        c.id,
                         c.student_no,
                         c.fields.join(","),
                         c.kept_site,

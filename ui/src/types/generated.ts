@@ -376,6 +376,8 @@ export interface ImportReport {
 
 /** A profile edit that lost to a concurrent one from another site, for a person to settle. */
 export interface SyncConflict {
+	/** Its id, to settle it (a string for the UI; filled in when read). */
+	id?: string;
 	/** 学号. */
 	student_no: string;
 	/** The profile fields that differ. */
