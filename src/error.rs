@@ -90,6 +90,9 @@ pub enum Error {
     /// for another key from a damaged one, so the message names both.
     #[error("the bundle is addressed to another site, or its header is damaged")]
     BundleMisaddressed,
+    /// The passphrase does not open a passphrase-protected bundle or receipt.
+    #[error("the passphrase does not open this bundle")]
+    BundlePassphrase,
     /// A bundle signed by a site whose profile was never imported.
     #[error("the bundle was signed by an unknown site; import its profile first")]
     BundleUnknownSigner,
@@ -168,6 +171,7 @@ impl Error {
             Self::Policy { .. } => "policy_invalid",
             Self::BundleDamaged(_) => "bundle_damaged",
             Self::BundleMisaddressed => "bundle_misaddressed",
+            Self::BundlePassphrase => "bundle_passphrase",
             Self::BundleUnknownSigner => "bundle_unknown_signer",
             Self::BundleBadSignature => "bundle_bad_signature",
             Self::BundleStale => "bundle_stale",

@@ -30,6 +30,8 @@ pub const MAGIC: &[u8] = b"XINDANG-BUNDLE/1\n";
 pub const SIGN_CONTEXT: &[u8] = b"xindang bundle manifest v1\0";
 /// The manifest's format version.
 pub const FORMAT_VERSION: u32 = 1;
+/// The recipient id of a bundle encrypted to a passphrase (age scrypt) rather than to a site.
+pub const PASSPHRASE_RECIPIENT: &str = "passphrase";
 
 const MAX_MANIFEST: usize = 1 << 20;
 /// An attachment is at most 20 MB; a frame a little more.
@@ -128,6 +130,11 @@ pub struct Manifest {
     pub content_sha256: String,
     /// Receipts only.
     pub receipt: Option<ReceiptBody>,
+    /// The sender's whole profile, in bundles and receipts under a passphrase only: the two sides
+    /// exchanged no profiles, so the signature is checked against this one and its fingerprint is
+    /// shown to compare by phone. Absent (not `null`) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_profile: Option<SiteProfile>,
 }
 
 /// One change of the log, as carried in a bundle.
@@ -239,6 +246,87 @@ pub fn encrypt(to: &SiteProfile, plaintext: &[u8]) -> Result<Vec<u8>> {
     w.write_all(plaintext)?;
     w.finish()?;
     Ok(out)
+}
+
+/// The scrypt work factor (log2 N) of passphrase bundles: age's own calibration (about a second),
+/// or the smallest sensible one when `XINDANG_KDF_MS=0` (tests), like the archive's key slots.
+fn scrypt_recipient(passphrase: &str) -> age::scrypt::Recipient {
+    let mut r = age::scrypt::Recipient::new(passphrase.to_owned().into());
+    if std::env::var("XINDANG_KDF_MS").is_ok_and(|v| v.trim() == "0") {
+        r.set_work_factor(10);
+    }
+    r
+}
+
+/// Encrypts a container to a passphrase (age scrypt recipient), for another institution with
+/// which no profiles were exchanged. Any age tool opens it given the passphrase.
+pub fn encrypt_passphrase(passphrase: &str, plaintext: &[u8]) -> Result<Vec<u8>> {
+    crate::archive::check_passphrase(passphrase)?;
+    let r = scrypt_recipient(passphrase);
+    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+        .map_err(|_| encode_err())?;
+    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    let mut w = enc.wrap_output(&mut out)?;
+    w.write_all(plaintext)?;
+    w.finish()?;
+    Ok(out)
+}
+
+/// Whether an age file is encrypted to a passphrase (its only stanza is scrypt).
+pub fn is_passphrase_file(file: &[u8]) -> bool {
+    age::Decryptor::new_buffered(file).is_ok_and(|d| d.is_scrypt())
+}
+
+/// Decrypts a passphrase bundle. A wrong passphrase is `bundle_passphrase`; damage is
+/// `bundle_damaged`.
+pub fn decrypt_passphrase(passphrase: &str, file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let d = age::Decryptor::new_buffered(file).map_err(|e| match e {
+        age::DecryptError::UnknownFormat => {
+            Error::BundleDamaged("not an age file of a known version")
+        }
+        _ => Error::BundleDamaged("the age header"),
+    })?;
+    if !d.is_scrypt() {
+        return Err(Error::BundleMisaddressed);
+    }
+    let mut id = age::scrypt::Identity::new(passphrase.to_owned().into());
+    // Up to 2^22 (a few seconds on a slow machine); a larger factor is refused, not waited for.
+    id.set_max_work_factor(22);
+    let mut r = d
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                Error::BundlePassphrase
+            }
+            age::DecryptError::ExcessiveWork { .. } => {
+                Error::BundleDamaged("the passphrase work factor is too large")
+            }
+            _ => Error::BundleDamaged("the age header"),
+        })?;
+    let mut out = Zeroizing::new(Vec::new());
+    r.read_to_end(&mut out)
+        .map_err(|_| Error::BundleDamaged("the encrypted payload"))?;
+    Ok(out)
+}
+
+/// Opens a container that carries its sender's profile (bundles and receipts under a passphrase):
+/// the profile must be valid and name the manifest's sender; `known` is the stored profile of that
+/// site if it was trusted before, which then must be the same.
+pub fn open_self_signed(plain: &[u8], known: Option<&SiteProfile>) -> Result<Contents> {
+    let (manifest, ..) = split_container(plain)?;
+    let p = manifest
+        .sender_profile
+        .as_ref()
+        .ok_or(Error::BundleUnknownSigner)?;
+    p.validate()
+        .map_err(|_| Error::BundleDamaged("the sender's profile"))?;
+    if p.site_id() != manifest.sender.id || p.name != manifest.sender.name {
+        return Err(Error::BundleDamaged("the sender's profile"));
+    }
+    if known.is_some_and(|k| k != p) {
+        return Err(Error::SiteConflict);
+    }
+    open_container(plain, p)
 }
 
 /// Decrypts an age file with the site's identity. A file for another site is `bundle_misaddressed`;
@@ -358,9 +446,18 @@ pub fn open_container(plain: &[u8], sender: &SiteProfile) -> Result<Contents> {
     })
 }
 
-/// Writes `bytes` to `path` as a temporary file beside it, synced, then renamed over it, and the
-/// folder synced, so a crash leaves either the old file or the whole new one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// A file written and synced beside its target, not yet in place (see [`stage`]). Dropping it
+/// unpublished removes the temporary file.
+pub struct Staged {
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    published: bool,
+}
+
+/// Writes `bytes` to a temporary file beside `path` and syncs it, so that an unwritable folder or a
+/// full disk shows before anything is committed; [`Staged::publish`] then puts it in place.
+pub fn stage(path: &Path, bytes: &[u8]) -> Result<Staged> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -369,24 +466,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.tmp",
-        crypto::hex(&crypto::random::<6>())
-    ));
-    let result = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(dir) {
+    let staged = Staged {
+        tmp: dir.join(format!(
+            ".{name}.{}.tmp",
+            crypto::hex(&crypto::random::<6>())
+        )),
+        path: path.to_path_buf(),
+        dir: dir.to_path_buf(),
+        published: false,
+    };
+    let mut f = std::fs::File::create(&staged.tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Renames the temporary file over the target and syncs the folder, so a crash leaves either
+    /// the old file or the whole new one.
+    pub fn publish(mut self) -> Result<()> {
+        std::fs::rename(&self.tmp, &self.path)?;
+        self.published = true;
+        if let Ok(d) = std::fs::File::open(&self.dir) {
             // Not every platform can sync a folder; the rename is durable on those that can.
             let _ = d.sync_all();
         }
         Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` as a temporary file beside it, synced, then renamed over it, and the
+/// folder synced, so a crash leaves either the old file or the whole new one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage(path, bytes)?.publish()
 }

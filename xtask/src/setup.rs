@@ -36,12 +36,14 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Debian packages the tests need: a virtual display and WebKit's WebDriver for the end-to-end
-/// tests, and LibreOffice Calc (headless, no GUI) to prove the exported reports open in it.
+/// tests, LibreOffice Calc (headless, no GUI) to prove the exported reports open in it, and the
+/// standard `age` tool that must open a handover bundle (tests/cli/bundles.rs).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "webkit2gtk-driver",
     "dbus-x11",
     "libreoffice-calc-nogui",
+    "age",
 ];
 
 /// Tools installed with `cargo install`, pinned so every machine generates and tests alike.

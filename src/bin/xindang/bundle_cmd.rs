@@ -6,6 +6,7 @@ use clap::Subcommand;
 use xindang::bundle::write_atomic;
 use xindang::error::{Error, Result};
 use xindang::model::StudentStatus;
+use xindang::session::sync::HandoverChoice;
 use xindang::site::SiteProfile;
 use xindang::{Archive, Session};
 
@@ -38,6 +39,30 @@ pub enum BundleCommand {
     Identity {
         #[command(subcommand)]
         command: IdentitySub,
+    },
+    /// The school-wide picture by college and the flagged-student lists (the center's work).
+    Center {
+        #[command(subcommand)]
+        command: CenterSub,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CenterSub {
+    /// Counts by college (screened, flagged, key concern, crisis) and the state of sync per site.
+    Overview {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Students whose latest screening result is flagged for a follow-up interview.
+    Flagged {
+        /// Only this college (学院, as the profiles name it).
+        #[arg(long)]
+        college: Option<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -93,6 +118,11 @@ pub enum BundleSub {
         #[arg(long)]
         json: bool,
     },
+    /// Mark a conflict settled, once the profile is checked (and corrected if need be).
+    Settle {
+        /// The conflict's id, as `bundle conflicts` lists it.
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -117,12 +147,25 @@ pub enum HandoverSub {
         /// Every student of this status: enrolled, on-leave, graduated, withdrawn, transferred.
         #[arg(long)]
         status: Option<String>,
-        /// The receiving site (default `center`).
+        /// Every student of this cohort (年级, e.g. 2022); with --status, those of both.
+        #[arg(long)]
+        grade: Option<String>,
+        /// The receiving site (default `center`); with `--passphrase`, the receiving institution.
         #[arg(long, default_value = xindang::site::CENTER_NAME)]
         to: String,
+        /// Encrypt to a passphrase (age scrypt) for an institution with which no profiles were
+        /// exchanged: from `XINDANG_BUNDLE_PASSPHRASE`, else asked twice. Tell it by another channel.
+        #[arg(long)]
+        passphrase: bool,
         /// The bundle file to write.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Handovers waiting for their receipt, with the files each keeps read-only.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -227,7 +270,19 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 json,
             } => {
                 let bytes = std::fs::read(&file)?;
-                let (report, receipt) = s.import_bundle(&bytes)?;
+                let by_passphrase = xindang::bundle::is_passphrase_file(&bytes);
+                let (report, receipt) = if by_passphrase {
+                    let pass = secrets::bundle_passphrase(false)?;
+                    s.import_bundle_with_passphrase(&bytes, &pass)?
+                } else {
+                    s.import_bundle(&bytes)?
+                };
+                if by_passphrase {
+                    eprintln!(
+                        "Signed by site {} with fingerprint {}: compare it with the sender by phone.",
+                        report.sender, report.sender_fingerprint
+                    );
+                }
                 if let Some(out) = receipt_out {
                     write_atomic(&out, &receipt)?;
                 }
@@ -255,6 +310,11 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 }
                 Ok(())
             }
+            BundleSub::Settle { id } => {
+                s.settle_conflict(&id)?;
+                eprintln!("Conflict {id} settled.");
+                Ok(())
+            }
             BundleSub::Conflicts { json } => {
                 let list = s.sync_conflicts()?;
                 if json {
@@ -262,7 +322,8 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 }
                 for c in list {
                     println!(
-                        "{}\t{}\tkept {}\tother {}\t{}",
+                        "{}\t{}\t{}\tkept {}\tother {}\t{}",
+                        c.id,
                         c.student_no,
                         c.fields.join(","),
                         c.kept_site,
@@ -276,7 +337,18 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
         BundleCommand::Receipt {
             command: ReceiptSub::Import { file, json },
         } => {
-            let r = s.import_receipt(&std::fs::read(&file)?)?;
+            let bytes = std::fs::read(&file)?;
+            let r = if xindang::bundle::is_passphrase_file(&bytes) {
+                let pass = secrets::bundle_passphrase(false)?;
+                let r = s.import_receipt_with_passphrase(&bytes, &pass)?;
+                eprintln!(
+                    "Signed by site {} with fingerprint {}: compare it with the receiver by phone.",
+                    r.site, r.site_fingerprint
+                );
+                r
+            } else {
+                s.import_receipt(&bytes)?
+            };
             if json {
                 return print_json(&r);
             }
@@ -287,16 +359,51 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             Ok(())
         }
         BundleCommand::Handover {
+            command: HandoverSub::List { json },
+        } => {
+            let list = s.pending_handovers()?;
+            if json {
+                return print_json(&list);
+            }
+            for h in list {
+                println!(
+                    "{}\t{}{}\t{}\t{}",
+                    h.bundle_id,
+                    h.recipient,
+                    if h.by_passphrase { " (passphrase)" } else { "" },
+                    h.at,
+                    h.students.join(",")
+                );
+            }
+            Ok(())
+        }
+        BundleCommand::Handover {
             command:
                 HandoverSub::Export {
                     student,
                     status: st,
+                    grade,
                     to,
+                    passphrase,
                     out,
                 },
         } => {
-            let st = st.as_deref().map(status).transpose()?;
-            let r = s.export_handover(&to, &student, st, &out)?;
+            let choice = HandoverChoice {
+                student_nos: student,
+                status: st.as_deref().map(status).transpose()?,
+                grade,
+            };
+            let r = if passphrase {
+                let pass = secrets::bundle_passphrase(true)?;
+                let r = s.export_handover_passphrase(&to, &pass, &choice, &out)?;
+                eprintln!(
+                    "Encrypted to a passphrase: tell it to {to} by another channel than the file. This site's fingerprint, for them to compare by phone: {}",
+                    s.site_profile(None)?.fingerprint
+                );
+                r
+            } else {
+                s.export_handover(&to, &choice, &out)?
+            };
             eprintln!(
                 "Handover bundle {} for {} written and verified: {} students, {} records. The files are read-only until its receipt is imported.",
                 r.bundle_id, r.recipient, r.counts.students, r.counts.records
@@ -304,6 +411,59 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             println!("{}", r.bundle_id);
             Ok(())
         }
+        BundleCommand::Center { command } => match command {
+            CenterSub::Overview { json } => {
+                let o = s.center_overview()?;
+                if json {
+                    return print_json(&o);
+                }
+                println!("college\tstudents\tat school\tscreened\tflagged\tconcern (general/key/special)\tcrisis\tsites");
+                for c in o.colleges.iter().chain(std::iter::once(&o.total)) {
+                    let name = if c.college.is_empty() {
+                        "(all)"
+                    } else {
+                        &c.college
+                    };
+                    println!(
+                        "{name}\t{}\t{}\t{}\t{}\t{}/{}/{}\t{}\t{}",
+                        c.students,
+                        c.at_school,
+                        c.screened,
+                        c.flagged,
+                        c.concern_general,
+                        c.concern_key,
+                        c.concern_special,
+                        c.crisis,
+                        c.sites.join(",")
+                    );
+                }
+                for p in &o.peers {
+                    println!(
+                        "site {}\t{}\treceived {} bundles, holds its changes to {}, acknowledged ours to {}, {} unacknowledged",
+                        p.profile.name, p.profile.fingerprint, p.bundles_received, p.changes_held,
+                        p.acknowledged, p.unacknowledged
+                    );
+                }
+                println!(
+                    "{} conflicts to settle, {} files awaiting a handover receipt",
+                    o.conflicts, o.awaiting_receipt
+                );
+                Ok(())
+            }
+            CenterSub::Flagged { college, json } => {
+                let list = s.flagged_students(college.as_deref())?;
+                if json {
+                    return print_json(&list);
+                }
+                for st in list {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        st.student_no, st.name, st.college, st.class_name
+                    );
+                }
+                Ok(())
+            }
+        },
         BundleCommand::Identity {
             command: IdentitySub::Export { out },
         } => {

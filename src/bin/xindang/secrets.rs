@@ -37,6 +37,23 @@ pub fn new_passphrase(var: &str) -> Result<Zeroizing<String>> {
     Ok(first)
 }
 
+/// The passphrase of a passphrase-protected bundle: `XINDANG_BUNDLE_PASSPHRASE`, else asked (twice
+/// when `new`, for the one who encrypts).
+pub fn bundle_passphrase(new: bool) -> Result<Zeroizing<String>> {
+    const VAR: &str = "XINDANG_BUNDLE_PASSPHRASE";
+    let first = read(VAR, "Bundle passphrase: ")?;
+    if new && std::env::var(VAR).is_err() {
+        let again = read(VAR, "Repeat the bundle passphrase: ")?;
+        if *first != *again {
+            return Err(Error::Invalid {
+                field: "passphrase",
+                reason: "the two entries differ",
+            });
+        }
+    }
+    Ok(first)
+}
+
 /// The recovery key.
 pub fn recovery_key() -> Result<Zeroizing<String>> {
     read("XINDANG_RECOVERY_KEY", "Recovery key: ")

@@ -106,6 +106,82 @@ export interface AuditEntry {
 	detail: string;
 }
 
+/** One college in the school-wide picture. */
+export interface CollegeOverview {
+	/** 学院, as the profiles name it. */
+	college: string;
+	/** Students on file. */
+	students: number;
+	/** Of those, still at school (enrolled or on leave). */
+	at_school: number;
+	/** Students with at least one screening result (心理普查). */
+	screened: number;
+	/** Students whose latest screening result is flagged for a follow-up interview. */
+	flagged: number;
+	/** Students on the key-concern list today, by level: 一般关注. */
+	concern_general: number;
+	/** 重点关注. */
+	concern_key: number;
+	/** 特别关注. */
+	concern_special: number;
+	/** Students with a crisis assessment (A–D) on file. */
+	crisis: number;
+	/** The peer sites that sent files of this college (names), sorted. */
+	sites: string[];
+}
+
+/** Which kind of site the archive belongs to. */
+export enum SiteKind {
+	/** A college's counselor office (学院). */
+	College = "college",
+	/** The school's counseling center (心理中心). */
+	Center = "center",
+}
+
+/** The public profile of a site, as exported to and imported from a file. */
+export interface SiteProfile {
+	/** Always [`PROFILE_FORMAT`]. */
+	format: string;
+	/** The name peers address the site by (the center's is `center`). */
+	name: string;
+	/** College or center. */
+	kind: SiteKind;
+	/** The Ed25519 public key, lower-case hex. */
+	signing_key: string;
+	/** The age X25519 recipient (`age1…`). */
+	age_recipient: string;
+	/** The short fingerprint, four groups of four base32 characters. */
+	fingerprint: string;
+}
+
+/** A trusted peer site and how far sync with it has come. */
+export interface PeerStatus {
+	/** The peer's profile (name, kind, keys, fingerprint). */
+	profile: SiteProfile;
+	/** Bundles imported from it (the highest running number). */
+	bundles_received: number;
+	/** Its change sequence number up to which this archive holds everything it sent. */
+	changes_held: number;
+	/** Our change sequence number up to which it acknowledged everything (by receipt). */
+	acknowledged: number;
+	/** Our changes it may see that it has not acknowledged yet. */
+	unacknowledged: number;
+}
+
+/** The center's school-wide picture (also meaningful, with one college, at a college). */
+export interface CenterOverview {
+	/** One row per college, sorted by name. */
+	colleges: CollegeOverview[];
+	/** The sum over all colleges (its `college` is empty). */
+	total: CollegeOverview;
+	/** The peer sites. */
+	peers: PeerStatus[];
+	/** Profile conflicts listed by imports, for a person to settle. */
+	conflicts: number;
+	/** Files handed over from here and waiting for their receipt (read-only until then). */
+	awaiting_receipt: number;
+}
+
 /** A roster column that maps to a part of [`StudentProfile`]. */
 export enum RosterField {
 	/** 学号 */
@@ -296,6 +372,33 @@ export interface Guardian {
 	phone: string;
 }
 
+/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
+export enum StudentStatus {
+	/** 在读 */
+	Enrolled = "enrolled",
+	/** 休学 on leave */
+	OnLeave = "on_leave",
+	/** 毕业 */
+	Graduated = "graduated",
+	/** 退学 */
+	Withdrawn = "withdrawn",
+	/** 转学 */
+	Transferred = "transferred",
+}
+
+/**
+ * Which files to hand over: the students named one by one, and every student matching all the
+ * filters given (status and/or cohort), e.g. the graduates of 2022.
+ */
+export interface HandoverChoice {
+	/** 学号, one by one. */
+	student_nos: string[];
+	/** Every student of this status (graduated, withdrawn, transferred …). */
+	status?: StudentStatus;
+	/** Every student of this cohort (年级, e.g. "2022"). */
+	grade?: string;
+}
+
 /** What a roster import or bulk load did. */
 export interface LoadReport {
 	/** New students. */
@@ -357,6 +460,8 @@ export interface ImportReport {
 
 /** A profile edit that lost to a concurrent one from another site, for a person to settle. */
 export interface SyncConflict {
+	/** Its id, to settle it (a string for the UI; filled in when read). */
+	id?: string;
 	/** 学号. */
 	student_no: string;
 	/** The profile fields that differ. */
@@ -377,6 +482,8 @@ export interface ImportReport {
 	kind: BundleKind;
 	/** The sender's name. */
 	sender: string;
+	/** The sender's fingerprint, to compare by phone when the bundle came under a passphrase. */
+	sender_fingerprint: string;
 	/** The bundle had been imported before: nothing changed, the receipt is the one written then. */
 	duplicate: boolean;
 	/** New students. */
@@ -804,6 +911,20 @@ export interface ParentContact {
 	text: string;
 }
 
+/** A handover sent and waiting for its receipt: until then those files are read-only here. */
+export interface PendingHandover {
+	/** The bundle id. */
+	bundle_id: string;
+	/** The receiving site, or institution for a passphrase handover. */
+	recipient: string;
+	/** Encrypted to a passphrase (another institution) rather than to a trusted site. */
+	by_passphrase: boolean;
+	/** When it was exported (RFC 3339). */
+	at: string;
+	/** 学号 of the files still marked with this bundle (a later handover of a file moves its mark). */
+	students: string[];
+}
+
 /** 一人一策 an individual plan: prevention, intervention, handling. */
 export interface Plan {
 	/** 预防 */
@@ -824,6 +945,8 @@ export interface ReceiptReport {
 	kind: BundleKind;
 	/** Who acknowledged it. */
 	site: string;
+	/** Its fingerprint (to compare by phone after a passphrase handover). */
+	site_fingerprint: string;
 	/** Our sequence number up to which the peer now holds everything. */
 	acked_to: number;
 	/** Files retired (handover receipts). */
@@ -988,20 +1111,6 @@ export enum Gender {
 	Female = "female",
 }
 
-/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
-export enum StudentStatus {
-	/** 在读 */
-	Enrolled = "enrolled",
-	/** 休学 on leave */
-	OnLeave = "on_leave",
-	/** 毕业 */
-	Graduated = "graduated",
-	/** 退学 */
-	Withdrawn = "withdrawn",
-	/** 转学 */
-	Transferred = "transferred",
-}
-
 /** The basic information of a student file 一生一档. */
 export interface StudentProfile {
 	/** 学号, normalised (NFKC, no spaces, upper case). */
@@ -1084,30 +1193,6 @@ export interface Screening {
 	flagged: boolean;
 	/** Notes. */
 	notes: string;
-}
-
-/** Which kind of site the archive belongs to. */
-export enum SiteKind {
-	/** A college's counselor office (学院). */
-	College = "college",
-	/** The school's counseling center (心理中心). */
-	Center = "center",
-}
-
-/** The public profile of a site, as exported to and imported from a file. */
-export interface SiteProfile {
-	/** Always [`PROFILE_FORMAT`]. */
-	format: string;
-	/** The name peers address the site by (the center's is `center`). */
-	name: string;
-	/** College or center. */
-	kind: SiteKind;
-	/** The Ed25519 public key, lower-case hex. */
-	signing_key: string;
-	/** The age X25519 recipient (`age1…`). */
-	age_recipient: string;
-	/** The short fingerprint, four groups of four base32 characters. */
-	fingerprint: string;
 }
 
 /** A record as stored: its id, when it was written, and whether a later amendment superseded it. */
