@@ -1,7 +1,10 @@
 // English, second to zh-CN: the same keys (the type checker enforces it).
 import type { Messages } from './index';
 
+import { adminEn } from './admin.en';
+
 export const en: Messages = {
+  ...adminEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -113,6 +116,18 @@ export const en: Messages = {
   },
   errors: {
     generic: 'The operation failed. Try again; if it keeps failing, contact IT support.',
+    policy_invalid: 'The rules file has an error and was not saved; the last valid rules stay in force.',
+    bundle_damaged: 'The bundle is damaged or was altered; nothing was imported.',
+    bundle_misaddressed: 'The bundle is addressed to another site (or its header is damaged); nothing was imported.',
+    bundle_unknown_signer: 'The bundle comes from an untrusted site: import and check its profile first.',
+    bundle_bad_signature: 'The bundle’s signature does not verify; nothing was imported.',
+    bundle_stale: 'The bundle is older than one already imported (replayed or stale); nothing was imported.',
+    bundle_id_conflict: 'Alarm: a bundle with this id was imported before with other content.',
+    bundle_incomplete: 'The bundle depends on an earlier bundle not yet imported.',
+    unknown_site: 'No site of that name: import its profile first.',
+    site_conflict: 'Another profile with that name is already trusted, or this is this site’s own profile.',
+    handed_over: 'This file was handed over and is read-only until the receipt arrives.',
+    receipt_mismatch: 'The receipt matches no bundle sent from this archive.',
     wrong_passphrase: 'Wrong passphrase. Try again.',
     wrong_recovery_key: 'Wrong recovery key. Check it and try again.',
     unlock_throttled: 'Too many wrong passphrases. Wait a moment and try again.',

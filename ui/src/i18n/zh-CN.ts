@@ -1,5 +1,8 @@
 // 简体中文：界面的第一语言。键的结构即 Messages 类型，英文文件必须逐键对应。
+import { adminZhCN } from './admin.zh-CN';
+
 export const zhCN = {
+  ...adminZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -111,6 +114,18 @@ export const zhCN = {
   },
   errors: {
     generic: '操作失败，请重试；如仍失败，请联系学校信息化管理员。',
+    policy_invalid: '工作规则文件有误，未保存；仍使用上一次有效的规则。',
+    bundle_damaged: '数据包已损坏或被改动，未导入任何内容。',
+    bundle_misaddressed: '该数据包不是发给本站点的（或文件头已损坏），未导入任何内容。',
+    bundle_unknown_signer: '数据包来自未信任的站点：请先导入并核对对方的公钥文件。',
+    bundle_bad_signature: '数据包签名校验失败，可能被伪造，未导入任何内容。',
+    bundle_stale: '该数据包比已导入的更旧（重放或过期），未导入任何内容。',
+    bundle_id_conflict: '警告：已导入过同一编号但内容不同的数据包，可能有人伪造或改动了数据包。',
+    bundle_incomplete: '该数据包依赖尚未收到的更早数据包，请先导入更早的数据包。',
+    unknown_site: '没有该名称的站点：请先导入对方的公钥文件。',
+    site_conflict: '已存在同名但公钥不同的站点，或这是本站点自己的公钥文件。',
+    handed_over: '该学生档案已移交，收到回执前为只读。',
+    receipt_mismatch: '该回执与本站点发出的任何数据包都不对应。',
     wrong_passphrase: '口令错误，请重新输入。',
     wrong_recovery_key: '恢复密钥错误，请核对后重新输入。',
     unlock_throttled: '口令错误次数过多，请稍候再试。',

@@ -1,0 +1,470 @@
+//! The shell's side of the administrative screens: roster import, settings, the audit log viewer,
+//! obligations, and sync/handover with the counseling center. Each function checks its arguments,
+//! calls the core and shapes the result for one screen; [`admin_commands`](crate::admin_commands)
+//! are one-line adapters onto them.
+//!
+//! Files are chosen in native dialogs ([`dialogs`](crate::dialogs)) opened while the state mutex is
+//! free, so a dialog left open never blocks the auto-lock thread. A roster or profile chosen for a
+//! two-step screen (preview, then import) is kept in [`Staging`] by path; its content is read
+//! again at the second step and never kept in memory between the two.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime};
+use typeshare::typeshare;
+use xindang::bundle::{write_atomic, BundleKind};
+use xindang::model::StudentStatus;
+use xindang::roster::{self, ColumnMapping, ColumnOverrides, RosterRow, RowError};
+use xindang::session::app_queries::{
+    self, CollegeOverview, ObligationPage, ObligationQuery, PolicyPreset, PolicyProblem,
+};
+use xindang::session::sync::{ExportReport, ImportReport, ReceiptReport, SyncConflict};
+use xindang::site::SiteProfile;
+use xindang::{Error, SiteKind};
+
+use crate::dialogs::{self, FileKind};
+use crate::error::CommandError;
+use crate::state::{AppState, Shared};
+
+/// Rows of a roster shown in the preview.
+const PREVIEW_ROWS: usize = 50;
+/// Row errors sent to the screen at most (the count says how many there are).
+const PREVIEW_ERRORS: usize = 2000;
+/// Students per import transaction.
+const IMPORT_BATCH: usize = 500;
+/// A profile file is a few hundred bytes; anything much larger is not one.
+const PROFILE_MAX_BYTES: u64 = 64 * 1024;
+
+/// Files chosen at the first step of a two-step screen.
+#[derive(Default)]
+pub struct Staging(Mutex<Staged>);
+
+#[derive(Default)]
+struct Staged {
+    roster: Option<PathBuf>,
+    profile: Option<SiteProfile>,
+}
+
+impl Staging {
+    fn with<T>(&self, f: impl FnOnce(&mut Staged) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// What the import screen shows of a roster before importing it.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterPreview {
+    /// The file's name (no folder).
+    pub file_name: String,
+    /// The worksheet read (empty for CSV).
+    pub sheet: String,
+    /// 1-based row of the header.
+    pub header_row: u32,
+    /// How each column was understood.
+    pub columns: Vec<ColumnMapping>,
+    /// The first students as they would be imported.
+    pub rows: Vec<RosterRow>,
+    /// Students that would be imported.
+    pub total_rows: i32,
+    /// Rows refused (the first [`PREVIEW_ERRORS`]).
+    pub errors: Vec<RowError>,
+    /// Rows refused in all.
+    pub error_count: i32,
+}
+
+/// What the sync screen shows: this site, the trusted sites, the conflicts, and on a center the
+/// overview by college.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncOverview {
+    /// This site's public profile.
+    pub site: SiteProfile,
+    /// Sites whose profiles were imported.
+    pub peers: Vec<SiteProfile>,
+    /// Profile edits that lost to another site's, for a person to settle.
+    pub conflicts: Vec<SyncConflict>,
+    /// Students by college (center archives only).
+    pub colleges: Option<Vec<CollegeOverview>>,
+}
+
+/// A bundle imported, and where its receipt was saved.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleImported {
+    /// What the import did.
+    pub report: ImportReport,
+    /// The receipt's file name, or `None` when the user cancelled saving it (importing the same
+    /// bundle again gives the same receipt).
+    pub receipt_file: Option<String>,
+}
+
+/// A file written by an export, with what it holds.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleExported {
+    /// What was exported.
+    pub report: ExportReport,
+    /// The file's name.
+    pub file_name: String,
+}
+
+/// The policy in force and the presets to choose from.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    /// The TOML text in force.
+    pub text: String,
+    /// The shipped presets.
+    pub presets: Vec<PolicyPreset>,
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+// ---- roster import ----
+
+/// Asks for a roster file and previews it; `None` when cancelled.
+pub fn roster_pick<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+    staging: &Staging,
+) -> Result<Option<RosterPreview>, CommandError> {
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::open(app, FileKind::Roster, "选择名单文件")? else {
+        return Ok(None);
+    };
+    let preview = state.with(|s| roster_preview_of(s, &path, &ColumnOverrides::default()))?;
+    staging.with(|st| st.roster = Some(path));
+    Ok(Some(preview))
+}
+
+/// Previews the chosen roster again with the user's column mapping.
+pub fn roster_preview(
+    state: &mut AppState,
+    staging: &Staging,
+    overrides: &ColumnOverrides,
+) -> Result<RosterPreview, CommandError> {
+    let path = staged_roster(staging)?;
+    roster_preview_of(state, &path, overrides)
+}
+
+fn staged_roster(staging: &Staging) -> Result<PathBuf, CommandError> {
+    staging
+        .with(|st| st.roster.clone())
+        .ok_or_else(|| CommandError::invalid("roster", "no roster file chosen"))
+}
+
+fn roster_preview_of(
+    state: &mut AppState,
+    path: &Path,
+    overrides: &ColumnOverrides,
+) -> Result<RosterPreview, CommandError> {
+    state.session()?;
+    let parsed = roster::parse_file_with(path, overrides).map_err(Error::from)?;
+    Ok(RosterPreview {
+        file_name: file_name(path),
+        sheet: parsed.sheet,
+        header_row: parsed.header_row,
+        columns: parsed.columns,
+        total_rows: parsed.rows.len() as i32,
+        rows: parsed.rows.into_iter().take(PREVIEW_ROWS).collect(),
+        error_count: parsed.errors.len() as i32,
+        errors: parsed.errors.into_iter().take(PREVIEW_ERRORS).collect(),
+    })
+}
+
+/// Imports the good rows of the chosen roster with the user's mapping; audited by the core.
+pub fn roster_import(
+    state: &mut AppState,
+    staging: &Staging,
+    overrides: &ColumnOverrides,
+) -> Result<xindang::import::ImportReport, CommandError> {
+    let path = staged_roster(staging)?;
+    state.session()?;
+    let parsed = roster::parse_file_with(&path, overrides).map_err(Error::from)?;
+    let report = xindang::import::roster(state.session_mut()?, &parsed, IMPORT_BATCH)?;
+    staging.with(|st| st.roster = None);
+    Ok(report)
+}
+
+// ---- settings ----
+
+/// Changes the passphrase after checking the old one.
+pub fn change_passphrase(state: &mut AppState, old: &str, new: &str) -> Result<(), CommandError> {
+    crate::state::check_passphrase_arg(old)?;
+    crate::state::check_passphrase_arg(new)?;
+    state.session()?.verify_passphrase(old)?;
+    Ok(state.session_mut()?.change_passphrase(new)?)
+}
+
+/// Replaces the recovery key; returns the new one, to be shown once.
+pub fn new_recovery_key(state: &mut AppState) -> Result<String, CommandError> {
+    Ok(state.session_mut()?.new_recovery_key()?.to_string())
+}
+
+/// Stores the auto-lock time in the archive and applies it at once. Returns the time in force.
+pub fn set_auto_lock(state: &mut AppState, seconds: u32) -> Result<u32, CommandError> {
+    state.session_mut()?.set_auto_lock_seconds(seconds)?;
+    apply_archive_settings(state);
+    Ok(state.status().auto_lock_seconds)
+}
+
+/// Applies the archive's stored settings after an unlock. `XINDANG_AUTO_LOCK_SECS` (tests, a
+/// managed machine) wins over the stored time.
+pub fn apply_archive_settings(state: &mut AppState) {
+    if std::env::var_os("XINDANG_AUTO_LOCK_SECS").is_some() {
+        return;
+    }
+    let stored = state
+        .session()
+        .ok()
+        .and_then(|s| s.app_settings().ok())
+        .and_then(|a| a.auto_lock_seconds);
+    if let Some(secs) = stored {
+        state.set_idle_limit(Duration::from_secs(u64::from(secs)));
+    }
+}
+
+/// The policy in force and the presets.
+pub fn policy_view(state: &mut AppState) -> Result<PolicyView, CommandError> {
+    Ok(PolicyView {
+        text: state.session()?.policy_text()?,
+        presets: app_queries::policy_presets(),
+    })
+}
+
+/// A preset's text.
+pub fn policy_preset(id: &str) -> Result<String, CommandError> {
+    Ok(app_queries::policy_preset_text(id)?.to_owned())
+}
+
+/// Validates a policy text without saving it.
+pub fn policy_check(text: &str) -> Result<Option<PolicyProblem>, CommandError> {
+    Ok(app_queries::check_policy(text)?)
+}
+
+/// Saves a policy; a broken one is refused (`policy_invalid`) and the last good one stays.
+pub fn policy_save(state: &mut AppState, text: &str) -> Result<(), CommandError> {
+    state.session_mut()?.set_policy(text)?;
+    Ok(())
+}
+
+/// A page of today's obligations.
+pub fn obligation_page(
+    state: &mut AppState,
+    query: &ObligationQuery,
+) -> Result<ObligationPage, CommandError> {
+    Ok(state.session()?.obligation_page(today(), query)?)
+}
+
+// ---- sync, handover, receipts ----
+
+/// This site, its peers, the conflicts and (center) the overview by college. Creates the site
+/// identity on first use.
+pub fn sync_overview(state: &mut AppState) -> Result<SyncOverview, CommandError> {
+    let session = state.session_mut()?;
+    let site = session.site(None)?.profile().clone();
+    let colleges = match session.archive_site_kind()? {
+        SiteKind::Center => Some(session.college_overview()),
+        SiteKind::College => None,
+    };
+    Ok(SyncOverview {
+        site,
+        peers: session.peer_profiles()?,
+        conflicts: session.sync_conflicts()?,
+        colleges,
+    })
+}
+
+/// Saves this site's profile where the user chooses; returns the file name, `None` if cancelled.
+pub fn profile_export<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+) -> Result<Option<String>, CommandError> {
+    let name = state
+        .with(|s| Ok::<_, CommandError>(s.session_mut()?.site(None)?.profile().name.clone()))?;
+    let Some(path) = dialogs::save(
+        app,
+        FileKind::Profile,
+        "保存本站点公钥文件",
+        &format!("心档站点-{name}.json"),
+    )?
+    else {
+        return Ok(None);
+    };
+    state.with(|s| {
+        let profile = s.session_mut()?.site_profile(None)?;
+        let text = serde_json::to_vec_pretty(&profile)
+            .map_err(|_| CommandError::invalid("profile", "cannot be encoded"))?;
+        write_atomic(&path, &text)?;
+        Ok(Some(file_name(&path)))
+    })
+}
+
+/// Asks for a peer's profile file and returns it (not yet trusted) so its fingerprint can be
+/// compared by phone; `None` if cancelled.
+pub fn profile_pick<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+    staging: &Staging,
+) -> Result<Option<SiteProfile>, CommandError> {
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::open(app, FileKind::Profile, "选择对方站点公钥文件")?
+    else {
+        return Ok(None);
+    };
+    let not_a_profile = || CommandError::invalid("profile", "not a XinDang site profile");
+    if std::fs::metadata(&path)?.len() > PROFILE_MAX_BYTES {
+        return Err(not_a_profile());
+    }
+    let profile: SiteProfile =
+        serde_json::from_slice(&std::fs::read(&path)?).map_err(|_| not_a_profile())?;
+    profile.validate()?;
+    staging.with(|st| st.profile = Some(profile.clone()));
+    Ok(Some(profile))
+}
+
+/// Trusts the profile chosen with [`profile_pick`], after the user compared its fingerprint.
+pub fn profile_trust(
+    state: &mut AppState,
+    staging: &Staging,
+    fingerprint: &str,
+) -> Result<SiteProfile, CommandError> {
+    let profile = staging
+        .with(|st| st.profile.clone())
+        .filter(|p| p.fingerprint == fingerprint)
+        .ok_or_else(|| CommandError::invalid("profile", "no profile chosen"))?;
+    let trusted = state.session_mut()?.import_profile(profile)?;
+    staging.with(|st| st.profile = None);
+    Ok(trusted)
+}
+
+fn stamp() -> String {
+    chrono::Local::now().format("%Y%m%d-%H%M").to_string()
+}
+
+/// Exports a sync bundle for `to` where the user chooses; `None` if cancelled.
+pub fn bundle_export<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+    to: &str,
+) -> Result<Option<BundleExported>, CommandError> {
+    check_site_name(to)?;
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::save(
+        app,
+        FileKind::Bundle,
+        "保存同步数据包",
+        &format!("心档同步-{to}-{}.age", stamp()),
+    )?
+    else {
+        return Ok(None);
+    };
+    let report =
+        state.with(|s| Ok::<_, CommandError>(s.session_mut()?.export_bundle(to, &path)?))?;
+    Ok(Some(BundleExported {
+        report,
+        file_name: file_name(&path),
+    }))
+}
+
+/// Exports a handover bundle of the students named and (optionally) of every student of a status.
+pub fn handover_export<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+    to: &str,
+    student_nos: &[String],
+    status: Option<StudentStatus>,
+) -> Result<Option<BundleExported>, CommandError> {
+    check_site_name(to)?;
+    if student_nos.is_empty() && status.is_none() {
+        return Err(CommandError::invalid("students", "none chosen"));
+    }
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::save(
+        app,
+        FileKind::Bundle,
+        "保存移交数据包",
+        &format!("心档移交-{to}-{}.age", stamp()),
+    )?
+    else {
+        return Ok(None);
+    };
+    let report = state.with(|s| {
+        Ok::<_, CommandError>(
+            s.session_mut()?
+                .export_handover(to, student_nos, status, &path)?,
+        )
+    })?;
+    Ok(Some(BundleExported {
+        report,
+        file_name: file_name(&path),
+    }))
+}
+
+/// Imports a bundle chosen by the user, then asks where to save the signed receipt.
+pub fn bundle_import<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+) -> Result<Option<BundleImported>, CommandError> {
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::open(app, FileKind::Bundle, "选择要导入的数据包")? else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&path)?;
+    let (report, receipt) =
+        state.with(|s| Ok::<_, CommandError>(s.session_mut()?.import_bundle(&bytes)?))?;
+    let kind = if report.kind == BundleKind::Handover {
+        "移交"
+    } else {
+        "同步"
+    };
+    let target = dialogs::save(
+        app,
+        FileKind::Bundle,
+        "保存回执（发回给对方）",
+        &format!("心档回执-{kind}-{}-{}.age", report.sender, stamp()),
+    )?;
+    let receipt_file = match target {
+        Some(out) => {
+            write_atomic(&out, &receipt)?;
+            Some(file_name(&out))
+        }
+        None => None,
+    };
+    Ok(Some(BundleImported {
+        report,
+        receipt_file,
+    }))
+}
+
+/// Imports a receipt chosen by the user; a handover receipt retires the files handed over.
+pub fn receipt_import<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+) -> Result<Option<ReceiptReport>, CommandError> {
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::open(app, FileKind::Bundle, "选择回执文件")? else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&path)?;
+    state.with(|s| Ok(Some(s.session_mut()?.import_receipt(&bytes)?)))
+}
+
+fn check_site_name(name: &str) -> Result<(), CommandError> {
+    if name.trim().is_empty() || name.len() > 100 {
+        return Err(CommandError::invalid("site", "missing or too long"));
+    }
+    Ok(())
+}
