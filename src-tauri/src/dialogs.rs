@@ -2,8 +2,8 @@
 //! the user picks a path, Rust reads or writes the file, and the webview sees only the result.
 //!
 //! End-to-end tests cannot click in a GTK dialog, so debug builds answer from a file instead when
-//! `XINDANG_E2E_DIALOG` names one: its first line is the path chosen (empty: cancelled), and it is
-//! removed once read, so every dialog needs its own answer. Release builds ignore the variable.
+//! `XINDANG_E2E_DIALOG` names one: each line answers one dialog in turn with the path chosen (an
+//! empty line: cancelled; no file: cancelled). Release builds ignore the variable.
 
 use std::path::PathBuf;
 
@@ -81,14 +81,21 @@ fn local(path: tauri_plugin_dialog::FilePath) -> Result<PathBuf, CommandError> {
         .map_err(|_| CommandError::invalid("file", "not a local file"))
 }
 
-/// The scripted answer of an end-to-end test (debug builds only).
+/// The scripted answer of an end-to-end test (debug builds only): the first line of the script
+/// file; later lines are kept for the dialogs that follow (import a bundle, then save its receipt).
 #[cfg(debug_assertions)]
 fn scripted() -> Option<Option<PathBuf>> {
     let script = PathBuf::from(std::env::var_os("XINDANG_E2E_DIALOG")?);
     let text = std::fs::read_to_string(&script).unwrap_or_default();
-    let _ = std::fs::remove_file(&script);
-    let line = text.lines().next().unwrap_or_default().trim();
-    Some((!line.is_empty()).then(|| PathBuf::from(line)))
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().trim().to_owned();
+    let rest: Vec<&str> = lines.collect();
+    let _ = if rest.is_empty() {
+        std::fs::remove_file(&script)
+    } else {
+        std::fs::write(&script, rest.join("\n"))
+    };
+    Some((!first.is_empty()).then(|| PathBuf::from(first)))
 }
 
 #[cfg(not(debug_assertions))]
