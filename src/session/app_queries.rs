@@ -374,3 +374,257 @@ impl Session {
         by.into_values().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{self, SynthConfig};
+
+    const PASSPHRASE: &str = "app-queries-口令-2026";
+
+    fn archive(kind: SiteKind, students: usize) -> (tempfile::TempDir, Session) {
+        std::env::set_var("XINDANG_KDF_MS", "0");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (mut s, _) =
+            Archive::create_as(&dir.path().join("a"), PASSPHRASE, kind, "辅导员").expect("create");
+        if students > 0 {
+            let today = chrono::Local::now().date_naive();
+            let items = synth::generate(&SynthConfig::new(11, students, today))
+                .into_iter()
+                .map(|st| (st.profile, st.records))
+                .collect();
+            s.load_students(items, |_, new| new).expect("load");
+        }
+        (dir, s)
+    }
+
+    #[test]
+    fn the_old_passphrase_is_checked_without_unlocking() {
+        let (_dir, mut s) = archive(SiteKind::College, 0);
+        s.verify_passphrase(PASSPHRASE).expect("right one");
+        assert!(matches!(
+            s.verify_passphrase("not the passphrase"),
+            Err(Error::WrongPassphrase)
+        ));
+        let before = s.audit_log().expect("log").len();
+        s.change_passphrase("另一个口令-2027").expect("change");
+        assert!(matches!(
+            s.verify_passphrase(PASSPHRASE),
+            Err(Error::WrongPassphrase)
+        ));
+        s.verify_passphrase("另一个口令-2027").expect("new one");
+        assert_eq!(
+            s.audit_log().expect("log").len(),
+            before + 1,
+            "checks are not audited, the change is"
+        );
+    }
+
+    #[test]
+    fn auto_lock_is_sealed_validated_and_audited() {
+        let (dir, mut s) = archive(SiteKind::College, 0);
+        assert_eq!(s.app_settings().expect("settings"), AppSettings::default());
+        assert!(matches!(
+            s.set_auto_lock_seconds(10),
+            Err(Error::Invalid { .. })
+        ));
+        assert!(matches!(
+            s.set_auto_lock_seconds(5 * 60 * 60),
+            Err(Error::Invalid { .. })
+        ));
+        s.set_auto_lock_seconds(600).expect("set");
+        let last = s.audit_log().expect("log").pop().expect("entry");
+        assert_eq!(last.action, AuditAction::Write);
+        assert!(last.detail.contains("auto-lock"));
+        s.lock();
+        let s = Archive::open(&dir.path().join("a"))
+            .expect("open")
+            .unlock(PASSPHRASE)
+            .expect("unlock");
+        assert_eq!(
+            s.app_settings().expect("settings").auto_lock_seconds,
+            Some(600)
+        );
+        // The policy row is untouched by the app's settings.
+        assert!(s.policy().is_ok());
+    }
+
+    #[test]
+    fn audit_pages_filter_and_the_chain_check_reports_a_break() {
+        let (_dir, mut s) = archive(SiteKind::College, 5);
+        for _ in 0..4 {
+            s.log(AuditAction::Export, None, "test export")
+                .expect("log");
+        }
+        let all = s.audit_log().expect("log");
+        let q = |action, page, page_size| AuditQuery {
+            action,
+            from: None,
+            to: None,
+            page,
+            page_size,
+        };
+        let p = s.audit_page(&q(None, 1, 3)).expect("page");
+        assert_eq!(p.total as usize, all.len());
+        assert_eq!(p.entries.len(), 3);
+        assert_eq!(p.entries[0].seq as usize, all.len(), "newest first");
+        let exports = s
+            .audit_page(&q(Some(AuditAction::Export), 2, 3))
+            .expect("page");
+        assert_eq!(exports.total, 4);
+        assert_eq!(exports.entries.len(), 1, "the second page holds the rest");
+        assert!(exports
+            .entries
+            .iter()
+            .all(|e| e.action == AuditAction::Export));
+        let tomorrow = chrono::Local::now().date_naive().succ_opt().expect("date");
+        let none = s
+            .audit_page(&AuditQuery {
+                from: Some(tomorrow),
+                ..q(None, 1, 50)
+            })
+            .expect("page");
+        assert_eq!(none.total, 0);
+
+        let ok = s.check_audit().expect("check");
+        assert!(ok.ok);
+        assert_eq!(ok.entries as usize, all.len());
+
+        // Remove an entry in the middle: the check names it instead of failing.
+        s.db.execute_batch("DROP TRIGGER IF EXISTS audit_no_delete")
+            .expect("drop trigger");
+        let triggers: Vec<String> = s
+            .db
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        for t in triggers {
+            s.db.execute_batch(&format!("DROP TRIGGER \"{t}\""))
+                .expect("drop");
+        }
+        s.db.execute("DELETE FROM audit WHERE seq = 3", [])
+            .expect("delete");
+        let broken = s.check_audit().expect("check");
+        assert!(!broken.ok);
+        assert_eq!(broken.broken_seq, Some(3));
+        assert!(matches!(
+            s.audit_page(&q(None, 1, 10)),
+            Err(Error::AuditBroken { seq: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn obligation_pages_count_by_status_and_filter() {
+        let (_dir, s) = archive(SiteKind::College, 40);
+        let today = chrono::Local::now().date_naive();
+        let q = ObligationQuery {
+            page: 1,
+            page_size: 500,
+            ..ObligationQuery::default()
+        };
+        let all = s.obligation_page(today, &q).expect("page");
+        assert!(all.total > 0, "synthetic students owe something");
+        assert_eq!(all.due + all.overdue + all.done + all.waived, all.total);
+        let overdue = s
+            .obligation_page(
+                today,
+                &ObligationQuery {
+                    status: Some(ObligationStatus::Overdue),
+                    ..q.clone()
+                },
+            )
+            .expect("page");
+        assert_eq!(overdue.total, all.overdue);
+        assert_eq!(overdue.due, all.due, "counts ignore the status filter");
+        assert!(overdue
+            .items
+            .iter()
+            .all(|o| o.status == ObligationStatus::Overdue));
+        let one = &all.items[0];
+        let mine = s
+            .obligation_page(
+                today,
+                &ObligationQuery {
+                    search: one.student_no.clone(),
+                    ..q.clone()
+                },
+            )
+            .expect("page");
+        assert!(mine.items.iter().all(|o| o.student_no == one.student_no));
+        let due_by = one.due;
+        let early = s
+            .obligation_page(
+                today,
+                &ObligationQuery {
+                    due_before: Some(due_by),
+                    ..q.clone()
+                },
+            )
+            .expect("page");
+        assert!(early.items.iter().all(|o| o.due <= due_by));
+        assert!(early.items.iter().any(|o| o.due == due_by), "inclusive");
+        let paged = s
+            .obligation_page(
+                today,
+                &ObligationQuery {
+                    page: 2,
+                    page_size: 1,
+                    ..q
+                },
+            )
+            .expect("page");
+        assert_eq!(paged.items.len(), 1);
+        assert_eq!(paged.items[0], all.items[1]);
+    }
+
+    #[test]
+    fn the_center_overview_counts_students_by_college() {
+        let (_dir, s) = archive(SiteKind::Center, 60);
+        assert_eq!(s.archive_site_kind().expect("kind"), SiteKind::Center);
+        let rows = s.college_overview();
+        assert_eq!(rows.iter().map(|r| r.students).sum::<i32>(), 60);
+        for r in &rows {
+            assert_eq!(r.enrolled + r.on_leave + r.left, r.students);
+        }
+        let concern: i32 = rows
+            .iter()
+            .map(|r| r.general_concern + r.key_concern + r.special_concern)
+            .sum();
+        let listed = s
+            .list_students()
+            .iter()
+            .filter(|st| st.concern.is_some())
+            .count() as i32;
+        assert_eq!(concern, listed);
+        let (_dir, college) = archive(SiteKind::College, 0);
+        assert_eq!(
+            college.archive_site_kind().expect("kind"),
+            SiteKind::College
+        );
+    }
+
+    #[test]
+    fn policy_checks_name_line_and_field_and_presets_have_schools() {
+        let presets = policy_presets();
+        assert_eq!(presets.len(), PRESETS.len());
+        assert!(presets.iter().all(|p| !p.school.is_empty()));
+        let text = policy_preset_text(&presets[0].id).expect("preset");
+        assert_eq!(check_policy(text).expect("check"), None);
+        assert!(matches!(
+            policy_preset_text("nope"),
+            Err(Error::Invalid { .. })
+        ));
+        let broken = text.replacen("[school]", "[school]\nbogus_field = 1", 1);
+        let problem = check_policy(&broken).expect("check").expect("a problem");
+        let line = broken
+            .lines()
+            .position(|l| l.starts_with("bogus_field"))
+            .expect("line") as u32
+            + 1;
+        assert_eq!(problem.line, line);
+        assert!(problem.field.contains("bogus_field") || problem.field.contains("school"));
+    }
+}
