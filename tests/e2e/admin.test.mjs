@@ -170,6 +170,38 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   centerCli(['receipt', 'import', back]);
 });
 
+test("handover: one student's file to the center, retired here when the receipt comes back", async (t) => {
+  onFailure(t, 'admin-handover');
+  const { driver: d, shot } = app;
+  await d.click(await d.waitFor(byTestId('nav-sync')));
+  await d.click(await d.waitFor('#tab-handover'));
+  // A filterable select: its text input shows once the select has the focus.
+  await d.click(await d.waitFor(byTestId('handover-students')));
+  const pick = await d.waitFor(`${byTestId('handover-students')} input`);
+  await d.type(pick, '2025030104');
+  await d.click(await d.waitFor('.el-select-dropdown__item', { predicate: (s) => s.includes('2025030104') }));
+  // Close the drop-down by clicking outside it, as a user does.
+  await d.click(await d.waitFor(byTestId('page-title')));
+  await d.waitFor(byTestId('sync-page'), { predicate: (s) => /已选 1 名学生/.test(s) });
+  await overlaysGone(d);
+
+  const handover = join(sandbox.root, 'handover.age');
+  answer(handover);
+  await d.click(await d.waitFor(byTestId('handover-export')));
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => /移交数据包已保存：handover\.age，共 1 名学生/.test(s) });
+  await shot('26-handover-exported');
+
+  const receipt = join(sandbox.root, 'handover-receipt.age');
+  centerCli(['bundle', 'import', handover, '--receipt-out', receipt]);
+  await d.click(await d.waitFor('#tab-sync'));
+  answer(receipt);
+  await d.click(await d.waitFor(byTestId('sync-import-receipt')));
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => /归档移交的档案 1 份/.test(s) });
+
+  await d.click(await d.waitFor(byTestId('nav-students')));
+  await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 2 名学生/.test(s) });
+});
+
 test('passphrase change: the wrong old one is refused, the new one unlocks', async (t) => {
   onFailure(t, 'admin-passphrase');
   const { driver: d, shot } = app;
@@ -187,7 +219,7 @@ test('passphrase change: the wrong old one is refused, the new one unlocks', asy
   await d.type(old, PASSPHRASE);
   await d.click(await d.waitFor(byTestId('pp-submit')));
   await d.waitFor(byTestId('pp-done'), { timeout: 30_000 });
-  await shot('26-passphrase-changed');
+  await shot('27-passphrase-changed');
 
   await d.click(await d.waitFor(byTestId('lock-button')));
   await d.type(await d.waitFor(input('unlock-passphrase')), PASSPHRASE + Keys.ENTER);
@@ -200,4 +232,21 @@ test('nothing of the roster or the new passphrase is readable in any file writte
   await app.close();
   app = undefined;
   assert.deepEqual(scanForMarkers(sandbox.root, MARKERS), []);
+});
+
+test("the center's overview by college, in the app on the center's archive", async (t) => {
+  const centerApp = await startApp(sandbox, { XINDANG_ARCHIVE: center.archive });
+  t.after(() => centerApp.close());
+  const { driver: d, shot } = centerApp;
+  t.after(async () => {
+    if (t.passed === false) await shot('admin-center-failure');
+  });
+  await d.waitFor(byTestId('unlock-screen'));
+  await d.type(await d.waitFor(input('unlock-passphrase')), CENTER_PASSPHRASE + Keys.ENTER);
+  await d.waitFor(byTestId('main-layout'), { timeout: 30_000 });
+  await d.click(await d.waitFor(byTestId('nav-sync')));
+  assert.equal((await d.text(await d.waitFor(byTestId('sync-site-name')))).trim(), 'center');
+  await d.click(await d.waitFor('#tab-overview'));
+  await d.waitFor(byTestId('sync-overview'), { content: true, predicate: (s) => s.includes('外国语学院33') });
+  await shot('28-center-overview');
 });
