@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "audit_page",
     "audit_verify",
     "obligation_page",
+    "obligations_export",
     "sync_overview",
     "profile_export",
     "profile_pick",

@@ -112,6 +112,16 @@ pub struct BundleExported {
     pub file_name: String,
 }
 
+/// A workbook written by an export.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportExported {
+    /// The file's name.
+    pub file_name: String,
+    /// Rows written.
+    pub rows: i32,
+}
+
 /// The policy in force and the presets to choose from.
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +276,35 @@ pub fn obligation_page(
     query: &ObligationQuery,
 ) -> Result<ObligationPage, CommandError> {
     Ok(state.session()?.obligation_page(today(), query)?)
+}
+
+/// Exports every obligation matching `query` as .xlsx where the user chooses; returns the file
+/// name and the number of rows, `None` if cancelled.
+pub fn obligations_export<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &Shared,
+    query: &ObligationQuery,
+) -> Result<Option<ReportExported>, CommandError> {
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = dialogs::save(
+        app,
+        FileKind::Report,
+        "导出待办事项",
+        &format!("待办事项-{}.xlsx", today().format("%Y%m%d")),
+    )?
+    else {
+        return Ok(None);
+    };
+    let rows = state.with(|s| {
+        Ok::<_, CommandError>(
+            s.session_mut()?
+                .export_obligations_xlsx(today(), query, &path)?,
+        )
+    })?;
+    Ok(Some(ReportExported {
+        file_name: file_name(&path),
+        rows,
+    }))
 }
 
 // ---- sync, handover, receipts ----

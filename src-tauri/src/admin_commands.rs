@@ -15,7 +15,8 @@ use xindang::site::SiteProfile;
 use zeroize::Zeroizing;
 
 use crate::admin::{
-    self, BundleExported, BundleImported, PolicyView, RosterPreview, Staging, SyncOverview,
+    self, BundleExported, BundleImported, PolicyView, ReportExported, RosterPreview, Staging,
+    SyncOverview,
 };
 use crate::error::CommandError;
 use crate::state::Shared;
@@ -118,6 +119,16 @@ pub fn obligation_page(
     query: ObligationQuery,
 ) -> Result<ObligationPage, CommandError> {
     state.with(|s| admin::obligation_page(s, &query))
+}
+
+/// Exports the obligations matching the filter as .xlsx (`null` when cancelled).
+#[tauri::command(async)]
+pub fn obligations_export(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    query: ObligationQuery,
+) -> Result<Option<ReportExported>, CommandError> {
+    admin::obligations_export(&app, &state, &query)
 }
 
 /// This site, peers, conflicts, and the overview by college on a center.

@@ -21,6 +21,8 @@ pub enum FileKind {
     Profile,
     /// A sync or handover bundle, or a receipt.
     Bundle,
+    /// A report or list exported as an Excel workbook.
+    Report,
 }
 
 impl FileKind {
@@ -32,6 +34,7 @@ impl FileKind {
             ),
             FileKind::Profile => ("站点公钥文件", &["json"]),
             FileKind::Bundle => ("心档数据包", &["age", "xdb"]),
+            FileKind::Report => ("Excel 工作簿", &["xlsx"]),
         }
     }
 }

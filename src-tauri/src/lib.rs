@@ -52,6 +52,7 @@ pub fn run() {
             admin_commands::audit_page,
             admin_commands::audit_verify,
             admin_commands::obligation_page,
+            admin_commands::obligations_export,
             admin_commands::sync_overview,
             admin_commands::profile_export,
             admin_commands::profile_pick,

@@ -203,6 +203,70 @@ pub fn check_policy(text: &str) -> Result<Option<PolicyProblem>> {
     }
 }
 
+/// Column headers of the obligations workbook (待办事项表).
+const OBLIGATION_HEADERS: [&str; 10] = [
+    "学号",
+    "姓名",
+    "学院",
+    "班级",
+    "事项",
+    "起始日期",
+    "截止日期",
+    "状态",
+    "完成日期",
+    "免除原因",
+];
+
+fn status_text(s: ObligationStatus) -> &'static str {
+    match s {
+        ObligationStatus::Due => "待办",
+        ObligationStatus::Overdue => "已逾期",
+        ObligationStatus::Done => "已完成",
+        ObligationStatus::Waived => "已免除",
+    }
+}
+
+/// The obligations as an .xlsx workbook in memory (nothing is written to a temporary file).
+fn obligations_workbook(
+    rows: &[Obligation],
+) -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("待办事项")?;
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    for (col, (h, width)) in (0u16..).zip(
+        OBLIGATION_HEADERS
+            .iter()
+            .zip([14.0, 9.0, 16.0, 14.0, 28.0, 12.0, 12.0, 8.0, 12.0, 20.0]),
+    ) {
+        sheet.write_string_with_format(0, col, *h, &bold)?;
+        sheet.set_column_width(col, width)?;
+    }
+    sheet.set_column_format(0, &text)?;
+    for (r, o) in (1u32..).zip(rows) {
+        let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        let cells = [
+            o.student_no.clone(),
+            o.student_name.clone(),
+            o.college.clone(),
+            o.class_name.clone(),
+            o.label.clone(),
+            day(o.since),
+            day(o.due),
+            status_text(o.status).to_string(),
+            o.fulfilled_on.map(day).unwrap_or_default(),
+            o.waived_reason.clone().unwrap_or_default(),
+        ];
+        for (c, v) in (0u16..).zip(cells) {
+            sheet.write_string(r, c, v)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    book.save_to_buffer()
+}
+
 impl Session {
     /// Checks `passphrase` against the passphrase slots without unlocking anything (the old
     /// passphrase of a change). Costs one key derivation per slot.
@@ -299,8 +363,13 @@ impl Session {
         })
     }
 
-    /// A page of the obligations on `today`, filtered, with the counts by status.
-    pub fn obligation_page(&self, today: NaiveDate, q: &ObligationQuery) -> Result<ObligationPage> {
+    /// The obligations on `today` matching `q` (all of them, by due date) and the counts by status
+    /// ignoring `q.status` (due, overdue, done, waived).
+    fn obligation_rows(
+        &self,
+        today: NaiveDate,
+        q: &ObligationQuery,
+    ) -> Result<(Vec<Obligation>, [i32; 4])> {
         let all = self.obligations(
             today,
             &ObligationFilter {
@@ -320,17 +389,23 @@ impl Session {
             })
             .collect();
         let count = |s: ObligationStatus| matching.iter().filter(|o| o.status == s).count() as i32;
-        let (due, overdue, done, waived) = (
+        let counts = [
             count(ObligationStatus::Due),
             count(ObligationStatus::Overdue),
             count(ObligationStatus::Done),
             count(ObligationStatus::Waived),
-        );
+        ];
         let mut rows: Vec<Obligation> = matching
             .into_iter()
             .filter(|o| q.status.is_none_or(|s| o.status == s))
             .collect();
         rows.sort_by(|a, b| (a.due, &a.student_no, &a.rule).cmp(&(b.due, &b.student_no, &b.rule)));
+        Ok((rows, counts))
+    }
+
+    /// A page of the obligations on `today`, filtered, with the counts by status.
+    pub fn obligation_page(&self, today: NaiveDate, q: &ObligationQuery) -> Result<ObligationPage> {
+        let (mut rows, [due, overdue, done, waived]) = self.obligation_rows(today, q)?;
         let total = rows.len();
         let (start, end) = page_bounds(total, q.page, q.page_size);
         Ok(ObligationPage {
@@ -341,6 +416,28 @@ impl Session {
             done,
             waived,
         })
+    }
+
+    /// Writes every obligation matching `q` (all pages) to an .xlsx file at `out`, atomically;
+    /// audited as an export. Returns the number of rows written.
+    pub fn export_obligations_xlsx(
+        &mut self,
+        today: NaiveDate,
+        q: &ObligationQuery,
+        out: &std::path::Path,
+    ) -> Result<i32> {
+        let (rows, _) = self.obligation_rows(today, q)?;
+        let bytes = obligations_workbook(&rows).map_err(|e| match e {
+            rust_xlsxwriter::XlsxError::IoError(io) => Error::Io(io),
+            _ => Error::Io(std::io::Error::other("could not build the workbook")),
+        })?;
+        crate::bundle::write_atomic(out, &bytes)?;
+        self.log(
+            AuditAction::Export,
+            None,
+            &format!("obligations workbook, {} rows", rows.len()),
+        )?;
+        Ok(rows.len() as i32)
     }
 
     /// College or center.
@@ -604,6 +701,35 @@ mod tests {
             college.archive_site_kind().expect("kind"),
             SiteKind::College
         );
+    }
+
+    #[test]
+    fn the_obligations_workbook_reads_back_in_chinese() {
+        use calamine::{open_workbook_auto, Data, Reader};
+        let (dir, mut s) = archive(SiteKind::College, 20);
+        let today = chrono::Local::now().date_naive();
+        let q = ObligationQuery {
+            status: Some(ObligationStatus::Overdue),
+            page: 1,
+            page_size: 1,
+            ..ObligationQuery::default()
+        };
+        let expected = s.obligation_page(today, &q).expect("page").total;
+        let out = dir.path().join("待办事项.xlsx");
+        let n = s.export_obligations_xlsx(today, &q, &out).expect("export");
+        assert_eq!(n, expected, "every row, not one page");
+        let mut book = open_workbook_auto(&out).expect("open");
+        let range = book.worksheet_range("待办事项").expect("sheet");
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(Data::to_string).collect())
+            .collect();
+        assert_eq!(rows[0][..3], ["学号", "姓名", "学院"]);
+        assert_eq!(rows.len() as i32, n + 1);
+        assert!(rows[1..].iter().all(|r| r[7] == "已逾期"));
+        let last = s.audit_log().expect("log").pop().expect("entry");
+        assert_eq!(last.action, AuditAction::Export);
+        assert!(last.detail.contains(&format!("{n} rows")));
     }
 
     #[test]

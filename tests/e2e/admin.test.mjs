@@ -4,7 +4,7 @@
 // passphrase change followed by lock and unlock. Native dialogs are answered through
 // XINDANG_E2E_DIALOG (debug builds only): each line of that file answers one dialog.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
@@ -107,6 +107,22 @@ test('audit log: the import is listed and the chain verifies', async (t) => {
   await shot('22-audit-verified');
 });
 
+test('obligations: listed by status and exported to .xlsx', async (t) => {
+  onFailure(t, 'admin-obligations');
+  const { driver: d, shot } = app;
+  await d.click(await d.waitFor(byTestId('nav-obligations')));
+  await d.waitFor(byTestId('obligations-page'));
+  await d.waitFor(byTestId('obligation-status'), { predicate: (s) => /已逾期 \d+/.test(s) && /待办 \d+/.test(s) });
+  await shot('23-obligations');
+  const out = join(sandbox.root, 'obligations.xlsx');
+  answer(out);
+  await d.click(await d.waitFor(byTestId('obligation-export')));
+  const msg = await d.waitFor(byTestId('obligation-exported'), { predicate: (s) => /已导出 \d+ 条事项：obligations\.xlsx/.test(s) });
+  assert.ok(msg);
+  assert.equal(readFileSync(out).subarray(0, 2).toString('latin1'), 'PK', 'an .xlsx (zip) file');
+  rmSync(out); // it holds student names in the clear, as an export must; the scan below is for the app's own files
+});
+
 test('sync: profiles exchanged with fingerprints, a bundle to the center, its receipt back', async (t) => {
   onFailure(t, 'admin-sync');
   const { driver: d, shot } = app;
@@ -122,7 +138,7 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   await d.click(await d.waitFor(byTestId('sync-import-profile')));
   const shown = await d.waitFor(byTestId('sync-compare-fingerprint'));
   assert.equal((await d.text(shown)).trim(), centerFingerprint);
-  await shot('23-sync-compare-fingerprint');
+  await shot('24-sync-compare-fingerprint');
   await d.click(await d.waitFor(byTestId('sync-compare-ok')));
   await overlaysGone(d);
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => /已信任站点“center”/.test(s) });
@@ -146,7 +162,7 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   const report = JSON.parse(centerCli(['bundle', 'import', bundle, '--receipt-out', receipt, '--json']));
   assert.equal(report.students_added, 3);
   assert.equal(report.sender, siteName);
-  await shot('24-sync-exported');
+  await shot('25-sync-exported');
 
   // The receipt back in the app.
   answer(receipt);
@@ -166,7 +182,7 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   answer(results, back);
   await d.click(await d.waitFor(byTestId('sync-import-bundle')));
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => /已导入来自“center”的数据包/.test(s) && /回执已保存/.test(s) });
-  await shot('25-sync-imported');
+  await shot('26-sync-imported');
   centerCli(['receipt', 'import', back]);
 });
 
@@ -179,7 +195,12 @@ test("handover: one student's file to the center, retired here when the receipt 
   await d.click(await d.waitFor(byTestId('handover-students')));
   const pick = await d.waitFor(`${byTestId('handover-students')} input`);
   await d.type(pick, '2025030104');
-  await d.click(await d.waitFor('.el-select-dropdown__item', { predicate: (s) => s.includes('2025030104') }));
+  // The option list re-renders as the remote filter runs; click until the choice is taken.
+  for (let i = 0; i < 5; i += 1) {
+    if ((await d.text(await d.waitFor(byTestId('sync-page')))).includes('已选 1 名学生')) break;
+    await d.click(await d.waitFor('.el-select-dropdown__item', { predicate: (s) => s.includes('2025030104') }));
+    await new Promise((r) => setTimeout(r, 300));
+  }
   // Close the drop-down by clicking outside it, as a user does.
   await d.click(await d.waitFor(byTestId('page-title')));
   await d.waitFor(byTestId('sync-page'), { predicate: (s) => /已选 1 名学生/.test(s) });
@@ -189,7 +210,7 @@ test("handover: one student's file to the center, retired here when the receipt 
   answer(handover);
   await d.click(await d.waitFor(byTestId('handover-export')));
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => /移交数据包已保存：handover\.age，共 1 名学生/.test(s) });
-  await shot('26-handover-exported');
+  await shot('27-handover-exported');
 
   const receipt = join(sandbox.root, 'handover-receipt.age');
   centerCli(['bundle', 'import', handover, '--receipt-out', receipt]);
@@ -219,7 +240,7 @@ test('passphrase change: the wrong old one is refused, the new one unlocks', asy
   await d.type(old, PASSPHRASE);
   await d.click(await d.waitFor(byTestId('pp-submit')));
   await d.waitFor(byTestId('pp-done'), { timeout: 30_000 });
-  await shot('27-passphrase-changed');
+  await shot('28-passphrase-changed');
 
   await d.click(await d.waitFor(byTestId('lock-button')));
   await d.type(await d.waitFor(input('unlock-passphrase')), PASSPHRASE + Keys.ENTER);
@@ -248,5 +269,5 @@ test("the center's overview by college, in the app on the center's archive", asy
   assert.equal((await d.text(await d.waitFor(byTestId('sync-site-name')))).trim(), 'center');
   await d.click(await d.waitFor('#tab-overview'));
   await d.waitFor(byTestId('sync-overview'), { content: true, predicate: (s) => s.includes('外国语学院33') });
-  await shot('28-center-overview');
+  await shot('29-center-overview');
 });

@@ -21,6 +21,7 @@ const ALLOWED = new Set([
   'audit_page',
   'audit_verify',
   'obligation_page',
+  'obligations_export',
   'sync_overview',
   'profile_export',
   'profile_pick',

@@ -25,6 +25,8 @@ export const api = {
   auditPage: (query: Admin.AuditQuery) => invoke<Admin.AuditPage>('audit_page', { query }),
   auditVerify: () => invoke<Admin.AuditCheck>('audit_verify'),
   obligationPage: (query: Admin.ObligationQuery) => invoke<Admin.ObligationPage>('obligation_page', { query }),
+  obligationsExport: (query: Admin.ObligationQuery) =>
+    invoke<Admin.ReportExported | null>('obligations_export', { query }),
   syncOverview: () => invoke<Admin.SyncOverview>('sync_overview'),
   profileExport: () => invoke<string | null>('profile_export'),
   profilePick: () => invoke<Admin.SiteProfile | null>('profile_pick'),

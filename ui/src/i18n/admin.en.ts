@@ -168,6 +168,8 @@ export const adminEn: Widen<typeof adminZhCN> = {
     colFulfilled: 'Fulfilled',
     fulfilledOn: 'recorded {date}',
     empty: 'No matching obligations',
+    export: 'Export to Excel…',
+    exported: '{rows} obligations exported: {name}',
   },
   obligationKind: {
     talk: 'Talk',

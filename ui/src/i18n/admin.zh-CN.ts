@@ -164,6 +164,8 @@ export const adminZhCN = {
     colFulfilled: '完成情况',
     fulfilledOn: '{date} 已记录',
     empty: '没有符合条件的事项',
+    export: '导出 Excel…',
+    exported: '已导出 {rows} 条事项：{name}',
   },
   obligationKind: {
     talk: '谈心谈话',

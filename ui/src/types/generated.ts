@@ -718,6 +718,14 @@ export interface Referral {
 	medication: string;
 }
 
+/** A workbook written by an export. */
+export interface ReportExported {
+	/** The file's name. */
+	file_name: string;
+	/** Rows written. */
+	rows: number;
+}
+
 /** What a weekly review 周研判 decided for a key-concern student. */
 export enum ReviewDecision {
 	/** 维持 keep the level. */
