@@ -129,6 +129,14 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   const centerProfile = join(sandbox.root, 'center.json');
   const centerFingerprint = centerCli(['profile', 'export', '--out', centerProfile]).trim();
 
+  // The dialog plugin serves Rust only: the webview cannot open a dialog (or learn a path) itself.
+  // (The isolation hook drops the call, so its promise never settles: wait two seconds.)
+  const direct = await d.execute(`return Promise.race([
+    window.__TAURI_INTERNALS__.invoke('plugin:dialog|open', { options: {} }).then(() => 'opened', () => 'refused'),
+    new Promise((r) => setTimeout(() => r('dropped'), 2000)),
+  ])`);
+  assert.notEqual(direct, 'opened');
+
   await d.click(await d.waitFor(byTestId('nav-sync')));
   const siteName = (await d.text(await d.waitFor(byTestId('sync-site-name')))).trim();
   assert.match(siteName, /^college-/);
@@ -138,6 +146,7 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   await d.click(await d.waitFor(byTestId('sync-import-profile')));
   const shown = await d.waitFor(byTestId('sync-compare-fingerprint'));
   assert.equal((await d.text(shown)).trim(), centerFingerprint);
+  await new Promise((r) => setTimeout(r, 600)); // the dialog fades in
   await shot('24-sync-compare-fingerprint');
   await d.click(await d.waitFor(byTestId('sync-compare-ok')));
   await overlaysGone(d);
