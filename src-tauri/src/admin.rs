@@ -194,16 +194,54 @@ fn roster_preview_of(
     })
 }
 
-/// Imports the good rows of the chosen roster with the user's mapping; audited by the core.
+/// The event telling the import screen how far an import is.
+pub const ROSTER_PROGRESS_EVENT: &str = "roster-import-progress";
+
+/// The payload of [`ROSTER_PROGRESS_EVENT`].
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterProgress {
+    /// Students written so far.
+    pub done: i32,
+    /// Students to write.
+    pub total: i32,
+}
+
+/// Imports the good rows of the chosen roster with the user's mapping, in transactions of
+/// [`IMPORT_BATCH`] students (each audited by the core), telling `progress` after each.
 pub fn roster_import(
     state: &mut AppState,
     staging: &Staging,
     overrides: &ColumnOverrides,
+    mut progress: impl FnMut(RosterProgress),
 ) -> Result<xindang::import::ImportReport, CommandError> {
     let path = staged_roster(staging)?;
     state.session()?;
     let parsed = roster::parse_file_with(&path, overrides).map_err(Error::from)?;
-    let report = xindang::import::roster(state.session_mut()?, &parsed, IMPORT_BATCH)?;
+    let total = parsed.rows.len() as i32;
+    let mut report = xindang::import::ImportReport {
+        rows: total,
+        load: Default::default(),
+        errors: parsed.errors.clone(),
+    };
+    let mut done = 0;
+    for chunk in parsed.rows.chunks(IMPORT_BATCH) {
+        // The same columns, so the import merges exactly as for the whole file.
+        let part = roster::RosterParse {
+            sheet: String::new(),
+            header_row: parsed.header_row,
+            columns: parsed.columns.clone(),
+            rows: chunk.to_vec(),
+            errors: Vec::new(),
+            ignored_columns: Vec::new(),
+        };
+        let r = xindang::import::roster(state.session_mut()?, &part, IMPORT_BATCH)?;
+        report.load.added += r.load.added;
+        report.load.updated += r.load.updated;
+        report.load.unchanged += r.load.unchanged;
+        done += chunk.len() as i32;
+        progress(RosterProgress { done, total });
+    }
     staging.with(|st| st.roster = None);
     Ok(report)
 }
@@ -536,7 +574,7 @@ mod tests {
         let staging = Staging::default();
         let none = ColumnOverrides::default();
         assert_eq!(
-            code(roster_import(&mut s, &staging, &none)),
+            code(roster_import(&mut s, &staging, &none, |_| ())),
             "invalid_input",
             "nothing chosen yet"
         );
@@ -565,7 +603,9 @@ mod tests {
         let p2 = roster_preview(&mut s, &staging, &remapped).expect("preview");
         assert_eq!((p2.total_rows, p2.error_count), (4, 0));
 
-        let report = roster_import(&mut s, &staging, &none).expect("import");
+        let mut seen = Vec::new();
+        let report = roster_import(&mut s, &staging, &none, |p| seen.push(p)).expect("import");
+        assert_eq!(seen, vec![RosterProgress { done: 3, total: 3 }]);
         assert_eq!(report.load.added, 3);
         assert_eq!(report.errors.len(), 1);
         assert_eq!(s.list_students().expect("list").len(), 3);
@@ -592,7 +632,7 @@ mod tests {
             "roster_no_header"
         );
         assert_eq!(
-            code(roster_import(&mut s, &staging, &none)),
+            code(roster_import(&mut s, &staging, &none, |_| ())),
             "roster_no_header"
         );
         assert!(s.list_students().expect("list").is_empty());

@@ -3,7 +3,7 @@
 //! list is kept in step with build.rs, lib.rs, the capability, the isolation hook and ui/src/api.ts
 //! (`hardening_tests` checks it).
 
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Emitter, State};
 use xindang::import::ImportReport;
 use xindang::model::StudentStatus;
 use xindang::roster::ColumnOverrides;
@@ -44,11 +44,16 @@ pub fn roster_preview(
 /// Imports the chosen roster's good rows.
 #[tauri::command(async)]
 pub fn roster_import(
+    app: AppHandle,
     state: State<'_, Shared>,
     staging: State<'_, Staging>,
     overrides: ColumnOverrides,
 ) -> Result<ImportReport, CommandError> {
-    state.with(|s| admin::roster_import(s, &staging, &overrides))
+    state.with(|s| {
+        admin::roster_import(s, &staging, &overrides, |p| {
+            let _ = app.emit(admin::ROSTER_PROGRESS_EVENT, p);
+        })
+    })
 }
 
 /// Changes the passphrase (the old one is checked first).

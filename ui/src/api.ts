@@ -43,3 +43,8 @@ export const api = {
 export function onArchiveLocked(handler: (event: LockedEvent) => void): Promise<UnlistenFn> {
   return listen<LockedEvent>('archive-locked', (e) => handler(e.payload));
 }
+
+/** How far a roster import is (sent after each batch of students). */
+export function onRosterProgress(handler: (progress: Admin.RosterProgress) => void): Promise<UnlistenFn> {
+  return listen<Admin.RosterProgress>('roster-import-progress', (e) => handler(e.payload));
+}

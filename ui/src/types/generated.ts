@@ -858,6 +858,14 @@ export interface RosterPreview {
 	error_count: number;
 }
 
+/** The payload of [`ROSTER_PROGRESS_EVENT`]. */
+export interface RosterProgress {
+	/** Students written so far. */
+	done: number;
+	/** Students to write. */
+	total: number;
+}
+
 /** Screening result 心理普查结果 (seeds 000–002). */
 export enum ScreeningResult {
 	/** 正常 */
