@@ -251,6 +251,23 @@ test('passphrase change: the wrong old one is refused, the new one unlocks', asy
   await d.waitFor(byTestId('pp-done'), { timeout: 30_000 });
   await shot('28-passphrase-changed');
 
+  // The rules file: a broken edit names its line and field and is not saved.
+  await d.click(await d.waitFor('#tab-policy'));
+  for (let i = 0; i < 100; i += 1) {
+    // The policy in force arrives after the tab opens; edit it only then.
+    if (await d.execute(`return document.querySelector('textarea[data-testid="policy-text"]').value.includes('[school]')`)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const editor = await d.waitFor('textarea[data-testid="policy-text"]');
+  await clearInput(d, editor);
+  await d.type(editor, ['[school]', 'name = "测试学院"', 'bogus_key = 1', ''].join(Keys.ENTER));
+  await d.click(await d.waitFor(byTestId('policy-save')));
+  await d.waitFor(byTestId('policy-problem'), { predicate: (s) => /第 3 行，字段“[^”]*bogus_key[^”]*”有误/.test(s) && /仍使用上一次有效的规则/.test(s) });
+  await shot('29-policy-error');
+  await d.click(await d.waitFor(byTestId('policy-reload')));
+  await d.click(await d.waitFor(byTestId('policy-check')));
+  await d.waitFor(byTestId('policy-message'), { predicate: (s) => /规则检查通过/.test(s) });
+
   await d.click(await d.waitFor(byTestId('lock-button')));
   await d.type(await d.waitFor(input('unlock-passphrase')), PASSPHRASE + Keys.ENTER);
   await d.waitFor(byTestId('unlock-error'), { timeout: 30_000, predicate: (s) => /口令错误/.test(s) });
@@ -278,5 +295,5 @@ test("the center's overview by college, in the app on the center's archive", asy
   assert.equal((await d.text(await d.waitFor(byTestId('sync-site-name')))).trim(), 'center');
   await d.click(await d.waitFor('#tab-overview'));
   await d.waitFor(byTestId('sync-overview'), { content: true, predicate: (s) => s.includes('外国语学院33') });
-  await shot('29-center-overview');
+  await shot('30-center-overview');
 });
