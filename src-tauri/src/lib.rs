@@ -6,7 +6,10 @@
 //! after a period without commands and tells the window with the `archive-locked` event.
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod admin_commands;
 pub mod commands;
+pub mod dialogs;
 pub mod error;
 pub mod state;
 
@@ -36,8 +39,32 @@ pub fn run() {
             commands::unlock,
             commands::lock,
             commands::touch,
+            admin_commands::roster_pick,
+            admin_commands::roster_preview,
+            admin_commands::roster_import,
+            admin_commands::change_passphrase,
+            admin_commands::new_recovery_key,
+            admin_commands::set_auto_lock,
+            admin_commands::policy_view,
+            admin_commands::policy_preset,
+            admin_commands::policy_check,
+            admin_commands::policy_save,
+            admin_commands::audit_page,
+            admin_commands::audit_verify,
+            admin_commands::obligation_page,
+            admin_commands::obligations_export,
+            admin_commands::sync_overview,
+            admin_commands::profile_export,
+            admin_commands::profile_pick,
+            admin_commands::profile_trust,
+            admin_commands::bundle_export,
+            admin_commands::bundle_import,
+            admin_commands::handover_export,
+            admin_commands::receipt_import,
             commands::list_students,
         ])
+        .plugin(tauri_plugin_dialog::init())
+        .manage(admin::Staging::default())
         .setup(|app| {
             let dir = archive_dir(app.handle())?;
             app.manage(Shared::new(AppState::new(

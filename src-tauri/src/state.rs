@@ -92,6 +92,7 @@ impl AppState {
         }
         check_passphrase_arg(passphrase)?;
         self.session = Some(Archive::open(&self.archive_dir)?.unlock(passphrase)?);
+        crate::admin::apply_archive_settings(self);
         Ok(())
     }
 
@@ -122,13 +123,18 @@ impl AppState {
             && self.lock()
     }
 
+    /// Changes the idle limit at once (the auto-lock setting).
+    pub fn set_idle_limit(&mut self, limit: Duration) {
+        self.idle_limit = limit;
+    }
+
     /// How long the auto-lock thread sleeps between checks.
     pub fn tick(&self) -> Duration {
         (self.idle_limit / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
     }
 }
 
-fn check_passphrase_arg(passphrase: &str) -> Result<(), CommandError> {
+pub(crate) fn check_passphrase_arg(passphrase: &str) -> Result<(), CommandError> {
     if passphrase.is_empty() {
         return Err(CommandError::invalid("passphrase", "empty"));
     }

@@ -18,6 +18,7 @@ use crate::model::*;
 use crate::normalize;
 use crate::recovery::RecoveryKey;
 
+pub mod app_queries;
 pub mod center;
 mod network;
 mod rules;

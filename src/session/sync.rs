@@ -11,7 +11,7 @@
 //! | screen | calls | shows |
 //! |---|---|---|
 //! | profiles 单位档案 | [`Session::site_profile`], [`Session::import_profile`], [`Session::peer_profiles`] | [`SiteProfile`] (name, kind, fingerprint to compare by phone) |
-//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save), [`Session::sync_conflicts`], [`Session::settle_conflict`], [`Session::peer_status`] | [`ExportReport`], [`ImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
+//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save), [`Session::sync_conflicts`], [`Session::settle_conflict`], [`Session::peer_status`] | [`ExportReport`], [`BundleImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
 //! | handover 移交 | [`Session::export_handover`], [`Session::export_handover_passphrase`], [`Session::pending_handovers`], [`Session::import_bundle_with_passphrase`] | [`ExportReport`], [`PendingHandover`] |
 //! | receipts 回执 | [`Session::import_receipt`], [`Session::import_receipt_with_passphrase`] | [`ReceiptReport`] (files retired, receipt hash) |
 //! | center 全校概况 | [`Session::center_overview`], [`Session::flagged_students`] | [`super::center::CenterOverview`], `StudentSummary` |
@@ -201,7 +201,7 @@ pub struct ExportReport {
 /// What an import did.
 #[typeshare::typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
+pub struct BundleImportReport {
     /// The bundle id.
     pub bundle_id: String,
     /// Its kind.
@@ -1202,7 +1202,7 @@ impl Session {
 
     /// Imports a bundle in one transaction and returns the report and the signed receipt (an age
     /// file for the sender). The same bundle again changes nothing and returns the same receipt.
-    pub fn import_bundle(&mut self, file: &[u8]) -> Result<(ImportReport, Vec<u8>)> {
+    pub fn import_bundle(&mut self, file: &[u8]) -> Result<(BundleImportReport, Vec<u8>)> {
         let (site, peer_row, peer, contents) = self.read_bundle(file)?;
         let sender = peer.profile.clone();
         self.import_contents(site, Some((peer_row, peer)), sender, contents, None)
@@ -1215,7 +1215,7 @@ impl Session {
         &mut self,
         file: &[u8],
         passphrase: &str,
-    ) -> Result<(ImportReport, Vec<u8>)> {
+    ) -> Result<(BundleImportReport, Vec<u8>)> {
         let (site, known, sender, contents) = self.read_passphrase_bundle(file, passphrase)?;
         if contents.manifest.recipient.id != bundle::PASSPHRASE_RECIPIENT {
             return Err(Error::BundleMisaddressed);
@@ -1236,7 +1236,7 @@ impl Session {
         sender: SiteProfile,
         contents: bundle::Contents,
         passphrase: Option<&str>,
-    ) -> Result<(ImportReport, Vec<u8>)> {
+    ) -> Result<(BundleImportReport, Vec<u8>)> {
         let m = contents.manifest.clone();
         if m.kind == BundleKind::Receipt {
             return Err(Error::Invalid {
@@ -1246,7 +1246,7 @@ impl Session {
         }
         let key = self.sync_key();
         let hash = contents.hash();
-        let mut report = ImportReport {
+        let mut report = BundleImportReport {
             bundle_id: m.bundle_id.clone(),
             kind: m.kind,
             sender: sender.name.clone(),
@@ -1401,7 +1401,7 @@ impl Session {
         key: &Key,
         me: &str,
         changes: &[(Change, Option<Zeroizing<Vec<u8>>>)],
-        report: &mut ImportReport,
+        report: &mut BundleImportReport,
     ) -> Result<Pending> {
         let mut pending = Pending::default();
         let mut clock = self.read_clock(tx, key)?;
@@ -1567,7 +1567,7 @@ impl Session {
         c: &Change,
         incoming: &StudentProfile,
         pending: &mut Pending,
-        report: &mut ImportReport,
+        report: &mut BundleImportReport,
     ) -> Result<()> {
         let rows: Vec<(i64, Vec<u8>)> = tx
             .prepare_cached("SELECT id, body FROM ops WHERE student_id = ?1 AND kind = 0")?

@@ -2,6 +2,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ArchiveStatus, LockedEvent, StudentSummary } from './types/generated';
+import type * as Admin from './types/generated';
 
 export const api = {
   archiveStatus: () => invoke<ArchiveStatus>('archive_status'),
@@ -9,10 +10,41 @@ export const api = {
   unlock: (passphrase: string) => invoke<void>('unlock', { passphrase }),
   lock: () => invoke<void>('lock'),
   touch: () => invoke<void>('touch'),
+  // Administrative screens (src-tauri/src/admin_commands.rs). File choices happen in native dialogs
+  // opened by Rust; `null` means the user cancelled.
+  rosterPick: () => invoke<Admin.RosterPreview | null>('roster_pick'),
+  rosterPreview: (overrides: Admin.ColumnOverrides) => invoke<Admin.RosterPreview>('roster_preview', { overrides }),
+  rosterImport: (overrides: Admin.ColumnOverrides) => invoke<Admin.ImportReport>('roster_import', { overrides }),
+  changePassphrase: (old: string, next: string) => invoke<void>('change_passphrase', { old, new: next }),
+  newRecoveryKey: () => invoke<string>('new_recovery_key'),
+  setAutoLock: (seconds: number) => invoke<number>('set_auto_lock', { seconds }),
+  policyView: () => invoke<Admin.PolicyView>('policy_view'),
+  policyPreset: (id: string) => invoke<string>('policy_preset', { id }),
+  policyCheck: (text: string) => invoke<Admin.PolicyProblem | null>('policy_check', { text }),
+  policySave: (text: string) => invoke<void>('policy_save', { text }),
+  auditPage: (query: Admin.AuditQuery) => invoke<Admin.AuditPage>('audit_page', { query }),
+  auditVerify: () => invoke<Admin.AuditCheck>('audit_verify'),
+  obligationPage: (query: Admin.ObligationQuery) => invoke<Admin.ObligationPage>('obligation_page', { query }),
+  obligationsExport: (query: Admin.ObligationQuery) =>
+    invoke<Admin.ReportExported | null>('obligations_export', { query }),
+  syncOverview: () => invoke<Admin.SyncOverview>('sync_overview'),
+  profileExport: () => invoke<string | null>('profile_export'),
+  profilePick: () => invoke<Admin.SiteProfile | null>('profile_pick'),
+  profileTrust: (fingerprint: string) => invoke<Admin.SiteProfile>('profile_trust', { fingerprint }),
+  bundleExport: (to: string) => invoke<Admin.BundleExported | null>('bundle_export', { to }),
+  bundleImport: () => invoke<Admin.BundleImported | null>('bundle_import'),
+  handoverExport: (to: string, studentNos: string[], status: Admin.StudentStatus | null) =>
+    invoke<Admin.BundleExported | null>('handover_export', { to, studentNos, status }),
+  receiptImport: () => invoke<Admin.ReceiptReport | null>('receipt_import'),
   listStudents: () => invoke<StudentSummary[]>('list_students'),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */
 export function onArchiveLocked(handler: (event: LockedEvent) => void): Promise<UnlistenFn> {
   return listen<LockedEvent>('archive-locked', (e) => handler(e.payload));
+}
+
+/** How far a roster import is (sent after each batch of students). */
+export function onRosterProgress(handler: (progress: Admin.RosterProgress) => void): Promise<UnlistenFn> {
+  return listen<Admin.RosterProgress>('roster-import-progress', (e) => handler(e.payload));
 }

@@ -4,6 +4,9 @@ import DashboardPage from './views/DashboardPage.vue';
 import StudentsPage from './views/StudentsPage.vue';
 import ImportPage from './views/ImportPage.vue';
 import SettingsPage from './views/SettingsPage.vue';
+import ObligationsPage from './views/ObligationsPage.vue';
+import SyncPage from './views/SyncPage.vue';
+import AuditPage from './views/AuditPage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -12,6 +15,9 @@ export const router = createRouter({
     { path: '/dashboard', component: DashboardPage },
     { path: '/students', component: StudentsPage },
     { path: '/import', component: ImportPage },
+    { path: '/obligations', component: ObligationsPage },
+    { path: '/sync', component: SyncPage },
+    { path: '/audit', component: AuditPage },
     { path: '/settings', component: SettingsPage },
     { path: '/:rest(.*)*', redirect: '/dashboard' },
   ],

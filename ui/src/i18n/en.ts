@@ -1,7 +1,10 @@
 // English, second to zh-CN: the same keys (the type checker enforces it).
 import type { Messages } from './index';
 
+import { adminEn } from './admin.en';
+
 export const en: Messages = {
+  ...adminEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',

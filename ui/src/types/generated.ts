@@ -44,6 +44,12 @@ export interface AgendaItem {
 	last_decision?: ReviewDecision;
 }
 
+/** Archive-wide settings of the app, sealed like the policy. */
+export interface AppSettings {
+	/** Seconds without activity before the app locks itself; `None` keeps the default. */
+	auto_lock_seconds?: number;
+}
+
 /** What the first screen needs to know. */
 export interface ArchiveStatus {
 	/** An archive exists in the archive folder (otherwise: first run). */
@@ -64,6 +70,18 @@ export interface Attachment {
 	size: number;
 	/** What it is. */
 	description: string;
+}
+
+/** The result of walking the audit chain. */
+export interface AuditCheck {
+	/** Every entry verifies and none is missing. */
+	ok: boolean;
+	/** Entries checked. */
+	entries: number;
+	/** The first entry that fails, when not ok. */
+	broken_seq?: number;
+	/** Why it fails (English), when not ok. */
+	reason?: string;
 }
 
 /** What happened. */
@@ -104,6 +122,132 @@ export interface AuditEntry {
 	student_no?: string;
 	/** Details, e.g. the kind of record written. */
 	detail: string;
+}
+
+/** One page of the audit log, newest first. */
+export interface AuditPage {
+	/** The entries of the page. */
+	entries: AuditEntry[];
+	/** Entries matching the filter. */
+	total: number;
+}
+
+/** Which audit entries to show, and which page of them. */
+export interface AuditQuery {
+	/** Only this action. */
+	action?: AuditAction;
+	/** Only entries on or after this day (YYYY-MM-DD). */
+	from?: string;
+	/** Only entries on or before this day (YYYY-MM-DD). */
+	to?: string;
+	/** Page, from 1. */
+	page: number;
+	/** Entries per page (1–500). */
+	page_size: number;
+}
+
+/** What a bundle is for. */
+export enum BundleKind {
+	/** A college's changes for the center. */
+	Sync = "sync",
+	/** Whole student files handed over (graduation, withdrawal, transfer). */
+	Handover = "handover",
+	/** A signed acknowledgement of a bundle. */
+	Receipt = "receipt",
+	/** The center's changes for a college (screening results, flagged students). */
+	Results = "results",
+}
+
+/** What a bundle holds, counted. */
+export interface Counts {
+	/** Distinct students concerned. */
+	students: number;
+	/** Profile changes. */
+	profiles: number;
+	/** Records. */
+	records: number;
+	/** Attachments among the records. */
+	attachments: number;
+}
+
+/** What an export wrote. */
+export interface ExportReport {
+	/** The bundle id. */
+	bundle_id: string;
+	/** Its kind. */
+	kind: BundleKind;
+	/** The recipient's name. */
+	recipient: string;
+	/** What it holds. */
+	counts: Counts;
+	/** First sequence number covered. */
+	from_seq: number;
+	/** Last sequence number covered. */
+	to_seq: number;
+}
+
+/** A file written by an export, with what it holds. */
+export interface BundleExported {
+	/** What was exported. */
+	report: ExportReport;
+	/** The file's name. */
+	file_name: string;
+}
+
+/** A profile edit that lost to a concurrent one from another site, for a person to settle. */
+export interface SyncConflict {
+	/** Its id, to settle it (a string for the UI; filled in when read). */
+	id?: string;
+	/** 学号. */
+	student_no: string;
+	/** The profile fields that differ. */
+	fields: string[];
+	/** The site whose edit is in force. */
+	kept_site: string;
+	/** The site whose edit lost. */
+	other_site: string;
+	/** When the conflict was found (RFC 3339). */
+	at: string;
+}
+
+/** What an import did. */
+export interface BundleImportReport {
+	/** The bundle id. */
+	bundle_id: string;
+	/** Its kind. */
+	kind: BundleKind;
+	/** The sender's name. */
+	sender: string;
+	/** The sender's fingerprint, to compare by phone when the bundle came under a passphrase. */
+	sender_fingerprint: string;
+	/** The bundle had been imported before: nothing changed, the receipt is the one written then. */
+	duplicate: boolean;
+	/** New students. */
+	students_added: number;
+	/** Profiles replaced by a newer edit. */
+	profiles_updated: number;
+	/** Records added. */
+	records_added: number;
+	/** Changes already held (skipped). */
+	skipped: number;
+	/** Conflicts listed for a person to settle. */
+	conflicts: SyncConflict[];
+	/**
+	 * Changes of the sender missing before this bundle (first, last), if any: an earlier bundle
+	 * was never imported.
+	 */
+	gap?: number[];
+}
+
+/** A bundle imported, and where its receipt was saved. */
+export interface BundleImported {
+	/** What the import did. */
+	report: BundleImportReport;
+	/**
+	 * The receipt's file name, or `None` when the user cancelled saving it (importing the same
+	 * bundle again gives the same receipt).
+	 */
+	receipt_file?: string;
 }
 
 /** One college in the school-wide picture. */
@@ -300,18 +444,6 @@ export interface CountItem {
 	count: number;
 }
 
-/** What a bundle holds, counted. */
-export interface Counts {
-	/** Distinct students concerned. */
-	students: number;
-	/** Profile changes. */
-	profiles: number;
-	/** Records. */
-	records: number;
-	/** Attachments among the records. */
-	attachments: number;
-}
-
 /** Crisis level A–D (seed 002 第十二条). */
 export enum CrisisLevel {
 	/** A: serious adjustment problems, or diagnosed and in treatment, no danger to life. */
@@ -332,34 +464,6 @@ export interface CrisisAssessment {
 	rationale: string;
 	/** Actions taken. */
 	actions: string;
-}
-
-/** What a bundle is for. */
-export enum BundleKind {
-	/** A college's changes for the center. */
-	Sync = "sync",
-	/** Whole student files handed over (graduation, withdrawal, transfer). */
-	Handover = "handover",
-	/** A signed acknowledgement of a bundle. */
-	Receipt = "receipt",
-	/** The center's changes for a college (screening results, flagged students). */
-	Results = "results",
-}
-
-/** What an export wrote. */
-export interface ExportReport {
-	/** The bundle id. */
-	bundle_id: string;
-	/** Its kind. */
-	kind: BundleKind;
-	/** The recipient's name. */
-	recipient: string;
-	/** What it holds. */
-	counts: Counts;
-	/** First sequence number covered. */
-	from_seq: number;
-	/** Last sequence number covered. */
-	to_seq: number;
 }
 
 /** A guardian (监护人 / 家长) and how to reach them. */
@@ -456,51 +560,6 @@ export interface ImportReport {
 	load: LoadReport;
 	/** Rows refused, with their spreadsheet row numbers. */
 	errors: RowError[];
-}
-
-/** A profile edit that lost to a concurrent one from another site, for a person to settle. */
-export interface SyncConflict {
-	/** Its id, to settle it (a string for the UI; filled in when read). */
-	id?: string;
-	/** 学号. */
-	student_no: string;
-	/** The profile fields that differ. */
-	fields: string[];
-	/** The site whose edit is in force. */
-	kept_site: string;
-	/** The site whose edit lost. */
-	other_site: string;
-	/** When the conflict was found (RFC 3339). */
-	at: string;
-}
-
-/** What an import did. */
-export interface ImportReport {
-	/** The bundle id. */
-	bundle_id: string;
-	/** Its kind. */
-	kind: BundleKind;
-	/** The sender's name. */
-	sender: string;
-	/** The sender's fingerprint, to compare by phone when the bundle came under a passphrase. */
-	sender_fingerprint: string;
-	/** The bundle had been imported before: nothing changed, the receipt is the one written then. */
-	duplicate: boolean;
-	/** New students. */
-	students_added: number;
-	/** Profiles replaced by a newer edit. */
-	profiles_updated: number;
-	/** Records added. */
-	records_added: number;
-	/** Changes already held (skipped). */
-	skipped: number;
-	/** Conflicts listed for a person to settle. */
-	conflicts: SyncConflict[];
-	/**
-	 * Changes of the sender missing before this bundle (first, last), if any: an earlier bundle
-	 * was never imported.
-	 */
-	gap?: number[];
 }
 
 /** 重点关注 an entry on the key-concern list. */
@@ -877,6 +936,38 @@ export interface ObligationFilter {
 	open_only: boolean;
 }
 
+/** A page of obligations with the counts the filter tabs show. */
+export interface ObligationPage {
+	/** Rows of the page, by due date. */
+	items: Obligation[];
+	/** Rows matching the whole filter. */
+	total: number;
+	/** Open, due date not passed (ignoring the status filter). */
+	due: number;
+	/** Open, due date passed. */
+	overdue: number;
+	/** Fulfilled. */
+	done: number;
+	/** Waived. */
+	waived: number;
+}
+
+/** Which obligations to list, and which page. */
+export interface ObligationQuery {
+	/** Only this status. */
+	status?: ObligationStatus;
+	/** Only this kind. */
+	kind?: ObligationKind;
+	/** 学号 or 姓名 contains this. */
+	search: string;
+	/** Only those due on or before this day. */
+	due_before?: string;
+	/** Page, from 1. */
+	page: number;
+	/** Rows per page (1–500). */
+	page_size: number;
+}
+
 /** Off-campus housing 校外租房 and accompanying parent 陪读 (seed 000). */
 export interface OffCampus {
 	/** Address. */
@@ -935,6 +1026,32 @@ export interface Plan {
 	handling: string;
 	/** Dates on which the plan is reviewed. */
 	review_dates: string[];
+}
+
+/** A shipped policy preset. */
+export interface PolicyPreset {
+	/** Id, e.g. "000". */
+	id: string;
+	/** The school's name. */
+	school: string;
+}
+
+/** A policy that fails validation: where and why (policy text only, never student data). */
+export interface PolicyProblem {
+	/** 1-based line. */
+	line: number;
+	/** Dotted field path. */
+	field: string;
+	/** Why (English, from the parser). */
+	reason: string;
+}
+
+/** The policy in force and the presets to choose from. */
+export interface PolicyView {
+	/** The TOML text in force. */
+	text: string;
+	/** The shipped presets. */
+	presets: PolicyPreset[];
 }
 
 /** What a receipt import did. */
@@ -1033,6 +1150,14 @@ export interface Report {
 	concern_list: ConcernRow[];
 	/** Weekly review meetings signed in the period. */
 	meetings: number;
+}
+
+/** A workbook written by an export. */
+export interface ReportExported {
+	/** The file's name. */
+	file_name: string;
+	/** Rows written. */
+	rows: number;
 }
 
 /** One student's item of a weekly review 周研判: the decision and why. */
@@ -1169,6 +1294,34 @@ export interface RosterParse {
 	ignored_columns: string[];
 }
 
+/** What the import screen shows of a roster before importing it. */
+export interface RosterPreview {
+	/** The file's name (no folder). */
+	file_name: string;
+	/** The worksheet read (empty for CSV). */
+	sheet: string;
+	/** 1-based row of the header. */
+	header_row: number;
+	/** How each column was understood. */
+	columns: ColumnMapping[];
+	/** The first students as they would be imported. */
+	rows: RosterRow[];
+	/** Students that would be imported. */
+	total_rows: number;
+	/** Rows refused (the first [`PREVIEW_ERRORS`]). */
+	errors: RowError[];
+	/** Rows refused in all. */
+	error_count: number;
+}
+
+/** The payload of [`ROSTER_PROGRESS_EVENT`]. */
+export interface RosterProgress {
+	/** Students written so far. */
+	done: number;
+	/** Students to write. */
+	total: number;
+}
+
 /** Screening result 心理普查结果 (seeds 000–002). */
 export enum ScreeningResult {
 	/** 正常 */
@@ -1239,6 +1392,21 @@ export interface StudentSummary {
 	concern?: ConcernLevel;
 	/** Number of records in the file. */
 	record_count: number;
+}
+
+/**
+ * What the sync screen shows: this site, the trusted sites, the conflicts, and on a center the
+ * overview by college.
+ */
+export interface SyncOverview {
+	/** This site's public profile. */
+	site: SiteProfile;
+	/** Sites whose profiles were imported. */
+	peers: SiteProfile[];
+	/** Profile edits that lost to another site's, for a person to settle. */
+	conflicts: SyncConflict[];
+	/** Students by college (center archives only). */
+	colleges?: CollegeOverview[];
 }
 
 /** 谈心谈话 a talk record. */

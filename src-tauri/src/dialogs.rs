@@ -1,0 +1,107 @@
+//! Native open/save dialogs, opened by Rust (the webview has no dialog or file-system permission):
+//! the user picks a path, Rust reads or writes the file, and the webview sees only the result.
+//!
+//! End-to-end tests cannot click in a GTK dialog, so debug builds answer from a file instead when
+//! `XINDANG_E2E_DIALOG` names one: each line answers one dialog in turn with the path chosen (an
+//! empty line: cancelled; no file: cancelled). Release builds ignore the variable.
+
+use std::path::PathBuf;
+
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::CommandError;
+
+/// What a dialog is for: its title and file-type filter.
+#[derive(Debug, Clone, Copy)]
+pub enum FileKind {
+    /// A roster (名单) spreadsheet.
+    Roster,
+    /// A site profile (站点公钥文件).
+    Profile,
+    /// A sync or handover bundle, or a receipt.
+    Bundle,
+    /// A report or list exported as an Excel workbook.
+    Report,
+}
+
+impl FileKind {
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            FileKind::Roster => (
+                "名单（Excel / CSV）",
+                &["xlsx", "xlsm", "xls", "ods", "csv", "tsv", "txt"],
+            ),
+            FileKind::Profile => ("站点公钥文件", &["json"]),
+            FileKind::Bundle => ("心档数据包", &["age", "xdb"]),
+            FileKind::Report => ("Excel 工作簿", &["xlsx"]),
+        }
+    }
+}
+
+/// Asks for a file to open; `None` when the user cancels.
+pub fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    kind: FileKind,
+    title: &str,
+) -> Result<Option<PathBuf>, CommandError> {
+    if let Some(answer) = scripted() {
+        return Ok(answer);
+    }
+    let (name, ext) = kind.filter();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter(name, ext)
+        .blocking_pick_file()
+        .map(local)
+        .transpose()
+}
+
+/// Asks where to save, proposing `file_name`; `None` when the user cancels.
+pub fn save<R: Runtime>(
+    app: &AppHandle<R>,
+    kind: FileKind,
+    title: &str,
+    file_name: &str,
+) -> Result<Option<PathBuf>, CommandError> {
+    if let Some(answer) = scripted() {
+        return Ok(answer);
+    }
+    let (name, ext) = kind.filter();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter(name, ext)
+        .set_file_name(file_name)
+        .blocking_save_file()
+        .map(local)
+        .transpose()
+}
+
+fn local(path: tauri_plugin_dialog::FilePath) -> Result<PathBuf, CommandError> {
+    path.into_path()
+        .map_err(|_| CommandError::invalid("file", "not a local file"))
+}
+
+/// The scripted answer of an end-to-end test (debug builds only): the first line of the script
+/// file; later lines are kept for the dialogs that follow (import a bundle, then save its receipt).
+#[cfg(debug_assertions)]
+fn scripted() -> Option<Option<PathBuf>> {
+    let script = PathBuf::from(std::env::var_os("XINDANG_E2E_DIALOG")?);
+    let text = std::fs::read_to_string(&script).unwrap_or_default();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().trim().to_owned();
+    let rest: Vec<&str> = lines.collect();
+    let _ = if rest.is_empty() {
+        std::fs::remove_file(&script)
+    } else {
+        std::fs::write(&script, rest.join("\n"))
+    };
+    Some((!first.is_empty()).then(|| PathBuf::from(first)))
+}
+
+#[cfg(not(debug_assertions))]
+fn scripted() -> Option<Option<PathBuf>> {
+    None
+}
