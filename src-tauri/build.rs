@@ -11,6 +11,14 @@ const COMMANDS: &[&str] = &[
     "lock",
     "touch",
     "list_students",
+    "dashboard",
+    "student_file",
+    "add_record",
+    "attachment_content",
+    "log_print",
+    "export_student_list",
+    "add_attachment_file",
+    "import_roster_file",
 ];
 
 fn main() {

@@ -18,6 +18,7 @@ use crate::model::*;
 use crate::normalize;
 use crate::recovery::RecoveryKey;
 
+pub mod desk;
 mod rules;
 pub mod sync;
 
@@ -131,6 +132,7 @@ impl StudentEntry {
             id: self.id.to_string(),
             student_no: p.student_no.clone(),
             name: p.name.clone(),
+            initials: desk::initials(&p.name),
             college: p.college.clone(),
             class_name: p.class_name.clone(),
             dorm: p.dorm.clone(),

@@ -3,6 +3,7 @@ mod audit;
 mod bundles;
 mod crash;
 mod crash_soak;
+mod desk;
 mod obligations;
 mod props;
 mod records;

@@ -4,6 +4,7 @@ import DashboardPage from './views/DashboardPage.vue';
 import StudentsPage from './views/StudentsPage.vue';
 import ImportPage from './views/ImportPage.vue';
 import SettingsPage from './views/SettingsPage.vue';
+import StudentFilePage from './views/StudentFilePage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -11,6 +12,7 @@ export const router = createRouter({
     { path: '/', redirect: '/dashboard' },
     { path: '/dashboard', component: DashboardPage },
     { path: '/students', component: StudentsPage },
+    { path: '/students/:studentNo', component: StudentFilePage, props: true },
     { path: '/import', component: ImportPage },
     { path: '/settings', component: SettingsPage },
     { path: '/:rest(.*)*', redirect: '/dashboard' },

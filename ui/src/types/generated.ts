@@ -174,6 +174,212 @@ export interface CrisisAssessment {
 	actions: string;
 }
 
+/** An open crisis case: the latest assessment of a student within [`CRISIS_OPEN_DAYS`]. */
+export interface CrisisCase {
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	student_name: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** Level A–D. */
+	level: CrisisLevel;
+	/** Who organises the response at this level (seed 002 第十二条). */
+	organiser: string;
+	/** The day of the assessment. */
+	date: string;
+}
+
+/** The headline numbers of the dashboard. */
+export interface DeskCounts {
+	/** Open obligations due today. */
+	due_today: number;
+	/** Open obligations past their due date. */
+	overdue: number;
+	/** Open obligations due within [`DUE_SOON_DAYS`] days after today. */
+	due_soon: number;
+	/** Students on the key-concern list today. */
+	key_concern: number;
+	/** Students with an open crisis case. */
+	open_crises: number;
+	/** Students in the archive. */
+	students: number;
+}
+
+/** What has to be done. */
+export enum ObligationKind {
+	/** A talk 谈心谈话 (of a given category for must-talks). */
+	Talk = "talk",
+	/** A contact with the parents 家校联系. */
+	ParentContact = "parent_contact",
+	/** The weekly review 周研判 of a key-concern student. */
+	WeeklyReview = "weekly_review",
+	/** The review of an individual plan 一人一策. */
+	PlanReview = "plan_review",
+	/** A step of the return-to-school review 复学. */
+	ReturnStep = "return_step",
+}
+
+/** Where an obligation stands. */
+export enum ObligationStatus {
+	/** Open, due date not passed. */
+	Due = "due",
+	/** Open, due date passed. */
+	Overdue = "overdue",
+	/** Fulfilled by a record. */
+	Done = "done",
+	/** Waived with a reason. */
+	Waived = "waived",
+}
+
+/** One dated obligation of one student. */
+export interface Obligation {
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	student_name: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** What has to be done. */
+	kind: ObligationKind;
+	/** The rule id, e.g. `must-talk.freshman` (docs/policy-format.md). */
+	rule: string;
+	/** The rule in Chinese, for lists and reports. */
+	label: string;
+	/** From when a record counts. */
+	since: string;
+	/** Due date. */
+	due: string;
+	/** Status on the day asked. */
+	status: ObligationStatus;
+	/** The record that fulfilled it. */
+	fulfilled_by?: string;
+	/** The date of that record. */
+	fulfilled_on?: string;
+	/** Why it was waived. */
+	waived_reason?: string;
+}
+
+/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
+export enum StudentStatus {
+	/** 在读 */
+	Enrolled = "enrolled",
+	/** 休学 on leave */
+	OnLeave = "on_leave",
+	/** 毕业 */
+	Graduated = "graduated",
+	/** 退学 */
+	Withdrawn = "withdrawn",
+	/** 转学 */
+	Transferred = "transferred",
+}
+
+/** Key-concern level 重点关注等级 (seed 001/002: long-term list by level). */
+export enum ConcernLevel {
+	/** 一般关注 */
+	General = "general",
+	/** 重点关注 */
+	Key = "key",
+	/** 特别关注 (highest) */
+	Special = "special",
+}
+
+/** One student as lists show it: enough to search, filter and open the file. */
+export interface StudentSummary {
+	/** Internal id of the student row (a string for the UI). */
+	id: string;
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	name: string;
+	/** 拼音首字母 of the name in lower case (e.g. "zs" for 张三), computed in memory for search. */
+	initials: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** 宿舍 */
+	dorm: string;
+	/** 年级 */
+	grade: string;
+	/** Status. */
+	status: StudentStatus;
+	/** Current key-concern level, if on the list. */
+	concern?: ConcernLevel;
+	/** Number of records in the file. */
+	record_count: number;
+}
+
+/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
+export enum TalkCategory {
+	/** 新生 a freshman. */
+	Freshman = "freshman",
+	/** 重要时间节点 start of term, before holidays, after grades. */
+	KeyTime = "key-time",
+	/** 特殊学生群体 a special group. */
+	SpecialGroup = "special-group",
+	/** 主动要约谈 the student asked for a talk. */
+	Requested = "requested",
+	/** 奖励、批评或处分 reward, criticism or sanction. */
+	RewardDiscipline = "reward-discipline",
+	/** 学业困难、学业预警、退学试读 academic trouble. */
+	Academic = "academic",
+	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
+	Relationship = "relationship",
+	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
+	Hardship = "hardship",
+	/** 其他 any other talk. */
+	Other = "other",
+}
+
+/** One recently written record, as the activity list shows it (header facts only, no text). */
+export interface RecentRecord {
+	/** Record id. */
+	id: string;
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	student_name: string;
+	/** The record kind, e.g. `talk` (see `RecordBody::kind_name`). */
+	kind: string;
+	/** The must-talk category of a talk. */
+	category?: TalkCategory;
+	/** The day it happened. */
+	date: string;
+	/** When it was written (RFC 3339). */
+	written_at: string;
+	/** Whether it amends an earlier record. */
+	amendment: boolean;
+}
+
+/** Everything the dashboard shows, in one answer. */
+export interface Dashboard {
+	/** The day it was computed for. */
+	today: string;
+	/** The counts. */
+	counts: DeskCounts;
+	/** Overdue and soon-due obligations, most urgent first (at most [`DASHBOARD_OBLIGATIONS`]). */
+	obligations: Obligation[];
+	/** Students on the key-concern list, highest level first. */
+	key_concern: StudentSummary[];
+	/** Open crisis cases, highest level first. */
+	crises: CrisisCase[];
+	/** The latest records written, newest first. */
+	recent: RecentRecord[];
+}
+
+/** What an export wrote. */
+export interface ExportDone {
+	/** Rows written (students). */
+	rows: number;
+	/** The file's name (not its folder), to tell the user where it went. */
+	file_name: string;
+}
+
 /** What a bundle is for. */
 export enum BundleKind {
 	/** A college's changes for the center. */
@@ -312,16 +518,6 @@ export interface ImportReport {
 	gap?: number[];
 }
 
-/** Key-concern level 重点关注等级 (seed 001/002: long-term list by level). */
-export enum ConcernLevel {
-	/** 一般关注 */
-	General = "general",
-	/** 重点关注 */
-	Key = "key",
-	/** 特别关注 (highest) */
-	Special = "special",
-}
-
 /** 重点关注 an entry on the key-concern list. */
 export interface KeyConcern {
 	/** Level. */
@@ -366,28 +562,6 @@ export enum LockReason {
 export interface LockedEvent {
 	/** Why. */
 	reason: LockReason;
-}
-
-/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
-export enum TalkCategory {
-	/** 新生 a freshman. */
-	Freshman = "freshman",
-	/** 重要时间节点 start of term, before holidays, after grades. */
-	KeyTime = "key-time",
-	/** 特殊学生群体 a special group. */
-	SpecialGroup = "special-group",
-	/** 主动要约谈 the student asked for a talk. */
-	Requested = "requested",
-	/** 奖励、批评或处分 reward, criticism or sanction. */
-	RewardDiscipline = "reward-discipline",
-	/** 学业困难、学业预警、退学试读 academic trouble. */
-	Academic = "academic",
-	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
-	Relationship = "relationship",
-	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
-	Hardship = "hardship",
-	/** 其他 any other talk. */
-	Other = "other",
 }
 
 /** 八必谈 trigger: an event that obliges a talk of its category (e.g. an academic warning). */
@@ -437,62 +611,6 @@ export interface NewRecord {
 	amend_reason: string;
 	/** Content. */
 	body: RecordBody;
-}
-
-/** What has to be done. */
-export enum ObligationKind {
-	/** A talk 谈心谈话 (of a given category for must-talks). */
-	Talk = "talk",
-	/** A contact with the parents 家校联系. */
-	ParentContact = "parent_contact",
-	/** The weekly review 周研判 of a key-concern student. */
-	WeeklyReview = "weekly_review",
-	/** The review of an individual plan 一人一策. */
-	PlanReview = "plan_review",
-	/** A step of the return-to-school review 复学. */
-	ReturnStep = "return_step",
-}
-
-/** Where an obligation stands. */
-export enum ObligationStatus {
-	/** Open, due date not passed. */
-	Due = "due",
-	/** Open, due date passed. */
-	Overdue = "overdue",
-	/** Fulfilled by a record. */
-	Done = "done",
-	/** Waived with a reason. */
-	Waived = "waived",
-}
-
-/** One dated obligation of one student. */
-export interface Obligation {
-	/** 学号 */
-	student_no: string;
-	/** 姓名 */
-	student_name: string;
-	/** 学院 */
-	college: string;
-	/** 班级 */
-	class_name: string;
-	/** What has to be done. */
-	kind: ObligationKind;
-	/** The rule id, e.g. `must-talk.freshman` (docs/policy-format.md). */
-	rule: string;
-	/** The rule in Chinese, for lists and reports. */
-	label: string;
-	/** From when a record counts. */
-	since: string;
-	/** Due date. */
-	due: string;
-	/** Status on the day asked. */
-	status: ObligationStatus;
-	/** The record that fulfilled it. */
-	fulfilled_by?: string;
-	/** The date of that record. */
-	fulfilled_on?: string;
-	/** Why it was waived. */
-	waived_reason?: string;
 }
 
 /** Which obligations to list. */
@@ -619,20 +737,6 @@ export enum DegreeLevel {
 	Undergraduate = "undergraduate",
 	/** 研究生 graduate */
 	Graduate = "graduate",
-}
-
-/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
-export enum StudentStatus {
-	/** 在读 */
-	Enrolled = "enrolled",
-	/** 休学 on leave */
-	OnLeave = "on_leave",
-	/** 毕业 */
-	Graduated = "graduated",
-	/** 退学 */
-	Withdrawn = "withdrawn",
-	/** 转学 */
-	Transferred = "transferred",
 }
 
 /** The basic information of a student file 一生一档. */
@@ -763,30 +867,6 @@ export interface StudentFile {
 	profile: StudentProfile;
 	/** Every record, oldest first; superseded ones are kept and marked. */
 	records: StoredRecord[];
-}
-
-/** One student as lists show it: enough to search, filter and open the file. */
-export interface StudentSummary {
-	/** Internal id of the student row (a string for the UI). */
-	id: string;
-	/** 学号 */
-	student_no: string;
-	/** 姓名 */
-	name: string;
-	/** 学院 */
-	college: string;
-	/** 班级 */
-	class_name: string;
-	/** 宿舍 */
-	dorm: string;
-	/** 年级 */
-	grade: string;
-	/** Status. */
-	status: StudentStatus;
-	/** Current key-concern level, if on the list. */
-	concern?: ConcernLevel;
-	/** Number of records in the file. */
-	record_count: number;
 }
 
 /** 谈心谈话 a talk record. */
