@@ -96,7 +96,11 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   // Find a student by the pinyin initials of the name.
   const counts = new Map();
   for (const s of students) counts.set(s.initials, (counts.get(s.initials) ?? 0) + 1);
-  const target = students.find((s) => s.initials.length >= 2 && counts.get(s.initials) === 1) ?? students[0];
+  const unique = (s) => counts.get(s.initials) === 1;
+  const target =
+    students.find((s) => s.initials.length === 3 && unique(s)) ??
+    students.find((s) => s.initials.length >= 2 && unique(s)) ??
+    students[0];
   const q = target.initials;
   const expected = students.filter((s) => matches(s, q)).length;
   const search = await d.waitFor(input('student-search'));
@@ -174,7 +178,8 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   const pass = 'demo-e2e-口令-2026';
   cli(demo, ['init'], { XINDANG_PASSPHRASE: pass });
   cli(demo, ['demo', '--students', '300', '--seed', '1'], { XINDANG_PASSPHRASE: pass });
-  const app = await startApp(demo);
+  const picture = join(import.meta.dirname, '../../assets/icons/128x128.png');
+  const app = await startApp(demo, { XINDANG_E2E_OPEN_FILE: picture });
   const { driver: d, shot } = app;
   t.after(async () => {
     if (t.passed === false) await shot('demo-failure');
@@ -208,9 +213,40 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   await d.click(await d.waitFor(byTestId('record-cancel')));
   await dialogsClosed(d);
 
+  // Amend a record: the original stays, marked, and the amendment shows its reason.
+  const amendButtons = await d.findAll('[data-testid^="amend-"]');
+  assert.ok(amendButtons.length > 0, 'a record to amend');
+  await d.click(amendButtons[0]);
+  await d.waitFor(byTestId('record-form'));
+  await d.type(await d.waitFor(input('record-author')), '王老师');
+  await d.type(await d.waitFor(input('record-amend-reason')), '补充家长意见后更正');
+  await d.click(await d.waitFor(byTestId('record-save')));
+  await d.waitFor(byTestId('file-timeline'), {
+    predicate: (s) => s.includes('已被更正') && s.includes('更正原因：补充家长意见后更正') && s.includes('原记录'),
+  });
+  await dialogsClosed(d);
+
+  // Attach a picture (the native dialog answers with it under automation) and preview it.
+  await d.click(await d.waitFor(byTestId('add-attachment')));
+  await d.type(await d.waitFor(`${byTestId('attachment-dialog')} input[placeholder="辅导员姓名"]`), '王老师');
+  await d.type(await d.waitFor(`${byTestId('attachment-dialog')} input[placeholder="如：医院诊断证明"]`), '医院诊断证明');
+  await d.click(await d.waitFor(byTestId('attachment-upload')));
+  await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes('128x128.png') && s.includes('医院诊断证明') });
+  await dialogsClosed(d);
+  await d.click(await d.waitFor('[data-testid^="preview-"]'));
+  const img = await d.waitFor('.preview img');
+  for (let i = 0; i < 50; i += 1) {
+    if (await d.execute('return document.querySelector(".preview img")?.naturalWidth ?? 0')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await d.execute('return document.querySelector(".preview img").naturalWidth'), 128, 'the picture decoded from a blob: URL');
+  assert.match(await d.execute('return document.querySelector(".preview img").src'), /^blob:/);
+  assert.ok(await d.displayed(img));
+  await shot('18-attachment-preview');
+
   // The A4 view: the file as paper, without the app around it.
   await d.click(await d.waitFor(byTestId('print-preview')));
   await d.waitFor(byTestId('print-now'));
   assert.ok(await d.displayed(await d.waitFor('.print-head')), 'the A4 header is shown');
-  await shot('18-print-preview');
+  await shot('19-print-preview');
 });
