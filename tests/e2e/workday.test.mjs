@@ -56,6 +56,22 @@ async function pickOption(d, text) {
   assert.ok(clicked, `option ${text}`);
 }
 
+/**
+ * Clicks the element once it takes clicks: a table re-rendering after a search, or a message fading
+ * out, briefly covers it (WebDriver answers "element click intercepted").
+ */
+async function click(d, css) {
+  for (let i = 0; ; i += 1) {
+    try {
+      await d.click(await d.waitFor(css));
+      return;
+    } catch (e) {
+      if (!/intercepted/.test(e.message) || i >= 30) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
 async function dialogsClosed(d) {
   for (let i = 0; i < 50; i += 1) {
@@ -86,9 +102,9 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   await d.waitFor(byTestId('main-layout'));
 
   // Import the roster (the native open dialog answers with the roster under automation).
-  await d.click(await d.waitFor(byTestId('nav-students')));
+  await click(d, byTestId('nav-students'));
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes('共 0 名学生') });
-  await d.click(await d.waitFor(byTestId('import-roster-file')));
+  await click(d, byTestId('import-roster-file'));
   await d.waitFor('.import-done', { timeout: 60_000, predicate: (s) => s.includes(`新增 ${STUDENTS} 名`) });
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes(`共 ${STUDENTS} 名学生`) });
   await shot('10-students-imported');
@@ -110,26 +126,26 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   await shot('11-search-pinyin');
 
   // Open the file and write a talk record, by keyboard where a user would type.
-  await d.click(await d.waitFor(byTestId(`open-${target.student_no}`)));
+  await click(d, byTestId(`open-${target.student_no}`));
   await d.waitFor(byTestId('file-title'), { predicate: (s) => s.includes(target.name) });
-  await d.click(await d.waitFor(byTestId('add-record')));
+  await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
   await d.type(await d.waitFor(input('record-author')), '王老师');
-  await d.click(await d.waitFor(byTestId('talk-category')));
+  await click(d, byTestId('talk-category'));
   await pickOption(d, '学业困难 / 学业预警');
   await d.type(await d.waitFor(input('talk-place')), '学院谈心室');
   // An empty talk is refused in Chinese before anything is sent.
-  await d.click(await d.waitFor(byTestId('record-save')));
+  await click(d, byTestId('record-save'));
   await d.waitFor('.el-form-item__error', { predicate: (s) => s.includes('请填写谈话内容') });
   await d.type(await d.waitFor('textarea[data-testid="talk-text"], [data-testid="talk-text"] textarea'), `期中成绩下滑，约定每周学习计划。${TALK_MARKER}`);
   await shot('12-talk-form');
-  await d.click(await d.waitFor(byTestId('record-save')));
+  await click(d, byTestId('record-save'));
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes(TALK_MARKER) && s.includes('学业困难') });
   await dialogsClosed(d);
   await shot('13-student-file');
 
   // Lock; a wrong passphrase is refused in Chinese; the right one opens the archive again.
-  await d.click(await d.waitFor(byTestId('lock-button')));
+  await click(d, byTestId('lock-button'));
   await d.type(await d.waitFor(input('unlock-passphrase')), 'wrong-passphrase-2026' + Keys.ENTER);
   const err = await d.waitFor(byTestId('unlock-error'), { timeout: 30_000 });
   assert.match(await d.text(err), /口令错误/);
@@ -139,18 +155,18 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   await shot('14-dashboard-after-unlock');
 
   // The talk is in the timeline, opened from the list by 学号.
-  await d.click(await d.waitFor(byTestId('nav-students')));
+  await click(d, byTestId('nav-students'));
   await d.type(await d.waitFor(input('student-search')), target.student_no);
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes('找到 1 名学生') });
-  await d.click(await d.waitFor(byTestId(`open-${target.student_no}`)));
+  await click(d, byTestId(`open-${target.student_no}`));
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes(TALK_MARKER) });
 
   // Export the whole list; the .xlsx holds every student.
-  await d.click(await d.waitFor(byTestId('file-back')));
+  await click(d, byTestId('file-back'));
   const searchAgain = await d.waitFor(input('student-search'));
   await clearInput(d, searchAgain);
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes(`共 ${STUDENTS} 名学生`) });
-  await d.click(await d.waitFor(byTestId('export-list')));
+  await click(d, byTestId('export-list'));
   await d.waitFor('.export-done', { timeout: 30_000, predicate: (s) => s.includes(`已导出 ${STUDENTS} 名学生`) });
   const file = join(exportDir, '学生名单.xlsx');
   assert.ok(existsSync(file), 'the export exists');
@@ -198,19 +214,19 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   const crises = await d.findAll(`${byTestId('dashboard-crises')} li`);
   assert.ok(crises.length > 0, 'the demo has a crisis case');
   assert.match(await d.text(crises[0]), /组织处置：/);
-  await d.click((await d.findAll(`${byTestId('dashboard-crises')} li button`))[0]);
+  await click(d, `${byTestId('dashboard-crises')} li button`);
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes('危机评估') });
   await shot('16-student-file-crisis');
 
   // The crisis form shows the organiser of the level chosen.
-  await d.click(await d.waitFor(byTestId('add-record')));
-  await d.click(await d.waitFor(byTestId('record-kind')));
+  await click(d, byTestId('add-record'));
+  await click(d, byTestId('record-kind'));
   await pickOption(d, '危机评估');
-  await d.click(await d.waitFor(`${byTestId('crisis-B')}`));
+  await click(d, `${byTestId('crisis-B')}`);
   await d.waitFor(`${byTestId('crisis-B')}.is-checked`);
   await d.waitFor(byTestId('crisis-organiser'), { predicate: (s) => s.includes('学院分管学生工作领导牵头') });
   await shot('17-crisis-form');
-  await d.click(await d.waitFor(byTestId('record-cancel')));
+  await click(d, byTestId('record-cancel'));
   await dialogsClosed(d);
 
   // Amend a record: the original stays, marked, and the amendment shows its reason.
@@ -220,20 +236,20 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   await d.waitFor(byTestId('record-form'));
   await d.type(await d.waitFor(input('record-author')), '王老师');
   await d.type(await d.waitFor(input('record-amend-reason')), '补充家长意见后更正');
-  await d.click(await d.waitFor(byTestId('record-save')));
+  await click(d, byTestId('record-save'));
   await d.waitFor(byTestId('file-timeline'), {
     predicate: (s) => s.includes('已被更正') && s.includes('更正原因：补充家长意见后更正') && s.includes('原记录'),
   });
   await dialogsClosed(d);
 
   // Attach a picture (the native dialog answers with it under automation) and preview it.
-  await d.click(await d.waitFor(byTestId('add-attachment')));
+  await click(d, byTestId('add-attachment'));
   await d.type(await d.waitFor(`${byTestId('attachment-dialog')} input[placeholder="辅导员姓名"]`), '王老师');
   await d.type(await d.waitFor(`${byTestId('attachment-dialog')} input[placeholder="如：医院诊断证明"]`), '医院诊断证明');
-  await d.click(await d.waitFor(byTestId('attachment-upload')));
+  await click(d, byTestId('attachment-upload'));
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes('128x128.png') && s.includes('医院诊断证明') });
   await dialogsClosed(d);
-  await d.click(await d.waitFor('[data-testid^="preview-"]'));
+  await click(d, '[data-testid^="preview-"]');
   const img = await d.waitFor('.preview img');
   for (let i = 0; i < 50; i += 1) {
     if (await d.execute('return document.querySelector(".preview img")?.naturalWidth ?? 0')) break;
@@ -245,7 +261,7 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   await shot('18-attachment-preview');
 
   // The A4 view: the file as paper, without the app around it.
-  await d.click(await d.waitFor(byTestId('print-preview')));
+  await click(d, byTestId('print-preview'));
   await d.waitFor(byTestId('print-now'));
   assert.ok(await d.displayed(await d.waitFor('.print-head')), 'the A4 header is shown');
   await shot('19-print-preview');
