@@ -218,6 +218,22 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes('危机评估') });
   await shot('16-student-file-crisis');
 
+  // Every field of every record form has a label (what a screen reader and Tab users need).
+  await click(d, byTestId('add-record'));
+  for (const kind of ['谈心谈话', '家校联系', '重点关注', '危机评估', '一人一策', '转介 / 诊断', '休学 / 复学审核', '心理普查']) {
+    await click(d, byTestId('record-kind'));
+    await pickOption(d, kind);
+    const unlabelled = await d.execute(`
+      const form = document.querySelector('[data-testid="record-form"]');
+      const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      const fields = [...form.querySelectorAll('input:not([type=hidden]), textarea, [role=switch], [role=radiogroup]')];
+      return [fields.length, fields.filter((el) => !named(el)).map((el) => el.outerHTML.slice(0, 120))];`);
+    assert.ok(unlabelled[0] >= 5, `the ${kind} form has its fields`);
+    assert.deepEqual(unlabelled[1], [], `fields without a label in the ${kind} form`);
+  }
+  await click(d, byTestId('record-cancel'));
+  await dialogsClosed(d);
+
   // The crisis form shows the organiser of the level chosen.
   await click(d, byTestId('add-record'));
   await click(d, byTestId('record-kind'));
