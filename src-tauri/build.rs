@@ -33,6 +33,14 @@ const COMMANDS: &[&str] = &[
     "handover_export",
     "receipt_import",
     "list_students",
+    "dashboard",
+    "student_file",
+    "add_record",
+    "attachment_content",
+    "log_print",
+    "export_student_list",
+    "add_attachment_file",
+    "import_roster_file",
 ];
 
 fn main() {

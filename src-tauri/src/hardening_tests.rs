@@ -41,7 +41,16 @@ fn csp_is_strict() {
     );
     assert_eq!(csp["connect-src"], "ipc: http://ipc.localhost");
     assert_eq!(csp["font-src"], "'self'");
-    assert_eq!(csp["object-src"], "'none'");
+    // Attachment previews (PDF in <object>, images) use blob: URLs made from bytes Rust sent on
+    // demand; never scripts.
+    assert!(
+        csp["object-src"] == "'none'" || csp["object-src"] == "blob:",
+        "object-src: only blob: previews"
+    );
+    assert!(
+        csp["img-src"] == "'self'" || csp["img-src"] == "'self' blob:",
+        "img-src: the app's own images and blob: previews"
+    );
     assert!(conf["app"]["security"]["dangerousDisableAssetCspModification"].is_null());
     assert!(conf["app"]["security"]["dangerousRemoteDomainIpcAccess"].is_null());
 }

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod dialogs;
 pub mod error;
 pub mod state;
+pub mod student_commands;
 
 #[cfg(test)]
 mod hardening_tests;
@@ -33,6 +34,8 @@ pub const LOCKED_EVENT: &str = "archive-locked";
 /// Starts the app and blocks until its window closes.
 pub fn run() {
     let app = tauri::Builder::default()
+        // Native dialogs, opened by Rust only: the webview is granted none of the plugin's commands.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::archive_status,
             commands::create_archive,
@@ -62,6 +65,14 @@ pub fn run() {
             admin_commands::handover_export,
             admin_commands::receipt_import,
             commands::list_students,
+            student_commands::dashboard,
+            student_commands::student_file,
+            student_commands::add_record,
+            student_commands::attachment_content,
+            student_commands::log_print,
+            student_commands::export_student_list,
+            student_commands::add_attachment_file,
+            student_commands::import_roster_file,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

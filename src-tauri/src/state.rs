@@ -157,7 +157,10 @@ impl Shared {
     pub fn with<T>(&self, f: impl FnOnce(&mut AppState) -> T) -> T {
         let mut state = self.guard();
         state.last_activity = Instant::now();
-        f(&mut state)
+        let out = f(&mut state);
+        // A long command (an unlock on a busy machine) must not leave the archive idle already.
+        state.last_activity = Instant::now();
+        out
     }
 
     /// Runs `f` without counting as activity (the auto-lock thread, shutdown).

@@ -116,6 +116,8 @@ pub struct StudentSummary {
     pub student_no: String,
     /// 姓名
     pub name: String,
+    /// 拼音首字母 of the name in lower case (e.g. "zs" for 张三), computed in memory for search.
+    pub initials: String,
     /// 学院
     pub college: String,
     /// 班级

@@ -2,7 +2,6 @@
 //! log viewer 审计日志, the obligations list, the center's overview by college). They read the
 //! in-memory index or the audit chain; the only writes are sealed settings, each audited.
 
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;

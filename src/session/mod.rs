@@ -20,6 +20,7 @@ use crate::recovery::RecoveryKey;
 
 pub mod app_queries;
 pub mod center;
+pub mod desk;
 mod network;
 mod rules;
 pub mod sync;
@@ -134,6 +135,7 @@ impl StudentEntry {
             id: self.id.to_string(),
             student_no: p.student_no.clone(),
             name: p.name.clone(),
+            initials: desk::initials(&p.name),
             college: p.college.clone(),
             class_name: p.class_name.clone(),
             dorm: p.dorm.clone(),

@@ -3,6 +3,7 @@ mod audit;
 mod bundles;
 mod crash;
 mod crash_soak;
+mod desk;
 mod network;
 mod obligations;
 mod props;

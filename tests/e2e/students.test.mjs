@@ -60,7 +60,8 @@ test('the student list: virtualised, searched by 学号 and 姓名', async (t) =
 });
 
 test('the archive locks itself when idle and the window returns to the unlock screen', async (t) => {
-  const app = await startApp(sandbox, { XINDANG_AUTO_LOCK_SECS: '3' });
+  // Long enough for the dashboard to render under a busy Xvfb before the test moves on.
+  const app = await startApp(sandbox, { XINDANG_AUTO_LOCK_SECS: '6' });
   t.after(() => app.close());
   const { driver: d, shot } = app;
   await unlock(d);

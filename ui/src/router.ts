@@ -7,6 +7,7 @@ import SettingsPage from './views/SettingsPage.vue';
 import ObligationsPage from './views/ObligationsPage.vue';
 import SyncPage from './views/SyncPage.vue';
 import AuditPage from './views/AuditPage.vue';
+import StudentFilePage from './views/StudentFilePage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -14,6 +15,7 @@ export const router = createRouter({
     { path: '/', redirect: '/dashboard' },
     { path: '/dashboard', component: DashboardPage },
     { path: '/students', component: StudentsPage },
+    { path: '/students/:studentNo', component: StudentFilePage, props: true },
     { path: '/import', component: ImportPage },
     { path: '/obligations', component: ObligationsPage },
     { path: '/sync', component: SyncPage },

@@ -64,6 +64,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where cargo puts debug binaries: `$CARGO_TARGET_DIR/debug` when set (a shared or per-worktree
+/// target folder), else `target/debug`.
+fn debug_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root().join(dir).join("debug"),
+        _ => root().join("target/debug"),
+    }
+}
+
 /// The repository root (the parent of this crate).
 pub fn root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -115,7 +124,7 @@ fn run() -> Result<(), Failure> {
     step("build the app", build_app)?;
     let root = root();
     let archive = root.join("target/demo-archive");
-    let cli = root.join("target/debug").join(exe("xindang"));
+    let cli = debug_dir().join(exe("xindang"));
     let cli_built = step("build the command line", || {
         cmd(cargo(), ["build", "-p", "xindang", "--bin", "xindang"]).run()
     });
@@ -131,7 +140,7 @@ fn run() -> Result<(), Failure> {
         "\n  心档 demo archive: {}\n  passphrase (demo data only): {DEMO_PASSPHRASE}\n",
         archive.display()
     );
-    let app = root.join("target/debug").join(exe("xindang-app"));
+    let app = debug_dir().join(exe("xindang-app"));
     cmd(app.to_string_lossy().as_ref(), [] as [&str; 0])
         .env("XINDANG_ARCHIVE", &archive)
         .run()
@@ -242,17 +251,14 @@ fn e2e(tally: &mut Tally) -> Result<(), Failure> {
         return Ok(());
     }
     let root = root();
-    let app = root.join("target/debug").join(exe("xindang-app"));
+    let app = debug_dir().join(exe("xindang-app"));
     let artifacts = root.join("target/e2e-artifacts");
     let _ = std::fs::remove_dir_all(&artifacts);
     cmd("node", ["--test", "--test-concurrency=1", "tests/e2e/"])
         .dir(&root)
         .env("XINDANG_APP_BIN", &app)
         .env("XINDANG_E2E_ARTIFACTS", &artifacts)
-        .env(
-            "XINDANG_CLI_BIN",
-            root.join("target/debug").join(exe("xindang")),
-        )
+        .env("XINDANG_CLI_BIN", debug_dir().join(exe("xindang")))
         .env("TAURI_DRIVER", setup::tool_path("tauri-driver"))
         .run_counting(tally)
 }

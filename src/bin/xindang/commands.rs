@@ -57,13 +57,32 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    let dir = archive_dir(&cli)?.to_path_buf();
+    // A sample roster is written without an archive.
+    let needs_archive = !matches!(
+        cli.command,
+        Command::Roster {
+            command: RosterCommand::Sample { .. }
+        }
+    );
+    let dir = if needs_archive {
+        archive_dir(&cli)?.to_path_buf()
+    } else {
+        std::path::PathBuf::new()
+    };
     match cli.command {
         Command::Init { center, label } => init(&dir, center, &label),
         Command::Demo { students, seed } => demo(&dir, students, seed),
         Command::Roster {
             command: RosterCommand::Import { file, json },
         } => roster_import(&dir, &file, json),
+        Command::Roster {
+            command:
+                RosterCommand::Sample {
+                    file,
+                    students,
+                    seed,
+                },
+        } => roster_sample(&file, students, seed),
         Command::Student { command } => student(&dir, command),
         Command::Talk { command } => talk(&dir, command),
         Command::Record {
@@ -149,6 +168,21 @@ fn demo(dir: &Path, students: usize, seed: u64) -> Result<()> {
             c.counselors, c.backbones, c.dorm_heads, c.covered, c.students
         );
     }
+    Ok(())
+}
+
+fn roster_sample(file: &Path, students: usize, seed: u64) -> Result<()> {
+    let config = xindang::synth::SynthConfig {
+        seed,
+        students,
+        today: chrono::Local::now().date_naive(),
+        records_per_student: 0,
+    };
+    let profiles: Vec<StudentProfile> = xindang::synth::students(&config)
+        .map(|s| s.profile)
+        .collect();
+    xindang::roster::write_xlsx(file, &profiles)?;
+    eprintln!("Wrote a roster of {} synthetic students.", profiles.len());
     Ok(())
 }
 

@@ -100,6 +100,17 @@ enum RosterCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a roster .xlsx of synthetic students (demonstrations, tests); needs no archive.
+    Sample {
+        /// The .xlsx file to write.
+        file: PathBuf,
+        /// How many students.
+        #[arg(long, default_value_t = 100)]
+        students: usize,
+        /// Seed of the generator; the same seed gives the same students.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]

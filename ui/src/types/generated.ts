@@ -466,14 +466,114 @@ export interface CrisisAssessment {
 	actions: string;
 }
 
-/** A guardian (监护人 / 家长) and how to reach them. */
-export interface Guardian {
-	/** Name. */
-	name: string;
-	/** Relation to the student, e.g. 父亲, 母亲. */
-	relation: string;
-	/** Phone number. */
-	phone: string;
+/** An open crisis case: the latest assessment of a student within [`CRISIS_OPEN_DAYS`]. */
+export interface CrisisCase {
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	student_name: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** Level A–D. */
+	level: CrisisLevel;
+	/** Who organises the response at this level (seed 002 第十二条). */
+	organiser: string;
+	/** The day of the assessment. */
+	date: string;
+}
+
+/** The headline numbers of the dashboard. */
+export interface DeskCounts {
+	/** Open obligations due today. */
+	due_today: number;
+	/** Open obligations past their due date. */
+	overdue: number;
+	/** Open obligations due within [`DUE_SOON_DAYS`] days after today. */
+	due_soon: number;
+	/** Students on the key-concern list today. */
+	key_concern: number;
+	/** Students with an open crisis case. */
+	open_crises: number;
+	/** Students in the archive. */
+	students: number;
+}
+
+/** What has to be done. */
+export enum ObligationKind {
+	/** A talk 谈心谈话 (of a given category for must-talks). */
+	Talk = "talk",
+	/** A contact with the parents 家校联系. */
+	ParentContact = "parent_contact",
+	/** The weekly review 周研判 of a key-concern student. */
+	WeeklyReview = "weekly_review",
+	/** A counselor's dorm visit 查寝 / 走访宿舍. */
+	DormVisit = "dorm_visit",
+	/** A counselor's meeting with the peer backbones 骨干例会. */
+	BackboneMeeting = "backbone_meeting",
+	/** A backbone's meeting with their dorm heads 寝室长会议. */
+	DormHeadMeeting = "dorm_head_meeting",
+	/** Training 培训: hours of backbones and dorm heads, trainings a counselor organises. */
+	Training = "training",
+	/** The review of an individual plan 一人一策. */
+	PlanReview = "plan_review",
+	/** A step of the return-to-school review 复学. */
+	ReturnStep = "return_step",
+	/** A screening 心理普查. */
+	Screening = "screening",
+}
+
+/** Where an obligation stands. */
+export enum ObligationStatus {
+	/** Open, due date not passed. */
+	Due = "due",
+	/** Open, due date passed. */
+	Overdue = "overdue",
+	/** Fulfilled by a record. */
+	Done = "done",
+	/** Waived with a reason. */
+	Waived = "waived",
+}
+
+/**
+ * One dated obligation: of a student (student fields set), or of a person of the four-level
+ * network 校—院—班—寝 (dorm visits, backbone meetings, training hours: `person` set, student
+ * fields empty).
+ */
+export interface Obligation {
+	/** 学号 (empty for a network person's duty). */
+	student_no: string;
+	/** 姓名 */
+	student_name: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** 工号/学号 of the network person the duty belongs to (empty for a student's). */
+	person: string;
+	/** That person's name. */
+	person_name: string;
+	/** What the duty is about beyond the person, e.g. the dorm to visit (else empty). */
+	subject: string;
+	/** What has to be done. */
+	kind: ObligationKind;
+	/** The rule id, e.g. `must-talk.freshman` (docs/policy-format.md). */
+	rule: string;
+	/** The rule in Chinese, for lists and reports. */
+	label: string;
+	/** From when a record counts. */
+	since: string;
+	/** Due date. */
+	due: string;
+	/** Status on the day asked. */
+	status: ObligationStatus;
+	/** The record that fulfilled it. */
+	fulfilled_by?: string;
+	/** The date of that record. */
+	fulfilled_on?: string;
+	/** Why it was waived. */
+	waived_reason?: string;
 }
 
 /** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
@@ -488,6 +588,108 @@ export enum StudentStatus {
 	Withdrawn = "withdrawn",
 	/** 转学 */
 	Transferred = "transferred",
+}
+
+/** One student as lists show it: enough to search, filter and open the file. */
+export interface StudentSummary {
+	/** Internal id of the student row (a string for the UI). */
+	id: string;
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	name: string;
+	/** 拼音首字母 of the name in lower case (e.g. "zs" for 张三), computed in memory for search. */
+	initials: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** 宿舍 */
+	dorm: string;
+	/** 年级 */
+	grade: string;
+	/** Status. */
+	status: StudentStatus;
+	/** Current key-concern level, if on the list. */
+	concern?: ConcernLevel;
+	/** Number of records in the file. */
+	record_count: number;
+}
+
+/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
+export enum TalkCategory {
+	/** 新生 a freshman. */
+	Freshman = "freshman",
+	/** 重要时间节点 start of term, before holidays, after grades. */
+	KeyTime = "key-time",
+	/** 特殊学生群体 a special group. */
+	SpecialGroup = "special-group",
+	/** 主动要约谈 the student asked for a talk. */
+	Requested = "requested",
+	/** 奖励、批评或处分 reward, criticism or sanction. */
+	RewardDiscipline = "reward-discipline",
+	/** 学业困难、学业预警、退学试读 academic trouble. */
+	Academic = "academic",
+	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
+	Relationship = "relationship",
+	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
+	Hardship = "hardship",
+	/** 其他 any other talk. */
+	Other = "other",
+}
+
+/** One recently written record, as the activity list shows it (header facts only, no text). */
+export interface RecentRecord {
+	/** Record id. */
+	id: string;
+	/** 学号 */
+	student_no: string;
+	/** 姓名 */
+	student_name: string;
+	/** The record kind, e.g. `talk` (see `RecordBody::kind_name`). */
+	kind: string;
+	/** The must-talk category of a talk. */
+	category?: TalkCategory;
+	/** The day it happened. */
+	date: string;
+	/** When it was written (RFC 3339). */
+	written_at: string;
+	/** Whether it amends an earlier record. */
+	amendment: boolean;
+}
+
+/** Everything the dashboard shows, in one answer. */
+export interface Dashboard {
+	/** The day it was computed for. */
+	today: string;
+	/** The counts. */
+	counts: DeskCounts;
+	/** Overdue and soon-due obligations, most urgent first (at most [`DASHBOARD_OBLIGATIONS`]). */
+	obligations: Obligation[];
+	/** Students on the key-concern list, highest level first. */
+	key_concern: StudentSummary[];
+	/** Open crisis cases, highest level first. */
+	crises: CrisisCase[];
+	/** The latest records written, newest first. */
+	recent: RecentRecord[];
+}
+
+/** What an export wrote. */
+export interface ExportDone {
+	/** Rows written (students). */
+	rows: number;
+	/** The file's name (not its folder), to tell the user where it went. */
+	file_name: string;
+}
+
+/** A guardian (监护人 / 家长) and how to reach them. */
+export interface Guardian {
+	/** Name. */
+	name: string;
+	/** Relation to the student, e.g. 父亲, 母亲. */
+	relation: string;
+	/** Phone number. */
+	phone: string;
 }
 
 /**
@@ -626,28 +828,6 @@ export enum LockReason {
 export interface LockedEvent {
 	/** Why. */
 	reason: LockReason;
-}
-
-/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
-export enum TalkCategory {
-	/** 新生 a freshman. */
-	Freshman = "freshman",
-	/** 重要时间节点 start of term, before holidays, after grades. */
-	KeyTime = "key-time",
-	/** 特殊学生群体 a special group. */
-	SpecialGroup = "special-group",
-	/** 主动要约谈 the student asked for a talk. */
-	Requested = "requested",
-	/** 奖励、批评或处分 reward, criticism or sanction. */
-	RewardDiscipline = "reward-discipline",
-	/** 学业困难、学业预警、退学试读 academic trouble. */
-	Academic = "academic",
-	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
-	Relationship = "relationship",
-	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
-	Hardship = "hardship",
-	/** 其他 any other talk. */
-	Other = "other",
 }
 
 /** 八必谈 trigger: an event that obliges a talk of its category (e.g. an academic warning). */
@@ -846,82 +1026,6 @@ export interface NewRecord {
 	amend_reason: string;
 	/** Content. */
 	body: RecordBody;
-}
-
-/** What has to be done. */
-export enum ObligationKind {
-	/** A talk 谈心谈话 (of a given category for must-talks). */
-	Talk = "talk",
-	/** A contact with the parents 家校联系. */
-	ParentContact = "parent_contact",
-	/** The weekly review 周研判 of a key-concern student. */
-	WeeklyReview = "weekly_review",
-	/** A counselor's dorm visit 查寝 / 走访宿舍. */
-	DormVisit = "dorm_visit",
-	/** A counselor's meeting with the peer backbones 骨干例会. */
-	BackboneMeeting = "backbone_meeting",
-	/** A backbone's meeting with their dorm heads 寝室长会议. */
-	DormHeadMeeting = "dorm_head_meeting",
-	/** Training 培训: hours of backbones and dorm heads, trainings a counselor organises. */
-	Training = "training",
-	/** The review of an individual plan 一人一策. */
-	PlanReview = "plan_review",
-	/** A step of the return-to-school review 复学. */
-	ReturnStep = "return_step",
-	/** A screening 心理普查. */
-	Screening = "screening",
-}
-
-/** Where an obligation stands. */
-export enum ObligationStatus {
-	/** Open, due date not passed. */
-	Due = "due",
-	/** Open, due date passed. */
-	Overdue = "overdue",
-	/** Fulfilled by a record. */
-	Done = "done",
-	/** Waived with a reason. */
-	Waived = "waived",
-}
-
-/**
- * One dated obligation: of a student (student fields set), or of a person of the four-level
- * network 校—院—班—寝 (dorm visits, backbone meetings, training hours: `person` set, student
- * fields empty).
- */
-export interface Obligation {
-	/** 学号 (empty for a network person's duty). */
-	student_no: string;
-	/** 姓名 */
-	student_name: string;
-	/** 学院 */
-	college: string;
-	/** 班级 */
-	class_name: string;
-	/** 工号/学号 of the network person the duty belongs to (empty for a student's). */
-	person: string;
-	/** That person's name. */
-	person_name: string;
-	/** What the duty is about beyond the person, e.g. the dorm to visit (else empty). */
-	subject: string;
-	/** What has to be done. */
-	kind: ObligationKind;
-	/** The rule id, e.g. `must-talk.freshman` (docs/policy-format.md). */
-	rule: string;
-	/** The rule in Chinese, for lists and reports. */
-	label: string;
-	/** From when a record counts. */
-	since: string;
-	/** Due date. */
-	due: string;
-	/** Status on the day asked. */
-	status: ObligationStatus;
-	/** The record that fulfilled it. */
-	fulfilled_by?: string;
-	/** The date of that record. */
-	fulfilled_on?: string;
-	/** Why it was waived. */
-	waived_reason?: string;
 }
 
 /** Which obligations to list. */
@@ -1368,30 +1472,6 @@ export interface StudentFile {
 	profile: StudentProfile;
 	/** Every record, oldest first; superseded ones are kept and marked. */
 	records: StoredRecord[];
-}
-
-/** One student as lists show it: enough to search, filter and open the file. */
-export interface StudentSummary {
-	/** Internal id of the student row (a string for the UI). */
-	id: string;
-	/** 学号 */
-	student_no: string;
-	/** 姓名 */
-	name: string;
-	/** 学院 */
-	college: string;
-	/** 班级 */
-	class_name: string;
-	/** 宿舍 */
-	dorm: string;
-	/** 年级 */
-	grade: string;
-	/** Status. */
-	status: StudentStatus;
-	/** Current key-concern level, if on the list. */
-	concern?: ConcernLevel;
-	/** Number of records in the file. */
-	record_count: number;
 }
 
 /**

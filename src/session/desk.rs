@@ -1,0 +1,367 @@
+//! The counselor's desk: what the app's 工作台 (dashboard) and 学生档案 (student list) need beyond
+//! the plain reads of the session. Everything here is computed from the in-memory index (profiles
+//! and sealed-header facts); no record body is opened. Exporting a list is the one write: the file
+//! goes where the user chose, and the export is in the audit log in the same transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use pinyin::ToPinyin;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
+
+use super::{Session, StudentEntry};
+use crate::audit::AuditAction;
+use crate::error::{Error, Result};
+use crate::model::{ConcernLevel, CrisisLevel, StudentStatus, StudentSummary, TalkCategory};
+use crate::roster::RosterError;
+use crate::rules::{Obligation, ObligationFilter, ObligationStatus};
+
+/// A crisis assessment counts as an open case for this many days after its date, unless a later
+/// assessment replaced it (the model has no "case closed" record; this is the working window the
+/// seeds' follow-up visits imply).
+pub const CRISIS_OPEN_DAYS: i64 = 60;
+
+/// Obligations due within this many days (from today) appear on the dashboard with the overdue ones.
+pub const DUE_SOON_DAYS: i64 = 7;
+
+/// At most this many obligations cross to the dashboard; the counts are always complete.
+pub const DASHBOARD_OBLIGATIONS: usize = 100;
+
+/// At most this many recent records on the dashboard.
+pub const RECENT_RECORDS: usize = 20;
+
+/// At most this many students in a list export (more than any college has).
+pub const EXPORT_LIMIT: usize = 200_000;
+
+/// 拼音首字母: the first letter of each Chinese character's pinyin, lower case; other letters and
+/// digits are kept (lower case), everything else dropped. "张三" → "zs", "李Anna" → "lanna".
+pub fn initials(name: &str) -> String {
+    name.chars()
+        .filter_map(|c| match c.to_pinyin() {
+            Some(p) => p.first_letter().chars().next(),
+            None if c.is_alphanumeric() => c.to_lowercase().next(),
+            None => None,
+        })
+        .collect()
+}
+
+/// The headline numbers of the dashboard.
+#[typeshare]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskCounts {
+    /// Open obligations due today.
+    pub due_today: i32,
+    /// Open obligations past their due date.
+    pub overdue: i32,
+    /// Open obligations due within [`DUE_SOON_DAYS`] days after today.
+    pub due_soon: i32,
+    /// Students on the key-concern list today.
+    pub key_concern: i32,
+    /// Students with an open crisis case.
+    pub open_crises: i32,
+    /// Students in the archive.
+    pub students: i32,
+}
+
+/// An open crisis case: the latest assessment of a student within [`CRISIS_OPEN_DAYS`].
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisCase {
+    /// 学号
+    pub student_no: String,
+    /// 姓名
+    pub student_name: String,
+    /// 学院
+    pub college: String,
+    /// 班级
+    pub class_name: String,
+    /// Level A–D.
+    pub level: CrisisLevel,
+    /// Who organises the response at this level (seed 002 第十二条).
+    pub organiser: String,
+    /// The day of the assessment.
+    #[typeshare(serialized_as = "String")]
+    pub date: NaiveDate,
+}
+
+/// One recently written record, as the activity list shows it (header facts only, no text).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentRecord {
+    /// Record id.
+    pub id: String,
+    /// 学号
+    pub student_no: String,
+    /// 姓名
+    pub student_name: String,
+    /// The record kind, e.g. `talk` (see `RecordBody::kind_name`).
+    pub kind: String,
+    /// The must-talk category of a talk.
+    pub category: Option<TalkCategory>,
+    /// The day it happened.
+    #[typeshare(serialized_as = "String")]
+    pub date: NaiveDate,
+    /// When it was written (RFC 3339).
+    pub written_at: String,
+    /// Whether it amends an earlier record.
+    pub amendment: bool,
+}
+
+/// Everything the dashboard shows, in one answer.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The day it was computed for.
+    #[typeshare(serialized_as = "String")]
+    pub today: NaiveDate,
+    /// The counts.
+    pub counts: DeskCounts,
+    /// Overdue and soon-due obligations, most urgent first (at most [`DASHBOARD_OBLIGATIONS`]).
+    pub obligations: Vec<Obligation>,
+    /// Students on the key-concern list, highest level first.
+    pub key_concern: Vec<StudentSummary>,
+    /// Open crisis cases, highest level first.
+    pub crises: Vec<CrisisCase>,
+    /// The latest records written, newest first.
+    pub recent: Vec<RecentRecord>,
+}
+
+/// The open crisis case of one student on `today`, if any.
+fn open_crisis(s: &StudentEntry, today: NaiveDate) -> Option<CrisisCase> {
+    let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends).collect();
+    let latest = s
+        .heads
+        .iter()
+        .filter(|h| h.crisis.is_some() && h.date <= today && !superseded.contains(&h.id))
+        .max_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)))?;
+    let level = latest.crisis?;
+    if (today - latest.date).num_days() > CRISIS_OPEN_DAYS {
+        return None;
+    }
+    Some(CrisisCase {
+        student_no: s.profile.student_no.clone(),
+        student_name: s.profile.name.clone(),
+        college: s.profile.college.clone(),
+        class_name: s.profile.class_name.clone(),
+        level,
+        organiser: level.organiser().to_string(),
+        date: latest.date,
+    })
+}
+
+impl Session {
+    /// The dashboard on `today`: open obligations (overdue, then due soonest), key-concern
+    /// students, open crisis cases and the latest records. Computed in memory; not audited, as it
+    /// opens no file (the student list is not either).
+    pub fn dashboard(&self, today: NaiveDate) -> Result<Dashboard> {
+        let open = self.obligations(
+            today,
+            &ObligationFilter {
+                open_only: true,
+                ..ObligationFilter::default()
+            },
+        )?;
+        let soon = today + chrono::Days::new(DUE_SOON_DAYS as u64);
+        let mut counts = DeskCounts {
+            students: self.students.len() as i32,
+            ..DeskCounts::default()
+        };
+        let mut obligations: Vec<Obligation> = Vec::new();
+        for o in open {
+            match o.status {
+                ObligationStatus::Overdue => counts.overdue += 1,
+                ObligationStatus::Due if o.due == today => counts.due_today += 1,
+                ObligationStatus::Due if o.due <= soon => counts.due_soon += 1,
+                _ => continue,
+            }
+            obligations.push(o);
+        }
+        obligations
+            .sort_by(|a, b| (a.due, &a.student_no, &a.rule).cmp(&(b.due, &b.student_no, &b.rule)));
+        obligations.truncate(DASHBOARD_OBLIGATIONS);
+
+        let mut key_concern: Vec<StudentSummary> = self
+            .students
+            .values()
+            .filter(|s| s.concern(today).is_some())
+            .map(|s| s.summary(today))
+            .collect();
+        key_concern.sort_by(|a, b| {
+            b.concern
+                .cmp(&a.concern)
+                .then_with(|| a.student_no.cmp(&b.student_no))
+        });
+        counts.key_concern = key_concern.len() as i32;
+
+        let mut crises: Vec<CrisisCase> = self
+            .students
+            .values()
+            .filter_map(|s| open_crisis(s, today))
+            .collect();
+        crises.sort_by(|a, b| {
+            b.level
+                .cmp(&a.level)
+                .then_with(|| b.date.cmp(&a.date))
+                .then_with(|| a.student_no.cmp(&b.student_no))
+        });
+        counts.open_crises = crises.len() as i32;
+
+        Ok(Dashboard {
+            today,
+            counts,
+            obligations,
+            key_concern,
+            crises,
+            recent: self.recent_records(RECENT_RECORDS),
+        })
+    }
+
+    /// The `n` records written last, newest first (by the time they were written).
+    fn recent_records(&self, n: usize) -> Vec<RecentRecord> {
+        let mut all: Vec<(&StudentEntry, &super::RecordHead)> = self
+            .students
+            .values()
+            .flat_map(|s| s.heads.iter().map(move |h| (s, h)))
+            .collect();
+        // written_at is RFC 3339 in local time with a fixed offset; equal offsets sort as text.
+        all.sort_by(|a, b| b.1.written_at.cmp(&a.1.written_at));
+        all.into_iter()
+            .take(n)
+            .map(|(s, h)| RecentRecord {
+                id: h.id.to_string(),
+                student_no: s.profile.student_no.clone(),
+                student_name: s.profile.name.clone(),
+                kind: h.kind.clone(),
+                category: h.category,
+                date: h.date,
+                written_at: h.written_at.clone(),
+                amendment: h.amends.is_some(),
+            })
+            .collect()
+    }
+
+    /// Writes the students with these ids (as [`StudentSummary::id`] gives them, in this order) to
+    /// an .xlsx at `path`: 学号 姓名 学院 班级 宿舍 年级 学籍状态 关注等级 记录数. Unknown ids are
+    /// skipped. Audited as an export, in one transaction with the file being written: if the file
+    /// cannot be written, no audit entry remains, and if the audit entry cannot be written the file
+    /// is removed. Returns the number of rows written.
+    pub fn export_student_list(&mut self, ids: &[String], path: &Path) -> Result<i32> {
+        if ids.len() > EXPORT_LIMIT {
+            return Err(Error::Invalid {
+                field: "ids",
+                reason: "too many students for one list",
+            });
+        }
+        let today = chrono::Local::now().date_naive();
+        let by_id: HashMap<&str, i64> = ids
+            .iter()
+            .filter_map(|i| i.trim().parse::<i64>().ok().map(|n| (i.as_str(), n)))
+            .collect();
+        let rows: Vec<StudentSummary> = ids
+            .iter()
+            .filter_map(|i| by_id.get(i.as_str()))
+            .filter_map(|sid| self.students.get(sid))
+            .map(|s| s.summary(today))
+            .collect();
+        let count = rows.len() as i32;
+        let detail = format!("student list, {count} rows");
+        let result = self.write(AuditAction::Export, None, detail, |_, _| {
+            write_student_list(path, &rows)
+        });
+        if result.is_err() && path.exists() {
+            // The audit entry failed after the file was written: take the file back.
+            let _ = std::fs::remove_file(path);
+        }
+        result.map(|()| count)
+    }
+}
+
+/// The Chinese header row of a student-list export (the order of [`write_student_list`]).
+pub const LIST_HEADERS: [&str; 9] = [
+    "学号",
+    "姓名",
+    "学院",
+    "班级",
+    "宿舍",
+    "年级",
+    "学籍状态",
+    "关注等级",
+    "记录数",
+];
+
+fn status_text(s: StudentStatus) -> &'static str {
+    match s {
+        StudentStatus::Enrolled => "在读",
+        StudentStatus::OnLeave => "休学",
+        StudentStatus::Graduated => "毕业",
+        StudentStatus::Withdrawn => "退学",
+        StudentStatus::Transferred => "转学",
+    }
+}
+
+fn concern_text(c: Option<ConcernLevel>) -> &'static str {
+    match c {
+        None => "",
+        Some(ConcernLevel::General) => "一般关注",
+        Some(ConcernLevel::Key) => "重点关注",
+        Some(ConcernLevel::Special) => "特别关注",
+    }
+}
+
+fn write_student_list(path: &Path, rows: &[StudentSummary]) -> Result<()> {
+    let mut workbook = Workbook::new();
+    fill_student_list(&mut workbook, rows).map_err(|e| Error::Roster(RosterError::Write(e)))?;
+    workbook.save(path).map_err(|e| match e {
+        XlsxError::IoError(io) => Error::Io(io),
+        e => Error::Roster(RosterError::Write(e)),
+    })
+}
+
+fn fill_student_list(
+    workbook: &mut Workbook,
+    rows: &[StudentSummary],
+) -> std::result::Result<(), XlsxError> {
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("学生名单")?;
+    for (col, (title, width)) in (0u16..).zip(
+        LIST_HEADERS
+            .iter()
+            .zip([14.0, 10.0, 18.0, 18.0, 12.0, 8.0, 10.0, 10.0, 8.0]),
+    ) {
+        sheet.write_string_with_format(0, col, *title, &bold)?;
+        sheet.set_column_width(col, width)?;
+    }
+    // 学号 stays text so leading zeros survive Excel.
+    sheet.set_column_format(0, &text)?;
+    for (row, s) in (1u32..).zip(rows) {
+        sheet.write_string(row, 0, &s.student_no)?;
+        sheet.write_string(row, 1, &s.name)?;
+        sheet.write_string(row, 2, &s.college)?;
+        sheet.write_string(row, 3, &s.class_name)?;
+        sheet.write_string(row, 4, &s.dorm)?;
+        sheet.write_string(row, 5, &s.grade)?;
+        sheet.write_string(row, 6, status_text(s.status))?;
+        sheet.write_string(row, 7, concern_text(s.concern))?;
+        sheet.write_number(row, 8, f64::from(s.record_count))?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_of_chinese_and_latin_names() {
+        assert_eq!(initials("张三"), "zs");
+        assert_eq!(initials("欧阳 娜娜"), "oynn");
+        assert_eq!(initials("李Anna"), "lanna");
+        assert_eq!(initials("·"), "");
+    }
+}
