@@ -182,7 +182,7 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   // to the center), and nothing changes.
   answer(bundle);
   await d.click(await d.waitFor(byTestId('sync-import-bundle')));
-  await d.waitFor(byTestId('sync-error'), { predicate: (s) => /不是发给本站点的/.test(s) });
+  await d.waitFor(byTestId('sync-error'), { predicate: (s) => /不是发给本单位的/.test(s) });
 
   // The center's answer: a results bundle imported by the app, whose receipt is saved for the center.
   const results = join(sandbox.root, 'from-center.age');
