@@ -2,6 +2,7 @@ mod archive;
 mod audit;
 mod bundles;
 mod crash;
+mod crash_bundles;
 mod crash_soak;
 mod obligations;
 mod props;
