@@ -4,6 +4,7 @@ mod bundles;
 mod crash;
 mod crash_bundles;
 mod crash_soak;
+mod diskfull;
 mod obligations;
 mod props;
 mod records;
