@@ -5,6 +5,7 @@ mod crash;
 mod crash_bundles;
 mod crash_soak;
 mod diskfull;
+mod fuzz_seeds;
 mod obligations;
 mod props;
 mod records;
