@@ -1,11 +1,13 @@
 mod archive;
 mod audit;
+mod bundle_tamper;
 mod bundles;
 mod crash;
 mod crash_bundles;
 mod crash_soak;
 mod diskfull;
 mod fuzz_seeds;
+mod guess_cost;
 mod obligations;
 mod props;
 mod records;
