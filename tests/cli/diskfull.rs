@@ -300,3 +300,106 @@ fn a_bundle_export_that_hits_a_write_limit_leaves_the_old_bundle_byte_identical(
 fn soak_bundle_export_every_block() {
     bundle_replace_under_limits(1);
 }
+
+/// A real full disk: a small tmpfs (needs root and permission to mount, as on the project's
+/// machines; elsewhere the test says it is skipped), sized to leave k pages free beyond the
+/// archive, for k stepping up until the write fits. ENOSPC reaches SQLite as SQLITE_FULL, which
+/// the core reports as `disk_full` ("the disk is full; nothing was changed").
+#[test]
+fn a_record_write_on_a_full_disk_says_so_and_loses_nothing() {
+    let x = Xd::init();
+    x.ok(&["demo", "--students", "3", "--seed", "4"]);
+    let sno = x.json(&["student", "list", "--json"])[0]["student_no"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pristine = tempfile::tempdir().unwrap();
+    copy_dir(&x.dir(), pristine.path());
+    let (data_before, _) = saved(&x);
+    let archive_kib: u64 = std::fs::read_dir(pristine.path())
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len().div_ceil(4096) * 4)
+        .sum();
+    let mnt = tempfile::tempdir().unwrap();
+    /// Unmounts on drop, also when an assertion fails.
+    struct Mount<'a>(&'a Path);
+    impl Drop for Mount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let mount = |kib: u64| -> Option<Mount<'_>> {
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kib}k,mode=0700"),
+                "tmpfs",
+            ])
+            .arg(mnt.path())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(mnt.path()))
+    };
+    if mount(archive_kib + 64).is_none() {
+        eprintln!("SKIPPED a_record_write_on_a_full_disk: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let on_tmpfs = Xd {
+        tmp: tempfile::tempdir().unwrap(),
+        pass: PASS.into(),
+    };
+    let (mut full, mut fitted) = (0, 0);
+    for free_pages in (0..40).step_by(3) {
+        let guard = mount(archive_kib + 4 * free_pages).expect("mounted before");
+        let dir = mnt.path().join("archive");
+        copy_dir(pristine.path(), &dir);
+        let out = Command::new(env!("CARGO_BIN_EXE_xindang"))
+            .arg("--archive")
+            .arg(&dir)
+            .args(["talk", "add", "--student", &sno, "--category", "academic"])
+            .args(["--date", "2026-03-01", "--text", TALK])
+            .env("XINDANG_PASSPHRASE", PASS)
+            .env("XINDANG_KDF_MS", "0")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        // Check a copy off the full disk (opening the archive writes to it).
+        let _ = std::fs::remove_dir_all(on_tmpfs.dir());
+        copy_dir(&dir, &on_tmpfs.dir());
+        drop(guard);
+        let mut s = intact(&on_tmpfs);
+        let has_talk = s
+            .student_file(&sno)
+            .unwrap()
+            .records
+            .iter()
+            .any(|r| format!("{:?}", r.record).contains(TALK));
+        drop(s);
+        let (data, _) = saved(&on_tmpfs);
+        if out.status.success() {
+            fitted += 1;
+            assert!(has_talk, "{free_pages} pages free");
+        } else {
+            full += 1;
+            let err = stderr(&out);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.contains("disk is full") || err.contains("disk I/O error"),
+                "{free_pages} pages free: {err}"
+            );
+            assert!(
+                !has_talk,
+                "{free_pages} pages free: reported failed, yet saved"
+            );
+            assert_eq!(
+                data, data_before,
+                "{free_pages} pages free: saved rows changed"
+            );
+        }
+    }
+    println!("full disk: {full} sizes failed cleanly, {fitted} fitted");
+    assert!(full > 0 && fitted > 0, "the sizes bracket the write");
+}
