@@ -210,10 +210,16 @@ pub fn soak(scenario: &mut dyn Scenario, trials: usize) -> Vec<(Outcome, usize)>
 
     let mut rng = Rng::new(seed, scenario.name());
     let mut tally = std::collections::BTreeMap::new();
-    // Up to 10 % past the measured time, so some trials see a finished run.
-    let range_us = (total.as_micros() as u64) * 11 / 10;
+    // Odd trials: anywhere up to 10 % past the measured time, so some trials see a finished run.
+    // Even trials: from 70 % to 120 %, where the writing is (the start of every run is spent
+    // starting up and in Argon2id), so both outcomes turn up even for a short transaction.
+    let total_us = total.as_micros() as u64;
     for trial in 1..=trials {
-        let after = Duration::from_micros(rng.below(range_us));
+        let after = Duration::from_micros(if trial % 2 == 1 {
+            rng.below(total_us * 11 / 10)
+        } else {
+            total_us * 7 / 10 + rng.below(total_us / 2)
+        });
         let x = copy_of(&template);
         // The process's temporary files land in the trial's folder, so the leak scan sees them.
         let tmp = x.path("tmp");
