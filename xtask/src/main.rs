@@ -345,7 +345,12 @@ fn soak() -> Result<(), Failure> {
     )?;
     let secs = std::env::var("XINDANG_FUZZ_SECS").unwrap_or_else(|_| "60".into());
     let fuzz = root().join("fuzz");
-    let work = root().join("target/fuzz-corpus");
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let work = target_dir.join("fuzz-corpus");
+    // The fuzz workspace builds with its own flags (coverage instrumentation): a folder of its own.
+    let fuzz_target_dir = target_dir.join("fuzz");
     for target in FUZZ_TARGETS {
         step(&format!("fuzz {target} for {secs} s"), || {
             // New inputs go to target/ (first folder), the committed seeds stay as they are.
@@ -359,6 +364,8 @@ fn soak() -> Result<(), Failure> {
                     "fuzz".as_ref(),
                     "run".as_ref(),
                     "--sanitizer=none".as_ref(),
+                    "--target-dir".as_ref(),
+                    fuzz_target_dir.as_os_str(),
                     target.as_ref(),
                     found.as_os_str(),
                     seeds.as_os_str(),
@@ -367,7 +374,7 @@ fn soak() -> Result<(), Failure> {
                     "-rss_limit_mb=3072".as_ref(),
                     "-max_len=65536".as_ref(),
                     "-print_final_stats=1".as_ref(),
-                ] as [&std::ffi::OsStr; 11],
+                ] as [&std::ffi::OsStr; 13],
             )
             .dir(&fuzz)
             // cargo-fuzz passes -Z flags: allowed on the stable toolchain with RUSTC_BOOTSTRAP.
