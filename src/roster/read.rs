@@ -113,6 +113,9 @@ pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterErro
             read_workbook(wb)
         }
         Format::Xls => {
+            if !super::cfb::chains_are_sane(bytes) {
+                return Err(unreadable_workbook());
+            }
             let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|_| unreadable_workbook())?;
             read_workbook(wb)

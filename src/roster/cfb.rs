@@ -1,0 +1,154 @@
+//! A sanity check of a legacy .xls container (Compound File Binary, [MS-CFB]) before calamine
+//! reads it. calamine 0.38 follows sector chains without detecting cycles: a 5 KB file whose
+//! directory chain loops makes it allocate until the process aborts (found by the `roster` fuzz
+//! target, tests/fixtures/roster/fuzz-cfb-cycle.xls), and a chain pointing past the allocation
+//! table makes it index out of bounds. A damaged or hostile roster must be refused, not crash
+//! the app, so the chains are checked here first.
+
+const HEADER: usize = 512;
+/// Sector ids from here on are markers (end of chain, free, FAT, DIFAT), not sectors.
+const MAX_REGULAR: u32 = 0xFFFF_FFFA;
+/// Streams smaller than this live in the mini stream, chained by the mini FAT.
+const MINI_CUTOFF: u64 = 4096;
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// The bytes of sector `id`, as far as the file holds them.
+fn sector(b: &[u8], size: usize, id: u32) -> &[u8] {
+    let start = (id as usize + 1).saturating_mul(size);
+    let end = start.saturating_add(size).min(b.len());
+    b.get(start..end).unwrap_or(&[])
+}
+
+fn entries(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+}
+
+/// Whether every chain of `table` ends: no cycle, no link past the table.
+fn acyclic(table: &[u32]) -> bool {
+    // 0: not seen, 1: on the walk in progress, 2: known to end.
+    let mut state = vec![0u8; table.len()];
+    let mut path = Vec::new();
+    for start in 0..table.len() {
+        let mut cur = start as u32;
+        while cur < MAX_REGULAR {
+            let i = cur as usize;
+            match state.get(i) {
+                None => return false,
+                Some(1) => return false,
+                Some(2) => break,
+                _ => {}
+            }
+            state[i] = 1;
+            path.push(i);
+            cur = table[i];
+        }
+        for i in path.drain(..) {
+            state[i] = 2;
+        }
+    }
+    true
+}
+
+/// The entries of the chain starting at `start` in `fat`, read from the sectors (bounded: the
+/// FAT is acyclic when this is called).
+fn chain_bytes(b: &[u8], size: usize, fat: &[u32], start: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut cur = start;
+    while cur < MAX_REGULAR && (cur as usize) < fat.len() {
+        out.extend_from_slice(sector(b, size, cur));
+        cur = fat[cur as usize];
+    }
+    out
+}
+
+/// Whether calamine can read this compound file without looping or indexing out of bounds.
+pub(crate) fn chains_are_sane(b: &[u8]) -> bool {
+    check(b).unwrap_or(false)
+}
+
+fn check(b: &[u8]) -> Option<bool> {
+    let size = match u16_at(b, 0x1E)? {
+        9 => 512,
+        12 => 4096,
+        _ => return Some(false),
+    };
+    if b.len() < HEADER {
+        return Some(false);
+    }
+    let sectors = b.len().div_ceil(size);
+    // The DIFAT: 109 entries in the header, then a chain of DIFAT sectors (each ends with the next).
+    let mut difat: Vec<u32> = entries(&b[0x4C..HEADER]).collect();
+    let mut next = u32_at(b, 0x44)?;
+    let mut hops = 0;
+    while next < MAX_REGULAR {
+        hops += 1;
+        if hops > sectors {
+            return Some(false);
+        }
+        let s = sector(b, size, next);
+        let mut ids: Vec<u32> = entries(s).collect();
+        next = ids.pop().unwrap_or(u32::MAX);
+        difat.extend(ids);
+    }
+    let fat: Vec<u32> = difat
+        .iter()
+        .filter(|&&id| id < MAX_REGULAR)
+        .flat_map(|&id| entries(sector(b, size, id)).collect::<Vec<_>>())
+        .collect();
+    if !acyclic(&fat) {
+        return Some(false);
+    }
+    let in_fat = |id: u32| id >= MAX_REGULAR || (id as usize) < fat.len();
+    let dir_start = u32_at(b, 0x30)?;
+    let minifat_start = u32_at(b, 0x3C)?;
+    if !in_fat(dir_start) || !in_fat(minifat_start) {
+        return Some(false);
+    }
+    let minifat: Vec<u32> = entries(&chain_bytes(b, size, &fat, minifat_start)).collect();
+    if !acyclic(&minifat) {
+        return Some(false);
+    }
+    // Every stream's first sector is in its table.
+    for entry in chain_bytes(b, size, &fat, dir_start).chunks_exact(128) {
+        let (start, len) = (u32_at(entry, 0x74)?, u64_at(entry, 0x78)?);
+        let ok = match entry[0x42] {
+            // The root entry: the mini stream itself, in the FAT.
+            5 => in_fat(start),
+            2 if len < MINI_CUTOFF => start >= MAX_REGULAR || (start as usize) < minifat.len(),
+            2 => in_fat(start),
+            // Storages and unused entries have no data.
+            _ => true,
+        };
+        if !ok {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_and_links_past_the_table_are_found() {
+        assert!(acyclic(&[1, 2, 0xFFFF_FFFE, 0xFFFF_FFFF]));
+        assert!(!acyclic(&[1, 2, 0]));
+        assert!(!acyclic(&[0]));
+        assert!(!acyclic(&[5]));
+        assert!(acyclic(&[]));
+    }
+}
