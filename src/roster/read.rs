@@ -106,6 +106,13 @@ pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterErro
             Format::Xls | Format::Text => Format::Text,
         }
     };
+    // calamine panics on some damaged workbooks (a sheet offset past the stream, found by the
+    // `roster` fuzz target): a bad file must be refused, not take the app down.
+    std::panic::catch_unwind(|| read_workbook_bytes(format, bytes))
+        .unwrap_or_else(|_| Err(unreadable_workbook()))
+}
+
+fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError> {
     match format {
         Format::Xlsx => {
             let wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))

@@ -137,4 +137,9 @@ fn inputs_the_fuzzers_found_are_refused_cleanly() {
     let bytes = fixture("roster/fuzz-cfb-cycle.xls");
     let err = xindang::roster::parse_bytes("xls", &bytes).unwrap_err();
     assert_eq!(err.code(), "roster_unreadable", "{err}");
+    // A .xls whose sheet offset lies past its workbook stream: calamine panicked (caught in
+    // src/roster/read.rs).
+    let bytes = fixture("roster/fuzz-sheet-offset.xls");
+    let err = xindang::roster::parse_bytes("xls", &bytes).unwrap_err();
+    assert_eq!(err.code(), "roster_unreadable", "{err}");
 }
