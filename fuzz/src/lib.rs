@@ -74,8 +74,18 @@ pub fn bundle_container(data: &[u8]) {
     }
 }
 
+/// libfuzzer-sys aborts on every panic, even one the code under test catches; the roster reader
+/// catches calamine's panics on purpose (src/roster/read.rs). Put back a hook that does not
+/// abort: a panic the reader does not catch still reaches libfuzzer-sys's own `catch_unwind`,
+/// which aborts and reports it.
+fn panics_as_in_production() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
 /// A roster file: the first byte picks the reader (.csv, .xlsx, .xls), the rest is the file.
 pub fn roster(data: &[u8]) {
+    panics_as_in_production();
     let Some((&pick, bytes)) = data.split_first() else {
         return;
     };

@@ -74,9 +74,112 @@ fn chain_bytes(b: &[u8], size: usize, fat: &[u32], start: u32) -> Vec<u8> {
     out
 }
 
-/// Whether calamine can read this compound file without looping or indexing out of bounds.
+/// Whether calamine can read this compound file without looping, indexing out of bounds or
+/// reserving memory for more cells than a .xls sheet can hold.
 pub(crate) fn chains_are_sane(b: &[u8]) -> bool {
-    check(b).unwrap_or(false)
+    check(b).unwrap_or(false) && dimensions_are_sane(b).unwrap_or(false)
+}
+
+/// The largest sheet of the .xls format (BIFF8): 65,536 rows by 256 columns.
+const MAX_ROWS: u64 = 65_536;
+const MAX_COLS: u64 = 256;
+
+/// Every DIMENSIONS record of the workbook stream names at most a whole sheet: calamine reserves
+/// room for rows × columns cells from it before reading any (a 5 KB file asked for 59 GB, found by
+/// the `roster` fuzz target, tests/fixtures/roster/fuzz-dimensions.xls). Call after [`check`].
+fn dimensions_are_sane(b: &[u8]) -> Option<bool> {
+    let size = if u16_at(b, 0x1E)? == 12 { 4096 } else { 512 };
+    let sectors = b.len().div_ceil(size);
+    let mut difat: Vec<u32> = entries(&b[0x4C..HEADER]).collect();
+    let mut next = u32_at(b, 0x44)?;
+    let mut hops = 0;
+    while next < MAX_REGULAR && hops <= sectors {
+        hops += 1;
+        let mut ids: Vec<u32> = entries(sector(b, size, next)).collect();
+        next = ids.pop().unwrap_or(u32::MAX);
+        difat.extend(ids);
+    }
+    let fat: Vec<u32> = difat
+        .iter()
+        .filter(|&&id| id < MAX_REGULAR)
+        .flat_map(|&id| entries(sector(b, size, id)).collect::<Vec<_>>())
+        .collect();
+    let dirs = chain_bytes(b, size, &fat, u32_at(b, 0x30)?);
+    let minifat: Vec<u32> = entries(&chain_bytes(b, size, &fat, u32_at(b, 0x3C)?)).collect();
+    let name = |e: &[u8]| -> String {
+        let n = (u16_at(e, 0x40).unwrap_or(0) as usize).min(64);
+        let units: Vec<u16> = e[..n]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|&u| u != 0)
+            .collect();
+        String::from_utf16_lossy(&units).to_ascii_lowercase()
+    };
+    let mut root_stream = Vec::new();
+    let mut stream = None;
+    for e in dirs.chunks_exact(128) {
+        let (start, len) = (u32_at(e, 0x74)?, u64_at(e, 0x78)?);
+        match (e[0x42], name(e).as_str()) {
+            (5, _) => root_stream = chain_bytes(b, size, &fat, start),
+            (2, "workbook" | "book") if stream.is_none() => stream = Some((start, len)),
+            _ => {}
+        }
+    }
+    let Some((start, len)) = stream else {
+        // No workbook stream: calamine refuses the file itself.
+        return Some(true);
+    };
+    let mut data = if len < MINI_CUTOFF {
+        let mut out = Vec::new();
+        let mut cur = start;
+        while cur < MAX_REGULAR && (cur as usize) < minifat.len() {
+            let at = cur as usize * 64;
+            out.extend_from_slice(root_stream.get(at..(at + 64).min(root_stream.len()))?);
+            cur = minifat[cur as usize];
+        }
+        out
+    } else {
+        chain_bytes(b, size, &fat, start)
+    };
+    data.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+    // BIFF records: u16 type, u16 length, data.
+    let mut at = 0;
+    while at + 4 <= data.len() {
+        let typ = u16_at(&data, at)?;
+        let n = u16_at(&data, at + 2)? as usize;
+        let r = &data[at + 4..(at + 4 + n).min(data.len())];
+        at += 4 + n;
+        if typ != 0x0200 {
+            continue;
+        }
+        // As calamine reads it (xls.rs, parse_dimensions).
+        let (rf, rl, mut cf, cl) = match r.len() {
+            10 => (
+                u64::from(u16_at(r, 0)?),
+                u64::from(u16_at(r, 2)?),
+                u64::from(u16_at(r, 4)?),
+                u64::from(u16_at(r, 6)?),
+            ),
+            14 | 16 => (
+                u64::from(u32_at(r, 0)?),
+                u64::from(u32_at(r, 4)?),
+                u64::from(u16_at(r, 8)?),
+                u64::from(u16_at(r, 10)?),
+            ),
+            _ => continue,
+        };
+        if 0xFF < cf || cl < cf {
+            cf = 0;
+        }
+        if rl >= 1 && cl >= 1 {
+            let (rows, cols) = (rl.checked_sub(rf), cl.checked_sub(cf));
+            match (rows, cols) {
+                (Some(r), Some(c)) if r <= MAX_ROWS && c <= MAX_COLS => {}
+                _ => return Some(false),
+            }
+        }
+    }
+    Some(true)
 }
 
 fn check(b: &[u8]) -> Option<bool> {

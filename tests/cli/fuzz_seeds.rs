@@ -142,4 +142,9 @@ fn inputs_the_fuzzers_found_are_refused_cleanly() {
     let bytes = fixture("roster/fuzz-sheet-offset.xls");
     let err = xindang::roster::parse_bytes("xls", &bytes).unwrap_err();
     assert_eq!(err.code(), "roster_unreadable", "{err}");
+    // A .xls whose DIMENSIONS record names billions of cells: calamine reserved 59 GB and the
+    // process aborted (src/roster/cfb.rs).
+    let bytes = fixture("roster/fuzz-dimensions.xls");
+    let err = xindang::roster::parse_bytes("xls", &bytes).unwrap_err();
+    assert_eq!(err.code(), "roster_unreadable", "{err}");
 }
