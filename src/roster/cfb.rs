@@ -86,7 +86,8 @@ const MAX_COLS: u64 = 256;
 
 /// Every DIMENSIONS record of the workbook stream names at most a whole sheet: calamine reserves
 /// room for rows × columns cells from it before reading any (a 5 KB file asked for 59 GB, found by
-/// the `roster` fuzz target, tests/fixtures/roster/fuzz-dimensions.xls). Call after [`check`].
+/// the `roster` fuzz target, tests/fixtures/roster/fuzz-dimensions.xls); and no cell lies past the
+/// last column (tests/fixtures/roster/fuzz-cell-column.xls). Call after [`check`].
 fn dimensions_are_sane(b: &[u8]) -> Option<bool> {
     let size = if u16_at(b, 0x1E)? == 12 { 4096 } else { 512 };
     let sectors = b.len().div_ceil(size);
@@ -149,8 +150,28 @@ fn dimensions_are_sane(b: &[u8]) -> Option<bool> {
         let n = u16_at(&data, at + 2)? as usize;
         let r = &data[at + 4..(at + 4 + n).min(data.len())];
         at += 4 + n;
-        if typ != 0x0200 {
-            continue;
+        // Cell records (number, label, bool/error, rich string, shared string, RK, formula,
+        // blank; MULRK and MULBLANK span columns): calamine makes a dense rows × columns grid of
+        // their bounding box, so a column past the format's 256 (a 5 KB file asked for 62 GB)
+        // is refused. Rows are 16 bits, so at most 65,536 anyway.
+        match typ {
+            0x0203 | 0x0204 | 0x0205 | 0x00D6 | 0x00FD | 0x027E | 0x0006 | 0x0201 => {
+                if u64::from(u16_at(r, 2).unwrap_or(0)) >= MAX_COLS {
+                    return Some(false);
+                }
+                continue;
+            }
+            0x00BD | 0x00BE => {
+                let last = r.len().saturating_sub(2);
+                let first = u16_at(r, 2).unwrap_or(0);
+                let end = u16_at(r, last).unwrap_or(0);
+                if u64::from(first.max(end)) >= MAX_COLS {
+                    return Some(false);
+                }
+                continue;
+            }
+            0x0200 => {}
+            _ => continue,
         }
         // As calamine reads it (xls.rs, parse_dimensions).
         let (rf, rl, mut cf, cl) = match r.len() {

@@ -147,4 +147,8 @@ fn inputs_the_fuzzers_found_are_refused_cleanly() {
     let bytes = fixture("roster/fuzz-dimensions.xls");
     let err = xindang::roster::parse_bytes("xls", &bytes).unwrap_err();
     assert_eq!(err.code(), "roster_unreadable", "{err}");
+    // A .xls with a cell in column 60,000: calamine built a dense grid of 62 GB.
+    let bytes = fixture("roster/fuzz-cell-column.xls");
+    let err = xindang::roster::parse_bytes("xls", &bytes).unwrap_err();
+    assert_eq!(err.code(), "roster_unreadable", "{err}");
 }
