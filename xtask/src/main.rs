@@ -351,8 +351,10 @@ fn soak() -> Result<(), Failure> {
     let work = target_dir.join("fuzz-corpus");
     // The fuzz workspace builds with its own flags (coverage instrumentation): a folder of its own.
     let fuzz_target_dir = target_dir.join("fuzz");
+    // Every target runs even when one fails; the task fails at the end.
+    let mut failed = Vec::new();
     for target in FUZZ_TARGETS {
-        step(&format!("fuzz {target} for {secs} s"), || {
+        let run = step(&format!("fuzz {target} for {secs} s"), || {
             // New inputs go to target/ (first folder), the committed seeds stay as they are.
             let found = work.join(target);
             std::fs::create_dir_all(&found)
@@ -379,9 +381,13 @@ fn soak() -> Result<(), Failure> {
             .dir(&fuzz)
             // cargo-fuzz passes -Z flags: allowed on the stable toolchain with RUSTC_BOOTSTRAP.
             .env("RUSTC_BOOTSTRAP", "1")
-            .fail_hint("a crash input is in fuzz/artifacts/; add it to the corpus once fixed")
+            .fail_hint("a crash input is in fuzz/artifacts/; keep it as a test once fixed")
             .run()
-        })?;
+        });
+        if let Err(Failure(msg)) = run {
+            eprintln!("xtask: {msg}");
+            failed.push(*target);
+        }
     }
     step("cost of one passphrase guess", || {
         cmd(
@@ -401,5 +407,11 @@ fn soak() -> Result<(), Failure> {
         .run_counting(&mut tally)
     })?;
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if !failed.is_empty() {
+        return Err(Failure(format!(
+            "fuzzing found failures in: {}",
+            failed.join(", ")
+        )));
+    }
     Ok(())
 }
