@@ -32,6 +32,7 @@ use typeshare::typeshare;
 
 use crate::model::StudentProfile;
 
+mod cfb;
 mod header;
 mod read;
 mod rows;

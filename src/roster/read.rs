@@ -106,6 +106,13 @@ pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterErro
             Format::Xls | Format::Text => Format::Text,
         }
     };
+    // calamine panics on some damaged workbooks (a sheet offset past the stream, found by the
+    // `roster` fuzz target): a bad file must be refused, not take the app down.
+    std::panic::catch_unwind(|| read_workbook_bytes(format, bytes))
+        .unwrap_or_else(|_| Err(unreadable_workbook()))
+}
+
+fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError> {
     match format {
         Format::Xlsx => {
             let wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
@@ -113,6 +120,9 @@ pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterErro
             read_workbook(wb)
         }
         Format::Xls => {
+            if !super::cfb::chains_are_sane(bytes) {
+                return Err(unreadable_workbook());
+            }
             let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|_| unreadable_workbook())?;
             read_workbook(wb)

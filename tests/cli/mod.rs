@@ -1,9 +1,14 @@
 mod archive;
 mod audit;
+mod bundle_tamper;
 mod bundles;
 mod crash;
+mod crash_bundles;
 mod crash_soak;
 mod desk;
+mod diskfull;
+mod fuzz_seeds;
+mod guess_cost;
 mod network;
 mod obligations;
 mod props;

@@ -126,13 +126,18 @@ pub enum Outcome {
 pub trait Scenario {
     /// Short name (also the RNG stream).
     fn name(&self) -> &str;
+    /// The empty template archive (a college archive unless the scenario says otherwise).
+    fn init(&self) -> Xd {
+        Xd::init()
+    }
     /// Fills the template archive (created and initialised with [`PASS`]) once.
     fn prepare(&mut self, x: &Xd);
     /// The command that will be killed, on the trial's copy `x`.
     fn command(&self, x: &Xd, trial: usize) -> Command;
     /// Checks the copy after the kill and says how far the operation got. Panics on any breach.
     fn check(&self, x: &Xd, trial: usize, kill: &Kill) -> Outcome;
-    /// Strings that must never appear on disk in the archive folder (UTF-8 or UTF-16).
+    /// Strings that must never appear on disk (UTF-8 or UTF-16) in the trial's folder: the
+    /// archive, anything the killed process wrote beside it, and its temporary folder (`TMPDIR`).
     fn markers(&self, _trial: usize) -> Vec<String> {
         Vec::new()
     }
@@ -179,7 +184,7 @@ pub fn audit_count(s: &xindang::Session, action: xindang::audit::AuditAction) ->
 /// Runs `trials` kills of `scenario`; returns how many ended in each outcome.
 pub fn soak(scenario: &mut dyn Scenario, trials: usize) -> Vec<(Outcome, usize)> {
     let seed = seed();
-    let template = Xd::init();
+    let template = scenario.init();
     scenario.prepare(&template);
     // The uninterrupted run sets the range of the kill moments.
     let full = copy_of(&template);
@@ -205,17 +210,28 @@ pub fn soak(scenario: &mut dyn Scenario, trials: usize) -> Vec<(Outcome, usize)>
 
     let mut rng = Rng::new(seed, scenario.name());
     let mut tally = std::collections::BTreeMap::new();
-    // Up to 10 % past the measured time, so some trials see a finished run.
-    let range_us = (total.as_micros() as u64) * 11 / 10;
+    // Odd trials: anywhere up to 10 % past the measured time, so some trials see a finished run.
+    // Even trials: from 70 % to 120 %, where the writing is (the start of every run is spent
+    // starting up and in Argon2id), so both outcomes turn up even for a short transaction.
+    let total_us = total.as_micros() as u64;
     for trial in 1..=trials {
-        let after = Duration::from_micros(rng.below(range_us));
+        let after = Duration::from_micros(if trial % 2 == 1 {
+            rng.below(total_us * 11 / 10)
+        } else {
+            total_us * 7 / 10 + rng.below(total_us / 2)
+        });
         let x = copy_of(&template);
-        let kill = run_and_kill(scenario.command(&x, trial), after);
+        // The process's temporary files land in the trial's folder, so the leak scan sees them.
+        let tmp = x.path("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let mut cmd = scenario.command(&x, trial);
+        cmd.env("TMPDIR", &tmp);
+        let kill = run_and_kill(cmd, after);
         let name = scenario.name().to_string();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let outcome = scenario.check(&x, trial, &kill);
             for m in scenario.markers(trial) {
-                let hits = find_plaintext(&x.dir(), &m);
+                let hits = find_plaintext(x.tmp.path(), &m);
                 assert!(hits.is_empty(), "marker readable in {hits:?}");
             }
             outcome

@@ -5,7 +5,9 @@
 //!   build, clippy, `cargo test --workspace`, the app build and the end-to-end run; fails fast.
 //! - `cargo xtask run`: installs what is missing, builds the CLI and the app, creates a demo archive
 //!   in `target/demo-archive` and opens the app on it.
-//! - `cargo xtask setup | ui | typeshare | e2e`: the single steps.
+//! - `cargo xtask soak`: the long reliability runs: 200+ crash trials, every write limit, bounded
+//!   fuzzing of each target, the measured cost of one passphrase guess.
+//! - `cargo xtask setup | ui | typeshare | e2e | deny`: the single steps.
 
 mod setup;
 mod util;
@@ -26,6 +28,9 @@ tasks:
   ui          build the UI into ui/dist (type check included)
   typeshare   regenerate ui/src/types/generated.ts from the Rust types
   e2e         build the UI and the app, then run the end-to-end tests under Xvfb
+  deny        cargo deny: licenses, duplicate crates, sources; advisories when the database is reachable
+  soak        long runs: crash trials (XINDANG_SOAK_TRIALS, default 200), every write limit,
+              fuzzing each target (XINDANG_FUZZ_SECS each, default 60), the cost of a passphrase guess
 ";
 
 /// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
             setup::install(setup::Purpose::Typeshare).and_then(|()| typeshare_write())
         }
         Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
+        Some("deny") => setup::install(setup::Purpose::Deny).and_then(|()| deny()),
+        Some("soak") => soak(),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -105,6 +112,7 @@ fn test() -> Result<(), Failure> {
         )
         .run()
     })?;
+    step("cargo deny", deny)?;
     let mut tally = Tally::default();
     step("cargo test", || {
         cmd(cargo(), ["test", "--workspace"]).run_counting(&mut tally)
@@ -261,4 +269,155 @@ fn e2e(tally: &mut Tally) -> Result<(), Failure> {
         .env("XINDANG_CLI_BIN", debug_dir().join(exe("xindang")))
         .env("TAURI_DRIVER", setup::tool_path("tauri-driver"))
         .run_counting(tally)
+}
+
+/// `cargo deny`: licenses, bans (duplicate versions, wildcards) and sources always, from
+/// deny.toml. Advisories need RustSec's database, which lives in a git repository: it is fetched
+/// when the network allows; where it cannot be fetched and no copy is present the advisories check
+/// is reported as skipped (docs/security.md), never passed silently and never failed spuriously.
+fn deny() -> Result<(), Failure> {
+    let deny = setup::tool_path("cargo-deny");
+    cmd(
+        &deny,
+        ["deny", "--locked", "check", "bans", "licenses", "sources"],
+    )
+    .fail_hint("see deny.toml; a new dependency's license or a second version of a crate")
+    .run()?;
+    let fetched = cmd(&deny, ["deny", "fetch", "db"]).output().is_some();
+    let db = advisory_db();
+    if !fetched && !db.as_ref().is_some_and(|d| d.is_dir()) {
+        eprintln!(
+            "xtask: SKIPPED cargo deny advisories: the advisory database could not be fetched \
+             and no copy is present (see docs/security.md)"
+        );
+        return Ok(());
+    }
+    if !fetched {
+        eprintln!(
+            "xtask: the advisory database could not be updated; checking against the copy present"
+        );
+    }
+    cmd(
+        &deny,
+        ["deny", "--locked", "check", "--disable-fetch", "advisories"],
+    )
+    .run()
+}
+
+/// Where cargo-deny keeps advisory databases (`db-path` in deny.toml).
+fn advisory_db() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    let dbs = home.join("advisory-dbs");
+    std::fs::read_dir(&dbs)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join("crates").is_dir())
+}
+
+/// The fuzz targets of fuzz/ (cargo-fuzz).
+const FUZZ_TARGETS: &[&str] = &["bundle_reader", "bundle_container", "roster", "policy"];
+
+fn soak() -> Result<(), Failure> {
+    step("install what is missing", || {
+        setup::install(setup::Purpose::Soak)
+    })?;
+    let trials = std::env::var("XINDANG_SOAK_TRIALS").unwrap_or_else(|_| "200".into());
+    let mut tally = Tally::default();
+    step(
+        &format!("crash trials ({trials}) and every write limit"),
+        || {
+            // One test at a time: the kill moments are spread over the measured length of an
+            // uninterrupted run, which a busy machine stretches.
+            cmd(
+                cargo(),
+                [
+                    "test",
+                    "-p",
+                    "xindang",
+                    "--test",
+                    "tests",
+                    "soak_",
+                    "--",
+                    "--ignored",
+                    "--test-threads=1",
+                    "--nocapture",
+                ],
+            )
+            .env("XINDANG_SOAK_TRIALS", &trials)
+            .run_counting(&mut tally)
+        },
+    )?;
+    let secs = std::env::var("XINDANG_FUZZ_SECS").unwrap_or_else(|_| "60".into());
+    let fuzz = root().join("fuzz");
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let work = target_dir.join("fuzz-corpus");
+    // The fuzz workspace builds with its own flags (coverage instrumentation): a folder of its own.
+    let fuzz_target_dir = target_dir.join("fuzz");
+    // Every target runs even when one fails; the task fails at the end.
+    let mut failed = Vec::new();
+    for target in FUZZ_TARGETS {
+        let run = step(&format!("fuzz {target} for {secs} s"), || {
+            // New inputs go to target/ (first folder), the committed seeds stay as they are.
+            let found = work.join(target);
+            std::fs::create_dir_all(&found)
+                .map_err(|e| Failure(format!("cannot create {}: {e}", found.display())))?;
+            let seeds = fuzz.join("corpus").join(target);
+            cmd(
+                setup::tool_path("cargo-fuzz"),
+                [
+                    "fuzz".as_ref(),
+                    "run".as_ref(),
+                    "--sanitizer=none".as_ref(),
+                    "--target-dir".as_ref(),
+                    fuzz_target_dir.as_os_str(),
+                    target.as_ref(),
+                    found.as_os_str(),
+                    seeds.as_os_str(),
+                    "--".as_ref(),
+                    format!("-max_total_time={secs}").as_ref(),
+                    "-rss_limit_mb=3072".as_ref(),
+                    "-max_len=65536".as_ref(),
+                    "-print_final_stats=1".as_ref(),
+                ] as [&std::ffi::OsStr; 13],
+            )
+            .dir(&fuzz)
+            // cargo-fuzz passes -Z flags: allowed on the stable toolchain with RUSTC_BOOTSTRAP.
+            .env("RUSTC_BOOTSTRAP", "1")
+            .fail_hint("a crash input is in fuzz/artifacts/; keep it as a test once fixed")
+            .run()
+        });
+        if let Err(Failure(msg)) = run {
+            eprintln!("xtask: {msg}");
+            failed.push(*target);
+        }
+    }
+    step("cost of one passphrase guess", || {
+        cmd(
+            cargo(),
+            [
+                "test",
+                "-p",
+                "xindang",
+                "--test",
+                "tests",
+                "measure_passphrase_guess_cost",
+                "--",
+                "--ignored",
+                "--nocapture",
+            ],
+        )
+        .run_counting(&mut tally)
+    })?;
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if !failed.is_empty() {
+        return Err(Failure(format!(
+            "fuzzing found failures in: {}",
+            failed.join(", ")
+        )));
+    }
+    Ok(())
 }

@@ -16,6 +16,10 @@ pub enum Purpose {
     Ui,
     /// Regenerating the TypeScript types.
     Typeshare,
+    /// `cargo deny`.
+    Deny,
+    /// `cargo xtask soak`: the long runs and the fuzzers.
+    Soak,
 }
 
 /// The npm executable.
@@ -49,6 +53,8 @@ const TEST_PACKAGES: &[&str] = &[
 /// Tools installed with `cargo install`, pinned so every machine generates and tests alike.
 const TAURI_DRIVER: (&str, &str, &str) = ("tauri-driver", "tauri-driver", "2.1.0");
 const TYPESHARE: (&str, &str, &str) = ("typeshare", "typeshare-cli", "1.13.4");
+const CARGO_DENY: (&str, &str, &str) = ("cargo-deny", "cargo-deny", "0.20.2");
+const CARGO_FUZZ: (&str, &str, &str) = ("cargo-fuzz", "cargo-fuzz", "0.13.2");
 
 /// The oldest Node.js that Vite 8 runs on.
 const NODE_MIN: (u32, u32) = (20, 19);
@@ -59,6 +65,7 @@ pub fn install(purpose: Purpose) -> Result<(), Failure> {
         Purpose::Test => {
             system_packages(&[BUILD_PACKAGES, TEST_PACKAGES].concat())?;
             cargo_tool(TYPESHARE)?;
+            cargo_tool(CARGO_DENY)?;
             if cfg!(target_os = "linux") {
                 cargo_tool(TAURI_DRIVER)?;
             }
@@ -70,6 +77,12 @@ pub fn install(purpose: Purpose) -> Result<(), Failure> {
         }
         Purpose::Ui => node_modules(),
         Purpose::Typeshare => cargo_tool(TYPESHARE),
+        Purpose::Deny => cargo_tool(CARGO_DENY),
+        // libFuzzer is C++: the C++ compiler comes with build-essential.
+        Purpose::Soak => {
+            system_packages(BUILD_PACKAGES)?;
+            cargo_tool(CARGO_FUZZ)
+        }
     }
 }
 
