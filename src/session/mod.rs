@@ -19,6 +19,7 @@ use crate::normalize;
 use crate::recovery::RecoveryKey;
 
 mod rules;
+mod search;
 pub mod sync;
 
 /// Attachments are limited to 20 MB each.

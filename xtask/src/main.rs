@@ -5,6 +5,7 @@
 //!   build, clippy, `cargo test --workspace`, the app build and the end-to-end run; fails fast.
 //! - `cargo xtask run`: installs what is missing, builds the CLI and the app, creates a demo archive
 //!   in `target/demo-archive` and opens the app on it.
+//! - `cargo xtask bench [--quick]`: the benchmarks against a plaintext baseline (docs/benchmarks.md).
 //! - `cargo xtask setup | ui | typeshare | e2e`: the single steps.
 
 mod setup;
@@ -26,6 +27,8 @@ tasks:
   ui          build the UI into ui/dist (type check included)
   typeshare   regenerate ui/src/types/generated.ts from the Rust types
   e2e         build the UI and the app, then run the end-to-end tests under Xvfb
+  bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext baseline;
+              --quick: 3,000 and 30,000 only. Writes <target>/bench/summary.json
 ";
 
 /// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
             setup::install(setup::Purpose::Typeshare).and_then(|()| typeshare_write())
         }
         Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
+        Some("bench") => bench(&args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -223,6 +227,48 @@ fn typeshare_check() -> Result<(), Failure> {
             "{GENERATED_TS} is stale: the Rust types changed. Run `cargo xtask typeshare` and commit the result."
         )));
     }
+    Ok(())
+}
+
+/// Cargo's target folder: `CARGO_TARGET_DIR` if set, else `target/` at the root.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root().join(d),
+        _ => root().join("target"),
+    }
+}
+
+/// Builds the bench binary in release (debug numbers mean nothing) and runs it; the results go
+/// to `<target>/bench/`. Extra arguments (`--quick`, `--sizes 3000`) pass through.
+fn bench(args: &[String]) -> Result<(), Failure> {
+    step("build the benchmarks (release)", || {
+        cmd(
+            cargo(),
+            [
+                "build",
+                "--release",
+                "-p",
+                "xindang-bench",
+                "--bin",
+                "xindang-bench",
+            ],
+        )
+        .run()
+    })?;
+    let out = target_dir().join("bench");
+    let bin = target_dir().join("release").join(exe("xindang-bench"));
+    let mut all: Vec<String> = args.to_vec();
+    all.push("--out".into());
+    all.push(out.to_string_lossy().into_owned());
+    step("run the benchmarks", || {
+        cmd(
+            bin.to_string_lossy().as_ref(),
+            all.iter().map(String::as_str),
+        )
+        .dir(root())
+        .run()
+    })?;
+    println!("bench: results in {}", out.join("summary.json").display());
     Ok(())
 }
 
