@@ -25,6 +25,11 @@ pub struct Sample {
     pub median_ms: f64,
     /// Runs.
     pub runs: usize,
+    /// Best CPU time of this process's thread over the runs, ms (Linux schedstat), if known.
+    /// On a loaded machine this is close to what an idle one would take for CPU-bound work;
+    /// it leaves out waiting for the disk (fsync).
+    #[serde(default)]
+    pub cpu_ms: Option<f64>,
     /// The process's peak resident memory so far, MiB (Linux: VmHWM), if known.
     pub peak_mb: Option<f64>,
 }
@@ -43,6 +48,13 @@ pub fn peak_mb() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Time this thread has spent on a CPU, ms (the first field of /proc/thread-self/schedstat).
+pub fn cpu_now() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
+}
+
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
@@ -50,28 +62,41 @@ fn ms(since: Instant) -> f64 {
 /// Runs `f` `runs` times; prints and returns the sample.
 fn measure<T>(op: &str, runs: usize, mut f: impl FnMut() -> BResult<T>) -> BResult<Sample> {
     let mut times = Vec::with_capacity(runs);
+    let mut cpu = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
+        let c = cpu_now();
         let t = Instant::now();
         let out = f()?;
         times.push(ms(t));
+        if let (Some(a), Some(b)) = (c, cpu_now()) {
+            cpu.push(b - a);
+        }
         drop(black_box(out));
     }
-    Ok(emit(op, times))
+    Ok(emit(op, times, cpu))
 }
 
-fn emit(op: &str, mut times: Vec<f64>) -> Sample {
+fn emit(op: &str, mut times: Vec<f64>, cpu: Vec<f64>) -> Sample {
     times.sort_by(f64::total_cmp);
     let s = Sample {
         op: op.to_string(),
         ms: times.first().copied().unwrap_or(0.0),
         median_ms: times.get(times.len() / 2).copied().unwrap_or(0.0),
         runs: times.len(),
+        cpu_ms: cpu.into_iter().min_by(f64::total_cmp),
         peak_mb: peak_mb(),
     };
     if let Ok(line) = serde_json::to_string(&s) {
         println!("{line}");
     }
     s
+}
+
+fn cpu_since(start: Option<f64>) -> Vec<f64> {
+    match (start, cpu_now()) {
+        (Some(a), Some(b)) => vec![b - a],
+        _ => Vec::new(),
+    }
 }
 
 fn e(err: xindang::Error) -> String {
@@ -161,32 +186,33 @@ fn slot_params(dir: &Path) -> BResult<(KdfParams, Vec<u8>)> {
 /// What the app does at start, in a fresh process: open the archive, unlock with the passphrase
 /// (Argon2id included), compute the first dashboard.
 pub fn cold_encrypted(dir: &Path) -> BResult<()> {
-    let t = Instant::now();
+    let (c, t) = (cpu_now(), Instant::now());
     let archive = Archive::open(dir).map_err(e)?;
     let s = archive.unlock(PASSPHRASE).map_err(e)?;
     let first = s.obligations(today(), &open_filter()).map_err(e)?;
     let took = ms(t);
     black_box(first);
-    emit("cold_start", vec![took]);
+    emit("cold_start", vec![took], cpu_since(c));
     Ok(())
 }
 
 /// The plaintext counterpart of [`cold_encrypted`]: open, load, first dashboard.
 pub fn cold_plain(dir: &Path) -> BResult<()> {
-    let t = Instant::now();
+    let (c, t) = (cpu_now(), Instant::now());
     let s = PlainSession::open(dir)?;
     let first = s.obligations(today(), &open_filter())?;
     let took = ms(t);
     black_box(first);
-    emit("cold_start", vec![took]);
+    emit("cold_start", vec![took], cpu_since(c));
     Ok(())
 }
 
 /// A roster .xlsx read and imported into a new, empty archive (creating it is not timed).
 pub fn roster_encrypted(dir: &Path, xlsx: &Path) -> BResult<()> {
     let (mut s, _) = Archive::create(dir, PASSPHRASE).map_err(e)?;
-    let t = Instant::now();
+    let (c, t) = (cpu_now(), Instant::now());
     let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
+    emit("roster_parse", vec![ms(t)], cpu_since(c));
     let report = xindang::import::roster(&mut s, &parsed, crate::data::BATCH).map_err(e)?;
     let took = ms(t);
     if report.load.added as usize != parsed.rows.len() || !parsed.errors.is_empty() {
@@ -197,15 +223,16 @@ pub fn roster_encrypted(dir: &Path, xlsx: &Path) -> BResult<()> {
             parsed.errors.len()
         ));
     }
-    emit("roster_import", vec![took]);
+    emit("roster_import", vec![took], cpu_since(c));
     Ok(())
 }
 
 /// The plaintext counterpart of [`roster_encrypted`]: the same reader, the same merge, batches.
 pub fn roster_plain(dir: &Path, xlsx: &Path) -> BResult<()> {
     let mut s = PlainSession::create(dir)?;
-    let t = Instant::now();
+    let (c, t) = (cpu_now(), Instant::now());
     let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
+    emit("roster_parse", vec![ms(t)], cpu_since(c));
     let mut added = 0;
     for chunk in parsed.rows.chunks(crate::data::BATCH) {
         let items = chunk
@@ -219,7 +246,7 @@ pub fn roster_plain(dir: &Path, xlsx: &Path) -> BResult<()> {
     if added != parsed.rows.len() {
         return Err(format!("roster import (plaintext): {added} added"));
     }
-    emit("roster_import", vec![took]);
+    emit("roster_import", vec![took], cpu_since(c));
     Ok(())
 }
 
@@ -242,13 +269,13 @@ pub fn bundle_encrypted(
     let a = Archive::open(center).map_err(e)?;
     let mut s = a.unlock_with_recovery(recovery.1).map_err(e)?;
     let file = std::fs::read(out).map_err(|e| e.to_string())?;
-    let t = Instant::now();
+    let (c, t) = (cpu_now(), Instant::now());
     let (report, _receipt) = s.import_bundle(&file).map_err(e)?;
     let took = ms(t);
     if report.students_added == 0 || report.records_added == 0 {
         return Err("bundle import added nothing".into());
     }
-    emit("bundle_import", vec![took]);
+    emit("bundle_import", vec![took], cpu_since(c));
     Ok(())
 }
 
@@ -260,12 +287,12 @@ pub fn bundle_plain(college: &Path, center: &Path, out: &Path, runs: usize) -> B
     }
     let mut s = PlainSession::open(center)?;
     let file = std::fs::read(out).map_err(|e| e.to_string())?;
-    let t = Instant::now();
+    let (c, t) = (cpu_now(), Instant::now());
     let applied = s.import_bundle(&file)?;
     let took = ms(t);
     if applied == 0 {
         return Err("plaintext bundle import applied nothing".into());
     }
-    emit("bundle_import", vec![took]);
+    emit("bundle_import", vec![took], cpu_since(c));
     Ok(())
 }

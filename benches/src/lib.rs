@@ -104,11 +104,18 @@ fn write_built(path: &Path, built: &Built) -> BResult<()> {
     std::fs::write(path, text).map_err(|e| e.to_string())
 }
 
-/// Pairs encrypted and plaintext samples into rows.
-fn pair(students: usize, enc: &[Sample], plain: &[Sample], rows: &mut Vec<Row>) {
+/// Every sample as measured: (side, students, sample).
+type Samples = Vec<(String, usize, Sample)>;
+
+/// Pairs encrypted and plaintext samples into rows, keeping the raw samples.
+fn pair(students: usize, enc: &[Sample], plain: &[Sample], rows: &mut Vec<Row>, all: &mut Samples) {
     for s in enc {
         let p = plain.iter().find(|p| p.op == s.op);
         rows.push(Row::new(&s.op, students, s, p));
+        all.push(("encrypted".into(), students, s.clone()));
+    }
+    for p in plain {
+        all.push(("plaintext".into(), students, p.clone()));
     }
 }
 
@@ -121,6 +128,10 @@ fn best(samples: Vec<Sample>) -> Vec<Sample> {
                 if s.ms < o.ms {
                     o.ms = s.ms;
                 }
+                o.cpu_ms = match (o.cpu_ms, s.cpu_ms) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
                 o.peak_mb = match (o.peak_mb, s.peak_mb) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
@@ -139,6 +150,7 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     fresh_dir(&work)?;
     let machine = report::Machine::now();
     let mut rows = Vec::new();
+    let mut all: Samples = Vec::new();
     let unlock_runs = opts.unlock_runs.to_string();
     let fast_runs = opts.fast_runs.to_string();
     for &n in &opts.sizes {
@@ -158,14 +170,14 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         let (e, i, p) = (path_arg(&enc), path_arg(&info), path_arg(&plain));
         let es = child(&["measure-enc", &e, &i, &unlock_runs, &fast_runs])?;
         let ps = child(&["measure-plain", &p, &i, &unlock_runs, &fast_runs])?;
-        pair(n, &es, &ps, &mut rows);
+        pair(n, &es, &ps, &mut rows, &mut all);
         progress(&format!("{n} students: cold starts"));
         let (mut ec, mut pc) = (Vec::new(), Vec::new());
         for _ in 0..opts.cold_runs {
             ec.extend(child(&["cold-enc", &e])?);
             pc.extend(child(&["cold-plain", &p])?);
         }
-        pair(n, &best(ec), &best(pc), &mut rows);
+        pair(n, &best(ec), &best(pc), &mut rows, &mut all);
         std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
     }
 
@@ -186,7 +198,7 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         &path_arg(&work.join("roster-plain")),
         &path_arg(&xlsx),
     ])?;
-    pair(opts.roster_rows, &es, &ps, &mut rows);
+    pair(opts.roster_rows, &es, &ps, &mut rows, &mut all);
 
     progress(&format!(
         "bundles of {} students (building not timed)",
@@ -218,11 +230,11 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         &path_arg(&b.join("sync.bin")),
         &export_runs,
     ])?;
-    pair(opts.bundle_students, &es, &ps, &mut rows);
+    pair(opts.bundle_students, &es, &ps, &mut rows, &mut all);
     let _ = std::fs::remove_dir_all(&work);
 
     let machine = machine.finish();
-    report::write(&opts.out, &rows, &machine)?;
+    report::write(&opts.out, &rows, &all, &machine)?;
     print!("{}", report::table(&rows, &machine));
     Ok(rows)
 }

@@ -119,7 +119,7 @@ struct Head {
     crisis: Option<CrisisLevel>,
     follow_up: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    facts: Option<Facts>,
+    facts: Option<Box<Facts>>,
 }
 
 impl Head {
@@ -135,7 +135,7 @@ impl Head {
             concern_until: None,
             crisis: None,
             follow_up: None,
-            facts: Facts::of(&record.body),
+            facts: Facts::of(&record.body).map(Box::new),
         };
         match &record.body {
             RecordBody::Talk(t) => {
@@ -292,6 +292,18 @@ impl PlainSession {
                         heads: Vec::new(),
                     },
                 );
+            }
+            // As the core: each header list sized exactly.
+            let mut stmt = db
+                .prepare("SELECT student_id, count(*) FROM records GROUP BY student_id")
+                .map_err(sql)?;
+            let mut rows = stmt.query([]).map_err(sql)?;
+            while let Some(r) = rows.next().map_err(sql)? {
+                let sid: i64 = r.get(0).map_err(sql)?;
+                let n: i64 = r.get(1).map_err(sql)?;
+                if let Some(s) = students.get_mut(&sid) {
+                    s.heads.reserve_exact(usize::try_from(n).unwrap_or(0));
+                }
             }
             let mut stmt = db
                 .prepare("SELECT id, student_id, header FROM records")
@@ -484,7 +496,7 @@ impl PlainSession {
                             category: h.category,
                             concern: h.concern,
                             concern_until: h.concern_until,
-                            facts: h.facts.as_ref(),
+                            facts: h.facts.as_deref(),
                         })
                         .collect(),
                 }

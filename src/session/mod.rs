@@ -59,8 +59,10 @@ struct RecordHead {
     crisis: Option<CrisisLevel>,
     follow_up: Option<NaiveDate>,
     /// What the obligation engine needs beyond the above (absent in headers written before it).
+    /// Boxed: most records have none, and the index holds a header per record (a million at
+    /// 100,000 students), so 80 bytes saved here are 80 MB (docs/benchmarks.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    facts: Option<crate::rules::engine::Facts>,
+    facts: Option<Box<crate::rules::engine::Facts>>,
 }
 
 impl RecordHead {
@@ -76,7 +78,7 @@ impl RecordHead {
             concern_until: None,
             crisis: None,
             follow_up: None,
-            facts: crate::rules::engine::Facts::of(&record.body),
+            facts: crate::rules::engine::Facts::of(&record.body).map(Box::new),
         };
         match &record.body {
             RecordBody::Talk(t) => {
@@ -337,6 +339,18 @@ impl Session {
                         heads: Vec::new(),
                     },
                 );
+            }
+            // Each file's header list sized exactly: grown by doubling it would hold up to twice
+            // the memory, and the index is most of an unlocked archive's memory.
+            let mut stmt =
+                db.prepare("SELECT student_id, count(*) FROM records GROUP BY student_id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let sid: i64 = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                if let Some(s) = students.get_mut(&sid) {
+                    s.heads.reserve_exact(usize::try_from(n).unwrap_or(0));
+                }
             }
             let mut stmt = db.prepare("SELECT id, student_id, header FROM records")?;
             let mut rows = stmt.query([])?;

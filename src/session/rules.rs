@@ -141,7 +141,7 @@ impl Session {
                             category: h.category,
                             concern: h.concern,
                             concern_until: h.concern_until,
-                            facts: h.facts.as_ref(),
+                            facts: h.facts.as_deref(),
                         })
                         .collect(),
                 }

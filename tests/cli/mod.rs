@@ -7,4 +7,5 @@ mod obligations;
 mod props;
 mod records;
 mod roster;
+mod search;
 mod tamper;
