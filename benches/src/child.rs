@@ -50,6 +50,9 @@ pub fn peak_mb() -> Option<f64> {
 
 /// Time this thread has spent on a CPU, ms (the first field of /proc/thread-self/schedstat).
 pub fn cpu_now() -> Option<f64> {
+    // The kernel adds the running slice to this counter only at scheduler events; a yield is
+    // one, so the reading is exact rather than up to a tick (4 ms) stale.
+    std::thread::yield_now();
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
     Some(ns / 1e6)
