@@ -218,6 +218,11 @@ fn from_json<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &'static str) -> 
     serde_json::from_slice(bytes).map_err(|_| Error::Tamper(what))
 }
 
+/// A sealed column read in place: the index holds a million of them, so no copy before opening.
+fn blob<'r>(r: &'r rusqlite::Row<'_>, i: usize, what: &'static str) -> Result<&'r [u8]> {
+    r.get_ref(i)?.as_blob().map_err(|_| Error::Tamper(what))
+}
+
 fn parse_id(id: &str) -> Result<i64> {
     id.trim().parse().map_err(|_| Error::RecordNotFound)
 }
@@ -303,14 +308,14 @@ impl Session {
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let sid: i64 = r.get(0)?;
-                let lookup: Vec<u8> = r.get(1)?;
-                let wrapped: Vec<u8> = r.get(2)?;
+                let lookup = blob(r, 1, "a student index")?;
+                let wrapped = blob(r, 2, "a student's data key")?;
                 let version: i64 = r.get(3)?;
-                let sealed: Vec<u8> = r.get(4)?;
+                let sealed = blob(r, 4, "a student profile")?;
                 let raw = crypto::open(
                     &keys.master,
                     &key_binding(&id, sid),
-                    &wrapped,
+                    wrapped,
                     "a student's data key",
                 )?;
                 let key: Key = Zeroizing::new(
@@ -321,7 +326,7 @@ impl Session {
                 let plain = crypto::open(
                     &key,
                     &profile_binding(&id, sid, version),
-                    &sealed,
+                    sealed,
                     "a student profile",
                 )?;
                 let profile: StudentProfile = from_json(&plain, "a student profile")?;
@@ -357,14 +362,14 @@ impl Session {
             while let Some(r) = rows.next()? {
                 let rid: i64 = r.get(0)?;
                 let sid: i64 = r.get(1)?;
-                let sealed: Vec<u8> = r.get(2)?;
+                let sealed = blob(r, 2, "a record header")?;
                 let entry = students
                     .get_mut(&sid)
                     .ok_or(Error::Tamper("a record's student"))?;
                 let plain = crypto::open(
                     &entry.key,
                     &head_binding(&id, rid, sid),
-                    &sealed,
+                    sealed,
                     "a record header",
                 )?;
                 let mut head: RecordHead = from_json(&plain, "a record header")?;
@@ -492,11 +497,11 @@ impl Session {
             let mut bodies = HashMap::new();
             while let Some(r) = rows.next()? {
                 let rid: i64 = r.get(0)?;
-                let sealed: Vec<u8> = r.get(1)?;
+                let sealed = blob(r, 1, "a record")?;
                 let plain = crypto::open(
                     &s.key,
                     &body_binding(&self.id, rid, sid),
-                    &sealed,
+                    sealed,
                     "a record",
                 )?;
                 bodies.insert(rid, from_json::<NewRecord>(&plain, "a record")?);
