@@ -23,6 +23,7 @@ pub mod center;
 pub mod desk;
 mod network;
 mod rules;
+mod search;
 pub mod sync;
 
 /// Attachments are limited to 20 MB each.
@@ -62,8 +63,10 @@ struct RecordHead {
     crisis: Option<CrisisLevel>,
     follow_up: Option<NaiveDate>,
     /// What the obligation engine needs beyond the above (absent in headers written before it).
+    /// Boxed: most records have none, and the index holds a header per record (a million at
+    /// 100,000 students), so 80 bytes saved here are 80 MB (docs/benchmarks.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    facts: Option<crate::rules::engine::Facts>,
+    facts: Option<Box<crate::rules::engine::Facts>>,
 }
 
 impl RecordHead {
@@ -79,7 +82,7 @@ impl RecordHead {
             concern_until: None,
             crisis: None,
             follow_up: None,
-            facts: crate::rules::engine::Facts::of(&record.body),
+            facts: crate::rules::engine::Facts::of(&record.body).map(Box::new),
         };
         match &record.body {
             RecordBody::Talk(t) => {
@@ -220,6 +223,11 @@ fn from_json<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &'static str) -> 
     serde_json::from_slice(bytes).map_err(|_| Error::Tamper(what))
 }
 
+/// A sealed column read in place: the index holds a million of them, so no copy before opening.
+fn blob<'r>(r: &'r rusqlite::Row<'_>, i: usize, what: &'static str) -> Result<&'r [u8]> {
+    r.get_ref(i)?.as_blob().map_err(|_| Error::Tamper(what))
+}
+
 fn parse_id(id: &str) -> Result<i64> {
     id.trim().parse().map_err(|_| Error::RecordNotFound)
 }
@@ -305,14 +313,14 @@ impl Session {
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let sid: i64 = r.get(0)?;
-                let lookup: Vec<u8> = r.get(1)?;
-                let wrapped: Vec<u8> = r.get(2)?;
+                let lookup = blob(r, 1, "a student index")?;
+                let wrapped = blob(r, 2, "a student's data key")?;
                 let version: i64 = r.get(3)?;
-                let sealed: Vec<u8> = r.get(4)?;
+                let sealed = blob(r, 4, "a student profile")?;
                 let raw = crypto::open(
                     &keys.master,
                     &key_binding(&id, sid),
-                    &wrapped,
+                    wrapped,
                     "a student's data key",
                 )?;
                 let key: Key = Zeroizing::new(
@@ -323,7 +331,7 @@ impl Session {
                 let plain = crypto::open(
                     &key,
                     &profile_binding(&id, sid, version),
-                    &sealed,
+                    sealed,
                     "a student profile",
                 )?;
                 let profile: StudentProfile = from_json(&plain, "a student profile")?;
@@ -342,19 +350,31 @@ impl Session {
                     },
                 );
             }
+            // Each file's header list sized exactly: grown by doubling it would hold up to twice
+            // the memory, and the index is most of an unlocked archive's memory.
+            let mut stmt =
+                db.prepare("SELECT student_id, count(*) FROM records GROUP BY student_id")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let sid: i64 = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                if let Some(s) = students.get_mut(&sid) {
+                    s.heads.reserve_exact(usize::try_from(n).unwrap_or(0));
+                }
+            }
             let mut stmt = db.prepare("SELECT id, student_id, header FROM records")?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
                 let rid: i64 = r.get(0)?;
                 let sid: i64 = r.get(1)?;
-                let sealed: Vec<u8> = r.get(2)?;
+                let sealed = blob(r, 2, "a record header")?;
                 let entry = students
                     .get_mut(&sid)
                     .ok_or(Error::Tamper("a record's student"))?;
                 let plain = crypto::open(
                     &entry.key,
                     &head_binding(&id, rid, sid),
-                    &sealed,
+                    sealed,
                     "a record header",
                 )?;
                 let mut head: RecordHead = from_json(&plain, "a record header")?;
@@ -482,11 +502,11 @@ impl Session {
             let mut bodies = HashMap::new();
             while let Some(r) = rows.next()? {
                 let rid: i64 = r.get(0)?;
-                let sealed: Vec<u8> = r.get(1)?;
+                let sealed = blob(r, 1, "a record")?;
                 let plain = crypto::open(
                     &s.key,
                     &body_binding(&self.id, rid, sid),
-                    &sealed,
+                    sealed,
                     "a record",
                 )?;
                 bodies.insert(rid, from_json::<NewRecord>(&plain, "a record")?);

@@ -209,7 +209,7 @@ impl Session {
                             concern: h.concern,
                             concern_until: h.concern_until,
                             crisis: h.crisis,
-                            facts: h.facts.as_ref(),
+                            facts: h.facts.as_deref(),
                         })
                         .collect(),
                 }

@@ -16,4 +16,5 @@ mod records;
 mod reports;
 mod review;
 mod roster;
+mod search;
 mod tamper;

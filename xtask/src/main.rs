@@ -7,6 +7,7 @@
 //!   in `target/demo-archive` and opens the app on it.
 //! - `cargo xtask soak`: the long reliability runs: 200+ crash trials, every write limit, bounded
 //!   fuzzing of each target, the measured cost of one passphrase guess.
+//! - `cargo xtask bench [--quick]`: the benchmarks against a plaintext baseline (docs/benchmarks.md).
 //! - `cargo xtask setup | ui | typeshare | e2e | deny`: the single steps.
 
 mod setup;
@@ -31,6 +32,8 @@ tasks:
   deny        cargo deny: licenses, duplicate crates, sources; advisories when the database is reachable
   soak        long runs: crash trials (XINDANG_SOAK_TRIALS, default 200), every write limit,
               fuzzing each target (XINDANG_FUZZ_SECS each, default 60), the cost of a passphrase guess
+  bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext baseline;
+              --quick: 3,000 and 30,000 only. Writes <target>/bench/summary.json
 ";
 
 /// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
         Some("deny") => setup::install(setup::Purpose::Deny).and_then(|()| deny()),
         Some("soak") => soak(),
+        Some("bench") => bench(&args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -240,6 +244,48 @@ fn typeshare_check() -> Result<(), Failure> {
             "{GENERATED_TS} is stale: the Rust types changed. Run `cargo xtask typeshare` and commit the result."
         )));
     }
+    Ok(())
+}
+
+/// Cargo's target folder: `CARGO_TARGET_DIR` if set, else `target/` at the root.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root().join(d),
+        _ => root().join("target"),
+    }
+}
+
+/// Builds the bench binary in release (debug numbers mean nothing) and runs it; the results go
+/// to `<target>/bench/`. Extra arguments (`--quick`, `--sizes 3000`) pass through.
+fn bench(args: &[String]) -> Result<(), Failure> {
+    step("build the benchmarks (release)", || {
+        cmd(
+            cargo(),
+            [
+                "build",
+                "--release",
+                "-p",
+                "xindang-bench",
+                "--bin",
+                "xindang-bench",
+            ],
+        )
+        .run()
+    })?;
+    let out = target_dir().join("bench");
+    let bin = target_dir().join("release").join(exe("xindang-bench"));
+    let mut all: Vec<String> = args.to_vec();
+    all.push("--out".into());
+    all.push(out.to_string_lossy().into_owned());
+    step("run the benchmarks", || {
+        cmd(
+            bin.to_string_lossy().as_ref(),
+            all.iter().map(String::as_str),
+        )
+        .dir(root())
+        .run()
+    })?;
+    println!("bench: results in {}", out.join("summary.json").display());
     Ok(())
 }
 

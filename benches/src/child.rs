@@ -1,0 +1,301 @@
+//! The measuring children. Each runs in its own process so its peak memory (VmHWM) is its own,
+//! and prints one JSON line per measurement on stdout.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use xindang::crypto::kdf::KdfParams;
+use xindang::rules::ObligationFilter;
+use xindang::Archive;
+
+use crate::data::{today, Built};
+use crate::plain::PlainSession;
+use crate::{BResult, PASSPHRASE};
+
+/// One measurement from a child.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sample {
+    /// Operation name.
+    pub op: String,
+    /// Best time over the runs, milliseconds.
+    pub ms: f64,
+    /// Median time over the runs, milliseconds.
+    pub median_ms: f64,
+    /// Runs.
+    pub runs: usize,
+    /// Best CPU time of this process's thread over the runs, ms (Linux schedstat), if known.
+    /// On a loaded machine this is close to what an idle one would take for CPU-bound work;
+    /// it leaves out waiting for the disk (fsync).
+    #[serde(default)]
+    pub cpu_ms: Option<f64>,
+    /// The process's peak resident memory so far, MiB (Linux: VmHWM), if known.
+    pub peak_mb: Option<f64>,
+}
+
+/// The process's peak resident set so far, in MiB (VmHWM from /proc; `None` elsewhere).
+pub fn peak_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Time this thread has spent on a CPU, ms (the first field of /proc/thread-self/schedstat).
+pub fn cpu_now() -> Option<f64> {
+    // The kernel adds the running slice to this counter only at scheduler events; a yield is
+    // one, so the reading is exact rather than up to a tick (4 ms) stale.
+    std::thread::yield_now();
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e6)
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Runs `f` `runs` times; prints and returns the sample.
+fn measure<T>(op: &str, runs: usize, mut f: impl FnMut() -> BResult<T>) -> BResult<Sample> {
+    let mut times = Vec::with_capacity(runs);
+    let mut cpu = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let c = cpu_now();
+        let t = Instant::now();
+        let out = f()?;
+        times.push(ms(t));
+        if let (Some(a), Some(b)) = (c, cpu_now()) {
+            cpu.push(b - a);
+        }
+        drop(black_box(out));
+    }
+    Ok(emit(op, times, cpu))
+}
+
+fn emit(op: &str, mut times: Vec<f64>, cpu: Vec<f64>) -> Sample {
+    times.sort_by(f64::total_cmp);
+    let s = Sample {
+        op: op.to_string(),
+        ms: times.first().copied().unwrap_or(0.0),
+        median_ms: times.get(times.len() / 2).copied().unwrap_or(0.0),
+        runs: times.len(),
+        cpu_ms: cpu.into_iter().min_by(f64::total_cmp),
+        peak_mb: peak_mb(),
+    };
+    if let Ok(line) = serde_json::to_string(&s) {
+        println!("{line}");
+    }
+    s
+}
+
+fn cpu_since(start: Option<f64>) -> Vec<f64> {
+    match (start, cpu_now()) {
+        (Some(a), Some(b)) => vec![b - a],
+        _ => Vec::new(),
+    }
+}
+
+fn e(err: xindang::Error) -> String {
+    err.to_string()
+}
+
+/// How many times each operation runs (the best counts; the machine is shared).
+pub struct Runs {
+    /// Unlocks.
+    pub unlock: usize,
+    /// Fast in-memory operations.
+    pub fast: usize,
+}
+
+fn open_filter() -> ObligationFilter {
+    ObligationFilter {
+        open_only: true,
+        ..ObligationFilter::default()
+    }
+}
+
+/// The session operations on the encrypted archive: unlock, list, search, file, dashboard, and
+/// at the end (its 64 MiB and more would otherwise count in every later peak) the KDF alone.
+pub fn measure_encrypted(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> {
+    let archive = Archive::open(dir).map_err(e)?;
+    // Unlock after the key derivation: the recovery slot needs no Argon2id, so this is the
+    // key unwrap, the unlock audit entry and the loading of the index.
+    measure("unlock", runs.unlock, || {
+        archive.unlock_with_recovery(&built.recovery).map_err(e)
+    })?;
+    let mut s = archive.unlock_with_recovery(&built.recovery).map_err(e)?;
+    measure("list_students", runs.fast, || Ok(s.list_students()))?;
+    measure("search_name", runs.fast, || {
+        Ok(s.search(&built.name_prefix, 200))
+    })?;
+    measure("search_student_no", runs.fast, || {
+        Ok(s.search(&built.student_no, 200))
+    })?;
+    measure("student_file", runs.fast, || {
+        s.student_file(&built.file_student).map_err(e)
+    })?;
+    measure("dashboard", runs.fast, || {
+        s.obligations(today(), &open_filter()).map_err(e)
+    })?;
+    drop(s);
+    let (kdf, salt) = slot_params(dir)?;
+    measure("kdf", runs.unlock, || {
+        kdf.derive(PASSPHRASE.as_bytes(), &salt).map_err(e)
+    })?;
+    Ok(())
+}
+
+/// The same operations on the plaintext baseline.
+pub fn measure_plain(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> {
+    measure("unlock", runs.unlock, || PlainSession::open(dir))?;
+    let mut s = PlainSession::open(dir)?;
+    measure("list_students", runs.fast, || Ok(s.list_students()))?;
+    measure("search_name", runs.fast, || {
+        Ok(s.search(&built.name_prefix, 200))
+    })?;
+    measure("search_student_no", runs.fast, || {
+        Ok(s.search(&built.student_no, 200))
+    })?;
+    measure("student_file", runs.fast, || {
+        s.student_file(&built.file_student)
+    })?;
+    measure("dashboard", runs.fast, || {
+        s.obligations(today(), &open_filter())
+    })?;
+    Ok(())
+}
+
+/// The Argon2id parameters and salt of the first passphrase slot (stored in clear by design).
+fn slot_params(dir: &Path) -> BResult<(KdfParams, Vec<u8>)> {
+    let db = rusqlite::Connection::open(dir.join("archive.db")).map_err(|e| e.to_string())?;
+    let (kdf, salt): (String, Vec<u8>) = db
+        .query_row(
+            "SELECT kdf, salt FROM key_slots WHERE kind = 'passphrase' ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| e.to_string())?;
+    let params: KdfParams = serde_json::from_str(&kdf).map_err(|e| e.to_string())?;
+    Ok((params, salt))
+}
+
+/// What the app does at start, in a fresh process: open the archive, unlock with the passphrase
+/// (Argon2id included), compute the first dashboard.
+pub fn cold_encrypted(dir: &Path) -> BResult<()> {
+    let (c, t) = (cpu_now(), Instant::now());
+    let archive = Archive::open(dir).map_err(e)?;
+    let s = archive.unlock(PASSPHRASE).map_err(e)?;
+    let first = s.obligations(today(), &open_filter()).map_err(e)?;
+    let took = ms(t);
+    black_box(first);
+    emit("cold_start", vec![took], cpu_since(c));
+    Ok(())
+}
+
+/// The plaintext counterpart of [`cold_encrypted`]: open, load, first dashboard.
+pub fn cold_plain(dir: &Path) -> BResult<()> {
+    let (c, t) = (cpu_now(), Instant::now());
+    let s = PlainSession::open(dir)?;
+    let first = s.obligations(today(), &open_filter())?;
+    let took = ms(t);
+    black_box(first);
+    emit("cold_start", vec![took], cpu_since(c));
+    Ok(())
+}
+
+/// A roster .xlsx read and imported into a new, empty archive (creating it is not timed).
+pub fn roster_encrypted(dir: &Path, xlsx: &Path) -> BResult<()> {
+    let (mut s, _) = Archive::create(dir, PASSPHRASE).map_err(e)?;
+    let (c, t) = (cpu_now(), Instant::now());
+    let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
+    emit("roster_parse", vec![ms(t)], cpu_since(c));
+    let report = xindang::import::roster(&mut s, &parsed, crate::data::BATCH).map_err(e)?;
+    let took = ms(t);
+    if report.load.added as usize != parsed.rows.len() || !parsed.errors.is_empty() {
+        return Err(format!(
+            "roster import: {} added of {} rows, {} errors",
+            report.load.added,
+            parsed.rows.len(),
+            parsed.errors.len()
+        ));
+    }
+    emit("roster_import", vec![took], cpu_since(c));
+    Ok(())
+}
+
+/// The plaintext counterpart of [`roster_encrypted`]: the same reader, the same merge, batches.
+pub fn roster_plain(dir: &Path, xlsx: &Path) -> BResult<()> {
+    let mut s = PlainSession::create(dir)?;
+    let (c, t) = (cpu_now(), Instant::now());
+    let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
+    emit("roster_parse", vec![ms(t)], cpu_since(c));
+    let mut added = 0;
+    for chunk in parsed.rows.chunks(crate::data::BATCH) {
+        let items = chunk
+            .iter()
+            .map(|r| (r.profile.clone(), Vec::new()))
+            .collect();
+        let r = s.load_students(items, |old, new| xindang::import::merge(&parsed, old, new))?;
+        added += r.added as usize;
+    }
+    let took = ms(t);
+    if added != parsed.rows.len() {
+        return Err(format!("roster import (plaintext): {added} added"));
+    }
+    emit("roster_import", vec![took], cpu_since(c));
+    Ok(())
+}
+
+/// Exports a sync bundle of the whole college archive to the center (best of `runs`), then
+/// imports it at the center once (a second import of the same bundle is a no-op by design).
+pub fn bundle_encrypted(
+    college: &Path,
+    center: &Path,
+    recovery: (&str, &str),
+    out: &Path,
+    runs: usize,
+) -> BResult<()> {
+    {
+        let a = Archive::open(college).map_err(e)?;
+        let mut s = a.unlock_with_recovery(recovery.0).map_err(e)?;
+        measure("bundle_export", runs, || {
+            s.export_bundle(xindang::site::CENTER_NAME, out).map_err(e)
+        })?;
+    }
+    let a = Archive::open(center).map_err(e)?;
+    let mut s = a.unlock_with_recovery(recovery.1).map_err(e)?;
+    let file = std::fs::read(out).map_err(|e| e.to_string())?;
+    let (c, t) = (cpu_now(), Instant::now());
+    let (report, _receipt) = s.import_bundle(&file).map_err(e)?;
+    let took = ms(t);
+    if report.students_added == 0 || report.records_added == 0 {
+        return Err("bundle import added nothing".into());
+    }
+    emit("bundle_import", vec![took], cpu_since(c));
+    Ok(())
+}
+
+/// The plaintext counterpart of [`bundle_encrypted`].
+pub fn bundle_plain(college: &Path, center: &Path, out: &Path, runs: usize) -> BResult<()> {
+    {
+        let mut s = PlainSession::open(college)?;
+        measure("bundle_export", runs, || s.export_bundle(out))?;
+    }
+    let mut s = PlainSession::open(center)?;
+    let file = std::fs::read(out).map_err(|e| e.to_string())?;
+    let (c, t) = (cpu_now(), Instant::now());
+    let applied = s.import_bundle(&file)?;
+    let took = ms(t);
+    if applied == 0 {
+        return Err("plaintext bundle import applied nothing".into());
+    }
+    emit("bundle_import", vec![took], cpu_since(c));
+    Ok(())
+}

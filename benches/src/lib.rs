@@ -1,0 +1,292 @@
+//! XinDang benchmarks: each operation on an encrypted archive against the same operation on a
+//! plaintext SQLite database of the same schema shape, in the same run (docs/benchmarks.md).
+//!
+//! The orchestrator ([`run`]) builds the archives, then runs every measurement in a child process
+//! of this same binary (`xindang-bench child …`), so each peak memory figure belongs to one
+//! operation's process and not to the building.
+#![forbid(unsafe_code)]
+
+pub mod child;
+pub mod data;
+pub mod plain;
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use child::Sample;
+use data::Built;
+pub use report::Row;
+
+/// Errors of the bench are printed and end the run; a string is enough.
+pub type BResult<T> = std::result::Result<T, String>;
+
+/// The passphrase of every benchmark archive (synthetic data only).
+pub const PASSPHRASE: &str = "bench-passphrase-2026";
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Archive sizes in students.
+    pub sizes: Vec<usize>,
+    /// Rows of the roster .xlsx imported.
+    pub roster_rows: usize,
+    /// Students in the archive whose bundle is exported and imported.
+    pub bundle_students: usize,
+    /// Output folder (`target/bench`): summary.json, summary.md, the work folder.
+    pub out: PathBuf,
+    /// Unlock and KDF repetitions.
+    pub unlock_runs: usize,
+    /// Repetitions of the fast operations.
+    pub fast_runs: usize,
+    /// Cold starts (each a fresh process) per side.
+    pub cold_runs: usize,
+    /// Bundle export repetitions.
+    pub export_runs: usize,
+}
+
+impl Options {
+    /// The full run (3,000, 30,000, 100,000 students) or the quick one (3,000 and 30,000).
+    pub fn standard(quick: bool, out: PathBuf) -> Self {
+        Options {
+            sizes: if quick {
+                vec![3_000, 30_000]
+            } else {
+                vec![3_000, 30_000, 100_000]
+            },
+            roster_rows: 30_000,
+            bundle_students: 5_000,
+            out,
+            unlock_runs: 3,
+            fast_runs: 11,
+            cold_runs: if quick { 2 } else { 3 },
+            export_runs: if quick { 1 } else { 2 },
+        }
+    }
+}
+
+fn progress(msg: &str) {
+    eprintln!("bench: {msg}");
+}
+
+/// Runs this binary as a child with `args`; returns its samples (the JSON lines of its stdout).
+fn child(args: &[&str]) -> BResult<Vec<Sample>> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
+    let out = Command::new(exe)
+        .arg("child")
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start a bench child: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("bench child {args:?} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect())
+}
+
+fn path_arg(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn fresh_dir(p: &Path) -> BResult<()> {
+    if p.exists() {
+        std::fs::remove_dir_all(p).map_err(|e| format!("cannot clear {}: {e}", p.display()))?;
+    }
+    std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))
+}
+
+fn write_built(path: &Path, built: &Built) -> BResult<()> {
+    let text = serde_json::to_string(built).map_err(|e| e.to_string())?;
+    std::fs::write(path, text).map_err(|e| e.to_string())
+}
+
+/// Every sample as measured: (side, students, sample).
+type Samples = Vec<(String, usize, Sample)>;
+
+/// Pairs encrypted and plaintext samples into rows, keeping the raw samples.
+fn pair(students: usize, enc: &[Sample], plain: &[Sample], rows: &mut Vec<Row>, all: &mut Samples) {
+    for s in enc {
+        let p = plain.iter().find(|p| p.op == s.op);
+        rows.push(Row::new(&s.op, students, s, p));
+        all.push(("encrypted".into(), students, s.clone()));
+    }
+    for p in plain {
+        all.push(("plaintext".into(), students, p.clone()));
+    }
+}
+
+/// Best of several single-sample children.
+fn best(samples: Vec<Sample>) -> Vec<Sample> {
+    let mut out: Vec<Sample> = Vec::new();
+    for s in samples {
+        match out.iter_mut().find(|o| o.op == s.op) {
+            Some(o) => {
+                if s.ms < o.ms {
+                    o.ms = s.ms;
+                }
+                o.cpu_ms = match (o.cpu_ms, s.cpu_ms) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                o.peak_mb = match (o.peak_mb, s.peak_mb) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                o.runs += s.runs;
+            }
+            None => out.push(s),
+        }
+    }
+    out
+}
+
+/// Runs every benchmark; returns the rows (also written to `summary.json` and `summary.md`).
+pub fn run(opts: &Options) -> BResult<Vec<Row>> {
+    let work = opts.out.join("work");
+    fresh_dir(&work)?;
+    let machine = report::Machine::now();
+    let mut rows = Vec::new();
+    let mut all: Samples = Vec::new();
+    let unlock_runs = opts.unlock_runs.to_string();
+    let fast_runs = opts.fast_runs.to_string();
+    for &n in &opts.sizes {
+        let dir = work.join(format!("s{n}"));
+        fresh_dir(&dir)?;
+        let (enc, plain) = (dir.join("enc"), dir.join("plain"));
+        progress(&format!(
+            "building {n} students, encrypted and plaintext (not timed)"
+        ));
+        let built = data::build_pair(n, &enc, &plain)?;
+        let info = dir.join("built.json");
+        write_built(&info, &built)?;
+        progress(&format!(
+            "{n} students, {} records: unlock, list, search, student file, dashboard, kdf",
+            built.records
+        ));
+        let (e, i, p) = (path_arg(&enc), path_arg(&info), path_arg(&plain));
+        let es = child(&["measure-enc", &e, &i, &unlock_runs, &fast_runs])?;
+        let ps = child(&["measure-plain", &p, &i, &unlock_runs, &fast_runs])?;
+        pair(n, &es, &ps, &mut rows, &mut all);
+        progress(&format!("{n} students: cold starts"));
+        let (mut ec, mut pc) = (Vec::new(), Vec::new());
+        for _ in 0..opts.cold_runs {
+            ec.extend(child(&["cold-enc", &e])?);
+            pc.extend(child(&["cold-plain", &p])?);
+        }
+        pair(n, &best(ec), &best(pc), &mut rows, &mut all);
+        std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+    }
+
+    progress(&format!(
+        "roster import of {} rows from .xlsx",
+        opts.roster_rows
+    ));
+    let xlsx = work.join("roster.xlsx");
+    xindang::roster::write_xlsx(&xlsx, &data::roster_profiles(opts.roster_rows))
+        .map_err(|e| e.to_string())?;
+    let es = child(&[
+        "roster-enc",
+        &path_arg(&work.join("roster-enc")),
+        &path_arg(&xlsx),
+    ])?;
+    let ps = child(&[
+        "roster-plain",
+        &path_arg(&work.join("roster-plain")),
+        &path_arg(&xlsx),
+    ])?;
+    pair(opts.roster_rows, &es, &ps, &mut rows, &mut all);
+
+    progress(&format!(
+        "bundles of {} students (building not timed)",
+        opts.bundle_students
+    ));
+    let b = work.join("bundle");
+    fresh_dir(&b)?;
+    let (built, center_recovery) = data::build_bundle_sites(
+        opts.bundle_students,
+        &b.join("college"),
+        &b.join("center"),
+        &b.join("plain-college"),
+        &b.join("plain-center"),
+    )?;
+    let export_runs = opts.export_runs.to_string();
+    let es = child(&[
+        "bundle-enc",
+        &path_arg(&b.join("college")),
+        &path_arg(&b.join("center")),
+        &built.recovery,
+        &center_recovery,
+        &path_arg(&b.join("sync.age")),
+        &export_runs,
+    ])?;
+    let ps = child(&[
+        "bundle-plain",
+        &path_arg(&b.join("plain-college")),
+        &path_arg(&b.join("plain-center")),
+        &path_arg(&b.join("sync.bin")),
+        &export_runs,
+    ])?;
+    pair(opts.bundle_students, &es, &ps, &mut rows, &mut all);
+    let _ = std::fs::remove_dir_all(&work);
+
+    let machine = machine.finish();
+    report::write(&opts.out, &rows, &all, &machine)?;
+    print!("{}", report::table(&rows, &machine));
+    Ok(rows)
+}
+
+fn parse<T: std::str::FromStr>(s: Option<&String>, what: &str) -> BResult<T> {
+    s.and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("bench child: missing or bad {what}"))
+}
+
+fn read_built(path: Option<&String>) -> BResult<Built> {
+    let text = std::fs::read_to_string(path.ok_or("bench child: missing info file")?)
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// The child side: `child <mode> <args…>`.
+pub fn run_child(args: &[String]) -> BResult<()> {
+    let path = |i: usize| -> BResult<PathBuf> {
+        args.get(i)
+            .map(PathBuf::from)
+            .ok_or_else(|| format!("bench child: missing argument {i}"))
+    };
+    let runs = || -> BResult<child::Runs> {
+        Ok(child::Runs {
+            unlock: parse(args.get(3), "unlock runs")?,
+            fast: parse(args.get(4), "fast runs")?,
+        })
+    };
+    match args.first().map(String::as_str) {
+        Some("measure-enc") => {
+            child::measure_encrypted(&path(1)?, &read_built(args.get(2))?, &runs()?)
+        }
+        Some("measure-plain") => {
+            child::measure_plain(&path(1)?, &read_built(args.get(2))?, &runs()?)
+        }
+        Some("cold-enc") => child::cold_encrypted(&path(1)?),
+        Some("cold-plain") => child::cold_plain(&path(1)?),
+        Some("roster-enc") => child::roster_encrypted(&path(1)?, &path(2)?),
+        Some("roster-plain") => child::roster_plain(&path(1)?, &path(2)?),
+        Some("bundle-enc") => child::bundle_encrypted(
+            &path(1)?,
+            &path(2)?,
+            (
+                args.get(3).map(String::as_str).unwrap_or_default(),
+                args.get(4).map(String::as_str).unwrap_or_default(),
+            ),
+            &path(5)?,
+            parse(args.get(6), "export runs")?,
+        ),
+        Some("bundle-plain") => {
+            child::bundle_plain(&path(1)?, &path(2)?, &path(3)?, parse(args.get(4), "runs")?)
+        }
+        _ => Err("bench child: unknown mode".into()),
+    }
+}

@@ -1,0 +1,123 @@
+//! The bench code runs at a tiny size, and its plaintext baseline does the same work as the
+//! encrypted archive (same answers), so a ratio compares like with like. No timing is asserted.
+
+use std::process::Command;
+
+use xindang::rules::ObligationFilter;
+use xindang::Archive;
+use xindang_bench::data::{build_pair, today, FILE_RECORDS};
+use xindang_bench::plain::PlainSession;
+use xindang_bench::Row;
+
+#[test]
+fn the_baseline_answers_as_the_archive_does() {
+    std::env::set_var("XINDANG_KDF_MS", "0");
+    let dir = tempfile::tempdir().unwrap();
+    let (enc, plain) = (dir.path().join("enc"), dir.path().join("plain"));
+    let built = build_pair(60, &enc, &plain).unwrap();
+    let mut s = Archive::open(&enc)
+        .unwrap()
+        .unlock_with_recovery(&built.recovery)
+        .unwrap();
+    let mut p = PlainSession::open(&plain).unwrap();
+    assert_eq!(s.student_count(), 60);
+    assert_eq!(p.student_count(), 60);
+
+    let nos = |v: Vec<xindang::model::StudentSummary>| -> Vec<(String, i32)> {
+        v.into_iter()
+            .map(|s| (s.student_no, s.record_count))
+            .collect()
+    };
+    assert_eq!(nos(s.list_students()), nos(p.list_students()));
+    for q in [
+        &built.name_prefix,
+        &built.student_no,
+        &built.student_no[..4],
+    ] {
+        let found = nos(s.search(q, 200));
+        assert!(!found.is_empty(), "search {q:?} finds someone");
+        assert_eq!(found, nos(p.search(q, 200)), "search {q:?}");
+    }
+    assert_eq!(
+        s.search(&built.student_no, 200)[0].student_no,
+        built.student_no,
+        "an exact 学号 comes first"
+    );
+
+    let fs = s.student_file(&built.file_student).unwrap();
+    let fp = p.student_file(&built.file_student).unwrap();
+    assert_eq!(fs.records.len(), FILE_RECORDS);
+    assert_eq!(fs.records.len(), fp.records.len());
+    assert_eq!(fs.profile, fp.profile);
+
+    let f = ObligationFilter {
+        open_only: true,
+        ..ObligationFilter::default()
+    };
+    let key = |v: Vec<xindang::rules::Obligation>| -> Vec<(String, String, chrono::NaiveDate)> {
+        v.into_iter()
+            .map(|o| (o.student_no, o.rule, o.due))
+            .collect()
+    };
+    let os = key(s.obligations(today(), &f).unwrap());
+    assert!(!os.is_empty(), "the synthetic set has open obligations");
+    assert_eq!(os, key(p.obligations(today(), &f).unwrap()));
+}
+
+#[test]
+fn the_suite_runs_at_a_tiny_size_and_writes_its_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_xindang-bench"))
+        .args([
+            "--sizes",
+            "40",
+            "--roster-rows",
+            "40",
+            "--bundle-students",
+            "30",
+            "--runs",
+            "1",
+            "--out",
+        ])
+        .arg(out.path())
+        .env("XINDANG_KDF_MS", "0")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rows: Vec<Row> =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    for name in [
+        "unlock",
+        "list_students",
+        "search_name",
+        "search_student_no",
+        "student_file",
+        "dashboard",
+        "kdf",
+        "cold_start",
+        "roster_import",
+        "bundle_export",
+        "bundle_import",
+    ] {
+        assert!(names.contains(&name), "{name} measured: {names:?}");
+    }
+    for r in &rows {
+        assert!(r.encrypted_ms > 0.0, "{}", r.name);
+        if r.name == "kdf" {
+            assert_eq!(r.plaintext_ms, None);
+        } else {
+            assert!(r.plaintext_ms.is_some_and(|p| p > 0.0), "{}", r.name);
+            assert!(r.ratio.is_some(), "{}", r.name);
+        }
+        if cfg!(target_os = "linux") {
+            assert!(r.peak_mb.is_some_and(|m| m > 1.0), "{}", r.name);
+        }
+    }
+    assert!(out.path().join("summary.md").is_file());
+    assert!(
+        !out.path().join("work").exists(),
+        "the work folder is removed"
+    );
+}
