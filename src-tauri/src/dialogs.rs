@@ -23,6 +23,8 @@ pub enum FileKind {
     Bundle,
     /// A report or list exported as an Excel workbook.
     Report,
+    /// An attachment to a student's file: a scanned certificate as an image or PDF.
+    Attachment,
 }
 
 impl FileKind {
@@ -35,6 +37,7 @@ impl FileKind {
             FileKind::Profile => ("站点公钥文件", &["json"]),
             FileKind::Bundle => ("心档数据包", &["age", "xdb"]),
             FileKind::Report => ("Excel 工作簿", &["xlsx"]),
+            FileKind::Attachment => ("图片或 PDF", &["pdf", "png", "jpg", "jpeg", "gif", "webp"]),
         }
     }
 }

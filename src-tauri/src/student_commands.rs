@@ -5,18 +5,16 @@
 //!
 //! The dialogs never run while the state's mutex is held, so auto-lock and other commands go on.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{Manager, State, WebviewWindow};
-use tauri_plugin_dialog::DialogExt;
 use typeshare::typeshare;
 use xindang::audit::AuditAction;
 use xindang::import::ImportReport;
 use xindang::model::{NewRecord, StudentFile};
 use xindang::session::desk::Dashboard;
 
+use crate::dialogs::{self, FileKind};
 use crate::error::CommandError;
 use crate::state::Shared;
 
@@ -89,7 +87,13 @@ pub fn export_student_list(
     ids: Vec<String>,
 ) -> Result<Option<ExportDone>, CommandError> {
     state.with(|s| s.session().map(|_| ()))?;
-    let Some(path) = dialogs::save(&window, "学生名单.xlsx", "Excel", &["xlsx"])? else {
+    let Some(path) = dialogs::save(
+        window.app_handle(),
+        FileKind::Report,
+        "导出学生名单",
+        "学生名单.xlsx",
+    )?
+    else {
         return Ok(None);
     };
     let rows = state
@@ -114,8 +118,8 @@ pub fn add_attachment_file(
     let date = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| CommandError::invalid("date", "use YYYY-MM-DD"))?;
     state.with(|s| s.session().map(|_| ()))?;
-    let filters = ["pdf", "png", "jpg", "jpeg", "gif", "webp"];
-    let Some(path) = dialogs::open(&window, "图片或 PDF", &filters)? else {
+    let Some(path) = dialogs::open(window.app_handle(), FileKind::Attachment, "选择图片或 PDF")?
+    else {
         return Ok(None);
     };
     let (meta, content) = attachments::read(&path)?;
@@ -143,7 +147,8 @@ pub fn import_roster_file(
     state: State<'_, Shared>,
 ) -> Result<Option<ImportReport>, CommandError> {
     state.with(|s| s.session().map(|_| ()))?;
-    let Some(path) = dialogs::open(&window, "学生名单", &["xlsx", "xls", "csv"])? else {
+    let Some(path) = dialogs::open(window.app_handle(), FileKind::Roster, "选择名单文件")?
+    else {
         return Ok(None);
     };
     let parsed = xindang::roster::parse_file(&path).map_err(xindang::Error::from)?;
@@ -260,79 +265,6 @@ mod attachments {
             assert_eq!(meta.file_name, "证明.pdf");
             assert_eq!(meta.size as usize, bytes.len());
         }
-    }
-}
-
-/// The native file dialogs, opened by Rust. Under WebDriver automation (end-to-end tests) a native
-/// dialog cannot be driven, so `XINDANG_E2E_SAVE_DIR` / `XINDANG_E2E_OPEN_FILE` answer instead;
-/// they are read only when `TAURI_WEBVIEW_AUTOMATION=true`.
-mod dialogs {
-    use super::*;
-
-    fn automation() -> bool {
-        std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
-    }
-
-    fn test_answer(var: &str) -> Option<PathBuf> {
-        if !automation() {
-            return None;
-        }
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    }
-
-    fn into_path(
-        picked: Option<tauri_plugin_dialog::FilePath>,
-    ) -> Result<Option<PathBuf>, CommandError> {
-        picked
-            .map(|p| {
-                p.into_path()
-                    .map_err(|_| CommandError::invalid("file", "not a local file"))
-            })
-            .transpose()
-    }
-
-    /// Where to save a file, `None` when the user cancelled.
-    pub fn save(
-        window: &WebviewWindow,
-        file_name: &str,
-        filter: &str,
-        extensions: &[&str],
-    ) -> Result<Option<PathBuf>, CommandError> {
-        if let Some(dir) = test_answer("XINDANG_E2E_SAVE_DIR") {
-            return Ok(Some(dir.join(file_name)));
-        }
-        into_path(
-            window
-                .app_handle()
-                .dialog()
-                .file()
-                .set_parent(window)
-                .set_file_name(file_name)
-                .add_filter(filter, extensions)
-                .blocking_save_file(),
-        )
-    }
-
-    /// Which file to open, `None` when the user cancelled.
-    pub fn open(
-        window: &WebviewWindow,
-        filter: &str,
-        extensions: &[&str],
-    ) -> Result<Option<PathBuf>, CommandError> {
-        if let Some(file) = test_answer("XINDANG_E2E_OPEN_FILE") {
-            return Ok(Some(file));
-        }
-        into_path(
-            window
-                .app_handle()
-                .dialog()
-                .file()
-                .set_parent(window)
-                .add_filter(filter, extensions)
-                .blocking_pick_file(),
-        )
     }
 }
 

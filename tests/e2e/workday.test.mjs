@@ -3,7 +3,7 @@
 // wrong passphrase, unlock, find the talk in the timeline, export the list to .xlsx and read it
 // back. Then the demo archive: the dashboard, a crisis case, every record kind and the A4 view.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
@@ -85,7 +85,11 @@ async function dialogsClosed(d) {
 }
 
 test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, export', async (t) => {
-  const app = await startApp(sandbox, { XINDANG_E2E_OPEN_FILE: roster, XINDANG_E2E_SAVE_DIR: exportDir });
+  // Native dialogs are answered in turn from a script (src-tauri/src/dialogs.rs): the roster to
+  // open, then where the list export is saved.
+  const dialogs = join(sandbox.root, 'dialogs.txt');
+  writeFileSync(dialogs, `${roster}\n${join(exportDir, '学生名单.xlsx')}\n`);
+  const app = await startApp(sandbox, { XINDANG_E2E_DIALOG: dialogs });
   const { driver: d, shot } = app;
   t.after(async () => {
     if (t.passed === false) await shot('workday-failure');
@@ -195,7 +199,9 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   cli(demo, ['init'], { XINDANG_PASSPHRASE: pass });
   cli(demo, ['demo', '--students', '300', '--seed', '1'], { XINDANG_PASSPHRASE: pass });
   const picture = join(import.meta.dirname, '../../assets/icons/128x128.png');
-  const app = await startApp(demo, { XINDANG_E2E_OPEN_FILE: picture });
+  const dialogs = join(demo.root, 'dialogs.txt');
+  writeFileSync(dialogs, `${picture}\n${picture}\n${picture}\n`);
+  const app = await startApp(demo, { XINDANG_E2E_DIALOG: dialogs });
   const { driver: d, shot } = app;
   t.after(async () => {
     if (t.passed === false) await shot('demo-failure');
