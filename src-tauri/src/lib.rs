@@ -3,7 +3,8 @@
 //! Only this crate knows Tauri. It holds one managed state ([`state::Shared`]): the archive folder
 //! and, while unlocked, the core's `Session`. Commands ([`commands`]) are one-line adapters; errors
 //! reach the webview as `{code, message}` ([`CommandError`]). A background thread locks the archive
-//! after a period without commands and tells the window with the `archive-locked` event.
+//! after a period without commands, and [`screen_lock`] when the OS locks the screen; either tells
+//! the window with the `archive-locked` event.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -11,6 +12,7 @@ pub mod admin_commands;
 pub mod commands;
 pub mod dialogs;
 pub mod error;
+pub mod screen_lock;
 pub mod state;
 pub mod student_commands;
 
@@ -83,6 +85,7 @@ pub fn run() {
                 state::idle_limit_from_env(),
             )));
             spawn_auto_lock(app.handle().clone())?;
+            screen_lock::watch(app.handle());
             open_main_window(app.handle())?;
             Ok(())
         })
@@ -144,14 +147,24 @@ fn spawn_auto_lock<R: Runtime>(app: AppHandle<R>) -> std::io::Result<()> {
             let tick = shared.quietly(|s| s.tick());
             std::thread::sleep(tick);
             if shared.quietly(|s| s.lock_if_idle(Instant::now())) {
-                // The window may be gone while the app exits; nothing else to do then.
-                let _ = app.emit(
-                    LOCKED_EVENT,
-                    LockedEvent {
-                        reason: LockReason::Idle,
-                    },
-                );
+                notify_locked(&app, LockReason::Idle);
             }
         })?;
     Ok(())
+}
+
+/// Locks the archive now (drops the `Session`, zeroizing its keys) and, if it was unlocked, tells
+/// the window to clear every screen. The screen-lock path; the idle path differs only in its test.
+pub(crate) fn lock_and_notify<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
+    let Some(shared) = app.try_state::<Shared>() else {
+        return;
+    };
+    if shared.quietly(|s| s.lock()) {
+        notify_locked(app, reason);
+    }
+}
+
+fn notify_locked<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
+    // The window may be gone while the app exits; nothing else to do then.
+    let _ = app.emit(LOCKED_EVENT, LockedEvent { reason });
 }

@@ -39,6 +39,8 @@ pub struct ArchiveStatus {
 pub enum LockReason {
     /// No command for longer than the idle limit.
     Idle,
+    /// The operating system locked the screen (锁屏).
+    ScreenLocked,
 }
 
 /// The payload of the `archive-locked` event.

@@ -150,7 +150,7 @@ export function cli(sandbox, args, env = {}) {
 }
 
 /**
- * Opens the app on `sandbox` and returns `{ driver, shot, close }`. `env` adds variables for the
+ * Opens the app on `sandbox` and returns `{ driver, shot, close, busAddress }`. `env` adds variables for the
  * app (they reach it through tauri-driver and WebKitWebDriver).
  */
 export async function startApp(sandbox, env = {}) {
@@ -216,7 +216,8 @@ export async function startApp(sandbox, env = {}) {
       console.error(`screenshot ${name} failed: ${e.message}`);
     }
   };
-  return { driver, shot, close, log: () => driverProc.log() };
+  // busAddress: the app's private D-Bus session bus, to send it desktop signals (screen lock).
+  return { driver, shot, close, log: () => driverProc.log(), busAddress: address };
 }
 
 /** The input inside an Element Plus component marked with `data-testid` (or the input itself). */

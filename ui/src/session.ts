@@ -2,12 +2,15 @@
 // drops it when it unmounts (locking unmounts every page).
 import { ref } from 'vue';
 import { api } from './api';
+import { LockReason } from './types/generated';
 
 export type Phase = 'loading' | 'start-failed' | 'first-run' | 'locked' | 'unlocked';
 
 export const phase = ref<Phase>('loading');
 /** Set when Rust locked the archive after inactivity (the idle limit in seconds); shown on the unlock screen. */
 export const idleLockedSeconds = ref<number | null>(null);
+/** Set when Rust locked the archive because the operating system locked the screen. */
+export const screenLocked = ref(false);
 export const autoLockSeconds = ref(300);
 
 export async function refreshStatus(): Promise<void> {
@@ -22,6 +25,7 @@ export async function refreshStatus(): Promise<void> {
 
 export async function lockNow(): Promise<void> {
   idleLockedSeconds.value = null;
+  screenLocked.value = false;
   try {
     await api.lock();
   } finally {
@@ -29,8 +33,10 @@ export async function lockNow(): Promise<void> {
   }
 }
 
-export function lockedByIdle(): void {
-  idleLockedSeconds.value = autoLockSeconds.value;
+/** Rust locked the archive by itself (`archive-locked`): say why on the unlock screen. */
+export function lockedByRust(reason: LockReason): void {
+  idleLockedSeconds.value = reason === LockReason.Idle ? autoLockSeconds.value : null;
+  screenLocked.value = reason === LockReason.ScreenLocked;
   phase.value = 'locked';
 }
 

@@ -46,6 +46,8 @@ const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "webkit2gtk-driver",
     "dbus-x11",
+    // dbus-send: the screen-lock test sends the app a screensaver signal.
+    "dbus-bin",
     "libreoffice-calc-nogui",
     "age",
 ];

@@ -49,6 +49,7 @@ export const en: Messages = {
     submitting: 'Unlocking…',
     errRequired: 'Enter the passphrase',
     idleLocked: 'Locked automatically after {duration} without activity.',
+    screenLocked: 'Locked automatically because the screen was locked.',
   },
   nav: {
     dashboard: 'Dashboard',

@@ -47,6 +47,7 @@ export const zhCN = {
     submitting: '正在解锁…',
     errRequired: '请输入口令',
     idleLocked: '因 {duration}未操作，档案已自动锁定。',
+    screenLocked: '电脑已锁屏，档案随之自动锁定。',
   },
   nav: {
     dashboard: '工作台',

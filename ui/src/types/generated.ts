@@ -822,6 +822,8 @@ export interface Liaison {
 export enum LockReason {
 	/** No command for longer than the idle limit. */
 	Idle = "idle",
+	/** The operating system locked the screen (锁屏). */
+	ScreenLocked = "screen_locked",
 }
 
 /** The payload of the `archive-locked` event. */
