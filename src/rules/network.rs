@@ -460,7 +460,16 @@ pub fn check(policy: &Policy, net: &Network, students: &[&StudentProfile]) -> Ne
     let mut dorms_without_head: BTreeSet<&str> = BTreeSet::new();
     for s in &enrolled {
         let n = backbones(s);
-        classes.insert((s.college.as_str(), s.class_name.as_str()), n);
+        // The class's count must not depend on which of its students comes last (levels differ).
+        classes
+            .entry((s.college.as_str(), s.class_name.as_str()))
+            .or_insert_with(|| {
+                net.people
+                    .iter()
+                    .filter(|p| p.role == NetworkRole::Backbone && p.college == s.college)
+                    .filter(|p| p.classes.contains(&s.class_name))
+                    .count()
+            });
         if liaison_of(s) {
             covered += 1;
             continue;
