@@ -65,9 +65,16 @@ impl KdfParams {
             return floor;
         }
         let start = Instant::now();
+        let cpu_start = thread_cpu_time();
         // The probe's result is thrown away; only its duration matters.
         let _ = floor.derive(b"calibration", &[0u8; 16]);
-        let one = start.elapsed().max(Duration::from_millis(1));
+        // CPU time, where the platform tells it: on a busy machine the wall clock would count
+        // other programs' time and choose too few passes for an attacker's idle machine.
+        let one = match (cpu_start, thread_cpu_time()) {
+            (Some(a), Some(b)) if b > a => b - a,
+            _ => start.elapsed(),
+        }
+        .max(Duration::from_millis(1));
         let passes = (target.as_secs_f64() / one.as_secs_f64())
             .round()
             .clamp(1.0, 64.0) as u32;
@@ -85,9 +92,30 @@ impl KdfParams {
     }
 }
 
+/// The CPU time this thread has used (Linux: `/proc/thread-self/schedstat`, in nanoseconds);
+/// `None` elsewhere, where calibration falls back to the wall clock.
+fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = text.split_whitespace().next()?.parse::<u64>().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn thread_cpu_time_counts_work_not_sleep() {
+        let a = thread_cpu_time().expect("schedstat on Linux");
+        std::thread::sleep(Duration::from_millis(50));
+        let b = thread_cpu_time().expect("schedstat on Linux");
+        let _ = KdfParams::FLOOR.derive(b"work", &[0u8; 16]);
+        let c = thread_cpu_time().expect("schedstat on Linux");
+        // Sleeping costs (almost) no CPU; a 64 MiB Argon2id derivation costs a lot more.
+        assert!(b - a < Duration::from_millis(20), "{:?}", b - a);
+        assert!(c - b > b - a, "{:?} vs {:?}", c - b, b - a);
+    }
 
     #[test]
     fn derive_is_deterministic_and_salted() {
