@@ -40,7 +40,6 @@ const COMMANDS: &[&str] = &[
     "log_print",
     "export_student_list",
     "add_attachment_file",
-    "import_roster_file",
 ];
 
 fn main() {

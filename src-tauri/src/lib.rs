@@ -74,7 +74,6 @@ pub fn run() {
             student_commands::log_print,
             student_commands::export_student_list,
             student_commands::add_attachment_file,
-            student_commands::import_roster_file,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

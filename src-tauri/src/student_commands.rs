@@ -1,5 +1,5 @@
-//! The counselor's commands: dashboard, student files, records, attachments, list export and a
-//! quick roster import. Each adapts one call of the core; the ones that need a file first ask the
+//! The counselor's commands: dashboard, student files, records, attachments and list export
+//! (roster import is the import page's, in admin.rs). Each adapts one call of the core; the ones that need a file first ask the
 //! user through a native dialog, opened by Rust (the webview has no dialog or file-system
 //! permission), and read or write the file in Rust.
 //!
@@ -10,16 +10,12 @@ use tauri::ipc::Response;
 use tauri::{Manager, State, WebviewWindow};
 use typeshare::typeshare;
 use xindang::audit::AuditAction;
-use xindang::import::ImportReport;
 use xindang::model::{NewRecord, StudentFile};
 use xindang::session::desk::Dashboard;
 
 use crate::dialogs::{self, FileKind};
 use crate::error::CommandError;
 use crate::state::Shared;
-
-/// Roster rows are imported in transactions of this many students.
-const IMPORT_BATCH: usize = 1000;
 
 /// What an export wrote.
 #[typeshare]
@@ -134,29 +130,6 @@ pub fn add_attachment_file(
             &author,
             meta,
             &content,
-        )?))
-    })
-}
-
-/// Asks for a roster file (.xlsx, .xls, .csv) and imports its good rows at once, with the
-/// standard columns; returns what was imported and the refused rows. `None` when cancelled.
-/// (The import page with preview and column mapping is the admin screens' part.)
-#[tauri::command(async)]
-pub fn import_roster_file(
-    window: WebviewWindow,
-    state: State<'_, Shared>,
-) -> Result<Option<ImportReport>, CommandError> {
-    state.with(|s| s.session().map(|_| ()))?;
-    let Some(path) = dialogs::open(window.app_handle(), FileKind::Roster, "选择名单文件")?
-    else {
-        return Ok(None);
-    };
-    let parsed = xindang::roster::parse_file(&path).map_err(xindang::Error::from)?;
-    state.with(|s| {
-        Ok(Some(xindang::import::roster(
-            s.session_mut()?,
-            &parsed,
-            IMPORT_BATCH,
         )?))
     })
 }

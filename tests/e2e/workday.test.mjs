@@ -108,8 +108,12 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   // Import the roster (the native open dialog answers with the roster under automation).
   await click(d, byTestId('nav-students'));
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes('共 0 名学生') });
+  // The list's import button opens the import page with the file already asked for: preview first.
   await click(d, byTestId('import-roster-file'));
-  await d.waitFor('.import-done', { timeout: 60_000, predicate: (s) => s.includes(`新增 ${STUDENTS} 名`) });
+  await d.waitFor(byTestId('roster-summary'), { timeout: 60_000 });
+  await click(d, byTestId('roster-import'));
+  await d.waitFor(byTestId('roster-result-text'), { timeout: 60_000, predicate: (s) => s.includes(`新增 ${STUDENTS} 人`) });
+  await click(d, byTestId('roster-go-students'));
   await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes(`共 ${STUDENTS} 名学生`) });
   await shot('10-students-imported');
 

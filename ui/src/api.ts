@@ -3,7 +3,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ArchiveStatus, LockedEvent, StudentSummary } from './types/generated';
 import type * as Admin from './types/generated';
-import type { Dashboard, ExportDone, ImportReport, NewRecord, StudentFile } from './types/generated';
+import type { Dashboard, ExportDone, NewRecord, StudentFile } from './types/generated';
 
 export const api = {
   archiveStatus: () => invoke<ArchiveStatus>('archive_status'),
@@ -48,7 +48,6 @@ export const api = {
   exportStudentList: (ids: string[]) => invoke<ExportDone | null>('export_student_list', { ids }),
   addAttachmentFile: (studentNo: string, date: string, author: string, description: string) =>
     invoke<string | null>('add_attachment_file', { studentNo, date, author, description }),
-  importRosterFile: () => invoke<ImportReport | null>('import_roster_file'),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

@@ -152,8 +152,6 @@ export const en: Messages = {
       exported: 'Exported {rows} students to {file}',
       exportEmpty: 'The list is empty: nothing to export',
       importQuick: 'Import a roster file',
-      imported: 'Imported: {rows} rows read, {added} added, {updated} updated, {errors} rows refused',
-      importFailed: 'The roster import failed',
       colAction: 'Action',
       open: 'Open file',
     },

@@ -150,8 +150,6 @@ export const zhCN = {
       exported: '已导出 {rows} 名学生到 {file}',
       exportEmpty: '当前列表没有学生，无需导出',
       importQuick: '从文件导入名单',
-      imported: '导入完成：读取 {rows} 行，新增 {added} 名，更新 {updated} 名，{errors} 行有误未导入',
-      importFailed: '名单导入失败',
       colAction: '操作',
       open: '查看档案',
     },
