@@ -120,10 +120,9 @@ fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError
             read_workbook(wb)
         }
         Format::Xls => {
-            if !super::cfb::chains_are_sane(bytes) {
-                return Err(unreadable_workbook());
-            }
-            let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
+            // calamine reads a copy holding only the checked workbook stream (src/roster/biff.rs).
+            let contained = super::biff::contain(bytes)?;
+            let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(contained))
                 .map_err(|_| unreadable_workbook())?;
             read_workbook(wb)
         }
@@ -136,7 +135,7 @@ fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError
     }
 }
 
-fn unreadable_workbook() -> RosterError {
+pub(super) fn unreadable_workbook() -> RosterError {
     RosterError::Unreadable("the workbook is damaged, password-protected or not a spreadsheet")
 }
 
