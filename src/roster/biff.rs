@@ -57,14 +57,17 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// BIFF records as calamine's `RecordIter` frames them: a u16 type, a u16 length, the data; the
-/// CONTINUE records (0x003C) after a record belong to it and are skipped. `None` items are the
-/// framing errors at which calamine stops.
+/// CONTINUE records (0x003C) after a record belong to it. `None` items are the framing errors at
+/// which calamine stops.
 struct Records<'a> {
     rest: &'a [u8],
 }
 
+/// A record: type, data, and the data of its CONTINUE records.
+type Record<'a> = (u16, &'a [u8], Vec<&'a [u8]>);
+
 impl<'a> Iterator for Records<'a> {
-    type Item = Option<(u16, &'a [u8])>;
+    type Item = Option<Record<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let s = self.rest;
@@ -80,6 +83,7 @@ impl<'a> Iterator for Records<'a> {
         }
         let (record, next) = s.split_at(len + 4);
         self.rest = next;
+        let mut cont = Vec::new();
         if next.len() > 4 && u16_at(next, 0) == Some(0x003C) {
             while self.rest.len() > 4 && u16_at(self.rest, 0) == Some(0x003C) {
                 let l = usize::from(u16_at(self.rest, 2).unwrap_or(0));
@@ -87,10 +91,11 @@ impl<'a> Iterator for Records<'a> {
                     self.rest = &[];
                     return Some(None);
                 }
+                cont.push(&self.rest[4..l + 4]);
                 self.rest = &self.rest[l + 4..];
             }
         }
-        Some(Some((typ, &record[4..])))
+        Some(Some((typ, &record[4..], cont)))
     }
 }
 
@@ -136,9 +141,10 @@ pub(super) fn estimate(stream: &[u8]) -> u64 {
     // defined name (formulas spell them out).
     let mut offsets = Vec::new();
     let mut longest_name = 0u64;
+    let mut sst = None;
     for record in (Records { rest: stream }) {
         // calamine stops at a framing error before reading any sheet.
-        let Some((typ, data)) = record else {
+        let Some((typ, data, cont)) = record else {
             return 0;
         };
         match typ {
@@ -153,6 +159,9 @@ pub(super) fn estimate(stream: &[u8]) -> u64 {
             0x0018 => {
                 longest_name = longest_name.max(data.get(3).copied().map_or(0, u64::from));
             }
+            // SST: the last one is the table (an unreadable one makes calamine fail, but is counted
+            // as if every string were the longest possible).
+            0x00FC => sst = shared_strings(data, &cont),
             0x000A => break,
             _ => {}
         }
@@ -162,8 +171,89 @@ pub(super) fn estimate(stream: &[u8]) -> u64 {
     offsets
         .into_iter()
         .filter_map(|pos| stream.get(pos..))
-        .map(|sheet| sheet_cost(sheet, longest_name))
+        .map(|sheet| sheet_cost(sheet, longest_name, sst.as_deref()))
         .fold(0u64, u64::saturating_add)
+}
+
+/// A record's data as calamine's `Record` reads it: the data, then each CONTINUE in turn.
+struct Continued<'a> {
+    data: &'a [u8],
+    cont: std::collections::VecDeque<&'a [u8]>,
+}
+
+impl Continued<'_> {
+    fn next_continue(&mut self) -> bool {
+        match self.cont.pop_front() {
+            Some(c) => {
+                self.data = c;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn skip(&mut self, mut len: usize) -> Option<()> {
+        while len > 0 {
+            if self.data.is_empty() && !self.next_continue() {
+                return None;
+            }
+            let l = len.min(self.data.len());
+            self.data = &self.data[l..];
+            len -= l;
+        }
+        Some(())
+    }
+}
+
+/// The character count of each string of an SST record, walked as calamine's `parse_sst` and
+/// `read_rich_extended_string` walk it (flags, rich-text runs, extended data, a character
+/// array split across CONTINUE records with a new flag byte at each). `None` where calamine
+/// would fail or panic: the caller then assumes the longest string for every one.
+fn shared_strings(data: &[u8], cont: &[&[u8]]) -> Option<Vec<u16>> {
+    let mut r = Continued {
+        data: data.get(8..)?,
+        cont: cont.iter().copied().collect(),
+    };
+    let mut out = Vec::new();
+    while !r.data.is_empty() || r.next_continue() {
+        if r.data.is_empty() {
+            out.push(0);
+            continue;
+        }
+        let cch = u16_at(r.data, 0)?;
+        let flags = *r.data.get(2)?;
+        r.data = &r.data[3..];
+        let mut high_byte = flags & 0x1 != 0;
+        let mut runs = 0usize;
+        let mut ext = 0usize;
+        if flags & 0x8 != 0 {
+            runs = usize::from(u16_at(r.data, 0)?);
+            r.data = &r.data[2..];
+        }
+        if flags & 0x4 != 0 {
+            // A negative size is a huge usize in calamine too: it fails skipping it.
+            ext = i32::from_le_bytes(r.data.get(..4)?.try_into().ok()?) as usize;
+            r.data = &r.data[4..];
+        }
+        let mut left = usize::from(cch);
+        while left > 0 {
+            let unit = if high_byte { 2 } else { 1 };
+            let n = (r.data.len() / unit).min(left);
+            r.data = &r.data[n * unit..];
+            left -= n;
+            if left > 0 {
+                if !r.next_continue() {
+                    return None;
+                }
+                high_byte = *r.data.first()? & 0x1 != 0;
+                r.data = &r.data[1..];
+            }
+        }
+        out.push(cch);
+        r.skip(runs * 4)?;
+        r.skip(ext)?;
+    }
+    Some(out)
 }
 
 /// The rows × columns calamine reserves for a DIMENSIONS record, in its (release build's
@@ -199,7 +289,7 @@ fn dimensions(d: &[u8]) -> Option<u64> {
 
 /// What calamine allocates for one sheet read from `sheet` (its records up to the sheet's EOF),
 /// and the importer's copies of it.
-fn sheet_cost(sheet: &[u8], longest_name: u64) -> u64 {
+fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>) -> u64 {
     let mut cells = Bounds::default();
     let mut formulas = Bounds::default();
     let (mut n_cells, mut n_formulas, mut reserved, mut heap) = (0u64, 0u64, 0u64, 0u64);
@@ -207,7 +297,7 @@ fn sheet_cost(sheet: &[u8], longest_name: u64) -> u64 {
     let mut seen_bof = false;
     let mut depth = 0usize;
     for record in (Records { rest: sheet }) {
-        let Some((typ, d)) = record else { break };
+        let Some((typ, d, _)) = record else { break };
         // Nested substreams (embedded charts) are skipped by calamine.
         if depth > 0 {
             match typ {
@@ -226,11 +316,23 @@ fn sheet_cost(sheet: &[u8], longest_name: u64) -> u64 {
                 Some(n) => reserved = reserved.saturating_add(n),
                 None => break,
             },
-            // Number, BoolErr, RK, LabelSst: one cell each. (A LabelSst copies a string of the
-            // shared string table; see docs/security.md for what that leaves open.)
-            0x0203 | 0x0205 | 0x027E | 0x00FD => {
+            // Number, BoolErr, RK: one cell each.
+            0x0203 | 0x0205 | 0x027E => {
                 n_cells += 1;
                 cells.add(row, col);
+            }
+            // LabelSst: one cell holding a copy of a shared string (up to 6 bytes a character:
+            // UTF-16 units or bytes decoded by the workbook's code page). A few bytes of record
+            // can copy a 65,535-character string, as often as the sheet repeats them.
+            0x00FD => {
+                n_cells += 1;
+                cells.add(row, col);
+                let i = u32_at(d, 6).unwrap_or(0) as usize;
+                let cch = match sst {
+                    Some(table) => table.get(i).copied().unwrap_or(0),
+                    None => u16::MAX,
+                };
+                heap += 6 * u64::from(cch);
             }
             // Label, RString: one cell and a string of `cch` characters (reserved as `cch`
             // bytes, at most 3 bytes a character, at most doubled by growth).
@@ -323,9 +425,18 @@ mod tests {
     /// A workbook stream of one sheet holding `cells`, the sheet named by `sheets` BoundSheet8
     /// records.
     fn stream(sheets: usize, cells: &[Vec<u8>]) -> Vec<u8> {
+        stream_with(&[], sheets, cells)
+    }
+
+    /// [`stream`] with more records in the globals (an SST).
+    fn stream_with(globals: &[Vec<u8>], sheets: usize, cells: &[Vec<u8>]) -> Vec<u8> {
         let bound_len = 4 + 8 + 2;
-        let globals_len = 20 + sheets * bound_len + 4;
+        let extra: usize = globals.iter().map(Vec::len).sum();
+        let globals_len = 20 + extra + sheets * bound_len + 4;
         let mut s = record(0x0809, &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for g in globals {
+            s.extend_from_slice(g);
+        }
         for _ in 0..sheets {
             let mut d = u32::try_from(globals_len).unwrap().to_le_bytes().to_vec();
             d.extend_from_slice(&[0, 0, 2, 0, b'S', b'1']);
@@ -342,6 +453,48 @@ mod tests {
         }
         s.extend(record(0x000A, &[]));
         s
+    }
+
+    #[test]
+    fn shared_strings_are_walked_across_continue_records() {
+        // "ab" (8-bit), then 5 UTF-16 characters: 2 in the record, 3 in a CONTINUE that starts
+        // with its own flag byte; then one with a rich-text run (4 bytes skipped).
+        let mut d = vec![0u8; 8];
+        d.extend([2, 0, 0, b'a', b'b']);
+        d.extend([5, 0, 1, 0x41, 0, 0x42, 0]);
+        let cont = [
+            1u8, 0x43, 0, 0x44, 0, 0x45, 0, 1, 0, 0x08, 1, 0, b'z', 9, 9, 9, 9,
+        ];
+        assert_eq!(shared_strings(&d, &[&cont]), Some(vec![2, 5, 1]));
+        // A string longer than what is left: calamine fails, the caller assumes the worst.
+        let mut short = vec![0u8; 8];
+        short.extend([9, 0, 0, b'a']);
+        assert_eq!(shared_strings(&short, &[]), None);
+    }
+
+    #[test]
+    fn every_copy_of_a_long_shared_string_is_counted() {
+        let long: u16 = 60_000;
+        let mut sst = vec![1, 0, 0, 0, 1, 0, 0, 0];
+        sst.extend(long.to_le_bytes());
+        sst.push(0);
+        sst.extend(std::iter::repeat_n(b'x', usize::from(long)));
+        let refs: Vec<Vec<u8>> = (0..5_000u16)
+            .map(|r| {
+                let mut d = r.to_le_bytes().to_vec();
+                d.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]);
+                record(0x00FD, &d)
+            })
+            .collect();
+        // A 120 KB stream whose cells copy 300 MB of text, three times over.
+        let s = stream_with(&[record(0x00FC, &sst)], 1, &refs);
+        assert!(s.len() < 150_000);
+        assert!(estimate(&s) > LIMIT, "{}", estimate(&s));
+        // The same cells referring to a short string cost little.
+        let mut short = vec![1, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0];
+        short.extend(b"abc");
+        let s = stream_with(&[record(0x00FC, &short)], 1, &refs);
+        assert!(estimate(&s) < 10 << 20, "{}", estimate(&s));
     }
 
     #[test]
@@ -375,7 +528,7 @@ mod tests {
         s.extend(record(0x003C, &[0x03, 0x02, 0, 0]));
         s.extend(record(0x000A, &[]));
         let seen: Vec<u16> = Records { rest: &s }
-            .map(|r| r.map(|(t, _)| t).unwrap())
+            .map(|r| r.map(|(t, _, _)| t).unwrap())
             .collect();
         assert_eq!(seen, [0x0204, 0x000A]);
         // A record longer than what is left is a framing error.
