@@ -27,6 +27,13 @@ use super::{cfb, RosterError};
 /// comes to about a third of it).
 pub(super) const LIMIT: u64 = 1 << 30;
 
+/// Formula text is built with one `String::insert` per space of a PtgAttrSpace token (up to 255
+/// per 4 token bytes), each shifting the text after it: quadratic time. The bytes so shifted, as
+/// estimated, may not exceed this for one formula (about a second) nor [`MAX_SHIFTS`] in all;
+/// beyond, reading would hang the app for minutes or hours.
+const MAX_FORMULA_SHIFTS: u64 = 1 << 33;
+const MAX_SHIFTS: u64 = 1 << 38;
+
 /// The compound file calamine is given in place of `bytes`.
 ///
 /// # Errors
@@ -168,11 +175,18 @@ pub(super) fn estimate(stream: &[u8]) -> u64 {
     }
     // Every offset is read, once per BoundSheet8 record, even when several point at the same
     // bytes; an offset past the stream makes calamine stop (a caught panic).
-    offsets
+    let mut shifts = 0u64;
+    // Each BoundSheet8 also keeps its name (up to 255 characters) twice, and a sheet entry.
+    let names = 2048 * offsets.len() as u64;
+    let memory = offsets
         .into_iter()
         .filter_map(|pos| stream.get(pos..))
-        .map(|sheet| sheet_cost(sheet, longest_name, sst.as_deref()))
-        .fold(0u64, u64::saturating_add)
+        .map(|sheet| sheet_cost(sheet, longest_name, sst.as_deref(), &mut shifts))
+        .fold(names, u64::saturating_add);
+    if shifts > MAX_SHIFTS {
+        return u64::MAX;
+    }
+    memory
 }
 
 /// A record's data as calamine's `Record` reads it: the data, then each CONTINUE in turn.
@@ -288,11 +302,14 @@ fn dimensions(d: &[u8]) -> Option<u64> {
 }
 
 /// What calamine allocates for one sheet read from `sheet` (its records up to the sheet's EOF),
-/// and the importer's copies of it.
-fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>) -> u64 {
+/// and the importer's copies of it; adds the bytes formula text shifts to `shifts`. `u64::MAX`
+/// when one formula would take too long.
+fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>, shifts: &mut u64) -> u64 {
     let mut cells = Bounds::default();
     let mut formulas = Bounds::default();
     let (mut n_cells, mut n_formulas, mut reserved, mut heap) = (0u64, 0u64, 0u64, 0u64);
+    // Formula text, which the importer does not copy.
+    let mut formula_text = 0u64;
     let mut formula_at = (0u64, 0u64);
     let mut seen_bof = false;
     let mut depth = 0usize;
@@ -381,8 +398,16 @@ fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>) -> u64 {
                 cells.add(row, col);
                 n_formulas += 1;
                 formulas.add(row, col);
+                // At most 64 characters a token byte (PtgAttrSpace: 255 spaces for 4 bytes),
+                // plus a name of up to `longest_name` characters (4 bytes each) per byte.
                 let tokens = (d.len() - 20) as u64;
-                heap += 2 * (128 + tokens * (16 + 4 * longest_name));
+                let text = 128 + tokens * (64 + 4 * longest_name);
+                formula_text += 2 * text;
+                let shifted = (tokens / 4 * 255).saturating_mul(text);
+                if shifted > MAX_FORMULA_SHIFTS {
+                    return u64::MAX;
+                }
+                *shifts = shifts.saturating_add(shifted);
             }
             0x000A => break,
             _ => {}
@@ -401,6 +426,7 @@ fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>) -> u64 {
     lists
         .saturating_add(grids)
         .saturating_add(heap.saturating_mul(3))
+        .saturating_add(formula_text)
 }
 
 #[cfg(test)]
@@ -506,6 +532,26 @@ mod tests {
         // The same sheet named ten times is read ten times.
         let repeated = estimate(&stream(10, &[number(0, 0), number(65_535, 255)]));
         assert!(repeated > LIMIT && repeated >= 9 * wide, "{repeated}");
+    }
+
+    fn formula(row: u16, tokens: usize) -> Vec<u8> {
+        let mut d = row.to_le_bytes().to_vec();
+        d.extend_from_slice(&[0; 18]);
+        d.extend(std::iter::repeat_n(0u8, tokens));
+        record(0x0006, &d)
+    }
+
+    #[test]
+    fn formulas_that_would_take_too_long_are_refused() {
+        // Ordinary formulas (a few dozen token bytes each), 30,000 of them: fine.
+        let ordinary: Vec<Vec<u8>> = (1..=30_000u16).map(|r| formula(r, 24)).collect();
+        assert!(estimate(&stream(1, &ordinary)) < LIMIT / 4);
+        // One formula of 60 KB of tokens could insert 3.8 million spaces one at a time.
+        assert_eq!(estimate(&stream(1, &[formula(1, 60_000)])), u64::MAX);
+        // Many middling ones, read again for every sheet record naming them.
+        let middling: Vec<Vec<u8>> = (1..=40u16).map(|r| formula(r, 500)).collect();
+        assert!(estimate(&stream(1, &middling)) < u64::MAX);
+        assert_eq!(estimate(&stream(200, &middling)), u64::MAX);
     }
 
     #[test]
