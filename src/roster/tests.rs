@@ -801,4 +801,3 @@ fn an_xlsx_spanning_the_whole_sheet_is_refused_not_allocated() {
         "roster_too_large"
     );
 }
-
