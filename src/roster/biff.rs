@@ -34,6 +34,20 @@ pub(super) const LIMIT: u64 = 1 << 30;
 const MAX_FORMULA_SHIFTS: u64 = 1 << 33;
 const MAX_SHIFTS: u64 = 1 << 38;
 
+/// calamine walks a sheet's records once per BoundSheet8 naming it: 100,000 names of one 3 MB
+/// sheet would keep it busy for hours. The bytes walked in all may not exceed this (a real
+/// workbook walks each sheet once, and is far smaller).
+const MAX_WALKED: u64 = 1 << 31;
+
+/// What reading one sheet costs: bytes allocated, bytes of formula text shifted, bytes of
+/// records walked.
+#[derive(Clone, Copy)]
+struct SheetCost {
+    memory: u64,
+    shifts: u64,
+    walked: u64,
+}
+
 /// The compound file calamine is given in place of `bytes`.
 ///
 /// # Errors
@@ -175,15 +189,22 @@ pub(super) fn estimate(stream: &[u8]) -> u64 {
     }
     // Every offset is read, once per BoundSheet8 record, even when several point at the same
     // bytes; an offset past the stream makes calamine stop (a caught panic).
-    let mut shifts = 0u64;
     // Each BoundSheet8 also keeps its name (up to 255 characters) twice, and a sheet entry.
-    let names = 2048 * offsets.len() as u64;
-    let memory = offsets
-        .into_iter()
-        .filter_map(|pos| stream.get(pos..))
-        .map(|sheet| sheet_cost(sheet, longest_name, sst.as_deref(), &mut shifts))
-        .fold(names, u64::saturating_add);
-    if shifts > MAX_SHIFTS {
+    let (mut memory, mut shifts, mut walked) = (2048 * offsets.len() as u64, 0u64, 0u64);
+    // The same offset costs the same each time: walked once here, however often calamine does.
+    let mut seen = std::collections::HashMap::new();
+    for pos in offsets {
+        let Some(sheet) = stream.get(pos..) else {
+            continue;
+        };
+        let cost = *seen
+            .entry(pos)
+            .or_insert_with(|| sheet_cost(sheet, longest_name, sst.as_deref()));
+        memory = memory.saturating_add(cost.memory);
+        shifts = shifts.saturating_add(cost.shifts);
+        walked = walked.saturating_add(cost.walked);
+    }
+    if shifts > MAX_SHIFTS || walked > MAX_WALKED {
         return u64::MAX;
     }
     memory
@@ -302,9 +323,9 @@ fn dimensions(d: &[u8]) -> Option<u64> {
 }
 
 /// What calamine allocates for one sheet read from `sheet` (its records up to the sheet's EOF),
-/// and the importer's copies of it; adds the bytes formula text shifts to `shifts`. `u64::MAX`
-/// when one formula would take too long.
-fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>, shifts: &mut u64) -> u64 {
+/// and the importer's copies of it; memory `u64::MAX` when one formula would take too long.
+fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>) -> SheetCost {
+    let mut shifts = 0u64;
     let mut cells = Bounds::default();
     let mut formulas = Bounds::default();
     let (mut n_cells, mut n_formulas, mut reserved, mut heap) = (0u64, 0u64, 0u64, 0u64);
@@ -313,7 +334,8 @@ fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>, shifts: &mut
     let mut formula_at = (0u64, 0u64);
     let mut seen_bof = false;
     let mut depth = 0usize;
-    for record in (Records { rest: sheet }) {
+    let mut records = Records { rest: sheet };
+    for record in records.by_ref() {
         let Some((typ, d, _)) = record else { break };
         // Nested substreams (embedded charts) are skipped by calamine.
         if depth > 0 {
@@ -405,9 +427,13 @@ fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>, shifts: &mut
                 formula_text += 2 * text;
                 let shifted = (tokens / 4 * 255).saturating_mul(text);
                 if shifted > MAX_FORMULA_SHIFTS {
-                    return u64::MAX;
+                    return SheetCost {
+                        memory: u64::MAX,
+                        shifts,
+                        walked: 0,
+                    };
                 }
-                *shifts = shifts.saturating_add(shifted);
+                shifts = shifts.saturating_add(shifted);
             }
             0x000A => break,
             _ => {}
@@ -423,10 +449,15 @@ fn sheet_cost(sheet: &[u8], longest_name: u64, sst: Option<&[u16]>, shifts: &mut
         .area()
         .saturating_mul(3 * size::<Data>())
         .saturating_add(formulas.area().saturating_mul(size::<String>()));
-    lists
+    let memory = lists
         .saturating_add(grids)
         .saturating_add(heap.saturating_mul(3))
-        .saturating_add(formula_text)
+        .saturating_add(formula_text);
+    SheetCost {
+        memory,
+        shifts,
+        walked: (sheet.len() - records.rest.len()) as u64,
+    }
 }
 
 #[cfg(test)]
@@ -552,6 +583,15 @@ mod tests {
         let middling: Vec<Vec<u8>> = (1..=40u16).map(|r| formula(r, 500)).collect();
         assert!(estimate(&stream(1, &middling)) < u64::MAX);
         assert_eq!(estimate(&stream(200, &middling)), u64::MAX);
+    }
+
+    #[test]
+    fn a_sheet_named_by_many_records_is_walked_once_here_and_counted_each_time() {
+        // A 1 MB sheet without cells, named by 3,000 BoundSheet8 records: calamine would walk
+        // 3 GB of records.
+        let filler: Vec<Vec<u8>> = (0..16_000).map(|_| record(0x1234, &[0; 60])).collect();
+        assert!(estimate(&stream(100, &filler)) < 1 << 20);
+        assert_eq!(estimate(&stream(3_000, &filler)), u64::MAX);
     }
 
     #[test]
