@@ -784,9 +784,10 @@ fn large_roster_timing() {
     assert!(p.errors.is_empty());
 }
 
-/// Two cells at opposite corners of an .xlsx sheet (A1 and XFD1048576, a 9 KB file) made
-/// calamine's `worksheet_range` allocate a dense grid of 17 billion cells, which aborts the
-/// process; the sheet is now streamed and measured first (read.rs, `xlsx_range`).
+/// Two cells at opposite corners of an .xlsx sheet (A1 and XFD1048576, a few KB) would make
+/// calamine's `worksheet_range` allocate a dense grid of 17 billion cells and abort the process
+/// (its `worksheet_range_ref` then `Range::from_sparse`); the sheet is now streamed and measured
+/// first (read.rs, `xlsx_range`).
 #[test]
 fn an_xlsx_spanning_the_whole_sheet_is_refused_not_allocated() {
     let mut wb = Workbook::new();
