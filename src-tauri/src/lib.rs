@@ -5,7 +5,8 @@
 //! reach the webview as `{code, message}` ([`CommandError`]). A background thread locks the archive
 //! after a period without commands, and [`screen_lock`] when the OS locks the screen; either tells
 //! the window with the `archive-locked` event.
-#![forbid(unsafe_code)]
+// Denied everywhere but the screen-lock probes of Windows and macOS (foreign calls).
+#![deny(unsafe_code)]
 
 pub mod admin;
 pub mod admin_commands;

@@ -74,24 +74,20 @@ fn chain_bytes(b: &[u8], size: usize, fat: &[u32], start: u32) -> Vec<u8> {
     out
 }
 
-/// Whether calamine can read this compound file without looping, indexing out of bounds or
-/// reserving memory for more cells than a .xls sheet can hold.
+/// Whether calamine can follow this compound file's chains without looping or indexing out of
+/// bounds.
 pub(crate) fn chains_are_sane(b: &[u8]) -> bool {
-    check(b).unwrap_or(false) && dimensions_are_sane(b).unwrap_or(false)
+    check(b).unwrap_or(false)
 }
 
-/// The largest sheet of the .xls format (BIFF8): 65,536 rows by 256 columns.
-const MAX_ROWS: u64 = 65_536;
-const MAX_COLS: u64 = 256;
-
-/// Every DIMENSIONS record of the workbook stream names at most a whole sheet: calamine reserves
-/// room for rows × columns cells from it before reading any (a 5 KB file asked for 59 GB, found by
-/// the `roster` fuzz target, tests/fixtures/roster/fuzz-dimensions.xls); and no cell lies past the
-/// last column (tests/fixtures/roster/fuzz-cell-column.xls). Call after [`check`].
-fn dimensions_are_sane(b: &[u8]) -> Option<bool> {
+/// The workbook stream as calamine finds it: the first directory entry named `Workbook`, else
+/// `Book` (any case; the name is the entry's 64 bytes up to the first NUL, as calamine decodes
+/// it), from the mini stream when shorter than 4096 bytes. Call after [`chains_are_sane`]; every
+/// walk is bounded all the same. `None` when there is no such stream.
+pub(crate) fn workbook_stream(b: &[u8]) -> Option<Vec<u8>> {
     let size = if u16_at(b, 0x1E)? == 12 { 4096 } else { 512 };
     let sectors = b.len().div_ceil(size);
-    let mut difat: Vec<u32> = entries(&b[0x4C..HEADER]).collect();
+    let mut difat: Vec<u32> = entries(b.get(0x4C..HEADER)?).collect();
     let mut next = u32_at(b, 0x44)?;
     let mut hops = 0;
     while next < MAX_REGULAR && hops <= sectors {
@@ -106,101 +102,142 @@ fn dimensions_are_sane(b: &[u8]) -> Option<bool> {
         .flat_map(|&id| entries(sector(b, size, id)).collect::<Vec<_>>())
         .collect();
     let dirs = chain_bytes(b, size, &fat, u32_at(b, 0x30)?);
-    let minifat: Vec<u32> = entries(&chain_bytes(b, size, &fat, u32_at(b, 0x3C)?)).collect();
+    let entries_of: Vec<&[u8]> = dirs.chunks_exact(128).collect();
+    let root = entries_of.first()?;
+    let len_of = |e: &[u8]| -> Option<u64> {
+        if size == 512 {
+            u32_at(e, 0x78).map(u64::from)
+        } else {
+            u64_at(e, 0x78)
+        }
+    };
     let name = |e: &[u8]| -> String {
-        let n = (u16_at(e, 0x40).unwrap_or(0) as usize).min(64);
-        let units: Vec<u16> = e[..n]
+        let units: Vec<u16> = e[..64]
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .take_while(|&u| u != 0)
             .collect();
-        String::from_utf16_lossy(&units).to_ascii_lowercase()
+        let s = String::from_utf16_lossy(&units);
+        s.split('\0').next().unwrap_or("").to_ascii_lowercase()
     };
-    let mut root_stream = Vec::new();
-    let mut stream = None;
-    for e in dirs.chunks_exact(128) {
-        let (start, len) = (u32_at(e, 0x74)?, u64_at(e, 0x78)?);
-        match (e[0x42], name(e).as_str()) {
-            (5, _) => root_stream = chain_bytes(b, size, &fat, start),
-            (2, "workbook" | "book") if stream.is_none() => stream = Some((start, len)),
-            _ => {}
-        }
-    }
-    let Some((start, len)) = stream else {
-        // No workbook stream: calamine refuses the file itself.
-        return Some(true);
-    };
-    let mut data = if len < MINI_CUTOFF {
+    let entry = entries_of
+        .iter()
+        .find(|e| name(e) == "workbook")
+        .or_else(|| entries_of.iter().find(|e| name(e) == "book"))?;
+    let (start, len) = (u32_at(entry, 0x74)?, len_of(entry)?);
+    let len = usize::try_from(len).ok()?;
+    let mut data = if (len as u64) < MINI_CUTOFF {
+        let root_len = usize::try_from(len_of(root)?).unwrap_or(usize::MAX);
+        let mut root_stream = chain_bytes(b, size, &fat, u32_at(root, 0x74)?);
+        root_stream.truncate(root_len);
+        let minifat: Vec<u32> = entries(&chain_bytes(b, size, &fat, u32_at(b, 0x3C)?)).collect();
         let mut out = Vec::new();
         let mut cur = start;
-        while cur < MAX_REGULAR && (cur as usize) < minifat.len() {
+        let mut hops = 0;
+        while cur < MAX_REGULAR && (cur as usize) < minifat.len() && hops <= minifat.len() {
+            hops += 1;
             let at = cur as usize * 64;
             out.extend_from_slice(root_stream.get(at..(at + 64).min(root_stream.len()))?);
+            if out.len() >= len {
+                break;
+            }
             cur = minifat[cur as usize];
         }
         out
     } else {
         chain_bytes(b, size, &fat, start)
     };
-    data.truncate(usize::try_from(len).unwrap_or(usize::MAX));
-    // BIFF records: u16 type, u16 length, data.
-    let mut at = 0;
-    while at + 4 <= data.len() {
-        let typ = u16_at(&data, at)?;
-        let n = u16_at(&data, at + 2)? as usize;
-        let r = &data[at + 4..(at + 4 + n).min(data.len())];
-        at += 4 + n;
-        // Cell records (number, label, bool/error, rich string, shared string, RK, formula,
-        // blank; MULRK and MULBLANK span columns): calamine makes a dense rows × columns grid of
-        // their bounding box, so a column past the format's 256 (a 5 KB file asked for 62 GB)
-        // is refused. Rows are 16 bits, so at most 65,536 anyway.
-        match typ {
-            0x0203 | 0x0204 | 0x0205 | 0x00D6 | 0x00FD | 0x027E | 0x0006 | 0x0201 => {
-                if u64::from(u16_at(r, 2).unwrap_or(0)) >= MAX_COLS {
-                    return Some(false);
-                }
-                continue;
-            }
-            0x00BD | 0x00BE => {
-                let last = r.len().saturating_sub(2);
-                let first = u16_at(r, 2).unwrap_or(0);
-                let end = u16_at(r, last).unwrap_or(0);
-                if u64::from(first.max(end)) >= MAX_COLS {
-                    return Some(false);
-                }
-                continue;
-            }
-            0x0200 => {}
-            _ => continue,
-        }
-        // As calamine reads it (xls.rs, parse_dimensions).
-        let (rf, rl, mut cf, cl) = match r.len() {
-            10 => (
-                u64::from(u16_at(r, 0)?),
-                u64::from(u16_at(r, 2)?),
-                u64::from(u16_at(r, 4)?),
-                u64::from(u16_at(r, 6)?),
-            ),
-            14 | 16 => (
-                u64::from(u32_at(r, 0)?),
-                u64::from(u32_at(r, 4)?),
-                u64::from(u16_at(r, 8)?),
-                u64::from(u16_at(r, 10)?),
-            ),
-            _ => continue,
-        };
-        if 0xFF < cf || cl < cf {
-            cf = 0;
-        }
-        if rl >= 1 && cl >= 1 {
-            let (rows, cols) = (rl.checked_sub(rf), cl.checked_sub(cf));
-            match (rows, cols) {
-                (Some(r), Some(c)) if r <= MAX_ROWS && c <= MAX_COLS => {}
-                _ => return Some(false),
-            }
-        }
+    data.truncate(len);
+    Some(data)
+}
+
+/// Sector size of the compound file written by [`single_stream_file`] (version 4).
+const OUT_SECTOR: usize = 4096;
+const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
+const FAT_SECTOR: u32 = 0xFFFF_FFFD;
+const FREE: u32 = 0xFFFF_FFFF;
+
+/// A minimal compound file holding only `stream` as `Workbook` (padded with zero bytes to at
+/// least 4096, so it is read from regular sectors; a zero-length BIFF record of type 0 is one
+/// calamine skips). Its layout has one reading: calamine then parses exactly the bytes checked
+/// by `biff::check`. `None` when the stream needs more than the header's 109 FAT sectors
+/// (over 450 MB).
+pub(crate) fn single_stream_file(stream: &[u8]) -> Option<Vec<u8>> {
+    let mut data = stream.to_vec();
+    if data.len() < MINI_CUTOFF as usize {
+        data.resize(MINI_CUTOFF as usize, 0);
     }
-    Some(true)
+    let n = data.len().div_ceil(OUT_SECTOR);
+    let per_fat = OUT_SECTOR / 4;
+    // Stream sectors, one directory sector, then the FAT sectors (which count themselves).
+    let mut fats = 1;
+    while (n + 1 + fats).div_ceil(per_fat) > fats {
+        fats += 1;
+    }
+    if fats > 109 {
+        return None;
+    }
+    let declared = data.len() as u64;
+    let dir = n;
+    let mut fat = vec![FREE; fats * per_fat];
+    for (i, e) in fat.iter_mut().enumerate().take(n) {
+        *e = if i + 1 == n {
+            END_OF_CHAIN
+        } else {
+            (i + 1) as u32
+        };
+    }
+    fat[dir] = END_OF_CHAIN;
+    for e in &mut fat[n + 1..n + 1 + fats] {
+        *e = FAT_SECTOR;
+    }
+    let mut out = vec![0u8; OUT_SECTOR];
+    out[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let put16 = |o: &mut [u8], at: usize, v: u16| o[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |o: &mut [u8], at: usize, v: u32| o[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put16(&mut out, 0x18, 0x003E);
+    put16(&mut out, 0x1A, 4);
+    put16(&mut out, 0x1C, 0xFFFE);
+    put16(&mut out, 0x1E, 12);
+    put16(&mut out, 0x20, 6);
+    put32(&mut out, 0x28, 1);
+    put32(&mut out, 0x2C, fats as u32);
+    put32(&mut out, 0x30, dir as u32);
+    put32(&mut out, 0x38, MINI_CUTOFF as u32);
+    put32(&mut out, 0x3C, END_OF_CHAIN);
+    put32(&mut out, 0x44, END_OF_CHAIN);
+    for i in 0..109 {
+        let id = if i < fats { (n + 1 + i) as u32 } else { FREE };
+        put32(&mut out, 0x4C + 4 * i, id);
+    }
+    data.resize(n * OUT_SECTOR, 0);
+    out.extend_from_slice(&data);
+    let mut dirs = vec![0u8; OUT_SECTOR];
+    let entry = |d: &mut [u8], name: &str, typ: u8, child: u32, start: u32, len: u64| {
+        let units: Vec<u16> = name.encode_utf16().collect();
+        for (i, u) in units.iter().enumerate() {
+            d[2 * i..2 * i + 2].copy_from_slice(&u.to_le_bytes());
+        }
+        d[0x40..0x42].copy_from_slice(&(((units.len() + 1) * 2) as u16).to_le_bytes());
+        d[0x42] = typ;
+        d[0x43] = 1;
+        d[0x44..0x48].copy_from_slice(&FREE.to_le_bytes());
+        d[0x48..0x4C].copy_from_slice(&FREE.to_le_bytes());
+        d[0x4C..0x50].copy_from_slice(&child.to_le_bytes());
+        d[0x74..0x78].copy_from_slice(&start.to_le_bytes());
+        d[0x78..0x80].copy_from_slice(&len.to_le_bytes());
+    };
+    // The root has no mini stream; its start is not END_OF_CHAIN, which calamine refuses in a
+    // version 4 file.
+    entry(&mut dirs[..128], "Root Entry", 5, 1, 0, 0);
+    entry(&mut dirs[128..256], "Workbook", 2, FREE, 0, declared);
+    for e in dirs[256..].chunks_exact_mut(128) {
+        e[0x44..0x50].copy_from_slice(&[0xFF; 12]);
+    }
+    out.extend_from_slice(&dirs);
+    for e in &fat {
+        out.extend_from_slice(&e.to_le_bytes());
+    }
+    Some(out)
 }
 
 fn check(b: &[u8]) -> Option<bool> {

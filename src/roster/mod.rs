@@ -32,6 +32,7 @@ use typeshare::typeshare;
 
 use crate::model::StudentProfile;
 
+mod biff;
 mod cfb;
 mod header;
 mod read;
@@ -315,6 +316,12 @@ pub enum RosterError {
     /// The file, or its sheet below the header, holds no student rows.
     #[error("the roster contains no student rows")]
     Empty,
+    /// A legacy .xls whose reading would take more memory than XinDang allows (damaged, hostile,
+    /// or far larger than a roster): calamine would abort the process on it.
+    #[error(
+        "the workbook is too large to read safely: its sheets would take over 1 GB of memory (damaged, or far more than a roster); keep only the roster sheet or save it as .xlsx or .csv"
+    )]
+    TooLarge,
     /// Writing a roster workbook failed.
     #[error("could not write the roster workbook")]
     Write(#[source] rust_xlsxwriter::XlsxError),
@@ -330,6 +337,7 @@ impl RosterError {
             RosterError::UnsupportedFormat { .. } => "roster_unsupported_format",
             RosterError::NoHeader => "roster_no_header",
             RosterError::Empty => "roster_empty",
+            RosterError::TooLarge => "roster_too_large",
             RosterError::Write(_) => "roster_write",
         }
     }

@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx, XlsxError};
 use chrono::NaiveDate;
 
 use super::RosterError;
@@ -115,15 +115,14 @@ pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterErro
 fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError> {
     match format {
         Format::Xlsx => {
-            let wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
+            let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|_| unreadable_workbook())?;
-            read_workbook(wb)
+            read_sheets(&mut wb, xlsx_range)
         }
         Format::Xls => {
-            if !super::cfb::chains_are_sane(bytes) {
-                return Err(unreadable_workbook());
-            }
-            let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
+            // calamine reads a copy holding only the checked workbook stream (src/roster/biff.rs).
+            let contained = super::biff::contain(bytes)?;
+            let wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(contained))
                 .map_err(|_| unreadable_workbook())?;
             read_workbook(wb)
         }
@@ -136,12 +135,27 @@ fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError
     }
 }
 
-fn unreadable_workbook() -> RosterError {
+pub(super) fn unreadable_workbook() -> RosterError {
     RosterError::Unreadable("the workbook is damaged, password-protected or not a spreadsheet")
 }
 
 /// The first non-empty worksheet, visible ones first.
 fn read_workbook<RS, R>(mut wb: R) -> Result<Grid, RosterError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+{
+    read_sheets(&mut wb, |wb, name| {
+        wb.worksheet_range(name).map_err(|_| unreadable_workbook())
+    })
+}
+
+/// [`read_workbook`] with the sheet reader given: `TooLarge` from it ends the import, any other
+/// error skips the sheet.
+fn read_sheets<RS, R>(
+    wb: &mut R,
+    mut range: impl FnMut(&mut R, &str) -> Result<Range<Data>, RosterError>,
+) -> Result<Grid, RosterError>
 where
     RS: std::io::Read + std::io::Seek,
     R: Reader<RS>,
@@ -156,8 +170,9 @@ where
     names.sort_by_key(|(hidden, _)| *hidden);
     let mut failed = false;
     for (_, name) in names {
-        let range = match wb.worksheet_range(&name) {
+        let range = match range(wb, &name) {
             Ok(r) => r,
+            Err(RosterError::TooLarge) => return Err(RosterError::TooLarge),
             Err(_) => {
                 failed = true;
                 continue;
@@ -172,6 +187,53 @@ where
     } else {
         Err(RosterError::Empty)
     }
+}
+
+/// An .xlsx sheet as calamine's `worksheet_range` reads it (its non-empty cells, then a dense
+/// grid of their bounding box), but counted while streaming: a few hundred zipped bytes can name
+/// cells A1 and XFD1048576, a grid of 17 billion cells whose allocation would abort the process,
+/// or expand to millions of cells. Over [`super::biff::LIMIT`], as estimated for .xls, the
+/// workbook is refused.
+fn xlsx_range<RS: std::io::Read + std::io::Seek>(
+    wb: &mut Xlsx<RS>,
+    name: &str,
+) -> Result<Range<Data>, RosterError> {
+    let mut reader = match wb.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        Err(XlsxError::NotAWorksheet(_)) => return Ok(Range::empty()),
+        Err(_) => return Err(unreadable_workbook()),
+    };
+    let cell_size = std::mem::size_of::<calamine::Cell<Data>>() as u64;
+    let data_size = std::mem::size_of::<Data>() as u64;
+    let (mut n, mut text) = (0u64, 0u64);
+    let (mut rows, mut cols) = ((u32::MAX, 0u32), (u32::MAX, 0u32));
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|_| unreadable_workbook())? {
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let value = Data::from(cell.get_value().clone());
+        if let Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) = &value {
+            text += s.len() as u64;
+        }
+        n += 1;
+        rows = (rows.0.min(r), rows.1.max(r));
+        cols = (cols.0.min(c), cols.1.max(c));
+        // The list (doubling growth) and the importer's copies of the text.
+        if 2 * n * cell_size + 3 * text > super::biff::LIMIT {
+            return Err(RosterError::TooLarge);
+        }
+        cells.push(calamine::Cell::new((r, c), value));
+    }
+    if n > 0 {
+        let area = u64::from(rows.1 - rows.0 + 1) * u64::from(cols.1 - cols.0 + 1);
+        let grids = area.saturating_mul(3 * data_size);
+        if grids.saturating_add(2 * n * cell_size + 3 * text) > super::biff::LIMIT {
+            return Err(RosterError::TooLarge);
+        }
+    }
+    Ok(Range::from_sparse(cells))
 }
 
 fn grid_from_range(name: &str, range: &Range<Data>) -> Option<Grid> {

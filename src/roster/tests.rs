@@ -783,3 +783,22 @@ fn large_roster_timing() {
     assert_eq!(p.rows.len(), 30_000);
     assert!(p.errors.is_empty());
 }
+
+/// Two cells at opposite corners of an .xlsx sheet (A1 and XFD1048576, a few KB) would make
+/// calamine's `worksheet_range` allocate a dense grid of 17 billion cells and abort the process
+/// (its `worksheet_range_ref` then `Range::from_sparse`); the sheet is now streamed and measured
+/// first (read.rs, `xlsx_range`).
+#[test]
+fn an_xlsx_spanning_the_whole_sheet_is_refused_not_allocated() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "学号").unwrap();
+    ws.write_string(0, 1, "姓名").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    assert!(bytes.len() < 20_000, "{}", bytes.len());
+    assert_eq!(
+        parse_bytes("xlsx", &bytes).unwrap_err().code(),
+        "roster_too_large"
+    );
+}

@@ -55,3 +55,24 @@ fn a_broken_spreadsheet_is_refused_with_a_clear_message() {
         "{err}"
     );
 }
+
+/// The .xls the fuzzer found (calamine would have aborted on an 84 GB grid): the command line
+/// says in one English line that the file is too large or damaged, and the archive is unchanged.
+#[test]
+fn a_workbook_too_large_to_read_safely_is_refused_in_one_line() {
+    let x = Xd::init();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/roster/fuzz-open-sparse-grid.xls");
+    let path = x.path("名单.xls");
+    std::fs::copy(&fixture, &path).unwrap();
+    let before = files_below(&x.dir());
+    let out = x.run(&["roster", "import", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: ") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(err.contains("too large to read safely"), "{err}");
+    assert_eq!(files_below(&x.dir()), before);
+}

@@ -356,6 +356,7 @@ export const en: Messages = {
     roster_unsupported_format: 'Unsupported file format: use .xlsx, .xls or .csv.',
     roster_no_header: 'No header row (such as 学号, 姓名) found in the roster.',
     roster_empty: 'The roster has no students.',
+    roster_too_large: 'This .xls file is too large or damaged to read safely. Keep only the roster sheet, or save it as .xlsx or .csv.',
     roster_write: 'Could not write the roster file.',
     policy_invalid: 'The policy file has an error at the line and field shown; the last valid policy stays in force.',
     grid_invalid: 'The grid table has an error at the sheet, row and column shown; the network was not changed.',

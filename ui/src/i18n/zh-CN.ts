@@ -354,6 +354,7 @@ export const zhCN = {
     roster_unsupported_format: '不支持此文件格式，请使用 .xlsx、.xls 或 .csv。',
     roster_no_header: '名单中没有找到表头（如“学号”“姓名”）。',
     roster_empty: '名单中没有学生记录。',
+    roster_too_large: '该 .xls 文件过大或已损坏，无法安全读取。请只保留名单所在的工作表，或另存为 .xlsx 或 .csv 后再导入。',
     roster_write: '无法写入名单文件。',
     policy_invalid: '规则文件有误：请按提示的行号和字段修改；当前仍使用上一版有效规则。',
     grid_invalid: '网格管理表有误：请按提示的工作表、行和列修改后重新导入；原网格未改变。',
