@@ -522,6 +522,10 @@ export enum ObligationKind {
 	ReturnStep = "return_step",
 	/** A screening 心理普查. */
 	Screening = "screening",
+	/** A college's meeting analysing its students' mental health 院系心理工作研判会 (seed 001). */
+	CollegeReviewMeeting = "college_review_meeting",
+	/** The monthly report 月报 of a college (seed 002). */
+	MonthlyReport = "monthly_report",
 }
 
 /** Where an obligation stands. */
@@ -896,6 +900,11 @@ export enum ActivityKind {
 	DormHeadMeeting = "dorm_head_meeting",
 	/** 培训 a training of network members, with its hours. */
 	Training = "training",
+	/**
+	 * 院系心理工作研判会 a college's meeting on its students' mental health, held by a counselor
+	 * of that college (seed 001: twice a semester).
+	 */
+	CollegeReviewMeeting = "college_review_meeting",
 }
 
 /** Something the network's people did that policy counts. */
