@@ -41,6 +41,11 @@ const COMMANDS: &[&str] = &[
     "export_student_list",
     "add_attachment_file",
     "import_roster_file",
+    "review_board",
+    "review_sign",
+    "review_meetings",
+    "review_meeting",
+    "review_print",
 ];
 
 fn main() {

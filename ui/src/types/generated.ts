@@ -146,6 +146,24 @@ export interface AuditQuery {
 	page_size: number;
 }
 
+/** An open obligation of a student on the board. */
+export interface OpenDuty {
+	/** The rule in Chinese. */
+	label: string;
+	/** Due date. */
+	due: string;
+	/** Past its due date. */
+	overdue: boolean;
+}
+
+/** A student on the board: the agenda item and what is still open for them. */
+export interface BoardItem {
+	/** The agenda item (level, what changed, last decision). */
+	item: AgendaItem;
+	/** Open obligations on the meeting day, earliest first. */
+	open: OpenDuty[];
+}
+
 /** What a bundle is for. */
 export enum BundleKind {
 	/** A college's changes for the center. */
@@ -836,6 +854,40 @@ export interface LockedEvent {
 	reason: LockReason;
 }
 
+/** A decision of a signed meeting with the student's name. */
+export interface MeetingRow {
+	/** 学号 */
+	student_no: string;
+	/** 姓名 (empty if the student is no longer in the archive). */
+	student_name: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** The decision. */
+	decision: ReviewDecision;
+	/** The level after a raise or lower. */
+	level?: ConcernLevel;
+	/** Why. */
+	reason: string;
+}
+
+/** A signed meeting as the read-only view shows it. */
+export interface MeetingView {
+	/** Id. */
+	id: string;
+	/** The meeting day. */
+	date: string;
+	/** 参会人员 */
+	attendees: string[];
+	/** 会议纪要 */
+	minutes: string;
+	/** 签字 */
+	signed_by: string;
+	/** A row per decision, in the order decided. */
+	rows: MeetingRow[];
+}
+
 /** 八必谈 trigger: an event that obliges a talk of its category (e.g. an academic warning). */
 export interface MustTalkEvent {
 	/** The must-talk category the event calls for. */
@@ -1295,6 +1347,18 @@ export interface ReviewAgenda {
 	last_meeting?: string;
 	/** Every key-concern student on the meeting day, highest level first. */
 	items: AgendaItem[];
+}
+
+/** The meeting screen before sign-off. */
+export interface ReviewBoard {
+	/** The meeting day. */
+	date: string;
+	/** The last signed meeting before it. */
+	last_meeting?: string;
+	/** The students to decide on, highest level first. */
+	items: BoardItem[];
+	/** The id of the meeting already signed on that day, if any (the screen opens it read-only). */
+	signed?: string;
 }
 
 /** The decision for one student. */
