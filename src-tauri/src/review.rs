@@ -15,16 +15,19 @@ use xindang::rules::{ObligationFilter, ObligationStatus};
 use crate::error::CommandError;
 use crate::state::AppState;
 
-/// An open obligation of a student on the board.
+/// A student's open obligations of one rule on the board (twelve missed weekly reviews are one
+/// line, not twelve).
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenDuty {
     /// The rule in Chinese.
     pub label: String,
-    /// Due date.
+    /// How many are open.
+    pub count: i32,
+    /// The earliest due date.
     #[typeshare(serialized_as = "String")]
     pub due: NaiveDate,
-    /// Past its due date.
+    /// At least one is past its due date.
     pub overdue: bool,
 }
 
@@ -34,7 +37,7 @@ pub struct OpenDuty {
 pub struct BoardItem {
     /// The agenda item (level, what changed, last decision).
     pub item: AgendaItem,
-    /// Open obligations on the meeting day, earliest first.
+    /// Open obligations on the meeting day by rule, earliest first.
     pub open: Vec<OpenDuty>,
 }
 
@@ -121,11 +124,21 @@ pub fn review_board(state: &AppState, date: &str) -> Result<ReviewBoard, Command
         if o.student_no.is_empty() {
             continue;
         }
-        open.entry(o.student_no).or_default().push(OpenDuty {
-            label: o.label,
-            due: o.due,
-            overdue: o.status == ObligationStatus::Overdue,
-        });
+        let overdue = o.status == ObligationStatus::Overdue;
+        let duties = open.entry(o.student_no).or_default();
+        // The list comes sorted by due date, so the first of a rule is the earliest.
+        match duties.iter_mut().find(|d| d.label == o.label) {
+            Some(d) => {
+                d.count += 1;
+                d.overdue |= overdue;
+            }
+            None => duties.push(OpenDuty {
+                label: o.label,
+                count: 1,
+                due: o.due,
+                overdue,
+            }),
+        }
     }
     let signed = s
         .review_meetings()?

@@ -23,7 +23,7 @@ export const reviewEn: Widen<typeof reviewZhCN> = {
     noChanges: 'Nothing new',
     open: 'Open obligations',
     noOpen: 'None',
-    overdue: 'Overdue',
+    overdueSince: 'overdue since {date}',
     due: 'by {date}',
     lastDecision: 'Last decision: {d}',
     decision: 'Decision',

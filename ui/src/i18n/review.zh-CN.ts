@@ -18,7 +18,7 @@ export const reviewZhCN = {
     noChanges: '无新情况',
     open: '未完成事项',
     noOpen: '无',
-    overdue: '已逾期',
+    overdueSince: '{date} 起逾期',
     due: '{date} 前',
     lastDecision: '上次决定：{d}',
     decision: '研判决定',

@@ -146,13 +146,18 @@ export interface AuditQuery {
 	page_size: number;
 }
 
-/** An open obligation of a student on the board. */
+/**
+ * A student's open obligations of one rule on the board (twelve missed weekly reviews are one
+ * line, not twelve).
+ */
 export interface OpenDuty {
 	/** The rule in Chinese. */
 	label: string;
-	/** Due date. */
+	/** How many are open. */
+	count: number;
+	/** The earliest due date. */
 	due: string;
-	/** Past its due date. */
+	/** At least one is past its due date. */
 	overdue: boolean;
 }
 
@@ -160,7 +165,7 @@ export interface OpenDuty {
 export interface BoardItem {
 	/** The agenda item (level, what changed, last decision). */
 	item: AgendaItem;
-	/** Open obligations on the meeting day, earliest first. */
+	/** Open obligations on the meeting day by rule, earliest first. */
 	open: OpenDuty[];
 }
 
