@@ -40,6 +40,11 @@ const COMMANDS: &[&str] = &[
     "log_print",
     "export_student_list",
     "add_attachment_file",
+    "review_board",
+    "review_sign",
+    "review_meetings",
+    "review_meeting",
+    "review_print",
 ];
 
 fn main() {

@@ -13,6 +13,8 @@ pub mod admin_commands;
 pub mod commands;
 pub mod dialogs;
 pub mod error;
+pub mod review;
+pub mod review_commands;
 pub mod screen_lock;
 pub mod state;
 pub mod student_commands;
@@ -75,6 +77,11 @@ pub fn run() {
             student_commands::log_print,
             student_commands::export_student_list,
             student_commands::add_attachment_file,
+            review_commands::review_board,
+            review_commands::review_sign,
+            review_commands::review_meetings,
+            review_commands::review_meeting,
+            review_commands::review_print,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

@@ -56,6 +56,10 @@ pub enum ObligationKind {
     ReturnStep,
     /// A screening 心理普查.
     Screening,
+    /// A college's meeting analysing its students' mental health 院系心理工作研判会 (seed 001).
+    CollegeReviewMeeting,
+    /// The monthly report 月报 of a college (seed 002).
+    MonthlyReport,
 }
 
 /// One dated obligation: of a student (student fields set), or of a person of the four-level

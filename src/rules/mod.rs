@@ -3,6 +3,7 @@
 //! 校—院—班—寝 with its grid table, the weekly review meeting 周研判 and the reports.
 
 pub mod calendar;
+pub mod college;
 pub mod engine;
 pub mod grid;
 pub mod network;

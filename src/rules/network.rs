@@ -145,6 +145,9 @@ pub enum ActivityKind {
     DormHeadMeeting,
     /// 培训 a training of network members, with its hours.
     Training,
+    /// 院系心理工作研判会 a college's meeting on its students' mental health, held by a counselor
+    /// of that college (seed 001: twice a semester).
+    CollegeReviewMeeting,
 }
 
 impl ActivityKind {
@@ -155,6 +158,7 @@ impl ActivityKind {
             "backbone-meeting" => Self::BackboneMeeting,
             "dorm-head-meeting" => Self::DormHeadMeeting,
             "training" => Self::Training,
+            "college-review-meeting" => Self::CollegeReviewMeeting,
             _ => return None,
         })
     }
@@ -760,7 +764,11 @@ pub fn obligations(
 
 /// The calendar months of a semester that have begun by `through`, clipped to the semester; a
 /// first part shorter than 15 days (a term starting on the 31st) joins the next month.
-fn months(start: NaiveDate, end: NaiveDate, through: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+pub(crate) fn months(
+    start: NaiveDate,
+    end: NaiveDate,
+    through: NaiveDate,
+) -> Vec<(NaiveDate, NaiveDate)> {
     let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
     let mut month = start.with_day(1).unwrap_or(start);
     while month <= end {

@@ -188,6 +188,14 @@ pub struct Cadence {
     /// Trainings of the network each counselor organises per semester (000: 2).
     #[serde(default = "two")]
     pub network_trainings_per_semester: u32,
+    /// Each college's meetings analysing its students' mental health 院系心理工作研判会 per semester
+    /// (001: 2; 0 = not asked, the default for files that do not state it).
+    #[serde(default)]
+    pub college_review_meetings_per_semester: u32,
+    /// The monthly report 月报 of a month is submitted by this day of the next month (002 asks for
+    /// the monthly report without naming a day; 0 = not asked, the default).
+    #[serde(default)]
+    pub monthly_report_day: u32,
 }
 
 fn fourteen() -> u32 {
@@ -343,6 +351,22 @@ impl Policy {
                 None,
                 "crisis_follow_up_days",
                 "days must increase",
+            );
+        }
+        if c.college_review_meetings_per_semester > 12 {
+            return bad(
+                "cadence",
+                None,
+                "college_review_meetings_per_semester",
+                "at most 12 a semester (0 = not asked)",
+            );
+        }
+        if c.monthly_report_day > 28 {
+            return bad(
+                "cadence",
+                None,
+                "monthly_report_day",
+                "0 (not asked) or a day 1 to 28 of the next month",
             );
         }
         let n = &self.network;
@@ -552,6 +576,40 @@ mod tests {
             ),
             (14, true, 2)
         );
+    }
+
+    #[test]
+    fn the_college_rules_are_in_the_presets_of_their_seeds_and_checked() {
+        let c = |id: &str| Policy::preset(id).unwrap().cadence;
+        assert_eq!(c("001").college_review_meetings_per_semester, 2);
+        assert_eq!(c("002").monthly_report_day, 5);
+        assert_eq!(
+            (
+                c("000").college_review_meetings_per_semester,
+                c("000").monthly_report_day
+            ),
+            (0, 0)
+        );
+        let text = PRESETS[2]
+            .1
+            .replace("monthly_report_day = 5", "monthly_report_day = 31");
+        let (l, f, _) = err(&text);
+        assert_eq!(f, "cadence.monthly_report_day");
+        assert_eq!(
+            text.lines().nth(l as usize - 1).unwrap(),
+            "monthly_report_day = 31"
+        );
+        let text = PRESETS[1].1.replace(
+            "college_review_meetings_per_semester = 2",
+            "college_review_meetings_per_semester = -2",
+        );
+        let (l, f, _) = err(&text);
+        assert_eq!(f, "cadence.college_review_meetings_per_semester");
+        assert!(text
+            .lines()
+            .nth(l as usize - 1)
+            .unwrap()
+            .starts_with("college_review_meetings_per_semester"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::audit::AuditAction;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::model::{NewRecord, RecordBody, Review, ReviewDecision};
+use crate::rules::college::{ReportLog, ReportSubmission};
 use crate::rules::network::{
     self, ActivityKind, Network, NetworkActivity, NetworkCheck, NetworkLog, NetworkRole,
     NetworkWaiver,
@@ -112,7 +113,9 @@ impl Session {
                     reason: "must be a counselor or backbone of the network",
                 });
             }
-            ActivityKind::BackboneMeeting if role != Some(NetworkRole::Counselor) => {
+            ActivityKind::BackboneMeeting | ActivityKind::CollegeReviewMeeting
+                if role != Some(NetworkRole::Counselor) =>
+            {
                 return Err(Error::Invalid {
                     field: "person",
                     reason: "must be a counselor of the network",
@@ -176,7 +179,15 @@ impl Session {
                 reason: "a waiver needs its reason",
             });
         }
-        if !self.network()?.people.iter().any(|p| p.id == w.person) {
+        // A college's duty (研判会, 月报) has no person; its subject names it.
+        if w.person.is_empty() && crate::rules::college::is_college_rule(&w.rule) {
+            if w.subject.is_empty() {
+                return Err(Error::Invalid {
+                    field: "subject",
+                    reason: "name the college or the month of the duty",
+                });
+            }
+        } else if !self.network()?.people.iter().any(|p| p.id == w.person) {
             return Err(Error::Invalid {
                 field: "person",
                 reason: "no one in the network has this id",
@@ -404,7 +415,24 @@ impl Session {
     ) -> Result<Report> {
         let r = self.report(kind, today)?;
         report::write_xlsx(path, &r)?;
-        self.log(AuditAction::Export, None, &format!("report {kind:?}"))?;
+        // The export is the submission 报送: kept with its period so the monthly report duty is
+        // done, in the same transaction as its audit entry.
+        let (period_start, period_end) = report::period(kind, &self.policy()?, today)?;
+        let mut log: ReportLog = self.json_setting(setting::REPORT_LOG)?;
+        log.submissions.push(ReportSubmission {
+            id: crypto::random_id().to_string(),
+            kind,
+            period_start,
+            period_end,
+            submitted: today,
+        });
+        let value = encode(&log)?;
+        self.write(
+            AuditAction::Export,
+            None,
+            format!("report {kind:?} {period_start}..{period_end}"),
+            |tx, me| me.put_setting_in(tx, setting::REPORT_LOG, &value),
+        )?;
         Ok(r)
     }
 }

@@ -9,6 +9,7 @@ use crate::audit::AuditAction;
 use crate::crypto::{self, Binding, Key};
 use crate::error::{Error, Result};
 use crate::model::StudentProfile;
+use crate::rules::college::{self, ReportLog};
 use crate::rules::engine::{self, RecordInput, StudentInput};
 use crate::rules::network::{self, Network, NetworkLog};
 use crate::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
@@ -24,6 +25,8 @@ pub(crate) mod setting {
     pub const NETWORK_LOG: i64 = 3;
     /// The signed weekly review meetings (JSON).
     pub const REVIEWS: i64 = 4;
+    /// The reports exported (submitted), for the monthly report duty (JSON).
+    pub const REPORT_LOG: i64 = 5;
 }
 
 fn settings_binding(archive: &[u8; 16], row: i64, version: i64) -> Binding<'_> {
@@ -157,11 +160,13 @@ impl Session {
     ) -> Result<Vec<Obligation>> {
         let mut list = engine::compute(policy, today, &self.rule_inputs(today));
         let net: Network = self.json_setting(setting::NETWORK)?;
+        let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
         if !net.people.is_empty() {
-            let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
             let profiles: Vec<&StudentProfile> = self.profiles();
             list.extend(network::obligations(policy, today, &net, &log, &profiles));
         }
+        let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
+        list.extend(college::obligations(policy, today, &net, &log, &reports));
         list.sort_by(|a, b| {
             (
                 a.due,

@@ -727,3 +727,198 @@ fn network_duties_appear_and_are_fulfilled_one_rule_at_a_time() {
         ])
     );
 }
+
+/// A college's duties (no student, no person): (due, subject, status, college, fulfilled_by).
+fn college_duties(x: &Xd, today: &str, rule: &str) -> Vec<(String, String, String, String)> {
+    let list = x.json(&["obligations", "--today", today, "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["rule"] == rule)
+        .map(|o| {
+            assert_eq!(
+                (o["student_no"].as_str(), o["person"].as_str()),
+                (Some(""), Some(""))
+            );
+            (
+                o["due"].as_str().unwrap().to_string(),
+                o["subject"].as_str().unwrap().to_string(),
+                o["status"].as_str().unwrap().to_string(),
+                o["fulfilled_by"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn c4(v: &[(&str, &str, &str, &str)]) -> Vec<(String, String, String, String)> {
+    v.iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect()
+}
+
+/// Preset 001: each college holds two review meetings 心理工作研判会 a semester, due at its
+/// halves (autumn 2026: 2026-11-07 and 2027-01-15), fulfilled by a counselor of that college.
+#[test]
+fn college_review_meetings_appear_fall_overdue_and_are_fulfilled() {
+    let x = Xd::init();
+    let people: Vec<_> = students().into_iter().take(2).collect();
+    x.import(&people);
+    x.ok(&[
+        "network",
+        "import",
+        &write_grid(&x, "grid.xlsx", &full_grid(), &[]),
+    ]);
+    // Preset 000 does not ask for them.
+    assert!(college_duties(&x, "2026-09-13", "college-review-meeting").is_empty());
+    x.ok(&["policy", "preset", "001"]);
+    let open = c4(&[
+        ("2026-11-07", "计算机学院", "due", ""),
+        ("2027-01-15", "计算机学院", "due", ""),
+    ]);
+    assert_eq!(
+        college_duties(&x, "2026-09-13", "college-review-meeting"),
+        open
+    );
+    let list = x.json(&["obligations", "--today", "2026-09-13", "--json"]);
+    let first = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "college-review-meeting")
+        .unwrap();
+    assert_eq!(first["college"], "计算机学院");
+    assert_eq!(first["kind"], "college_review_meeting");
+    assert_eq!(
+        college_duties(&x, "2026-11-09", "college-review-meeting")[0].2,
+        "overdue"
+    );
+    // Only a counselor of the network holds it.
+    let bad = x.run(&[
+        "network",
+        "activity",
+        "--kind",
+        "college-review-meeting",
+        "--person",
+        "B1",
+        "--date",
+        "2026-11-09",
+    ]);
+    assert!(stderr(&bad).contains("person"), "{}", stderr(&bad));
+    let id = activity(
+        &x,
+        &[
+            "--kind",
+            "college-review-meeting",
+            "--person",
+            "T001",
+            "--date",
+            "2026-11-09",
+            "--note",
+            "学院心理工作研判会",
+        ],
+    );
+    assert_eq!(
+        college_duties(&x, "2026-11-09", "college-review-meeting"),
+        c4(&[
+            ("2026-11-07", "计算机学院", "done", &id),
+            ("2027-01-15", "计算机学院", "due", ""),
+        ])
+    );
+    // The meeting does not count before it is held.
+    assert_eq!(
+        college_duties(&x, "2026-11-08", "college-review-meeting")[0].2,
+        "overdue"
+    );
+    // The college's duty is waived by its subject, without a person.
+    x.ok(&[
+        "network",
+        "waive",
+        "--rule",
+        "college-review-meeting",
+        "--subject",
+        "计算机学院",
+        "--due",
+        "2027-01-15",
+        "--reason",
+        "与学校专题会议合并召开",
+    ]);
+    assert_eq!(
+        college_duties(&x, "2026-11-09", "college-review-meeting")[1].2,
+        "waived"
+    );
+    // A person's rule still needs the person.
+    let bad = x.run(&[
+        "network",
+        "waive",
+        "--rule",
+        "backbone-meeting",
+        "--due",
+        "2026-09-13",
+        "--reason",
+        "x",
+    ]);
+    assert!(stderr(&bad).contains("person"), "{}", stderr(&bad));
+}
+
+/// Preset 002: the monthly report 月报 of each month is due on the 5th of the next; exporting
+/// that month's report submits it.
+#[test]
+fn the_monthly_report_appears_falls_overdue_and_is_submitted_by_its_export() {
+    let x = Xd::init();
+    let people: Vec<_> = students().into_iter().take(2).collect();
+    x.import(&people);
+    assert!(college_duties(&x, "2026-10-06", "monthly-report").is_empty());
+    x.ok(&["policy", "preset", "002"]);
+    // The semester's one day of August joins September.
+    assert_eq!(
+        college_duties(&x, "2026-09-13", "monthly-report"),
+        c4(&[("2026-10-05", "2026-09", "due", "")])
+    );
+    assert_eq!(
+        college_duties(&x, "2026-10-06", "monthly-report"),
+        c4(&[
+            ("2026-10-05", "2026-09", "overdue", ""),
+            ("2026-11-05", "2026-10", "due", ""),
+        ])
+    );
+    // A weekly report is not the monthly one.
+    let out = x.path("w.xlsx");
+    x.ok(&[
+        "report",
+        "weekly",
+        "--out",
+        out.to_str().unwrap(),
+        "--today",
+        "2026-09-30",
+    ]);
+    assert_eq!(
+        college_duties(&x, "2026-10-06", "monthly-report")[0].2,
+        "overdue"
+    );
+    let out = x.path("m.xlsx");
+    x.ok(&[
+        "report",
+        "monthly",
+        "--out",
+        out.to_str().unwrap(),
+        "--today",
+        "2026-09-30",
+    ]);
+    let list = college_duties(&x, "2026-10-06", "monthly-report");
+    assert_eq!(list[0].2, "done");
+    assert!(!list[0].3.is_empty());
+    assert_eq!(list[1].2, "due");
+    let all = x.json(&["obligations", "--today", "2026-10-06", "--json"]);
+    let done = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "monthly-report")
+        .unwrap();
+    assert_eq!(done["fulfilled_on"], "2026-09-30");
+    assert_eq!(done["kind"], "monthly_report");
+    // The submission is audited as an export.
+    assert!(x
+        .ok(&["audit", "list", "--json"])
+        .contains("report Monthly 2026-09-01..2026-09-30"));
+}

@@ -38,7 +38,11 @@ const ALLOWED = new Set([
   'log_print',
   'export_student_list',
   'add_attachment_file',
-  'import_roster_file',
+  'review_board',
+  'review_sign',
+  'review_meetings',
+  'review_meeting',
+  'review_print',
   'plugin:event|listen',
   'plugin:event|unlisten',
 ]);

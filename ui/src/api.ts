@@ -48,6 +48,13 @@ export const api = {
   exportStudentList: (ids: string[]) => invoke<ExportDone | null>('export_student_list', { ids }),
   addAttachmentFile: (studentNo: string, date: string, author: string, description: string) =>
     invoke<string | null>('add_attachment_file', { studentNo, date, author, description }),
+
+  // 周研判 (src-tauri/src/review_commands.rs)
+  reviewBoard: (date: string) => invoke<Admin.ReviewBoard>('review_board', { date }),
+  reviewSign: (meeting: Admin.ReviewMeeting) => invoke<string>('review_sign', { meeting }),
+  reviewMeetings: () => invoke<Admin.ReviewMeetingSummary[]>('review_meetings'),
+  reviewMeeting: (id: string) => invoke<Admin.MeetingView>('review_meeting', { id }),
+  reviewPrint: (id: string) => invoke<void>('review_print', { id }),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

@@ -8,6 +8,7 @@ import ObligationsPage from './views/ObligationsPage.vue';
 import SyncPage from './views/SyncPage.vue';
 import AuditPage from './views/AuditPage.vue';
 import StudentFilePage from './views/StudentFilePage.vue';
+import ReviewPage from './views/ReviewPage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -18,6 +19,7 @@ export const router = createRouter({
     { path: '/students/:studentNo', component: StudentFilePage, props: true },
     { path: '/import', component: ImportPage },
     { path: '/obligations', component: ObligationsPage },
+    { path: '/review', component: ReviewPage },
     { path: '/sync', component: SyncPage },
     { path: '/audit', component: AuditPage },
     { path: '/settings', component: SettingsPage },

@@ -65,9 +65,9 @@ pub enum NetworkCommand {
     },
     /// Print the network as JSON.
     Show,
-    /// Record a dorm visit, a backbone meeting or a training.
+    /// Record a dorm visit, a backbone meeting, a training or a college review meeting 研判会.
     Activity {
-        /// dorm-visit, backbone-meeting, dorm-head-meeting or training
+        /// dorm-visit, backbone-meeting, dorm-head-meeting, training or college-review-meeting
         #[arg(long)]
         kind: String,
         /// Who held it (the counselor's 工号; for a training, the organiser).
@@ -93,13 +93,13 @@ pub enum NetworkCommand {
     Activities,
     /// Waive a network person's duty, with the reason.
     Waive {
-        /// The person's id.
-        #[arg(long)]
+        /// The person's id (empty for a college's duty: college-review-meeting, monthly-report).
+        #[arg(long, default_value = "")]
         person: String,
         /// The rule id, e.g. dorm-visits.weekly.
         #[arg(long)]
         rule: String,
-        /// The duty's subject as listed (the dorm, or 第1次 …), if any.
+        /// The duty's subject as listed (the dorm, 第1次 …, the college or the month), if any.
         #[arg(long, default_value = "")]
         subject: String,
         /// The duty's due date, YYYY-MM-DD.
@@ -249,7 +249,7 @@ fn network(dir: &Path, command: NetworkCommand) -> Result<()> {
         } => {
             let kind = ActivityKind::parse(&kind).ok_or(Error::Invalid {
                 field: "--kind",
-                reason: "use dorm-visit, backbone-meeting, dorm-head-meeting or training",
+                reason: "use dorm-visit, backbone-meeting, dorm-head-meeting, training or college-review-meeting",
             })?;
             let a = NetworkActivity {
                 id: String::new(),

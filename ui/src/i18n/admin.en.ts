@@ -182,6 +182,8 @@ export const adminEn: Widen<typeof adminZhCN> = {
     dorm_head_meeting: 'Dorm-head meeting',
     training: 'Training',
     screening: 'Screening',
+    college_review_meeting: 'College review meeting',
+    monthly_report: 'Monthly report',
   },
   sync: {
     tabSite: 'Sites and keys',

@@ -178,6 +178,8 @@ export const adminZhCN = {
     dorm_head_meeting: '寝室长例会',
     training: '网络培训',
     screening: '心理普查',
+    college_review_meeting: '院系心理工作研判会',
+    monthly_report: '月报',
   },
   sync: {
     tabSite: '站点与公钥',

@@ -2,9 +2,11 @@
 import type { Messages } from './index';
 
 import { adminEn } from './admin.en';
+import { reviewEn } from './review.en';
 
 export const en: Messages = {
   ...adminEn,
+  ...reviewEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',

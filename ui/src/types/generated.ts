@@ -146,6 +146,29 @@ export interface AuditQuery {
 	page_size: number;
 }
 
+/**
+ * A student's open obligations of one rule on the board (twelve missed weekly reviews are one
+ * line, not twelve).
+ */
+export interface OpenDuty {
+	/** The rule in Chinese. */
+	label: string;
+	/** How many are open. */
+	count: number;
+	/** The earliest due date. */
+	due: string;
+	/** At least one is past its due date. */
+	overdue: boolean;
+}
+
+/** A student on the board: the agenda item and what is still open for them. */
+export interface BoardItem {
+	/** The agenda item (level, what changed, last decision). */
+	item: AgendaItem;
+	/** Open obligations on the meeting day by rule, earliest first. */
+	open: OpenDuty[];
+}
+
 /** What a bundle is for. */
 export enum BundleKind {
 	/** A college's changes for the center. */
@@ -522,6 +545,10 @@ export enum ObligationKind {
 	ReturnStep = "return_step",
 	/** A screening 心理普查. */
 	Screening = "screening",
+	/** A college's meeting analysing its students' mental health 院系心理工作研判会 (seed 001). */
+	CollegeReviewMeeting = "college_review_meeting",
+	/** The monthly report 月报 of a college (seed 002). */
+	MonthlyReport = "monthly_report",
 }
 
 /** Where an obligation stands. */
@@ -832,6 +859,40 @@ export interface LockedEvent {
 	reason: LockReason;
 }
 
+/** A decision of a signed meeting with the student's name. */
+export interface MeetingRow {
+	/** 学号 */
+	student_no: string;
+	/** 姓名 (empty if the student is no longer in the archive). */
+	student_name: string;
+	/** 学院 */
+	college: string;
+	/** 班级 */
+	class_name: string;
+	/** The decision. */
+	decision: ReviewDecision;
+	/** The level after a raise or lower. */
+	level?: ConcernLevel;
+	/** Why. */
+	reason: string;
+}
+
+/** A signed meeting as the read-only view shows it. */
+export interface MeetingView {
+	/** Id. */
+	id: string;
+	/** The meeting day. */
+	date: string;
+	/** 参会人员 */
+	attendees: string[];
+	/** 会议纪要 */
+	minutes: string;
+	/** 签字 */
+	signed_by: string;
+	/** A row per decision, in the order decided. */
+	rows: MeetingRow[];
+}
+
 /** 八必谈 trigger: an event that obliges a talk of its category (e.g. an academic warning). */
 export interface MustTalkEvent {
 	/** The must-talk category the event calls for. */
@@ -896,6 +957,11 @@ export enum ActivityKind {
 	DormHeadMeeting = "dorm_head_meeting",
 	/** 培训 a training of network members, with its hours. */
 	Training = "training",
+	/**
+	 * 院系心理工作研判会 a college's meeting on its students' mental health, held by a counselor
+	 * of that college (seed 001: twice a semester).
+	 */
+	CollegeReviewMeeting = "college_review_meeting",
 }
 
 /** Something the network's people did that policy counts. */
@@ -1286,6 +1352,18 @@ export interface ReviewAgenda {
 	last_meeting?: string;
 	/** Every key-concern student on the meeting day, highest level first. */
 	items: AgendaItem[];
+}
+
+/** The meeting screen before sign-off. */
+export interface ReviewBoard {
+	/** The meeting day. */
+	date: string;
+	/** The last signed meeting before it. */
+	last_meeting?: string;
+	/** The students to decide on, highest level first. */
+	items: BoardItem[];
+	/** The id of the meeting already signed on that day, if any (the screen opens it read-only). */
+	signed?: string;
 }
 
 /** The decision for one student. */
