@@ -41,6 +41,11 @@ const COMMANDS: &[&str] = &[
     "export_student_list",
     "add_attachment_file",
     "import_roster_file",
+    "report_view",
+    "report_export",
+    "network_view",
+    "grid_export",
+    "grid_import",
 ];
 
 fn main() {

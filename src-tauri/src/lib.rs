@@ -12,6 +12,8 @@ pub mod admin_commands;
 pub mod commands;
 pub mod dialogs;
 pub mod error;
+pub mod report_commands;
+pub mod reports;
 pub mod screen_lock;
 pub mod state;
 pub mod student_commands;
@@ -75,6 +77,11 @@ pub fn run() {
             student_commands::export_student_list,
             student_commands::add_attachment_file,
             student_commands::import_roster_file,
+            report_commands::report_view,
+            report_commands::report_export,
+            report_commands::network_view,
+            report_commands::grid_export,
+            report_commands::grid_import,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

@@ -39,6 +39,11 @@ const ALLOWED = new Set([
   'export_student_list',
   'add_attachment_file',
   'import_roster_file',
+  'report_view',
+  'report_export',
+  'network_view',
+  'grid_export',
+  'grid_import',
   'plugin:event|listen',
   'plugin:event|unlisten',
 ]);

@@ -49,6 +49,13 @@ export const api = {
   addAttachmentFile: (studentNo: string, date: string, author: string, description: string) =>
     invoke<string | null>('add_attachment_file', { studentNo, date, author, description }),
   importRosterFile: () => invoke<ImportReport | null>('import_roster_file'),
+  // Reports 报表 and the four-level network 四级网络 (report_commands.rs). `day` is YYYY-MM-DD.
+  reportView: (kind: Admin.ReportKind, day: string | null) => invoke<Admin.Report>('report_view', { kind, day }),
+  reportExport: (kind: Admin.ReportKind, day: string | null) =>
+    invoke<Admin.WorkbookSaved | null>('report_export', { kind, day }),
+  networkView: () => invoke<Admin.NetworkView>('network_view'),
+  gridExport: () => invoke<Admin.WorkbookSaved | null>('grid_export'),
+  gridImport: () => invoke<Admin.GridImported | null>('grid_import'),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

@@ -8,6 +8,8 @@ import ObligationsPage from './views/ObligationsPage.vue';
 import SyncPage from './views/SyncPage.vue';
 import AuditPage from './views/AuditPage.vue';
 import StudentFilePage from './views/StudentFilePage.vue';
+import ReportsPage from './views/ReportsPage.vue';
+import NetworkPage from './views/NetworkPage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -18,6 +20,8 @@ export const router = createRouter({
     { path: '/students/:studentNo', component: StudentFilePage, props: true },
     { path: '/import', component: ImportPage },
     { path: '/obligations', component: ObligationsPage },
+    { path: '/reports', component: ReportsPage },
+    { path: '/network', component: NetworkPage },
     { path: '/sync', component: SyncPage },
     { path: '/audit', component: AuditPage },
     { path: '/settings', component: SettingsPage },

@@ -2,9 +2,11 @@
 import type { Messages } from './index';
 
 import { adminEn } from './admin.en';
+import { reportsEn } from './reports.en';
 
 export const en: Messages = {
   ...adminEn,
+  ...reportsEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
