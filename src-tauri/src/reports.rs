@@ -91,14 +91,13 @@ pub fn report_view(
     Ok(state.session()?.report(kind, day)?)
 }
 
-/// The file name proposed for a report: its Chinese title and its period.
+/// The file name proposed for a report: its kind and its period (the title repeats the period).
 fn report_file_name(r: &Report) -> String {
-    let period = match r.kind {
-        ReportKind::Weekly => format!("{}至{}", r.start, r.end),
-        ReportKind::Monthly => r.start.format("%Y-%m").to_string(),
-        ReportKind::Semester => format!("{}至{}", r.start, r.end),
-    };
-    format!("{}-{period}.xlsx", r.title)
+    match r.kind {
+        ReportKind::Weekly => format!("周报-{}至{}.xlsx", r.start, r.end),
+        ReportKind::Monthly => format!("月报-{}.xlsx", r.start.format("%Y-%m")),
+        ReportKind::Semester => format!("学期总结-{}至{}.xlsx", r.start, r.end),
+    }
 }
 
 /// Writes the report as .xlsx where the user chooses (the core audits the export); `None` if
@@ -249,7 +248,7 @@ mod tests {
         let r = report_view(&mut s, ReportKind::Monthly, Some("2026-03-10")).expect("report");
         assert_eq!(r.students, 0);
         assert_eq!(r.start, NaiveDate::from_ymd_opt(2026, 3, 1).expect("day"));
-        assert!(report_file_name(&r).ends_with("-2026-03.xlsx"));
+        assert_eq!(report_file_name(&r), "月报-2026-03.xlsx");
         let v = network_view(&mut s).expect("network");
         assert!(v.network.people.is_empty());
         assert_eq!(v.check.students, 0);
