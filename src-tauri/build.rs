@@ -43,6 +43,7 @@ const COMMANDS: &[&str] = &[
     "import_roster_file",
     "report_view",
     "report_export",
+    "report_print",
     "network_view",
     "grid_export",
     "grid_import",

@@ -79,6 +79,7 @@ pub fn run() {
             student_commands::import_roster_file,
             report_commands::report_view,
             report_commands::report_export,
+            report_commands::report_print,
             report_commands::network_view,
             report_commands::grid_export,
             report_commands::grid_import,

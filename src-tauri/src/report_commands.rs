@@ -30,6 +30,16 @@ pub fn report_export(
     reports::report_export(&app, &state, kind, day.as_deref())
 }
 
+/// Notes the printing of a report in the audit log (the webview then prints).
+#[tauri::command(async)]
+pub fn report_print(
+    state: State<'_, Shared>,
+    kind: ReportKind,
+    day: Option<String>,
+) -> Result<(), CommandError> {
+    state.with(|s| reports::report_print(s, kind, day.as_deref()))
+}
+
 /// The four-level network and its check.
 #[tauri::command(async)]
 pub fn network_view(state: State<'_, Shared>) -> Result<NetworkView, CommandError> {

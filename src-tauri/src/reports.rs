@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use typeshare::typeshare;
+use xindang::audit::AuditAction;
 use xindang::rules::network::{Network, NetworkCheck};
 use xindang::rules::report::{Report, ReportKind};
 
@@ -127,6 +128,20 @@ pub fn report_export<R: Runtime>(
     Ok(Some(WorkbookSaved {
         file_name: file_name(&path),
     }))
+}
+
+/// Notes in the audit log that the report is being printed (a printout is an export of the
+/// concern list like the .xlsx); the webview prints after this succeeds.
+pub fn report_print(
+    state: &mut AppState,
+    kind: ReportKind,
+    day: Option<&str>,
+) -> Result<(), CommandError> {
+    let day = report_day(day)?;
+    let s = state.session_mut()?;
+    // Refuses a day outside the calendar as the screen would.
+    s.report(kind, day)?;
+    Ok(s.log(AuditAction::Export, None, &format!("print report {kind:?}"))?)
 }
 
 /// The stored network and its check.
@@ -249,6 +264,9 @@ mod tests {
         assert_eq!(r.students, 0);
         assert_eq!(r.start, NaiveDate::from_ymd_opt(2026, 3, 1).expect("day"));
         assert_eq!(report_file_name(&r), "月报-2026-03.xlsx");
+        report_print(&mut s, ReportKind::Monthly, Some("2026-03-10")).expect("print");
+        let log = s.session().expect("open").audit_log().expect("log");
+        assert!(log.iter().any(|e| e.detail == "print report Monthly"));
         let v = network_view(&mut s).expect("network");
         assert!(v.network.people.is_empty());
         assert_eq!(v.check.students, 0);

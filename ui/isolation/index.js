@@ -41,6 +41,7 @@ const ALLOWED = new Set([
   'import_roster_file',
   'report_view',
   'report_export',
+  'report_print',
   'network_view',
   'grid_export',
   'grid_import',

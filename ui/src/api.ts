@@ -53,6 +53,7 @@ export const api = {
   reportView: (kind: Admin.ReportKind, day: string | null) => invoke<Admin.Report>('report_view', { kind, day }),
   reportExport: (kind: Admin.ReportKind, day: string | null) =>
     invoke<Admin.WorkbookSaved | null>('report_export', { kind, day }),
+  reportPrint: (kind: Admin.ReportKind, day: string | null) => invoke<void>('report_print', { kind, day }),
   networkView: () => invoke<Admin.NetworkView>('network_view'),
   gridExport: () => invoke<Admin.WorkbookSaved | null>('grid_export'),
   gridImport: () => invoke<Admin.GridImported | null>('grid_import'),
