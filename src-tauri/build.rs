@@ -45,6 +45,12 @@ const COMMANDS: &[&str] = &[
     "review_meetings",
     "review_meeting",
     "review_print",
+    "report_view",
+    "report_export",
+    "report_print",
+    "network_view",
+    "grid_export",
+    "grid_import",
 ];
 
 fn main() {

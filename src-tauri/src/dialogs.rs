@@ -25,6 +25,8 @@ pub enum FileKind {
     Report,
     /// An attachment to a student's file: a scanned certificate as an image or PDF.
     Attachment,
+    /// The four-level network's grid table 网格管理表 (written as .xlsx; read from any workbook).
+    Grid,
 }
 
 impl FileKind {
@@ -38,6 +40,7 @@ impl FileKind {
             FileKind::Bundle => ("心档数据包", &["age", "xdb"]),
             FileKind::Report => ("Excel 工作簿", &["xlsx"]),
             FileKind::Attachment => ("图片或 PDF", &["pdf", "png", "jpg", "jpeg", "gif", "webp"]),
+            FileKind::Grid => ("网格管理表（Excel）", &["xlsx", "xlsm", "xls", "ods"]),
         }
     }
 }

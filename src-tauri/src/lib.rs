@@ -15,6 +15,8 @@ pub mod dialogs;
 pub mod error;
 pub mod review;
 pub mod review_commands;
+pub mod report_commands;
+pub mod reports;
 pub mod screen_lock;
 pub mod state;
 pub mod student_commands;
@@ -82,6 +84,12 @@ pub fn run() {
             review_commands::review_meetings,
             review_commands::review_meeting,
             review_commands::review_print,
+            report_commands::report_view,
+            report_commands::report_export,
+            report_commands::report_print,
+            report_commands::network_view,
+            report_commands::grid_export,
+            report_commands::grid_import,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

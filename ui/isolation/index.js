@@ -43,6 +43,12 @@ const ALLOWED = new Set([
   'review_meetings',
   'review_meeting',
   'review_print',
+  'report_view',
+  'report_export',
+  'report_print',
+  'network_view',
+  'grid_export',
+  'grid_import',
   'plugin:event|listen',
   'plugin:event|unlisten',
 ]);

@@ -55,6 +55,14 @@ export const api = {
   reviewMeetings: () => invoke<Admin.ReviewMeetingSummary[]>('review_meetings'),
   reviewMeeting: (id: string) => invoke<Admin.MeetingView>('review_meeting', { id }),
   reviewPrint: (id: string) => invoke<void>('review_print', { id }),
+  // Reports 报表 and the four-level network 四级网络 (report_commands.rs). `day` is YYYY-MM-DD.
+  reportView: (kind: Admin.ReportKind, day: string | null) => invoke<Admin.Report>('report_view', { kind, day }),
+  reportExport: (kind: Admin.ReportKind, day: string | null) =>
+    invoke<Admin.WorkbookSaved | null>('report_export', { kind, day }),
+  reportPrint: (kind: Admin.ReportKind, day: string | null) => invoke<void>('report_print', { kind, day }),
+  networkView: () => invoke<Admin.NetworkView>('network_view'),
+  gridExport: () => invoke<Admin.WorkbookSaved | null>('grid_export'),
+  gridImport: () => invoke<Admin.GridImported | null>('grid_import'),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

@@ -9,6 +9,8 @@ import SyncPage from './views/SyncPage.vue';
 import AuditPage from './views/AuditPage.vue';
 import StudentFilePage from './views/StudentFilePage.vue';
 import ReviewPage from './views/ReviewPage.vue';
+import ReportsPage from './views/ReportsPage.vue';
+import NetworkPage from './views/NetworkPage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -20,6 +22,8 @@ export const router = createRouter({
     { path: '/import', component: ImportPage },
     { path: '/obligations', component: ObligationsPage },
     { path: '/review', component: ReviewPage },
+    { path: '/reports', component: ReportsPage },
+    { path: '/network', component: NetworkPage },
     { path: '/sync', component: SyncPage },
     { path: '/audit', component: AuditPage },
     { path: '/settings', component: SettingsPage },

@@ -3,10 +3,12 @@ import type { Messages } from './index';
 
 import { adminEn } from './admin.en';
 import { reviewEn } from './review.en';
+import { reportsEn } from './reports.en';
 
 export const en: Messages = {
   ...adminEn,
   ...reviewEn,
+  ...reportsEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',

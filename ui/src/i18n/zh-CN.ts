@@ -1,10 +1,12 @@
 // 简体中文：界面的第一语言。键的结构即 Messages 类型，英文文件必须逐键对应。
 import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
+import { reportsZhCN } from './reports.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
   ...reviewZhCN,
+  ...reportsZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',

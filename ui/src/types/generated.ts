@@ -709,6 +709,88 @@ export interface ExportDone {
 	file_name: string;
 }
 
+/** What a check found wrong. */
+export enum NetworkIssueKind {
+	/** Two people with one id. */
+	DuplicatePerson = "duplicate_person",
+	/** `reports_to` names nobody, or someone of the wrong role. */
+	BadSuperior = "bad_superior",
+	/** Undergraduate and graduate networks mixed (seed 004). */
+	MixedLevels = "mixed_levels",
+	/** A counselor links fewer backbones than policy asks (003: 5). */
+	TooFewBackbones = "too_few_backbones",
+	/** A backbone links fewer dorm heads than policy asks (003: 5). */
+	TooFewDormHeads = "too_few_dorm_heads",
+	/** A class has fewer or more psych committee members than policy allows (004: 1–2). */
+	ClassMembers = "class_members",
+	/** A student's dorm has no dorm head. */
+	NoDormHead = "no_dorm_head",
+	/** A student's class has no backbone of the student's own college. */
+	NoClassBackbone = "no_class_backbone",
+	/** In a mixed-college dorm, a resident whose own college has no backbone for them. */
+	NoOwnCollegeBackbone = "no_own_college_backbone",
+	/** An off-campus student without a one-to-one liaison. */
+	NoLiaison = "no_liaison",
+	/** A liaison names a student or person not in the archive or network. */
+	BadLiaison = "bad_liaison",
+}
+
+/** One finding of a network check. */
+export interface NetworkIssue {
+	/** What. */
+	kind: NetworkIssueKind;
+	/** Whom or what it concerns: a person id, a 学号, a class or a dorm. */
+	subject: string;
+	/** In Chinese, for the screen and the grid table. */
+	detail: string;
+}
+
+/** The result of `network check`. */
+export interface NetworkCheck {
+	/** No issue found. */
+	ok: boolean;
+	/** Counselors in the network. */
+	counselors: number;
+	/** Backbones. */
+	backbones: number;
+	/** Dorm heads. */
+	dorm_heads: number;
+	/** Enrolled students. */
+	students: number;
+	/** Enrolled students covered by the grid or a liaison (不漏一人: all of them). */
+	covered: number;
+	/** Findings, by kind then subject. */
+	issues: NetworkIssue[];
+}
+
+/**
+ * Where and why a grid table was refused: sheet, row and column as the spreadsheet shows them.
+ * Names the place only, never a cell's content.
+ */
+export interface GridProblem {
+	/** Sheet name. */
+	sheet: string;
+	/** 1-based row (0: the workbook as a whole). */
+	row: number;
+	/** Column header (empty: the row or workbook as a whole). */
+	field: string;
+	/** Why, in Chinese. */
+	reason: string;
+}
+
+/**
+ * What importing a grid table did: the new network's check, or the problem that kept the stored
+ * network as it was.
+ */
+export interface GridImported {
+	/** The file's name. */
+	file_name: string;
+	/** The check of the imported network (`None` when refused). */
+	check?: NetworkCheck;
+	/** Why the file was refused (`None` when imported). */
+	problem?: GridProblem;
+}
+
 /** A guardian (监护人 / 家长) and how to reach them. */
 export interface Guardian {
 	/** Name. */
@@ -987,58 +1069,12 @@ export interface NetworkActivity {
 	note: string;
 }
 
-/** What a check found wrong. */
-export enum NetworkIssueKind {
-	/** Two people with one id. */
-	DuplicatePerson = "duplicate_person",
-	/** `reports_to` names nobody, or someone of the wrong role. */
-	BadSuperior = "bad_superior",
-	/** Undergraduate and graduate networks mixed (seed 004). */
-	MixedLevels = "mixed_levels",
-	/** A counselor links fewer backbones than policy asks (003: 5). */
-	TooFewBackbones = "too_few_backbones",
-	/** A backbone links fewer dorm heads than policy asks (003: 5). */
-	TooFewDormHeads = "too_few_dorm_heads",
-	/** A class has fewer or more psych committee members than policy allows (004: 1–2). */
-	ClassMembers = "class_members",
-	/** A student's dorm has no dorm head. */
-	NoDormHead = "no_dorm_head",
-	/** A student's class has no backbone of the student's own college. */
-	NoClassBackbone = "no_class_backbone",
-	/** In a mixed-college dorm, a resident whose own college has no backbone for them. */
-	NoOwnCollegeBackbone = "no_own_college_backbone",
-	/** An off-campus student without a one-to-one liaison. */
-	NoLiaison = "no_liaison",
-	/** A liaison names a student or person not in the archive or network. */
-	BadLiaison = "bad_liaison",
-}
-
-/** One finding of a network check. */
-export interface NetworkIssue {
-	/** What. */
-	kind: NetworkIssueKind;
-	/** Whom or what it concerns: a person id, a 学号, a class or a dorm. */
-	subject: string;
-	/** In Chinese, for the screen and the grid table. */
-	detail: string;
-}
-
-/** The result of `network check`. */
-export interface NetworkCheck {
-	/** No issue found. */
-	ok: boolean;
-	/** Counselors in the network. */
-	counselors: number;
-	/** Backbones. */
-	backbones: number;
-	/** Dorm heads. */
-	dorm_heads: number;
-	/** Enrolled students. */
-	students: number;
-	/** Enrolled students covered by the grid or a liaison (不漏一人: all of them). */
-	covered: number;
-	/** Findings, by kind then subject. */
-	issues: NetworkIssue[];
+/** The network page's data: the stored network and its check. */
+export interface NetworkView {
+	/** People and liaisons (empty until a grid table is imported). */
+	network: Network;
+	/** The check against the policy in force and the archive's students. */
+	check: NetworkCheck;
 }
 
 /** A network duty waived, with its reason. */
@@ -1589,5 +1625,11 @@ export interface Waiver {
 	due: string;
 	/** Why (required). */
 	reason: string;
+}
+
+/** A workbook written where the user chose. */
+export interface WorkbookSaved {
+	/** The file's name (not its folder). */
+	file_name: string;
 }
 
