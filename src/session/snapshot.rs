@@ -1,0 +1,531 @@
+//! The sealed snapshot of the unlocked index (profiles, data keys, record headers), written when a
+//! session closes and read at the next unlock instead of opening every sealed row one by one.
+//!
+//! Valid only for the data it was written from: the snapshot carries the archive's data stamp
+//! (`meta.data_stamp`, replaced by a trigger on every change to `students` or `records`, by any
+//! writer), and is used only when that stamp is still current. Anything else (no file, another
+//! stamp, a bad tag, a short file, another build) means a full rebuild from the rows, and a fresh
+//! snapshot when the session closes. Layout: docs/archive-format.md, "Index snapshot".
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::{RecordHead, StudentEntry};
+use crate::crypto::{self, Binding, Key};
+use crate::error::Result;
+use crate::model::{Guardian, StudentProfile};
+
+/// The snapshot file, next to `archive.db`.
+pub const SNAPSHOT_FILE: &str = "index.snapshot";
+const MAGIC: &[u8; 8] = b"XDINDEX\0";
+/// Bumped whenever the encoding below changes; with the build's version it is part of every
+/// chunk's binding, so a snapshot from another build is never decoded, only rebuilt.
+const FORMAT: u32 = 1;
+/// Plaintext per sealed chunk: small enough that unlock never holds the whole snapshot in memory.
+const CHUNK: usize = 1 << 20;
+
+/// What the index is built from, as a snapshot holds it.
+pub(crate) struct Index {
+    pub students: HashMap<i64, StudentEntry>,
+    pub by_lookup: HashMap<[u8; 16], i64>,
+}
+
+/// The current data stamp, `None` in an archive that has none (a schema before version 3).
+pub(crate) fn read_stamp(db: &Connection) -> Result<Option<[u8; 16]>> {
+    let v: Option<Vec<u8>> = db
+        .query_row("SELECT value FROM meta WHERE key = 'data_stamp'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(v.and_then(|v| v.try_into().ok()))
+}
+
+/// SQLite's count of commits by other connections, to tell whether the index in memory may have
+/// been overtaken by another writer.
+pub(crate) fn data_version(db: &Connection) -> Result<i64> {
+    Ok(db.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
+fn binding_table(stamp: &[u8; 16]) -> String {
+    let hex: String = stamp.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "index.snapshot/{FORMAT}/{}/{hex}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn chunk_binding<'a>(archive: &'a [u8; 16], table: &'a str, n: i64, last: bool) -> Binding<'a> {
+    Binding {
+        archive,
+        table,
+        row: n,
+        student: 0,
+        version: i64::from(last),
+    }
+}
+
+/// Writes the snapshot of `students` taken at `stamp`: to a temporary file, then renamed, so a
+/// crash leaves the old snapshot or the new one, never half of one.
+pub(crate) fn write(
+    dir: &Path,
+    archive: &[u8; 16],
+    key: &Key,
+    stamp: &[u8; 16],
+    students: &HashMap<i64, StudentEntry>,
+    by_lookup: &HashMap<[u8; 16], i64>,
+) -> Result<()> {
+    let tmp = dir.join(format!("{SNAPSHOT_FILE}.tmp"));
+    let lookups: HashMap<i64, &[u8; 16]> = by_lookup.iter().map(|(l, s)| (*s, l)).collect();
+    let table = binding_table(stamp);
+    let mut out = BufWriter::new(File::create(&tmp)?);
+    out.write_all(MAGIC)?;
+    out.write_all(stamp)?;
+    out.write_all(&(students.len() as u64).to_le_bytes())?;
+    let mut enc = Encoder::new();
+    let mut n = 0i64;
+    let mut flush = |enc: &mut Encoder, last: bool, out: &mut BufWriter<File>| -> Result<()> {
+        let plain = enc.finish();
+        let sealed = crypto::seal(key, &chunk_binding(archive, &table, n, last), &plain);
+        out.write_all(&(sealed.len() as u32).to_le_bytes())?;
+        out.write_all(&sealed)?;
+        n += 1;
+        Ok(())
+    };
+    for s in students.values() {
+        // Every student in the index has its lookup; one without would be rebuilt, not guessed.
+        let Some(lookup) = lookups.get(&s.id) else {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(());
+        };
+        enc.student(s, lookup);
+        if enc.body.len() >= CHUNK {
+            flush(&mut enc, false, &mut out)?;
+        }
+    }
+    flush(&mut enc, true, &mut out)?;
+    out.flush()?;
+    drop(out);
+    std::fs::rename(&tmp, dir.join(SNAPSHOT_FILE))?;
+    Ok(())
+}
+
+/// The index as the snapshot in `dir` holds it, if that snapshot is intact, from this build, and
+/// taken at `stamp`; `None` otherwise (the caller rebuilds).
+pub(crate) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) -> Option<Index> {
+    let path: PathBuf = dir.join(SNAPSHOT_FILE);
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
+    let mut head = [0u8; 8 + 16 + 8];
+    file.read_exact(&mut head).ok()?;
+    if &head[..8] != MAGIC || head[8..24] != stamp[..] {
+        return None;
+    }
+    let count = u64::from_le_bytes(head[24..32].try_into().ok()?);
+    // A hint only (it is not authenticated): bounded so a damaged file cannot ask for terabytes.
+    let hint = usize::try_from(count.min(10_000_000)).ok()?;
+    let mut index = Index {
+        students: HashMap::with_capacity(hint),
+        by_lookup: HashMap::with_capacity(hint),
+    };
+    let table = binding_table(stamp);
+    let mut sealed = Vec::new();
+    let mut n = 0i64;
+    loop {
+        let mut len = [0u8; 4];
+        file.read_exact(&mut len).ok()?;
+        let len = u32::from_le_bytes(len) as usize;
+        // A chunk is 1 MiB of plaintext plus the largest single student beyond it.
+        if len > 1 << 30 {
+            return None;
+        }
+        sealed.resize(len, 0);
+        file.read_exact(&mut sealed).ok()?;
+        // The last chunk is sealed as last: a file cut after a whole chunk does not pass.
+        let (plain, last) = match crypto::open(
+            key,
+            &chunk_binding(archive, &table, n, false),
+            &sealed,
+            "index snapshot",
+        ) {
+            Ok(p) => (p, false),
+            Err(_) => (
+                crypto::open(
+                    key,
+                    &chunk_binding(archive, &table, n, true),
+                    &sealed,
+                    "index snapshot",
+                )
+                .ok()?,
+                true,
+            ),
+        };
+        Decoder::new(&plain)?.students(&mut index)?;
+        n += 1;
+        if last {
+            break;
+        }
+    }
+    // Nothing may follow the last chunk.
+    let mut extra = [0u8; 1];
+    if file.read(&mut extra).ok()? != 0 {
+        return None;
+    }
+    Some(index)
+}
+
+/// One chunk's plaintext: a table of small JSON values (enums, shared by many rows), then the
+/// students. Integers little-endian, strings and byte runs u32-length-prefixed.
+struct Encoder {
+    body: Zeroizing<Vec<u8>>,
+    count: u32,
+    values: HashMap<String, u32>,
+    table: Vec<String>,
+}
+
+const NO_DATE: i32 = i32::MIN;
+
+impl Encoder {
+    fn new() -> Self {
+        Encoder {
+            // Reserved once: growing by reallocation would leave unwiped copies behind.
+            body: Zeroizing::new(Vec::with_capacity(2 * CHUNK)),
+            count: 0,
+            values: HashMap::new(),
+            table: Vec::new(),
+        }
+    }
+
+    fn finish(&mut self) -> Zeroizing<Vec<u8>> {
+        let table_len: usize = self.table.iter().map(|t| 4 + t.len()).sum();
+        let mut out = Zeroizing::new(Vec::with_capacity(8 + table_len + self.body.len()));
+        out.extend_from_slice(&(self.table.len() as u32).to_le_bytes());
+        for t in &self.table {
+            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            out.extend_from_slice(t.as_bytes());
+        }
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.body);
+        self.body.clear();
+        self.count = 0;
+        self.values.clear();
+        self.table.clear();
+        out
+    }
+
+    fn u32(&mut self, v: u32) {
+        self.body.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.body.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bytes(&mut self, v: &[u8]) {
+        self.u32(v.len() as u32);
+        self.body.extend_from_slice(v);
+    }
+    fn str(&mut self, v: &str) {
+        self.bytes(v.as_bytes());
+    }
+    fn date(&mut self, v: Option<NaiveDate>) {
+        let d = v.map_or(NO_DATE, |d| chrono::Datelike::num_days_from_ce(&d));
+        self.body.extend_from_slice(&d.to_le_bytes());
+    }
+    fn opt_i64(&mut self, v: Option<i64>) {
+        self.body.push(u8::from(v.is_some()));
+        self.i64(v.unwrap_or(0));
+    }
+    /// A small value many rows share (an enum): its JSON goes in the chunk's table once.
+    fn value<T: Serialize>(&mut self, v: &T) {
+        let json = serde_json::to_string(v).unwrap_or_default();
+        let next = self.table.len() as u32;
+        let i = *self.values.entry(json.clone()).or_insert(next);
+        if i == next {
+            self.table.push(json);
+        }
+        self.u32(i);
+    }
+    /// A value of its own (rare: engine facts, off-campus housing) as inline JSON.
+    fn json<T: Serialize>(&mut self, v: &T) {
+        let json = Zeroizing::new(serde_json::to_vec(v).unwrap_or_default());
+        self.bytes(&json);
+    }
+
+    fn student(&mut self, s: &StudentEntry, lookup: &[u8; 16]) {
+        self.count += 1;
+        self.i64(s.id);
+        self.i64(s.version);
+        self.body.extend_from_slice(&s.key[..]);
+        self.body.extend_from_slice(lookup);
+        self.profile(&s.profile);
+        self.u32(s.heads.len() as u32);
+        for h in &s.heads {
+            self.head(h);
+        }
+    }
+
+    fn profile(&mut self, p: &StudentProfile) {
+        // Destructured in full: a new profile field does not compile until it is encoded here
+        // (and FORMAT bumped).
+        let StudentProfile {
+            student_no,
+            name,
+            gender,
+            birth_date,
+            college,
+            major,
+            class_name,
+            dorm,
+            grade,
+            level,
+            status,
+            phone,
+            home_address,
+            guardians,
+            off_campus,
+        } = p;
+        for s in [
+            student_no,
+            name,
+            college,
+            major,
+            class_name,
+            dorm,
+            grade,
+            phone,
+            home_address,
+        ] {
+            self.str(s);
+        }
+        self.value(gender);
+        self.date(*birth_date);
+        self.value(level);
+        self.value(status);
+        self.u32(guardians.len() as u32);
+        for Guardian {
+            name,
+            relation,
+            phone,
+        } in guardians
+        {
+            self.str(name);
+            self.str(relation);
+            self.str(phone);
+        }
+        self.json(off_campus);
+    }
+
+    fn head(&mut self, h: &RecordHead) {
+        let RecordHead {
+            id,
+            written_at,
+            date,
+            kind,
+            amends,
+            category,
+            concern,
+            concern_until,
+            crisis,
+            follow_up,
+            facts,
+        } = h;
+        self.i64(*id);
+        self.str(written_at);
+        self.date(Some(*date));
+        self.str(kind);
+        self.opt_i64(*amends);
+        self.value(category);
+        self.value(concern);
+        self.date(*concern_until);
+        self.value(crisis);
+        self.date(*follow_up);
+        self.body.push(u8::from(facts.is_some()));
+        if let Some(f) = facts {
+            self.json(f);
+        }
+    }
+}
+
+struct Decoder<'a> {
+    buf: &'a [u8],
+    table: Vec<&'a [u8]>,
+}
+
+/// Each table value parsed once per chunk, at its first use.
+struct Cache<T>(Vec<Option<T>>);
+
+impl<T: DeserializeOwned + Clone> Cache<T> {
+    fn new(n: usize) -> Self {
+        Cache(vec![None; n])
+    }
+}
+
+impl<'a> Decoder<'a> {
+    fn new(plain: &'a [u8]) -> Option<Self> {
+        let mut d = Decoder {
+            buf: plain,
+            table: Vec::new(),
+        };
+        let n = d.u32()? as usize;
+        for _ in 0..n {
+            let v = d.bytes()?;
+            d.table.push(v);
+        }
+        Some(d)
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.buf.len() < n {
+            return None;
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Some(a)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    fn string(&mut self) -> Option<String> {
+        std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
+    }
+    fn date(&mut self) -> Option<Option<NaiveDate>> {
+        let d = i32::from_le_bytes(self.take(4)?.try_into().ok()?);
+        if d == NO_DATE {
+            return Some(None);
+        }
+        NaiveDate::from_num_days_from_ce_opt(d).map(Some)
+    }
+    fn opt_i64(&mut self) -> Option<Option<i64>> {
+        let some = self.u8()?;
+        let v = self.i64()?;
+        Some((some == 1).then_some(v))
+    }
+    fn value<T: DeserializeOwned + Clone>(&mut self, cache: &mut Cache<T>) -> Option<T> {
+        let i = self.u32()? as usize;
+        let slot = cache.0.get_mut(i)?;
+        if slot.is_none() {
+            *slot = Some(serde_json::from_slice(self.table.get(i)?).ok()?);
+        }
+        slot.clone()
+    }
+    fn json<T: DeserializeOwned>(&mut self) -> Option<T> {
+        serde_json::from_slice(self.bytes()?).ok()
+    }
+
+    fn students(&mut self, index: &mut Index) -> Option<()> {
+        let n = self.table.len();
+        let mut caches = (
+            Cache::new(n),
+            Cache::new(n),
+            Cache::new(n),
+            Cache::new(n),
+            Cache::new(n),
+            Cache::new(n),
+        );
+        let count = self.u32()?;
+        for _ in 0..count {
+            let id = self.i64()?;
+            let version = self.i64()?;
+            let key: Key = Zeroizing::new(self.take(32)?.try_into().ok()?);
+            let lookup: [u8; 16] = self.take(16)?.try_into().ok()?;
+            let mut s = [const { String::new() }; 9];
+            for v in &mut s {
+                *v = self.string()?;
+            }
+            let [student_no, name, college, major, class_name, dorm, grade, phone, home_address] =
+                s;
+            let gender = self.value(&mut caches.0)?;
+            let birth_date = self.date()?;
+            let level = self.value(&mut caches.1)?;
+            let status = self.value(&mut caches.2)?;
+            let g = self.u32()? as usize;
+            let mut guardians = Vec::with_capacity(g.min(64));
+            for _ in 0..g {
+                guardians.push(Guardian {
+                    name: self.string()?,
+                    relation: self.string()?,
+                    phone: self.string()?,
+                });
+            }
+            let off_campus = self.json()?;
+            let profile = StudentProfile {
+                student_no,
+                name,
+                gender,
+                birth_date,
+                college,
+                major,
+                class_name,
+                dorm,
+                grade,
+                level,
+                status,
+                phone,
+                home_address,
+                guardians,
+                off_campus,
+            };
+            let h = self.u32()? as usize;
+            // Bounded by what the chunk can hold (a header is at least 40 bytes).
+            let mut heads = Vec::with_capacity(h.min(self.buf.len() / 40));
+            for _ in 0..h {
+                let id = self.i64()?;
+                let written_at = self.string()?;
+                let date = self.date()??;
+                let kind = super::kind_name(std::str::from_utf8(self.bytes()?).ok()?);
+                let amends = self.opt_i64()?;
+                let category = self.value(&mut caches.3)?;
+                let concern = self.value(&mut caches.4)?;
+                let concern_until = self.date()?;
+                let crisis = self.value(&mut caches.5)?;
+                let follow_up = self.date()?;
+                let facts = match self.u8()? {
+                    0 => None,
+                    _ => Some(Box::new(self.json()?)),
+                };
+                heads.push(RecordHead {
+                    id,
+                    written_at,
+                    date,
+                    kind,
+                    amends,
+                    category,
+                    concern,
+                    concern_until,
+                    crisis,
+                    follow_up,
+                    facts,
+                });
+            }
+            if index.by_lookup.insert(lookup, id).is_some() {
+                return None;
+            }
+            let entry = StudentEntry {
+                id,
+                key,
+                version,
+                profile,
+                heads,
+            };
+            if index.students.insert(id, entry).is_some() {
+                return None;
+            }
+        }
+        self.buf.is_empty().then_some(())
+    }
+}
