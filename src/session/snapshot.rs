@@ -54,10 +54,12 @@ pub(crate) fn data_version(db: &Connection) -> Result<i64> {
     Ok(db.pragma_query_value(None, "data_version", |r| r.get(0))?)
 }
 
-fn binding_table(stamp: &[u8; 16]) -> String {
+/// What every chunk is bound to besides the archive: the format, this build, the data stamp and
+/// the student count of the file's header, so no byte of the file goes unauthenticated.
+fn binding_table(stamp: &[u8; 16], count: u64) -> String {
     let hex: String = stamp.iter().map(|b| format!("{b:02x}")).collect();
     format!(
-        "index.snapshot/{FORMAT}/{}/{hex}",
+        "index.snapshot/{FORMAT}/{}/{hex}/{count}",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -84,7 +86,7 @@ pub(crate) fn write(
 ) -> Result<()> {
     let tmp = dir.join(format!("{SNAPSHOT_FILE}.tmp"));
     let lookups: HashMap<i64, &[u8; 16]> = by_lookup.iter().map(|(l, s)| (*s, l)).collect();
-    let table = binding_table(stamp);
+    let table = binding_table(stamp, students.len() as u64);
     let mut out = BufWriter::new(File::create(&tmp)?);
     out.write_all(MAGIC)?;
     out.write_all(stamp)?;
@@ -128,13 +130,13 @@ pub(crate) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) 
         return None;
     }
     let count = u64::from_le_bytes(head[24..32].try_into().ok()?);
-    // A hint only (it is not authenticated): bounded so a damaged file cannot ask for terabytes.
+    // Authenticated only with the first chunk: bounded so a damaged file cannot ask for terabytes.
     let hint = usize::try_from(count.min(10_000_000)).ok()?;
     let mut index = Index {
         students: HashMap::with_capacity(hint),
         by_lookup: HashMap::with_capacity(hint),
     };
-    let table = binding_table(stamp);
+    let table = binding_table(stamp, count);
     let mut sealed = Vec::new();
     let mut n = 0i64;
     loop {
@@ -171,6 +173,9 @@ pub(crate) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) 
         if last {
             break;
         }
+    }
+    if index.students.len() as u64 != count {
+        return None;
     }
     // Nothing may follow the last chunk.
     let mut extra = [0u8; 1];
