@@ -25,13 +25,11 @@ pub mod desk;
 mod network;
 mod rules;
 mod search;
-mod snapshot;
+#[doc(hidden)]
+pub mod snapshot;
 pub mod sync;
 
 pub use snapshot::SNAPSHOT_FILE;
-
-/// Imports of at least this many students write the index snapshot when they commit.
-const BULK_SNAPSHOT: usize = 1000;
 
 /// Attachments are limited to 20 MB each.
 pub const ATTACHMENT_LIMIT_MB: u32 = 20;
@@ -502,7 +500,7 @@ impl Session {
     /// Writes the index snapshot if the snapshot on disk is not already this index's. Skipped
     /// when another connection wrote since the index was loaded: the rows may then hold more
     /// than the index, and a snapshot must never claim them.
-    fn save_snapshot(&mut self) -> Result<()> {
+    pub(crate) fn save_snapshot(&mut self) -> Result<()> {
         let stamp = {
             let tx = self.db.unchecked_transaction()?;
             let stamp = snapshot::read_stamp(&tx)?;
@@ -841,11 +839,6 @@ impl Session {
                 s.heads
                     .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
             }
-        }
-        // A large import is snapshotted at once rather than at lock: an app killed before it
-        // locks then still unlocks fast. Best effort, as at lock.
-        if detail_count >= BULK_SNAPSHOT {
-            let _ = self.save_snapshot();
         }
         Ok(report)
     }

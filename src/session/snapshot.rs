@@ -30,16 +30,23 @@ const MAGIC: &[u8; 8] = b"XDINDEX\0";
 /// chunk's binding, so a snapshot from another build is never decoded, only rebuilt.
 const FORMAT: u32 = 1;
 /// Plaintext per sealed chunk: small enough that unlock never holds the whole snapshot in memory.
-const CHUNK: usize = 1 << 20;
+pub const CHUNK: usize = 1 << 20;
 
 /// What the index is built from, as a snapshot holds it.
-pub(crate) struct Index {
-    pub students: HashMap<i64, StudentEntry>,
-    pub by_lookup: HashMap<[u8; 16], i64>,
+pub(super) struct Index {
+    pub(super) students: HashMap<i64, StudentEntry>,
+    pub(super) by_lookup: HashMap<[u8; 16], i64>,
+}
+
+/// A record kind's name as the index keeps it (shared, no allocation for the known kinds).
+#[doc(hidden)]
+pub fn kind(name: &str) -> std::borrow::Cow<'static, str> {
+    super::kind_name(name)
 }
 
 /// The current data stamp, `None` in an archive that has none (a schema before version 3).
-pub(crate) fn read_stamp(db: &Connection) -> Result<Option<[u8; 16]>> {
+#[doc(hidden)]
+pub fn read_stamp(db: &Connection) -> Result<Option<[u8; 16]>> {
     let v: Option<Vec<u8>> = db
         .query_row("SELECT value FROM meta WHERE key = 'data_stamp'", [], |r| {
             r.get(0)
@@ -50,7 +57,8 @@ pub(crate) fn read_stamp(db: &Connection) -> Result<Option<[u8; 16]>> {
 
 /// SQLite's count of commits by other connections, to tell whether the index in memory may have
 /// been overtaken by another writer.
-pub(crate) fn data_version(db: &Connection) -> Result<i64> {
+#[doc(hidden)]
+pub fn data_version(db: &Connection) -> Result<i64> {
     Ok(db.pragma_query_value(None, "data_version", |r| r.get(0))?)
 }
 
@@ -76,7 +84,7 @@ fn chunk_binding<'a>(archive: &'a [u8; 16], table: &'a str, n: i64, last: bool) 
 
 /// Writes the snapshot of `students` taken at `stamp`: to a temporary file, then renamed, so a
 /// crash leaves the old snapshot or the new one, never half of one.
-pub(crate) fn write(
+pub(super) fn write(
     dir: &Path,
     archive: &[u8; 16],
     key: &Key,
@@ -121,7 +129,7 @@ pub(crate) fn write(
 
 /// The index as the snapshot in `dir` holds it, if that snapshot is intact, from this build, and
 /// taken at `stamp`; `None` otherwise (the caller rebuilds).
-pub(crate) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) -> Option<Index> {
+pub(super) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) -> Option<Index> {
     let path: PathBuf = dir.join(SNAPSHOT_FILE);
     let mut file = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
     let mut head = [0u8; 8 + 16 + 8];
@@ -186,8 +194,10 @@ pub(crate) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) 
 }
 
 /// One chunk's plaintext: a table of small JSON values (enums, shared by many rows), then the
-/// students. Integers little-endian, strings and byte runs u32-length-prefixed.
-struct Encoder {
+/// students. Integers little-endian, strings and byte runs u32-length-prefixed. Public for the
+/// plaintext baseline of the benchmarks, which writes the same encoding unsealed.
+#[doc(hidden)]
+pub struct Encoder {
     body: Zeroizing<Vec<u8>>,
     count: u32,
     values: HashMap<String, u32>,
@@ -196,8 +206,15 @@ struct Encoder {
 
 const NO_DATE: i32 = i32::MIN;
 
+impl Default for Encoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[doc(hidden)]
 impl Encoder {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Encoder {
             // Reserved once: growing by reallocation would leave unwiped copies behind.
             body: Zeroizing::new(Vec::with_capacity(2 * CHUNK)),
@@ -207,7 +224,25 @@ impl Encoder {
         }
     }
 
-    fn finish(&mut self) -> Zeroizing<Vec<u8>> {
+    /// Bytes of students so far in this chunk.
+    pub fn len(&self) -> usize {
+        self.body.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+    /// Counts one more student in this chunk.
+    pub fn begin_student(&mut self) {
+        self.count += 1;
+    }
+    pub fn u8(&mut self, v: u8) {
+        self.body.push(v);
+    }
+    pub fn raw(&mut self, v: &[u8]) {
+        self.body.extend_from_slice(v);
+    }
+
+    pub fn finish(&mut self) -> Zeroizing<Vec<u8>> {
         let table_len: usize = self.table.iter().map(|t| 4 + t.len()).sum();
         let mut out = Zeroizing::new(Vec::with_capacity(8 + table_len + self.body.len()));
         out.extend_from_slice(&(self.table.len() as u32).to_le_bytes());
@@ -224,29 +259,29 @@ impl Encoder {
         out
     }
 
-    fn u32(&mut self, v: u32) {
+    pub fn u32(&mut self, v: u32) {
         self.body.extend_from_slice(&v.to_le_bytes());
     }
-    fn i64(&mut self, v: i64) {
+    pub fn i64(&mut self, v: i64) {
         self.body.extend_from_slice(&v.to_le_bytes());
     }
-    fn bytes(&mut self, v: &[u8]) {
+    pub fn bytes(&mut self, v: &[u8]) {
         self.u32(v.len() as u32);
         self.body.extend_from_slice(v);
     }
-    fn str(&mut self, v: &str) {
+    pub fn str(&mut self, v: &str) {
         self.bytes(v.as_bytes());
     }
-    fn date(&mut self, v: Option<NaiveDate>) {
+    pub fn date(&mut self, v: Option<NaiveDate>) {
         let d = v.map_or(NO_DATE, |d| chrono::Datelike::num_days_from_ce(&d));
         self.body.extend_from_slice(&d.to_le_bytes());
     }
-    fn opt_i64(&mut self, v: Option<i64>) {
+    pub fn opt_i64(&mut self, v: Option<i64>) {
         self.body.push(u8::from(v.is_some()));
         self.i64(v.unwrap_or(0));
     }
     /// A small value many rows share (an enum): its JSON goes in the chunk's table once.
-    fn value<T: Serialize>(&mut self, v: &T) {
+    pub fn value<T: Serialize>(&mut self, v: &T) {
         let json = serde_json::to_string(v).unwrap_or_default();
         let next = self.table.len() as u32;
         let i = *self.values.entry(json.clone()).or_insert(next);
@@ -256,13 +291,13 @@ impl Encoder {
         self.u32(i);
     }
     /// A value of its own (rare: engine facts, off-campus housing) as inline JSON.
-    fn json<T: Serialize>(&mut self, v: &T) {
+    pub fn json<T: Serialize>(&mut self, v: &T) {
         let json = Zeroizing::new(serde_json::to_vec(v).unwrap_or_default());
         self.bytes(&json);
     }
 
     fn student(&mut self, s: &StudentEntry, lookup: &[u8; 16]) {
-        self.count += 1;
+        self.begin_student();
         self.i64(s.id);
         self.i64(s.version);
         self.body.extend_from_slice(&s.key[..]);
@@ -274,7 +309,7 @@ impl Encoder {
         }
     }
 
-    fn profile(&mut self, p: &StudentProfile) {
+    pub fn profile(&mut self, p: &StudentProfile) {
         // Destructured in full: a new profile field does not compile until it is encoded here
         // (and FORMAT bumped).
         let StudentProfile {
@@ -356,22 +391,43 @@ impl Encoder {
     }
 }
 
-struct Decoder<'a> {
+#[doc(hidden)]
+pub struct Decoder<'a> {
     buf: &'a [u8],
     table: Vec<&'a [u8]>,
 }
 
 /// Each table value parsed once per chunk, at its first use.
-struct Cache<T>(Vec<Option<T>>);
+#[doc(hidden)]
+pub struct Cache<T>(Vec<Option<T>>);
 
-impl<T: DeserializeOwned + Clone> Cache<T> {
-    fn new(n: usize) -> Self {
-        Cache(vec![None; n])
-    }
+/// The profile's shared values, parsed once per chunk.
+#[doc(hidden)]
+pub struct ProfileCaches {
+    gender: Cache<Option<crate::model::Gender>>,
+    level: Cache<crate::model::DegreeLevel>,
+    status: Cache<crate::model::StudentStatus>,
 }
 
+#[doc(hidden)]
 impl<'a> Decoder<'a> {
-    fn new(plain: &'a [u8]) -> Option<Self> {
+    /// A cache for one kind of shared value of this chunk.
+    pub fn cache<T: Clone>(&self) -> Cache<T> {
+        Cache(vec![None; self.table.len()])
+    }
+    pub fn profile_caches(&self) -> ProfileCaches {
+        ProfileCaches {
+            gender: self.cache(),
+            level: self.cache(),
+            status: self.cache(),
+        }
+    }
+    /// Whether the chunk is read to its end.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn new(plain: &'a [u8]) -> Option<Self> {
         let mut d = Decoder {
             buf: plain,
             table: Vec::new(),
@@ -384,7 +440,7 @@ impl<'a> Decoder<'a> {
         Some(d)
     }
 
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.buf.len() < n {
             return None;
         }
@@ -392,35 +448,35 @@ impl<'a> Decoder<'a> {
         self.buf = b;
         Some(a)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
-    fn i64(&mut self) -> Option<i64> {
+    pub fn i64(&mut self) -> Option<i64> {
         Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
         self.take(n)
     }
-    fn string(&mut self) -> Option<String> {
+    pub fn string(&mut self) -> Option<String> {
         std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
     }
-    fn date(&mut self) -> Option<Option<NaiveDate>> {
+    pub fn date(&mut self) -> Option<Option<NaiveDate>> {
         let d = i32::from_le_bytes(self.take(4)?.try_into().ok()?);
         if d == NO_DATE {
             return Some(None);
         }
         NaiveDate::from_num_days_from_ce_opt(d).map(Some)
     }
-    fn opt_i64(&mut self) -> Option<Option<i64>> {
+    pub fn opt_i64(&mut self) -> Option<Option<i64>> {
         let some = self.u8()?;
         let v = self.i64()?;
         Some((some == 1).then_some(v))
     }
-    fn value<T: DeserializeOwned + Clone>(&mut self, cache: &mut Cache<T>) -> Option<T> {
+    pub fn value<T: DeserializeOwned + Clone>(&mut self, cache: &mut Cache<T>) -> Option<T> {
         let i = self.u32()? as usize;
         let slot = cache.0.get_mut(i)?;
         if slot.is_none() {
@@ -428,63 +484,59 @@ impl<'a> Decoder<'a> {
         }
         slot.clone()
     }
-    fn json<T: DeserializeOwned>(&mut self) -> Option<T> {
+    pub fn json<T: DeserializeOwned>(&mut self) -> Option<T> {
         serde_json::from_slice(self.bytes()?).ok()
     }
 
+    pub fn profile(&mut self, caches: &mut ProfileCaches) -> Option<StudentProfile> {
+        let mut s = [const { String::new() }; 9];
+        for v in &mut s {
+            *v = self.string()?;
+        }
+        let [student_no, name, college, major, class_name, dorm, grade, phone, home_address] = s;
+        let gender = self.value(&mut caches.gender)?;
+        let birth_date = self.date()?;
+        let level = self.value(&mut caches.level)?;
+        let status = self.value(&mut caches.status)?;
+        let g = self.u32()? as usize;
+        let mut guardians = Vec::with_capacity(g.min(64));
+        for _ in 0..g {
+            guardians.push(Guardian {
+                name: self.string()?,
+                relation: self.string()?,
+                phone: self.string()?,
+            });
+        }
+        let off_campus = self.json()?;
+        Some(StudentProfile {
+            student_no,
+            name,
+            gender,
+            birth_date,
+            college,
+            major,
+            class_name,
+            dorm,
+            grade,
+            level,
+            status,
+            phone,
+            home_address,
+            guardians,
+            off_campus,
+        })
+    }
+
     fn students(&mut self, index: &mut Index) -> Option<()> {
-        let n = self.table.len();
-        let mut caches = (
-            Cache::new(n),
-            Cache::new(n),
-            Cache::new(n),
-            Cache::new(n),
-            Cache::new(n),
-            Cache::new(n),
-        );
+        let mut profile_caches = self.profile_caches();
+        let mut caches = (self.cache(), self.cache(), self.cache());
         let count = self.u32()?;
         for _ in 0..count {
             let id = self.i64()?;
             let version = self.i64()?;
             let key: Key = Zeroizing::new(self.take(32)?.try_into().ok()?);
             let lookup: [u8; 16] = self.take(16)?.try_into().ok()?;
-            let mut s = [const { String::new() }; 9];
-            for v in &mut s {
-                *v = self.string()?;
-            }
-            let [student_no, name, college, major, class_name, dorm, grade, phone, home_address] =
-                s;
-            let gender = self.value(&mut caches.0)?;
-            let birth_date = self.date()?;
-            let level = self.value(&mut caches.1)?;
-            let status = self.value(&mut caches.2)?;
-            let g = self.u32()? as usize;
-            let mut guardians = Vec::with_capacity(g.min(64));
-            for _ in 0..g {
-                guardians.push(Guardian {
-                    name: self.string()?,
-                    relation: self.string()?,
-                    phone: self.string()?,
-                });
-            }
-            let off_campus = self.json()?;
-            let profile = StudentProfile {
-                student_no,
-                name,
-                gender,
-                birth_date,
-                college,
-                major,
-                class_name,
-                dorm,
-                grade,
-                level,
-                status,
-                phone,
-                home_address,
-                guardians,
-                off_campus,
-            };
+            let profile = self.profile(&mut profile_caches)?;
             let h = self.u32()? as usize;
             // Bounded by what the chunk can hold (a header is at least 40 bytes).
             let mut heads = Vec::with_capacity(h.min(self.buf.len() / 40));
@@ -494,10 +546,10 @@ impl<'a> Decoder<'a> {
                 let date = self.date()??;
                 let kind = super::kind_name(std::str::from_utf8(self.bytes()?).ok()?);
                 let amends = self.opt_i64()?;
-                let category = self.value(&mut caches.3)?;
-                let concern = self.value(&mut caches.4)?;
+                let category = self.value(&mut caches.0)?;
+                let concern = self.value(&mut caches.1)?;
                 let concern_until = self.date()?;
-                let crisis = self.value(&mut caches.5)?;
+                let crisis = self.value(&mut caches.2)?;
                 let follow_up = self.date()?;
                 let facts = match self.u8()? {
                     0 => None,
