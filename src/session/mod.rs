@@ -505,15 +505,16 @@ impl Session {
             let tx = self.db.unchecked_transaction()?;
             let stamp = snapshot::read_stamp(&tx)?;
             let foreign = snapshot::data_version(&tx)? != self.data_version;
-            tx.commit()?;
-            match stamp {
-                Some(s) if !foreign => s,
+            let stamp = match stamp {
+                Some(s) if !foreign && self.snapshot_stamp != Some(s) => s,
                 _ => return Ok(()),
+            };
+            if snapshot::rows_fingerprint(&tx)? != snapshot::index_fingerprint(&self.students) {
+                return Ok(());
             }
+            tx.commit()?;
+            stamp
         };
-        if self.snapshot_stamp == Some(stamp) {
-            return Ok(());
-        }
         snapshot::write(
             &self.dir,
             &self.id,

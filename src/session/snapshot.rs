@@ -64,6 +64,39 @@ pub fn data_version(db: &Connection) -> Result<i64> {
 
 /// What every chunk is bound to besides the archive: the format, this build, the data stamp and
 /// the student count of the file's header, so no byte of the file goes unauthenticated.
+/// Counts and id sums of the rows the index is built from: what a snapshot must agree with before
+/// it is written, so an index that missed a committed change (a write path that failed between
+/// its commit and its update of memory) is never made permanent. Low 32 bits of the random ids,
+/// so the sums cannot overflow.
+pub(super) fn rows_fingerprint(db: &Connection) -> Result<[i64; 5]> {
+    let (a, b, c) = db.query_row(
+        "SELECT count(*), coalesce(sum(id & 4294967295), 0), coalesce(sum(version), 0) FROM students",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (d, e) = db.query_row(
+        "SELECT count(*), coalesce(sum(id & 4294967295), 0) FROM records",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok([a, b, c, d, e])
+}
+
+/// The same over the index in memory.
+pub(super) fn index_fingerprint(students: &HashMap<i64, StudentEntry>) -> [i64; 5] {
+    let mut f = [0i64; 5];
+    for s in students.values() {
+        f[0] += 1;
+        f[1] += s.id & 0xFFFF_FFFF;
+        f[2] += s.version;
+        for h in &s.heads {
+            f[3] += 1;
+            f[4] += h.id & 0xFFFF_FFFF;
+        }
+    }
+    f
+}
+
 fn binding_table(stamp: &[u8; 16], count: u64) -> String {
     let hex: String = stamp.iter().map(|b| format!("{b:02x}")).collect();
     format!(
@@ -95,7 +128,7 @@ pub(super) fn write(
     let tmp = dir.join(format!("{SNAPSHOT_FILE}.tmp"));
     let lookups: HashMap<i64, &[u8; 16]> = by_lookup.iter().map(|(l, s)| (*s, l)).collect();
     let table = binding_table(stamp, students.len() as u64);
-    let mut out = BufWriter::new(File::create(&tmp)?);
+    let mut out = BufWriter::new(create_private(&tmp)?);
     out.write_all(MAGIC)?;
     out.write_all(stamp)?;
     out.write_all(&(students.len() as u64).to_le_bytes())?;
@@ -125,6 +158,15 @@ pub(super) fn write(
     drop(out);
     std::fs::rename(&tmp, dir.join(SNAPSHOT_FILE))?;
     Ok(())
+}
+
+/// Created `0600` like the database: sealed, but no other account need even copy it.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
 }
 
 /// The index as the snapshot in `dir` holds it, if that snapshot is intact, from this build, and
@@ -584,5 +626,58 @@ impl<'a> Decoder<'a> {
             }
         }
         self.buf.is_empty().then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::archive::Archive;
+    use crate::synth::{self, SynthConfig};
+
+    const PASSPHRASE: &str = "snapshot-口令-2026";
+
+    #[test]
+    fn an_index_that_missed_a_committed_change_is_not_snapshotted() {
+        std::env::set_var("XINDANG_KDF_MS", "0");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("a");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+        let people = synth::generate(&SynthConfig::new(3, 5, today));
+        let record = people
+            .iter()
+            .find_map(|p| p.records.first().cloned())
+            .expect("a record");
+        let (mut s, _) = Archive::create(&dir, PASSPHRASE).expect("create");
+        let items = people.into_iter().map(|p| (p.profile, p.records)).collect();
+        s.load_students(items, |_, new| new).expect("load");
+        drop(s);
+        let unlock = || {
+            Archive::open(&dir)
+                .and_then(|a| a.unlock(PASSPHRASE))
+                .expect("unlock")
+        };
+        let s = unlock();
+        assert!(s.index_from_snapshot());
+        let count = |s: &super::super::Session| -> usize {
+            s.students.values().map(|e| e.heads.len()).sum()
+        };
+        let before = count(&s);
+        // A write path that commits and then fails before it updates the index: the row is in
+        // the database, not in memory, and the stamp has moved on this session's own connection.
+        let sid = *s.students.keys().next().expect("a student");
+        let key = s.students[&sid].key.clone();
+        s.insert_record(&s.db, sid, &key, &record, None)
+            .expect("insert");
+        let snap = dir.join(super::SNAPSHOT_FILE);
+        let old = std::fs::read(&snap).expect("snapshot");
+        drop(s);
+        assert_eq!(
+            std::fs::read(&snap).expect("snapshot"),
+            old,
+            "not rewritten"
+        );
+        let s = unlock();
+        assert!(!s.index_from_snapshot());
+        assert_eq!(count(&s), before + 1);
     }
 }
