@@ -24,7 +24,8 @@ use xindang::normalize;
 use xindang::rules::engine::{self, Facts, RecordInput, StudentInput};
 use xindang::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use xindang::rules::{Obligation, ObligationFilter};
-use xindang::session::{snapshot as core_snapshot, validate_profile, LoadReport};
+use xindang::session::snapshot::{self as core_snapshot, WrittenAt};
+use xindang::session::{validate_profile, LoadReport};
 
 mod snapshot;
 
@@ -126,7 +127,7 @@ fn now_text() -> String {
 struct Head {
     #[serde(skip)]
     id: i64,
-    written_at: String,
+    written_at: WrittenAt,
     date: NaiveDate,
     #[serde(deserialize_with = "de_kind")]
     kind: Cow<'static, str>,
@@ -144,7 +145,7 @@ impl Head {
     fn of(id: i64, record: &NewRecord, amends: Option<i64>, written_at: String) -> Self {
         let mut h = Head {
             id,
-            written_at,
+            written_at: written_at.into(),
             date: record.date,
             kind: Cow::Borrowed(record.body.kind_name()),
             amends,
@@ -526,7 +527,7 @@ impl PlainSession {
                     .map(|o| o.id.to_string());
                 records.push(StoredRecord {
                     id: h.id.to_string(),
-                    written_at: h.written_at.clone(),
+                    written_at: h.written_at.to_string(),
                     superseded_by,
                     record,
                 });
@@ -852,7 +853,7 @@ impl PlainSession {
                         .heads
                         .iter()
                         .find(|h| h.id == target)
-                        .map(|h| h.written_at.clone())
+                        .map(|h| h.written_at.to_string())
                         .unwrap_or_default();
                     ChangeOp::Record {
                         written_at,

@@ -237,7 +237,7 @@ impl Session {
                 kind: h.kind.to_string(),
                 category: h.category,
                 date: h.date,
-                written_at: h.written_at.clone(),
+                written_at: h.written_at.to_string(),
                 amendment: h.amends.is_some(),
             })
             .collect()

@@ -62,7 +62,7 @@ impl SessionKeys {
 struct RecordHead {
     #[serde(skip)]
     id: i64,
-    written_at: String,
+    written_at: snapshot::WrittenAt,
     date: NaiveDate,
     /// The record kind's name; one of the known names without an allocation of its own.
     #[serde(deserialize_with = "de_kind")]
@@ -84,7 +84,7 @@ impl RecordHead {
     fn of(id: i64, record: &NewRecord, amends: Option<i64>) -> Self {
         let mut h = RecordHead {
             id,
-            written_at: now_text(),
+            written_at: now_text().into(),
             date: record.date,
             kind: Cow::Borrowed(record.body.kind_name()),
             amends,
@@ -643,7 +643,7 @@ impl Session {
                     .map(|o| o.id.to_string());
                 records.push(StoredRecord {
                     id: h.id.to_string(),
-                    written_at: h.written_at.clone(),
+                    written_at: h.written_at.to_string(),
                     superseded_by,
                     record,
                 });

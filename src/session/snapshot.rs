@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone};
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -42,6 +42,106 @@ pub(super) struct Index {
 #[doc(hidden)]
 pub fn kind(name: &str) -> std::borrow::Cow<'static, str> {
     super::kind_name(name)
+}
+
+/// When a record was written, as the header's RFC 3339 text (`2026-11-20T09:30:00+08:00`), kept
+/// without a heap string of its own when it has the form `now_text` writes: a million headers
+/// at 100,000 students, so 48 bytes each are 48 MB. Compares, prints and serialises exactly as
+/// the text does.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WrittenAt {
+    /// The local date and time as seconds from 1970 (read as UTC) and the offset in minutes.
+    Compact { local: i64, offset_min: i16 },
+    /// Any other text, as it came.
+    Text(Box<str>),
+}
+
+impl WrittenAt {
+    fn compact(text: &str) -> Option<WrittenAt> {
+        let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+        let offset_min = i16::try_from(t.offset().local_minus_utc() / 60).ok()?;
+        let local = t.naive_local().and_utc().timestamp();
+        // Years 0000 to 9999 only, where the number orders as the text does.
+        if !(-62_167_219_200..=253_402_300_799).contains(&local) {
+            return None;
+        }
+        let w = WrittenAt::Compact { local, offset_min };
+        // Only when the text comes back byte for byte (seconds, numeric offset, 4-digit year).
+        (w.to_string() == text).then_some(w)
+    }
+
+    /// The order of the text: the local time, then the offset as text sorts ('+' before '-').
+    fn key(&self) -> Option<(i64, u8, i16)> {
+        match self {
+            WrittenAt::Compact { local, offset_min } if *offset_min >= 0 => {
+                Some((*local, 0, *offset_min))
+            }
+            WrittenAt::Compact { local, offset_min } => Some((*local, 1, -*offset_min)),
+            WrittenAt::Text(_) => None,
+        }
+    }
+}
+
+impl From<&str> for WrittenAt {
+    fn from(text: &str) -> Self {
+        WrittenAt::compact(text).unwrap_or_else(|| WrittenAt::Text(text.into()))
+    }
+}
+
+impl From<String> for WrittenAt {
+    fn from(text: String) -> Self {
+        WrittenAt::compact(&text).unwrap_or_else(|| WrittenAt::Text(text.into_boxed_str()))
+    }
+}
+
+impl std::fmt::Display for WrittenAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WrittenAt::Compact { local, offset_min } => {
+                let offset = chrono::FixedOffset::east_opt(i32::from(*offset_min) * 60);
+                let local = chrono::DateTime::from_timestamp(*local, 0).map(|t| t.naive_utc());
+                match (
+                    offset,
+                    local.and_then(|l| offset?.from_local_datetime(&l).single()),
+                ) {
+                    (Some(_), Some(t)) => {
+                        f.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            WrittenAt::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Ord for WrittenAt {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.key(), other.key()) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self.to_string().cmp(&other.to_string()),
+        }
+    }
+}
+
+impl PartialOrd for WrittenAt {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for WrittenAt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WrittenAt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(WrittenAt::from(&*text))
+    }
 }
 
 /// The current data stamp, `None` in an archive that has none (a schema before version 3).
@@ -322,6 +422,19 @@ impl Encoder {
         self.body.push(u8::from(v.is_some()));
         self.i64(v.unwrap_or(0));
     }
+    pub fn written_at(&mut self, w: &WrittenAt) {
+        match w {
+            WrittenAt::Compact { local, offset_min } => {
+                self.u8(0);
+                self.i64(*local);
+                self.raw(&offset_min.to_le_bytes());
+            }
+            WrittenAt::Text(t) => {
+                self.u8(1);
+                self.str(t);
+            }
+        }
+    }
     /// A small value many rows share (an enum): its JSON goes in the chunk's table once.
     pub fn value<T: Serialize>(&mut self, v: &T) {
         let json = serde_json::to_string(v).unwrap_or_default();
@@ -417,7 +530,7 @@ impl Encoder {
             facts,
         } = h;
         self.i64(*id);
-        self.str(written_at);
+        self.written_at(written_at);
         self.date(Some(*date));
         self.str(kind);
         self.opt_i64(*amends);
@@ -526,6 +639,19 @@ impl<'a> Decoder<'a> {
         }
         slot.clone()
     }
+    pub fn written_at(&mut self) -> Option<WrittenAt> {
+        match self.u8()? {
+            0 => {
+                let local = self.i64()?;
+                let offset_min = i16::from_le_bytes(self.take(2)?.try_into().ok()?);
+                Some(WrittenAt::Compact { local, offset_min })
+            }
+            1 => Some(WrittenAt::Text(
+                std::str::from_utf8(self.bytes()?).ok()?.into(),
+            )),
+            _ => None,
+        }
+    }
     pub fn json<T: DeserializeOwned>(&mut self) -> Option<T> {
         serde_json::from_slice(self.bytes()?).ok()
     }
@@ -584,7 +710,7 @@ impl<'a> Decoder<'a> {
             let mut heads = Vec::with_capacity(h.min(self.buf.len() / 40));
             for _ in 0..h {
                 let id = self.i64()?;
-                let written_at = self.string()?;
+                let written_at = self.written_at()?;
                 let date = self.date()??;
                 let kind = super::kind_name(std::str::from_utf8(self.bytes()?).ok()?);
                 let amends = self.opt_i64()?;
@@ -631,7 +757,44 @@ impl<'a> Decoder<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::WrittenAt;
     use crate::archive::Archive;
+
+    #[test]
+    fn written_at_prints_and_orders_as_its_text() {
+        let texts = [
+            "2026-11-20T09:30:00+08:00",
+            "2026-11-20T09:30:00+09:00",
+            "2026-11-20T09:30:00+05:30",
+            "2026-11-20T09:30:00-05:00",
+            "2026-11-20T09:30:00-08:00",
+            "2026-11-20T09:30:00+00:00",
+            "2026-11-20T09:30:01+08:00",
+            "2026-11-20T01:30:00Z",
+            "2026-11-20T09:30:00.5+08:00",
+            "1999-01-01T00:00:00+08:00",
+            "not a time",
+            "",
+        ];
+        let compact = texts
+            .iter()
+            .filter(|t| matches!(WrittenAt::from(**t), WrittenAt::Compact { .. }));
+        assert_eq!(compact.count(), 8);
+        for a in texts {
+            assert_eq!(WrittenAt::from(a).to_string(), a);
+            assert_eq!(
+                serde_json::to_string(&WrittenAt::from(a)).unwrap(),
+                serde_json::to_string(a).unwrap()
+            );
+            for b in texts {
+                assert_eq!(
+                    WrittenAt::from(a).cmp(&WrittenAt::from(b)),
+                    a.cmp(b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
     use crate::synth::{self, SynthConfig};
 
     const PASSPHRASE: &str = "snapshot-口令-2026";

@@ -51,7 +51,7 @@ pub(super) fn write(
         enc.u32(s.heads.len() as u32);
         for h in &s.heads {
             enc.i64(h.id);
-            enc.str(&h.written_at);
+            enc.written_at(&h.written_at);
             enc.date(Some(h.date));
             enc.str(&h.kind);
             enc.opt_i64(h.amends);
@@ -113,7 +113,7 @@ pub(super) fn read(dir: &Path, stamp: &[u8; 16]) -> Option<Index> {
             for _ in 0..h {
                 heads.push(Head {
                     id: d.i64()?,
-                    written_at: d.string()?,
+                    written_at: d.written_at()?,
                     date: d.date()??,
                     kind: snapshot::kind(std::str::from_utf8(d.bytes()?).ok()?),
                     amends: d.opt_i64()?,
