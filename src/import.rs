@@ -72,6 +72,9 @@ pub fn roster(session: &mut Session, parsed: &RosterParse, batch: usize) -> Resu
         total.updated += r.updated;
         total.unchanged += r.unchanged;
     }
+    // The index snapshot now rather than at lock, so an app killed after a large import still
+    // unlocks fast next time. Best effort: without it the next unlock rebuilds.
+    let _ = session.save_snapshot();
     Ok(ImportReport {
         rows: parsed.rows.len() as i32,
         load: total,

@@ -10,6 +10,7 @@
 //! age-encrypted. Where this mirror is simpler than the core, the simplification favours the
 //! baseline, so the ratios err against the encrypted archive.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -23,7 +24,10 @@ use xindang::normalize;
 use xindang::rules::engine::{self, Facts, RecordInput, StudentInput};
 use xindang::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use xindang::rules::{Obligation, ObligationFilter};
+use xindang::session::snapshot::{self as core_snapshot, WrittenAt};
 use xindang::session::{validate_profile, LoadReport};
+
+mod snapshot;
 
 /// Errors of the baseline are bench failures; a string is enough.
 pub type PResult<T> = std::result::Result<T, String>;
@@ -75,6 +79,20 @@ CREATE TABLE handovers (
     retiring INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO meta (key, value) VALUES ('failed_unlocks', 0);
+-- Migration 3: the data stamp behind the index snapshot.
+INSERT INTO meta (key, value) VALUES ('data_stamp', randomblob(16));
+CREATE TRIGGER students_stamp_i AFTER INSERT ON students
+    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+CREATE TRIGGER students_stamp_u AFTER UPDATE ON students
+    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+CREATE TRIGGER students_stamp_d AFTER DELETE ON students
+    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+CREATE TRIGGER records_stamp_i AFTER INSERT ON records
+    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+CREATE TRIGGER records_stamp_u AFTER UPDATE ON records
+    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+CREATE TRIGGER records_stamp_d AFTER DELETE ON records
+    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
 "#;
 
 const DB_FILE: &str = "plain.db";
@@ -109,9 +127,10 @@ fn now_text() -> String {
 struct Head {
     #[serde(skip)]
     id: i64,
-    written_at: String,
+    written_at: WrittenAt,
     date: NaiveDate,
-    kind: String,
+    #[serde(deserialize_with = "de_kind")]
+    kind: Cow<'static, str>,
     amends: Option<i64>,
     category: Option<TalkCategory>,
     concern: Option<ConcernLevel>,
@@ -126,9 +145,9 @@ impl Head {
     fn of(id: i64, record: &NewRecord, amends: Option<i64>, written_at: String) -> Self {
         let mut h = Head {
             id,
-            written_at,
+            written_at: written_at.into(),
             date: record.date,
-            kind: record.body.kind_name().to_string(),
+            kind: Cow::Borrowed(record.body.kind_name()),
             amends,
             category: None,
             concern: None,
@@ -152,6 +171,11 @@ impl Head {
         }
         h
     }
+}
+
+fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
+    let name = <Cow<'de, str>>::deserialize(d)?;
+    Ok(core_snapshot::kind(&name))
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -216,6 +240,16 @@ pub struct PlainSession {
     students: HashMap<i64, Student>,
     by_lookup: HashMap<String, i64>,
     audit_seq: i64,
+    /// As the core's `Session`: another connection's commits since the load, and the stamp of the
+    /// snapshot on disk when it is this index's.
+    data_version: i64,
+    snapshot_stamp: Option<[u8; 16]>,
+}
+
+impl Drop for PlainSession {
+    fn drop(&mut self) {
+        let _ = self.save_snapshot();
+    }
 }
 
 fn sort_heads(heads: &mut [Head]) {
@@ -234,7 +268,10 @@ impl PlainSession {
             students: HashMap::new(),
             by_lookup: HashMap::new(),
             audit_seq: 0,
+            data_version: 0,
+            snapshot_stamp: None,
         };
+        s.data_version = core_snapshot::data_version(&s.db).map_err(|e| e.to_string())?;
         s.write(
             AuditAction::Create,
             None,
@@ -269,6 +306,35 @@ impl PlainSession {
             audit_seq = append_audit(&tx, audit_seq, AuditAction::Unlock, None, String::new())?;
             tx.commit().map_err(sql)?;
         }
+        // As the core: stamp, snapshot and rows in one read transaction; the snapshot when it is
+        // current, else the rows.
+        let (students, by_lookup, data_version, snapshot_stamp) = {
+            let tx = db.unchecked_transaction().map_err(sql)?;
+            let stamp = core_snapshot::read_stamp(&tx).map_err(|e| e.to_string())?;
+            let data_version = core_snapshot::data_version(&tx).map_err(|e| e.to_string())?;
+            let snap = stamp.and_then(|st| snapshot::read(dir, &st));
+            let from_snapshot = snap.is_some();
+            let (students, by_lookup) = match snap {
+                Some(index) => index,
+                None => Self::build_index(&tx)?,
+            };
+            tx.commit().map_err(sql)?;
+            let snapshot_stamp = if from_snapshot { stamp } else { None };
+            (students, by_lookup, data_version, snapshot_stamp)
+        };
+        Ok(PlainSession {
+            dir: dir.to_path_buf(),
+            db,
+            students,
+            by_lookup,
+            audit_seq,
+            data_version,
+            snapshot_stamp,
+        })
+    }
+
+    /// The index from the rows, as the core builds it.
+    fn build_index(db: &Connection) -> PResult<(HashMap<i64, Student>, HashMap<String, i64>)> {
         let mut students = HashMap::new();
         let mut by_lookup = HashMap::new();
         {
@@ -332,13 +398,33 @@ impl PlainSession {
                 return Err("plaintext baseline: index mismatch".into());
             }
         }
-        Ok(PlainSession {
-            dir: dir.to_path_buf(),
-            db,
-            students,
-            by_lookup,
-            audit_seq,
-        })
+        Ok((students, by_lookup))
+    }
+
+    /// Deletes the index snapshot, so the next open rebuilds from the rows.
+    pub fn remove_snapshot(dir: &Path) {
+        snapshot::remove(dir);
+    }
+
+    /// As the core's `Session::save_snapshot`.
+    pub fn save_snapshot(&mut self) -> PResult<()> {
+        let stamp = {
+            let tx = self.db.unchecked_transaction().map_err(sql)?;
+            let stamp = core_snapshot::read_stamp(&tx).map_err(|e| e.to_string())?;
+            let foreign =
+                core_snapshot::data_version(&tx).map_err(|e| e.to_string())? != self.data_version;
+            tx.commit().map_err(sql)?;
+            match stamp {
+                Some(s) if !foreign => s,
+                _ => return Ok(()),
+            }
+        };
+        if self.snapshot_stamp == Some(stamp) {
+            return Ok(());
+        }
+        snapshot::write(&self.dir, &stamp, &self.students, &self.by_lookup)?;
+        self.snapshot_stamp = Some(stamp);
+        Ok(())
     }
 
     /// The folder.
@@ -441,7 +527,7 @@ impl PlainSession {
                     .map(|o| o.id.to_string());
                 records.push(StoredRecord {
                     id: h.id.to_string(),
-                    written_at: h.written_at.clone(),
+                    written_at: h.written_at.to_string(),
                     superseded_by,
                     record,
                 });
@@ -767,7 +853,7 @@ impl PlainSession {
                         .heads
                         .iter()
                         .find(|h| h.id == target)
-                        .map(|h| h.written_at.clone())
+                        .map(|h| h.written_at.to_string())
                         .unwrap_or_default();
                     ChangeOp::Record {
                         written_at,

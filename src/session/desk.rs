@@ -234,10 +234,10 @@ impl Session {
                 id: h.id.to_string(),
                 student_no: s.profile.student_no.clone(),
                 student_name: s.profile.name.clone(),
-                kind: h.kind.clone(),
+                kind: h.kind.to_string(),
                 category: h.category,
                 date: h.date,
-                written_at: h.written_at.clone(),
+                written_at: h.written_at.to_string(),
                 amendment: h.amends.is_some(),
             })
             .collect()

@@ -2,6 +2,7 @@
 //! in memory; record bodies and attachments are opened on demand. Dropping the session locks it:
 //! the keys are zeroized.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +25,11 @@ pub mod desk;
 mod network;
 mod rules;
 mod search;
+#[doc(hidden)]
+pub mod snapshot;
 pub mod sync;
+
+pub use snapshot::SNAPSHOT_FILE;
 
 /// Attachments are limited to 20 MB each.
 pub const ATTACHMENT_LIMIT_MB: u32 = 20;
@@ -34,16 +39,20 @@ pub(crate) struct SessionKeys {
     master: Key,
     index: Key,
     pub(crate) audit: Key,
+    /// Seals the index snapshot (src/session/snapshot.rs).
+    snapshot: Key,
 }
 
 impl SessionKeys {
     pub(crate) fn derive(archive: &[u8; 16], master: Key) -> Self {
         let index = crypto::subkey(&master, archive, "blind index");
         let audit = crypto::subkey(&master, archive, "audit log");
+        let snapshot = crypto::subkey(&master, archive, "index snapshot");
         SessionKeys {
             master,
             index,
             audit,
+            snapshot,
         }
     }
 }
@@ -53,9 +62,11 @@ impl SessionKeys {
 struct RecordHead {
     #[serde(skip)]
     id: i64,
-    written_at: String,
+    written_at: snapshot::WrittenAt,
     date: NaiveDate,
-    kind: String,
+    /// The record kind's name; one of the known names without an allocation of its own.
+    #[serde(deserialize_with = "de_kind")]
+    kind: Cow<'static, str>,
     amends: Option<i64>,
     category: Option<TalkCategory>,
     concern: Option<ConcernLevel>,
@@ -73,9 +84,9 @@ impl RecordHead {
     fn of(id: i64, record: &NewRecord, amends: Option<i64>) -> Self {
         let mut h = RecordHead {
             id,
-            written_at: now_text(),
+            written_at: now_text().into(),
             date: record.date,
-            kind: record.body.kind_name().to_string(),
+            kind: Cow::Borrowed(record.body.kind_name()),
             amends,
             category: None,
             concern: None,
@@ -100,6 +111,37 @@ impl RecordHead {
         }
         h
     }
+}
+
+/// The record kinds as `RecordBody::kind_name` names them.
+const KINDS: [&str; 12] = [
+    "screening",
+    "talk",
+    "parent_contact",
+    "key_concern",
+    "crisis",
+    "plan",
+    "referral",
+    "leave_review",
+    "attachment",
+    "event",
+    "waiver",
+    "review",
+];
+
+/// A kind name as the index keeps it: a million headers share a dozen names.
+fn kind_name(name: &str) -> Cow<'static, str> {
+    match KINDS.iter().find(|k| **k == name) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(name.to_string()),
+    }
+}
+
+fn de_kind<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Cow<'static, str>, D::Error> {
+    let name = <Cow<'de, str>>::deserialize(d)?;
+    Ok(kind_name(&name))
 }
 
 /// One student's part of a bulk load, applied to memory after the commit.
@@ -282,6 +324,14 @@ pub(crate) fn validate_record(r: &NewRecord) -> Result<()> {
     }
 }
 
+fn blind_lookup(keys: &SessionKeys, student_no: &str) -> [u8; 16] {
+    crypto::blind_index(
+        &keys.index,
+        "student_no",
+        &normalize::identifier(student_no),
+    )
+}
+
 /// An unlocked archive.
 pub struct Session {
     dir: PathBuf,
@@ -293,6 +343,21 @@ pub struct Session {
     head: Head,
     students: HashMap<i64, StudentEntry>,
     by_lookup: HashMap<[u8; 16], i64>,
+    /// SQLite's `data_version` when the index was loaded: another value later means another
+    /// connection wrote, so the index may no longer match the rows and is not snapshotted.
+    data_version: i64,
+    /// The data stamp of the snapshot on disk, when it is known to hold this index's rows.
+    snapshot_stamp: Option<[u8; 16]>,
+    /// Whether the index came from the snapshot rather than from the rows.
+    from_snapshot: bool,
+}
+
+impl Drop for Session {
+    /// Locking writes the index snapshot for the next unlock. Best effort: without it the next
+    /// unlock rebuilds from the rows, so a failure here costs time, never data.
+    fn drop(&mut self) {
+        let _ = self.save_snapshot();
+    }
 }
 
 impl Session {
@@ -305,6 +370,39 @@ impl Session {
         actor: String,
         head: Head,
     ) -> Result<Session> {
+        // The stamp, the snapshot and the rows read in one transaction, so they agree.
+        let (index, stamp, data_version, from_snapshot) = {
+            let tx = db.unchecked_transaction()?;
+            let stamp = snapshot::read_stamp(&tx)?;
+            let data_version = snapshot::data_version(&tx)?;
+            let snap = stamp.and_then(|st| snapshot::read(&dir, &id, &keys.snapshot, &st));
+            let from_snapshot = snap.is_some();
+            let index = match snap {
+                Some(index) => index,
+                None => Self::build_index(&tx, &id, &keys)?,
+            };
+            tx.commit()?;
+            (index, stamp, data_version, from_snapshot)
+        };
+        Ok(Session {
+            dir,
+            db,
+            id,
+            keys,
+            slot,
+            actor,
+            head,
+            students: index.students,
+            by_lookup: index.by_lookup,
+            data_version,
+            snapshot_stamp: if from_snapshot { stamp } else { None },
+            from_snapshot,
+        })
+    }
+
+    /// Builds the index from the rows: every data key, profile and record header opened.
+    fn build_index(db: &Connection, id: &[u8; 16], keys: &SessionKeys) -> Result<snapshot::Index> {
+        let id = *id;
         let mut students = HashMap::new();
         let mut by_lookup = HashMap::new();
         {
@@ -386,25 +484,53 @@ impl Session {
             s.heads
                 .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
         }
-        let session = Session {
-            dir,
-            db,
-            id,
-            keys,
-            slot,
-            actor,
-            head,
-            students,
-            by_lookup,
-        };
         // The lookup column must match the profiles: a swapped row is tampering.
-        for (lookup, sid) in &session.by_lookup {
-            let s = &session.students[sid];
-            if session.lookup(&s.profile.student_no) != *lookup {
+        for (lookup, sid) in &by_lookup {
+            let s = &students[sid];
+            if blind_lookup(keys, &s.profile.student_no) != *lookup {
                 return Err(Error::Tamper("a student index"));
             }
         }
-        Ok(session)
+        Ok(snapshot::Index {
+            students,
+            by_lookup,
+        })
+    }
+
+    /// Writes the index snapshot if the snapshot on disk is not already this index's. Skipped
+    /// when another connection wrote since the index was loaded: the rows may then hold more
+    /// than the index, and a snapshot must never claim them.
+    pub(crate) fn save_snapshot(&mut self) -> Result<()> {
+        let stamp = {
+            let tx = self.db.unchecked_transaction()?;
+            let stamp = snapshot::read_stamp(&tx)?;
+            let foreign = snapshot::data_version(&tx)? != self.data_version;
+            let stamp = match stamp {
+                Some(s) if !foreign && self.snapshot_stamp != Some(s) => s,
+                _ => return Ok(()),
+            };
+            if snapshot::rows_fingerprint(&tx)? != snapshot::index_fingerprint(&self.students) {
+                return Ok(());
+            }
+            tx.commit()?;
+            stamp
+        };
+        snapshot::write(
+            &self.dir,
+            &self.id,
+            &self.keys.snapshot,
+            &stamp,
+            &self.students,
+            &self.by_lookup,
+        )?;
+        self.snapshot_stamp = Some(stamp);
+        Ok(())
+    }
+
+    /// Whether this session's index was read from the snapshot (for tests and benchmarks).
+    #[doc(hidden)]
+    pub fn index_from_snapshot(&self) -> bool {
+        self.from_snapshot
     }
 
     /// The archive folder.
@@ -421,11 +547,7 @@ impl Session {
     pub fn lock(self) {}
 
     fn lookup(&self, student_no: &str) -> [u8; 16] {
-        crypto::blind_index(
-            &self.keys.index,
-            "student_no",
-            &normalize::identifier(student_no),
-        )
+        blind_lookup(&self.keys, student_no)
     }
 
     fn student_id(&self, student_no: &str) -> Result<i64> {
@@ -521,7 +643,7 @@ impl Session {
                     .map(|o| o.id.to_string());
                 records.push(StoredRecord {
                     id: h.id.to_string(),
-                    written_at: h.written_at.clone(),
+                    written_at: h.written_at.to_string(),
                     superseded_by,
                     record,
                 });

@@ -645,7 +645,7 @@ impl Session {
                 .heads
                 .iter()
                 .find(|h| h.id == target)
-                .map(|h| h.written_at.clone())
+                .map(|h| h.written_at.to_string())
                 .unwrap_or_default();
             let attachment = if matches!(record.body, RecordBody::Attachment(_)) {
                 let sealed: Vec<u8> = self.db.query_row(
@@ -1486,7 +1486,7 @@ impl Session {
                     record.amends = amends.map(|a| a.to_string());
                     let rid = crypto::random_id();
                     let mut head = RecordHead::of(rid, &record, amends);
-                    head.written_at = written_at.clone();
+                    head.written_at = written_at.as_str().into();
                     let skey = pending
                         .new
                         .get(&sid)

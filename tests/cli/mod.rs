@@ -17,4 +17,5 @@ mod reports;
 mod review;
 mod roster;
 mod search;
+mod snapshot;
 mod tamper;

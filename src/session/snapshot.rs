@@ -1,0 +1,846 @@
+//! The sealed snapshot of the unlocked index (profiles, data keys, record headers), written when a
+//! session closes and read at the next unlock instead of opening every sealed row one by one.
+//!
+//! Valid only for the data it was written from: the snapshot carries the archive's data stamp
+//! (`meta.data_stamp`, replaced by a trigger on every change to `students` or `records`, by any
+//! writer), and is used only when that stamp is still current. Anything else (no file, another
+//! stamp, a bad tag, a short file, another build) means a full rebuild from the rows, and a fresh
+//! snapshot when the session closes. Layout: docs/archive-format.md, "Index snapshot".
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, TimeZone};
+use rusqlite::{Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::{RecordHead, StudentEntry};
+use crate::crypto::{self, Binding, Key};
+use crate::error::Result;
+use crate::model::{Guardian, StudentProfile};
+
+/// The snapshot file, next to `archive.db`.
+pub const SNAPSHOT_FILE: &str = "index.snapshot";
+const MAGIC: &[u8; 8] = b"XDINDEX\0";
+/// Bumped whenever the encoding below changes; with the build's version it is part of every
+/// chunk's binding, so a snapshot from another build is never decoded, only rebuilt.
+const FORMAT: u32 = 1;
+/// Plaintext per sealed chunk: small enough that unlock never holds the whole snapshot in memory.
+pub const CHUNK: usize = 1 << 20;
+
+/// What the index is built from, as a snapshot holds it.
+pub(super) struct Index {
+    pub(super) students: HashMap<i64, StudentEntry>,
+    pub(super) by_lookup: HashMap<[u8; 16], i64>,
+}
+
+/// A record kind's name as the index keeps it (shared, no allocation for the known kinds).
+#[doc(hidden)]
+pub fn kind(name: &str) -> std::borrow::Cow<'static, str> {
+    super::kind_name(name)
+}
+
+/// When a record was written, as the header's RFC 3339 text (`2026-11-20T09:30:00+08:00`), kept
+/// without a heap string of its own when it has the form `now_text` writes: a million headers
+/// at 100,000 students, so 48 bytes each are 48 MB. Compares, prints and serialises exactly as
+/// the text does.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WrittenAt {
+    /// The local date and time as seconds from 1970 (read as UTC) and the offset in minutes.
+    Compact { local: i64, offset_min: i16 },
+    /// Any other text, as it came.
+    Text(Box<str>),
+}
+
+impl WrittenAt {
+    fn compact(text: &str) -> Option<WrittenAt> {
+        let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+        let offset_min = i16::try_from(t.offset().local_minus_utc() / 60).ok()?;
+        let local = t.naive_local().and_utc().timestamp();
+        // Years 0000 to 9999 only, where the number orders as the text does.
+        if !(-62_167_219_200..=253_402_300_799).contains(&local) {
+            return None;
+        }
+        let w = WrittenAt::Compact { local, offset_min };
+        // Only when the text comes back byte for byte (seconds, numeric offset, 4-digit year).
+        (w.to_string() == text).then_some(w)
+    }
+
+    /// The order of the text: the local time, then the offset as text sorts ('+' before '-').
+    fn key(&self) -> Option<(i64, u8, i16)> {
+        match self {
+            WrittenAt::Compact { local, offset_min } if *offset_min >= 0 => {
+                Some((*local, 0, *offset_min))
+            }
+            WrittenAt::Compact { local, offset_min } => Some((*local, 1, -*offset_min)),
+            WrittenAt::Text(_) => None,
+        }
+    }
+}
+
+impl From<&str> for WrittenAt {
+    fn from(text: &str) -> Self {
+        WrittenAt::compact(text).unwrap_or_else(|| WrittenAt::Text(text.into()))
+    }
+}
+
+impl From<String> for WrittenAt {
+    fn from(text: String) -> Self {
+        WrittenAt::compact(&text).unwrap_or_else(|| WrittenAt::Text(text.into_boxed_str()))
+    }
+}
+
+impl std::fmt::Display for WrittenAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WrittenAt::Compact { local, offset_min } => {
+                let offset = chrono::FixedOffset::east_opt(i32::from(*offset_min) * 60);
+                let local = chrono::DateTime::from_timestamp(*local, 0).map(|t| t.naive_utc());
+                match (
+                    offset,
+                    local.and_then(|l| offset?.from_local_datetime(&l).single()),
+                ) {
+                    (Some(_), Some(t)) => {
+                        f.write_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            WrittenAt::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Ord for WrittenAt {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.key(), other.key()) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self.to_string().cmp(&other.to_string()),
+        }
+    }
+}
+
+impl PartialOrd for WrittenAt {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Serialize for WrittenAt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WrittenAt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(WrittenAt::from(&*text))
+    }
+}
+
+/// The current data stamp, `None` in an archive that has none (a schema before version 3).
+#[doc(hidden)]
+pub fn read_stamp(db: &Connection) -> Result<Option<[u8; 16]>> {
+    let v: Option<Vec<u8>> = db
+        .query_row("SELECT value FROM meta WHERE key = 'data_stamp'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(v.and_then(|v| v.try_into().ok()))
+}
+
+/// SQLite's count of commits by other connections, to tell whether the index in memory may have
+/// been overtaken by another writer.
+#[doc(hidden)]
+pub fn data_version(db: &Connection) -> Result<i64> {
+    Ok(db.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
+/// What every chunk is bound to besides the archive: the format, this build, the data stamp and
+/// the student count of the file's header, so no byte of the file goes unauthenticated.
+/// Counts and id sums of the rows the index is built from: what a snapshot must agree with before
+/// it is written, so an index that missed a committed change (a write path that failed between
+/// its commit and its update of memory) is never made permanent. Low 32 bits of the random ids,
+/// so the sums cannot overflow.
+pub(super) fn rows_fingerprint(db: &Connection) -> Result<[i64; 5]> {
+    let (a, b, c) = db.query_row(
+        "SELECT count(*), coalesce(sum(id & 4294967295), 0), coalesce(sum(version), 0) FROM students",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let (d, e) = db.query_row(
+        "SELECT count(*), coalesce(sum(id & 4294967295), 0) FROM records",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok([a, b, c, d, e])
+}
+
+/// The same over the index in memory.
+pub(super) fn index_fingerprint(students: &HashMap<i64, StudentEntry>) -> [i64; 5] {
+    let mut f = [0i64; 5];
+    for s in students.values() {
+        f[0] += 1;
+        f[1] += s.id & 0xFFFF_FFFF;
+        f[2] += s.version;
+        for h in &s.heads {
+            f[3] += 1;
+            f[4] += h.id & 0xFFFF_FFFF;
+        }
+    }
+    f
+}
+
+fn binding_table(stamp: &[u8; 16], count: u64) -> String {
+    let hex: String = stamp.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "index.snapshot/{FORMAT}/{}/{hex}/{count}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn chunk_binding<'a>(archive: &'a [u8; 16], table: &'a str, n: i64, last: bool) -> Binding<'a> {
+    Binding {
+        archive,
+        table,
+        row: n,
+        student: 0,
+        version: i64::from(last),
+    }
+}
+
+/// Writes the snapshot of `students` taken at `stamp`: to a temporary file, then renamed, so a
+/// crash leaves the old snapshot or the new one, never half of one.
+pub(super) fn write(
+    dir: &Path,
+    archive: &[u8; 16],
+    key: &Key,
+    stamp: &[u8; 16],
+    students: &HashMap<i64, StudentEntry>,
+    by_lookup: &HashMap<[u8; 16], i64>,
+) -> Result<()> {
+    let tmp = dir.join(format!("{SNAPSHOT_FILE}.tmp"));
+    let lookups: HashMap<i64, &[u8; 16]> = by_lookup.iter().map(|(l, s)| (*s, l)).collect();
+    let table = binding_table(stamp, students.len() as u64);
+    let mut out = BufWriter::new(create_private(&tmp)?);
+    out.write_all(MAGIC)?;
+    out.write_all(stamp)?;
+    out.write_all(&(students.len() as u64).to_le_bytes())?;
+    let mut enc = Encoder::new();
+    let mut n = 0i64;
+    let mut flush = |enc: &mut Encoder, last: bool, out: &mut BufWriter<File>| -> Result<()> {
+        let plain = enc.finish();
+        let sealed = crypto::seal(key, &chunk_binding(archive, &table, n, last), &plain);
+        out.write_all(&(sealed.len() as u32).to_le_bytes())?;
+        out.write_all(&sealed)?;
+        n += 1;
+        Ok(())
+    };
+    for s in students.values() {
+        // Every student in the index has its lookup; one without would be rebuilt, not guessed.
+        let Some(lookup) = lookups.get(&s.id) else {
+            let _ = std::fs::remove_file(&tmp);
+            return Ok(());
+        };
+        enc.student(s, lookup);
+        if enc.body.len() >= CHUNK {
+            flush(&mut enc, false, &mut out)?;
+        }
+    }
+    flush(&mut enc, true, &mut out)?;
+    out.flush()?;
+    drop(out);
+    std::fs::rename(&tmp, dir.join(SNAPSHOT_FILE))?;
+    Ok(())
+}
+
+/// Created `0600` like the database: sealed, but no other account need even copy it.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
+/// The index as the snapshot in `dir` holds it, if that snapshot is intact, from this build, and
+/// taken at `stamp`; `None` otherwise (the caller rebuilds).
+pub(super) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) -> Option<Index> {
+    let path: PathBuf = dir.join(SNAPSHOT_FILE);
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
+    let mut head = [0u8; 8 + 16 + 8];
+    file.read_exact(&mut head).ok()?;
+    if &head[..8] != MAGIC || head[8..24] != stamp[..] {
+        return None;
+    }
+    let count = u64::from_le_bytes(head[24..32].try_into().ok()?);
+    // Authenticated only with the first chunk: bounded so a damaged file cannot ask for terabytes.
+    let hint = usize::try_from(count.min(10_000_000)).ok()?;
+    let mut index = Index {
+        students: HashMap::with_capacity(hint),
+        by_lookup: HashMap::with_capacity(hint),
+    };
+    let table = binding_table(stamp, count);
+    let mut sealed = Vec::new();
+    let mut n = 0i64;
+    loop {
+        let mut len = [0u8; 4];
+        file.read_exact(&mut len).ok()?;
+        let len = u32::from_le_bytes(len) as usize;
+        // A chunk is 1 MiB of plaintext plus the largest single student beyond it.
+        if len > 1 << 30 {
+            return None;
+        }
+        sealed.resize(len, 0);
+        file.read_exact(&mut sealed).ok()?;
+        // The last chunk is sealed as last: a file cut after a whole chunk does not pass.
+        let (plain, last) = match crypto::open(
+            key,
+            &chunk_binding(archive, &table, n, false),
+            &sealed,
+            "index snapshot",
+        ) {
+            Ok(p) => (p, false),
+            Err(_) => (
+                crypto::open(
+                    key,
+                    &chunk_binding(archive, &table, n, true),
+                    &sealed,
+                    "index snapshot",
+                )
+                .ok()?,
+                true,
+            ),
+        };
+        Decoder::new(&plain)?.students(&mut index)?;
+        n += 1;
+        if last {
+            break;
+        }
+    }
+    if index.students.len() as u64 != count {
+        return None;
+    }
+    // Nothing may follow the last chunk.
+    let mut extra = [0u8; 1];
+    if file.read(&mut extra).ok()? != 0 {
+        return None;
+    }
+    Some(index)
+}
+
+/// One chunk's plaintext: a table of small JSON values (enums, shared by many rows), then the
+/// students. Integers little-endian, strings and byte runs u32-length-prefixed. Public for the
+/// plaintext baseline of the benchmarks, which writes the same encoding unsealed.
+#[doc(hidden)]
+pub struct Encoder {
+    body: Zeroizing<Vec<u8>>,
+    count: u32,
+    values: HashMap<String, u32>,
+    table: Vec<String>,
+}
+
+const NO_DATE: i32 = i32::MIN;
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[doc(hidden)]
+impl Encoder {
+    pub fn new() -> Self {
+        Encoder {
+            // Reserved once: growing by reallocation would leave unwiped copies behind.
+            body: Zeroizing::new(Vec::with_capacity(2 * CHUNK)),
+            count: 0,
+            values: HashMap::new(),
+            table: Vec::new(),
+        }
+    }
+
+    /// Bytes of students so far in this chunk.
+    pub fn len(&self) -> usize {
+        self.body.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+    /// Counts one more student in this chunk.
+    pub fn begin_student(&mut self) {
+        self.count += 1;
+    }
+    pub fn u8(&mut self, v: u8) {
+        self.body.push(v);
+    }
+    pub fn raw(&mut self, v: &[u8]) {
+        self.body.extend_from_slice(v);
+    }
+
+    pub fn finish(&mut self) -> Zeroizing<Vec<u8>> {
+        let table_len: usize = self.table.iter().map(|t| 4 + t.len()).sum();
+        let mut out = Zeroizing::new(Vec::with_capacity(8 + table_len + self.body.len()));
+        out.extend_from_slice(&(self.table.len() as u32).to_le_bytes());
+        for t in &self.table {
+            out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            out.extend_from_slice(t.as_bytes());
+        }
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.body);
+        self.body.clear();
+        self.count = 0;
+        self.values.clear();
+        self.table.clear();
+        out
+    }
+
+    pub fn u32(&mut self, v: u32) {
+        self.body.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn i64(&mut self, v: i64) {
+        self.body.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn bytes(&mut self, v: &[u8]) {
+        self.u32(v.len() as u32);
+        self.body.extend_from_slice(v);
+    }
+    pub fn str(&mut self, v: &str) {
+        self.bytes(v.as_bytes());
+    }
+    pub fn date(&mut self, v: Option<NaiveDate>) {
+        let d = v.map_or(NO_DATE, |d| chrono::Datelike::num_days_from_ce(&d));
+        self.body.extend_from_slice(&d.to_le_bytes());
+    }
+    pub fn opt_i64(&mut self, v: Option<i64>) {
+        self.body.push(u8::from(v.is_some()));
+        self.i64(v.unwrap_or(0));
+    }
+    pub fn written_at(&mut self, w: &WrittenAt) {
+        match w {
+            WrittenAt::Compact { local, offset_min } => {
+                self.u8(0);
+                self.i64(*local);
+                self.raw(&offset_min.to_le_bytes());
+            }
+            WrittenAt::Text(t) => {
+                self.u8(1);
+                self.str(t);
+            }
+        }
+    }
+    /// A small value many rows share (an enum): its JSON goes in the chunk's table once.
+    pub fn value<T: Serialize>(&mut self, v: &T) {
+        let json = serde_json::to_string(v).unwrap_or_default();
+        let next = self.table.len() as u32;
+        let i = *self.values.entry(json.clone()).or_insert(next);
+        if i == next {
+            self.table.push(json);
+        }
+        self.u32(i);
+    }
+    /// A value of its own (rare: engine facts, off-campus housing) as inline JSON.
+    pub fn json<T: Serialize>(&mut self, v: &T) {
+        let json = Zeroizing::new(serde_json::to_vec(v).unwrap_or_default());
+        self.bytes(&json);
+    }
+
+    fn student(&mut self, s: &StudentEntry, lookup: &[u8; 16]) {
+        self.begin_student();
+        self.i64(s.id);
+        self.i64(s.version);
+        self.body.extend_from_slice(&s.key[..]);
+        self.body.extend_from_slice(lookup);
+        self.profile(&s.profile);
+        self.u32(s.heads.len() as u32);
+        for h in &s.heads {
+            self.head(h);
+        }
+    }
+
+    pub fn profile(&mut self, p: &StudentProfile) {
+        // Destructured in full: a new profile field does not compile until it is encoded here
+        // (and FORMAT bumped).
+        let StudentProfile {
+            student_no,
+            name,
+            gender,
+            birth_date,
+            college,
+            major,
+            class_name,
+            dorm,
+            grade,
+            level,
+            status,
+            phone,
+            home_address,
+            guardians,
+            off_campus,
+        } = p;
+        for s in [
+            student_no,
+            name,
+            college,
+            major,
+            class_name,
+            dorm,
+            grade,
+            phone,
+            home_address,
+        ] {
+            self.str(s);
+        }
+        self.value(gender);
+        self.date(*birth_date);
+        self.value(level);
+        self.value(status);
+        self.u32(guardians.len() as u32);
+        for Guardian {
+            name,
+            relation,
+            phone,
+        } in guardians
+        {
+            self.str(name);
+            self.str(relation);
+            self.str(phone);
+        }
+        self.json(off_campus);
+    }
+
+    fn head(&mut self, h: &RecordHead) {
+        let RecordHead {
+            id,
+            written_at,
+            date,
+            kind,
+            amends,
+            category,
+            concern,
+            concern_until,
+            crisis,
+            follow_up,
+            facts,
+        } = h;
+        self.i64(*id);
+        self.written_at(written_at);
+        self.date(Some(*date));
+        self.str(kind);
+        self.opt_i64(*amends);
+        self.value(category);
+        self.value(concern);
+        self.date(*concern_until);
+        self.value(crisis);
+        self.date(*follow_up);
+        self.body.push(u8::from(facts.is_some()));
+        if let Some(f) = facts {
+            self.json(f);
+        }
+    }
+}
+
+#[doc(hidden)]
+pub struct Decoder<'a> {
+    buf: &'a [u8],
+    table: Vec<&'a [u8]>,
+}
+
+/// Each table value parsed once per chunk, at its first use.
+#[doc(hidden)]
+pub struct Cache<T>(Vec<Option<T>>);
+
+/// The profile's shared values, parsed once per chunk.
+#[doc(hidden)]
+pub struct ProfileCaches {
+    gender: Cache<Option<crate::model::Gender>>,
+    level: Cache<crate::model::DegreeLevel>,
+    status: Cache<crate::model::StudentStatus>,
+}
+
+#[doc(hidden)]
+impl<'a> Decoder<'a> {
+    /// A cache for one kind of shared value of this chunk.
+    pub fn cache<T: Clone>(&self) -> Cache<T> {
+        Cache(vec![None; self.table.len()])
+    }
+    pub fn profile_caches(&self) -> ProfileCaches {
+        ProfileCaches {
+            gender: self.cache(),
+            level: self.cache(),
+            status: self.cache(),
+        }
+    }
+    /// Whether the chunk is read to its end.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn new(plain: &'a [u8]) -> Option<Self> {
+        let mut d = Decoder {
+            buf: plain,
+            table: Vec::new(),
+        };
+        let n = d.u32()? as usize;
+        for _ in 0..n {
+            let v = d.bytes()?;
+            d.table.push(v);
+        }
+        Some(d)
+    }
+
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.buf.len() < n {
+            return None;
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Some(a)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    pub fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    pub fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    pub fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    pub fn string(&mut self) -> Option<String> {
+        std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
+    }
+    pub fn date(&mut self) -> Option<Option<NaiveDate>> {
+        let d = i32::from_le_bytes(self.take(4)?.try_into().ok()?);
+        if d == NO_DATE {
+            return Some(None);
+        }
+        NaiveDate::from_num_days_from_ce_opt(d).map(Some)
+    }
+    pub fn opt_i64(&mut self) -> Option<Option<i64>> {
+        let some = self.u8()?;
+        let v = self.i64()?;
+        Some((some == 1).then_some(v))
+    }
+    pub fn value<T: DeserializeOwned + Clone>(&mut self, cache: &mut Cache<T>) -> Option<T> {
+        let i = self.u32()? as usize;
+        let slot = cache.0.get_mut(i)?;
+        if slot.is_none() {
+            *slot = Some(serde_json::from_slice(self.table.get(i)?).ok()?);
+        }
+        slot.clone()
+    }
+    pub fn written_at(&mut self) -> Option<WrittenAt> {
+        match self.u8()? {
+            0 => {
+                let local = self.i64()?;
+                let offset_min = i16::from_le_bytes(self.take(2)?.try_into().ok()?);
+                Some(WrittenAt::Compact { local, offset_min })
+            }
+            1 => Some(WrittenAt::Text(
+                std::str::from_utf8(self.bytes()?).ok()?.into(),
+            )),
+            _ => None,
+        }
+    }
+    pub fn json<T: DeserializeOwned>(&mut self) -> Option<T> {
+        serde_json::from_slice(self.bytes()?).ok()
+    }
+
+    pub fn profile(&mut self, caches: &mut ProfileCaches) -> Option<StudentProfile> {
+        let mut s = [const { String::new() }; 9];
+        for v in &mut s {
+            *v = self.string()?;
+        }
+        let [student_no, name, college, major, class_name, dorm, grade, phone, home_address] = s;
+        let gender = self.value(&mut caches.gender)?;
+        let birth_date = self.date()?;
+        let level = self.value(&mut caches.level)?;
+        let status = self.value(&mut caches.status)?;
+        let g = self.u32()? as usize;
+        let mut guardians = Vec::with_capacity(g.min(64));
+        for _ in 0..g {
+            guardians.push(Guardian {
+                name: self.string()?,
+                relation: self.string()?,
+                phone: self.string()?,
+            });
+        }
+        let off_campus = self.json()?;
+        Some(StudentProfile {
+            student_no,
+            name,
+            gender,
+            birth_date,
+            college,
+            major,
+            class_name,
+            dorm,
+            grade,
+            level,
+            status,
+            phone,
+            home_address,
+            guardians,
+            off_campus,
+        })
+    }
+
+    fn students(&mut self, index: &mut Index) -> Option<()> {
+        let mut profile_caches = self.profile_caches();
+        let mut caches = (self.cache(), self.cache(), self.cache());
+        let count = self.u32()?;
+        for _ in 0..count {
+            let id = self.i64()?;
+            let version = self.i64()?;
+            let key: Key = Zeroizing::new(self.take(32)?.try_into().ok()?);
+            let lookup: [u8; 16] = self.take(16)?.try_into().ok()?;
+            let profile = self.profile(&mut profile_caches)?;
+            let h = self.u32()? as usize;
+            // Bounded by what the chunk can hold (a header is at least 40 bytes).
+            let mut heads = Vec::with_capacity(h.min(self.buf.len() / 40));
+            for _ in 0..h {
+                let id = self.i64()?;
+                let written_at = self.written_at()?;
+                let date = self.date()??;
+                let kind = super::kind_name(std::str::from_utf8(self.bytes()?).ok()?);
+                let amends = self.opt_i64()?;
+                let category = self.value(&mut caches.0)?;
+                let concern = self.value(&mut caches.1)?;
+                let concern_until = self.date()?;
+                let crisis = self.value(&mut caches.2)?;
+                let follow_up = self.date()?;
+                let facts = match self.u8()? {
+                    0 => None,
+                    _ => Some(Box::new(self.json()?)),
+                };
+                heads.push(RecordHead {
+                    id,
+                    written_at,
+                    date,
+                    kind,
+                    amends,
+                    category,
+                    concern,
+                    concern_until,
+                    crisis,
+                    follow_up,
+                    facts,
+                });
+            }
+            if index.by_lookup.insert(lookup, id).is_some() {
+                return None;
+            }
+            let entry = StudentEntry {
+                id,
+                key,
+                version,
+                profile,
+                heads,
+            };
+            if index.students.insert(id, entry).is_some() {
+                return None;
+            }
+        }
+        self.buf.is_empty().then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WrittenAt;
+    use crate::archive::Archive;
+
+    #[test]
+    fn written_at_prints_and_orders_as_its_text() {
+        let texts = [
+            "2026-11-20T09:30:00+08:00",
+            "2026-11-20T09:30:00+09:00",
+            "2026-11-20T09:30:00+05:30",
+            "2026-11-20T09:30:00-05:00",
+            "2026-11-20T09:30:00-08:00",
+            "2026-11-20T09:30:00+00:00",
+            "2026-11-20T09:30:01+08:00",
+            "2026-11-20T01:30:00Z",
+            "2026-11-20T09:30:00.5+08:00",
+            "1999-01-01T00:00:00+08:00",
+            "not a time",
+            "",
+        ];
+        let compact = texts
+            .iter()
+            .filter(|t| matches!(WrittenAt::from(**t), WrittenAt::Compact { .. }));
+        assert_eq!(compact.count(), 8);
+        for a in texts {
+            assert_eq!(WrittenAt::from(a).to_string(), a);
+            assert_eq!(
+                serde_json::to_string(&WrittenAt::from(a)).unwrap(),
+                serde_json::to_string(a).unwrap()
+            );
+            for b in texts {
+                assert_eq!(
+                    WrittenAt::from(a).cmp(&WrittenAt::from(b)),
+                    a.cmp(b),
+                    "{a} {b}"
+                );
+            }
+        }
+    }
+    use crate::synth::{self, SynthConfig};
+
+    const PASSPHRASE: &str = "snapshot-口令-2026";
+
+    #[test]
+    fn an_index_that_missed_a_committed_change_is_not_snapshotted() {
+        std::env::set_var("XINDANG_KDF_MS", "0");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("a");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+        let people = synth::generate(&SynthConfig::new(3, 5, today));
+        let record = people
+            .iter()
+            .find_map(|p| p.records.first().cloned())
+            .expect("a record");
+        let (mut s, _) = Archive::create(&dir, PASSPHRASE).expect("create");
+        let items = people.into_iter().map(|p| (p.profile, p.records)).collect();
+        s.load_students(items, |_, new| new).expect("load");
+        drop(s);
+        let unlock = || {
+            Archive::open(&dir)
+                .and_then(|a| a.unlock(PASSPHRASE))
+                .expect("unlock")
+        };
+        let s = unlock();
+        assert!(s.index_from_snapshot());
+        let count = |s: &super::super::Session| -> usize {
+            s.students.values().map(|e| e.heads.len()).sum()
+        };
+        let before = count(&s);
+        // A write path that commits and then fails before it updates the index: the row is in
+        // the database, not in memory, and the stamp has moved on this session's own connection.
+        let sid = *s.students.keys().next().expect("a student");
+        let key = s.students[&sid].key.clone();
+        s.insert_record(&s.db, sid, &key, &record, None)
+            .expect("insert");
+        let snap = dir.join(super::SNAPSHOT_FILE);
+        let old = std::fs::read(&snap).expect("snapshot");
+        drop(s);
+        assert_eq!(
+            std::fs::read(&snap).expect("snapshot"),
+            old,
+            "not rewritten"
+        );
+        let s = unlock();
+        assert!(!s.index_from_snapshot());
+        assert_eq!(count(&s), before + 1);
+    }
+}
