@@ -527,6 +527,14 @@ impl Session {
         Ok(())
     }
 
+    /// Removes the index snapshot on disk and writes this index's in its place (best effort:
+    /// without one the next unlock rebuilds from the rows).
+    pub(crate) fn replace_snapshot(&mut self) {
+        let _ = std::fs::remove_file(self.dir.join(SNAPSHOT_FILE));
+        self.snapshot_stamp = None;
+        let _ = self.save_snapshot();
+    }
+
     /// Whether this session's index was read from the snapshot (for tests and benchmarks).
     #[doc(hidden)]
     pub fn index_from_snapshot(&self) -> bool {

@@ -1923,6 +1923,10 @@ impl Session {
             }
             std::thread::sleep(std::time::Duration::from_millis(50 << attempt));
         }
+        // The index snapshot still holds the retired students (sealed under the archive's key, not
+        // their destroyed ones): replace it now rather than at lock, and remove it first so a
+        // crash in between leaves none.
+        self.replace_snapshot();
         report.retired = expected.len() as i32;
         Ok(report)
     }

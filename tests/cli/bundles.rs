@@ -491,8 +491,18 @@ fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     assert!(file_content(&cen, &sno).to_string().contains(marker));
     // Every sealed value of the college's archive before the retirement, by table and row.
     let sealed_before = sealed_values(&col);
+    // The index snapshot (sealed under the archive's key) holds the file too until replaced.
+    let old_snapshot = std::fs::read(col.dir().join(xindang::session::SNAPSHOT_FILE)).unwrap();
     let rep = col.json(&["receipt", "import", s(&r), "--json"]);
     assert_eq!(rep["retired"], 1);
+    let probe = &old_snapshot[old_snapshot.len() / 2..old_snapshot.len() / 2 + 24];
+    for (path, bytes) in crate::support::files_below(&col.dir()) {
+        assert!(
+            !bytes.windows(probe.len()).any(|w| w == probe),
+            "the index snapshot from before the retirement survives in {}",
+            path.display()
+        );
+    }
     // The sealed values of the rows now gone (the wrapped data key, profile, records, attachment,
     // changes) are in no file of the archive folder: not in free pages, not in the WAL.
     let sealed_after = sealed_values(&col);

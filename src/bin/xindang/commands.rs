@@ -47,7 +47,7 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(v).map_err(|_| Error::Invalid {
         field: "output",
         reason: "cannot be encoded",

@@ -228,6 +228,7 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -241,3 +242,18 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Like other Unix tools, end quietly when the reader of the output goes away (`xindang … --json
+/// | head`) instead of panicking on the broken pipe. Output is printed after a command's
+/// transaction has committed, so nothing saved depends on it.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn default_sigpipe() {
+    // SAFETY: first thing in main, before any thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}

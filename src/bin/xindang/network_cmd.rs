@@ -11,6 +11,7 @@ use xindang::rules::report::ReportKind;
 use xindang::rules::review::ReviewMeeting;
 use xindang::{Archive, Session};
 
+use crate::commands::print_json;
 use crate::secrets;
 
 /// The commands this file adds to `xindang` (flattened into the top level).
@@ -153,15 +154,6 @@ fn opt_date(s: Option<&str>, field: &'static str) -> Result<NaiveDate> {
         Some(s) => date(s, field),
         None => Ok(chrono::Local::now().date_naive()),
     }
-}
-
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(v).map_err(|_| Error::Invalid {
-        field: "output",
-        reason: "cannot be encoded",
-    })?;
-    println!("{text}");
-    Ok(())
 }
 
 /// Prints lines; a closed pipe (`| head`) ends the listing quietly.
