@@ -13,10 +13,10 @@ pub mod admin_commands;
 pub mod commands;
 pub mod dialogs;
 pub mod error;
-pub mod review;
-pub mod review_commands;
 pub mod report_commands;
 pub mod reports;
+pub mod review;
+pub mod review_commands;
 pub mod screen_lock;
 pub mod state;
 pub mod student_commands;
@@ -90,6 +90,9 @@ pub fn run() {
             report_commands::network_view,
             report_commands::grid_export,
             report_commands::grid_import,
+            report_commands::network_activities,
+            report_commands::network_activity_add,
+            report_commands::network_waive,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())
