@@ -79,7 +79,8 @@ pub struct ObligationQuery {
     pub status: Option<ObligationStatus>,
     /// Only this kind.
     pub kind: Option<ObligationKind>,
-    /// 学号 or 姓名 contains this.
+    /// 学号 or 姓名 contains this (of the student, or of the network person of a network duty),
+    /// or the duty's subject does (a dorm, a college).
     pub search: String,
     /// Only those due on or before this day.
     #[typeshare(serialized_as = "Option<String>")]
@@ -361,6 +362,9 @@ impl Session {
                 needle.is_empty()
                     || o.student_no.contains(needle)
                     || o.student_name.contains(needle)
+                    || o.person.contains(needle)
+                    || o.person_name.contains(needle)
+                    || o.subject.contains(needle)
             })
             .collect();
         let count = |s: ObligationStatus| matching.iter().filter(|o| o.status == s).count() as i32;
