@@ -567,6 +567,45 @@ mod tests {
     }
 
     #[test]
+    fn network_duties_are_found_by_person_and_subject() {
+        let (_dir, mut s) = archive(SiteKind::College, 120);
+        s.demo_network().expect("network");
+        let today = chrono::Local::now().date_naive();
+        let net = s.network().expect("network");
+        let c = net
+            .people
+            .iter()
+            .find(|p| p.role == crate::rules::network::NetworkRole::Counselor)
+            .expect("a counselor");
+        let q = ObligationQuery {
+            search: c.id.clone(),
+            page: 1,
+            page_size: 500,
+            ..ObligationQuery::default()
+        };
+        let mine = s.obligation_page(today, &q).expect("page");
+        assert!(mine.total > 0, "a counselor has duties in term");
+        assert!(mine.items.iter().all(|o| o.person == c.id));
+        let dorm = mine
+            .items
+            .iter()
+            .find(|o| o.rule == "dorm-visits.monthly")
+            .map(|o| o.subject.clone())
+            .expect("a dorm to visit");
+        let by_dorm = s
+            .obligation_page(
+                today,
+                &ObligationQuery {
+                    search: dorm.clone(),
+                    ..q.clone()
+                },
+            )
+            .expect("page");
+        assert!(by_dorm.total > 0);
+        assert!(by_dorm.items.iter().all(|o| o.subject.contains(&dorm)));
+    }
+
+    #[test]
     fn obligation_pages_count_by_status_and_filter() {
         let (_dir, s) = archive(SiteKind::College, 40);
         let today = chrono::Local::now().date_naive();

@@ -132,7 +132,7 @@ test('a dorm visit is recorded from the to-do list, a duty is waived, refusals a
   await d.waitFor(byTestId('waive-dialog'), { predicate: (s) => s.includes(meeting.label) });
   await click(d, byTestId('waive-confirm'));
   await d.waitFor('[data-testid="waive-dialog"] .el-form-item__error', { predicate: (s) => s.includes('请填写免除理由') });
-  await d.type(await d.waitFor(byTestId('waive-reason') + ' textarea'), '该心理委员本周外出实习，改由辅导员直接联系寝室长');
+  await d.type(await d.waitFor('#waive-reason'), '该心理委员本周外出实习，改由辅导员直接联系寝室长');
   await click(d, byTestId('waive-confirm'));
   await d.waitFor(byTestId('obligation-waived'), { predicate: (s) => s.includes(meeting.label) });
   await shot('network-work-waived');
