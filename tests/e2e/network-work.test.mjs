@@ -135,6 +135,14 @@ test('a dorm visit is recorded from the to-do list, a duty is waived, refusals a
   await d.type(await d.waitFor('#waive-reason'), '该心理委员本周外出实习，改由辅导员直接联系寝室长');
   await click(d, byTestId('waive-confirm'));
   await d.waitFor(byTestId('obligation-waived'), { predicate: (s) => s.includes(meeting.label) });
+  for (let i = 0; ; i += 1) {
+    const shown = await d.execute(
+      `return [...document.querySelectorAll('[data-testid="waive-dialog"]')].some((e) => e.offsetParent !== null);`,
+    );
+    if (!shown) break;
+    assert.ok(i < 50, 'the dialog closes once the duty is waived');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await shot('network-work-waived');
 });
 
