@@ -1195,7 +1195,10 @@ export interface ObligationQuery {
 	status?: ObligationStatus;
 	/** Only this kind. */
 	kind?: ObligationKind;
-	/** 学号 or 姓名 contains this. */
+	/**
+	 * 学号 or 姓名 contains this (of the student, or of the network person of a network duty),
+	 * or the duty's subject does (a dorm, a college).
+	 */
 	search: string;
 	/** Only those due on or before this day. */
 	due_before?: string;
