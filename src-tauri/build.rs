@@ -51,6 +51,9 @@ const COMMANDS: &[&str] = &[
     "network_view",
     "grid_export",
     "grid_import",
+    "network_activities",
+    "network_activity_add",
+    "network_waive",
 ];
 
 fn main() {

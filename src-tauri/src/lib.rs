@@ -90,6 +90,9 @@ pub fn run() {
             report_commands::network_view,
             report_commands::grid_export,
             report_commands::grid_import,
+            report_commands::network_activities,
+            report_commands::network_activity_add,
+            report_commands::network_waive,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

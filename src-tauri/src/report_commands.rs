@@ -3,10 +3,11 @@
 //! lib.rs, the capability, the isolation hook and ui/src/api.ts (`hardening_tests` checks it).
 
 use tauri::{AppHandle, State};
+use xindang::rules::network::{NetworkActivity, NetworkWaiver};
 use xindang::rules::report::{Report, ReportKind};
 
 use crate::error::CommandError;
-use crate::reports::{self, GridImported, NetworkView, WorkbookSaved};
+use crate::reports::{self, GridImported, NetworkView, NetworkWork, WorkbookSaved};
 use crate::state::Shared;
 
 /// The report of the period holding `day` (`YYYY-MM-DD`; today when absent).
@@ -62,4 +63,25 @@ pub fn grid_import(
     state: State<'_, Shared>,
 ) -> Result<Option<GridImported>, CommandError> {
     reports::grid_import(&app, &state)
+}
+
+/// The recorded network activities (newest first, with names) and the dorms to choose from.
+#[tauri::command(async)]
+pub fn network_activities(state: State<'_, Shared>) -> Result<NetworkWork, CommandError> {
+    state.with(reports::network_activities)
+}
+
+/// Records a dorm visit, meeting or training; returns its id.
+#[tauri::command(async)]
+pub fn network_activity_add(
+    state: State<'_, Shared>,
+    activity: NetworkActivity,
+) -> Result<String, CommandError> {
+    state.with(|s| reports::network_activity_add(s, activity))
+}
+
+/// Waives an open network duty with its reason.
+#[tauri::command(async)]
+pub fn network_waive(state: State<'_, Shared>, waiver: NetworkWaiver) -> Result<(), CommandError> {
+    state.with(|s| reports::network_waive(s, waiver))
 }

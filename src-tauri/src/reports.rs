@@ -1,6 +1,9 @@
 //! The logic behind the reports page 报表 (weekly 周报 / monthly 月报 / semester 学期总结) and the
 //! four-level network page 四级网络 (校—院—班—寝): the core computes, this module picks the day,
 //! opens the native dialogs and turns a refused grid table into where-and-why for the screen.
+//! The network page also records the work that fulfils the network's duties (dorm visits 走访宿舍,
+//! meetings, trainings 培训) and waives a duty with its reason; the core's refusals come back with
+//! codes of their own so the screen can say in Chinese what is wrong.
 //! The weekly review meeting 周研判 has its own screen elsewhere.
 
 use std::path::Path;
@@ -10,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use typeshare::typeshare;
 use xindang::audit::AuditAction;
-use xindang::rules::network::{Network, NetworkCheck};
+use xindang::model::StudentStatus;
+use xindang::rules::network::{Network, NetworkActivity, NetworkCheck, NetworkWaiver};
 use xindang::rules::report::{Report, ReportKind};
+use xindang::rules::{ObligationFilter, ObligationStatus};
 
 use crate::dialogs::{self, FileKind};
 use crate::error::CommandError;
@@ -61,6 +66,39 @@ pub struct GridImported {
     pub check: Option<NetworkCheck>,
     /// Why the file was refused (`None` when imported).
     pub problem: Option<GridProblem>,
+}
+
+/// A recorded network activity with the names of its people (a name is empty when the id names
+/// nobody in the network, e.g. after a new grid table).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    /// The activity as stored.
+    pub activity: NetworkActivity,
+    /// Name of who held it (empty when unknown or none).
+    pub person_name: String,
+    /// Names of the attendees, in the order of `activity.attendees`.
+    pub attendee_names: Vec<String>,
+}
+
+/// A dorm that can be visited, with the colleges of its residents (a mixed dorm has several).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkDorm {
+    /// The dorm as the roster writes it.
+    pub dorm: String,
+    /// Colleges of its enrolled residents, sorted.
+    pub colleges: Vec<String>,
+}
+
+/// The work of the network: recorded activities (newest first) and the dorms to choose from.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkWork {
+    /// Activities, newest first.
+    pub activities: Vec<ActivityRow>,
+    /// Dorms of enrolled on-campus students and of the dorm heads, sorted.
+    pub dorms: Vec<NetworkDorm>,
 }
 
 fn today() -> NaiveDate {
@@ -153,6 +191,128 @@ pub fn network_view(state: &mut AppState) -> Result<NetworkView, CommandError> {
     })
 }
 
+/// The recorded activities, newest first, with names; and the dorms of the archive.
+pub fn network_activities(state: &mut AppState) -> Result<NetworkWork, CommandError> {
+    let s = state.session()?;
+    let net = s.network()?;
+    let name = |id: &str| {
+        net.people
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    };
+    let mut activities: Vec<ActivityRow> = s
+        .network_activities()?
+        .into_iter()
+        .map(|a| ActivityRow {
+            person_name: name(&a.person),
+            attendee_names: a.attendees.iter().map(|x| name(x)).collect(),
+            activity: a,
+        })
+        .collect();
+    // The core keeps them oldest first (stable by date); the screen wants the latest on top.
+    activities.reverse();
+    let mut dorms: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for st in s.list_students() {
+        if st.status == StudentStatus::Enrolled && !st.dorm.trim().is_empty() {
+            dorms.entry(st.dorm).or_default().insert(st.college);
+        }
+    }
+    for p in &net.people {
+        for d in p.dorms.iter().filter(|d| !d.trim().is_empty()) {
+            dorms
+                .entry(d.clone())
+                .or_default()
+                .insert(p.college.clone());
+        }
+    }
+    Ok(NetworkWork {
+        activities,
+        dorms: dorms
+            .into_iter()
+            .map(|(dorm, colleges)| NetworkDorm {
+                dorm,
+                colleges: colleges.into_iter().collect(),
+            })
+            .collect(),
+    })
+}
+
+/// Records an activity; returns its id. A day after today is refused (work is recorded once
+/// done); the core checks who may hold what.
+pub fn network_activity_add(
+    state: &mut AppState,
+    activity: NetworkActivity,
+) -> Result<String, CommandError> {
+    if activity.date > today() {
+        return Err(coded(
+            "network_future_date",
+            "the activity's date is after today",
+        ));
+    }
+    state.session_mut()?.add_activity(activity).map_err(refusal)
+}
+
+/// Waives an open network duty with its reason. The duty must be one the engine lists as due or
+/// overdue today (rule, person, subject and due date as the 待办 list gives them).
+pub fn network_waive(state: &mut AppState, waiver: NetworkWaiver) -> Result<(), CommandError> {
+    let s = state.session_mut()?;
+    if waiver.reason.trim().is_empty() {
+        return Err(refusal(xindang::Error::Invalid {
+            field: "reason",
+            reason: "a waiver needs its reason",
+        }));
+    }
+    let open = s
+        .obligations(today(), &ObligationFilter::default())?
+        .into_iter()
+        .any(|o| {
+            o.student_no.is_empty()
+                && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
+                && o.rule == waiver.rule.trim()
+                && o.person == waiver.person.trim()
+                && o.subject == waiver.subject.trim()
+                && o.due == waiver.due
+        });
+    if !open {
+        return Err(coded(
+            "network_no_duty",
+            "no open network duty has this rule, person, subject and due date",
+        ));
+    }
+    s.waive_network(waiver).map_err(refusal)
+}
+
+fn coded(code: &str, message: &str) -> CommandError {
+    CommandError {
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// The core's refusals of an activity or a waiver, each with its own code (the UI has Chinese for
+/// each); other errors keep theirs.
+fn refusal(e: xindang::Error) -> CommandError {
+    let xindang::Error::Invalid { field, reason } = &e else {
+        return e.into();
+    };
+    let code = match (*field, *reason) {
+        ("person", "must be a counselor or backbone of the network") => "network_visit_holder",
+        ("person", "must be a counselor of the network") => "network_counselor_only",
+        ("person", "must be a backbone of the network") => "network_backbone_only",
+        ("person", _) => "network_person_unknown",
+        ("attendees", _) => "network_trainees",
+        ("hours", _) => "network_hours",
+        ("dorm", _) => "network_dorm",
+        ("reason", _) => "network_waiver_reason",
+        ("subject", _) | ("rule", _) => "network_no_duty",
+        _ => return e.into(),
+    };
+    coded(code, &e.to_string())
+}
+
 /// Writes the grid table 网格管理表 (with the check's findings) where the user chooses; `None` if
 /// cancelled.
 pub fn grid_export<R: Runtime>(
@@ -236,6 +396,7 @@ mod tests {
     use super::*;
     use crate::state::AppState;
     use std::time::Duration;
+    use xindang::rules::network::{ActivityKind, NetworkRole};
 
     fn unlocked(dir: &Path) -> AppState {
         std::env::set_var("XINDANG_KDF_MS", "0");
@@ -311,5 +472,173 @@ mod tests {
         for r in reasons {
             assert_ne!(grid_reason_zh(r), "内容不符合要求", "{r}");
         }
+    }
+
+    fn with_demo_network(dir: &Path) -> AppState {
+        let mut s = unlocked(dir);
+        let sess = s.session_mut().expect("open");
+        let config = xindang::synth::SynthConfig {
+            seed: 1,
+            students: 300,
+            today: today(),
+            records_per_student: 0,
+        };
+        let batch: Vec<_> = xindang::synth::students(&config)
+            .map(|st| (st.profile, st.records))
+            .collect();
+        sess.load_students(batch, |_, new| new).expect("load");
+        sess.demo_network().expect("network");
+        s
+    }
+
+    fn activity(kind: ActivityKind, person: &str) -> NetworkActivity {
+        NetworkActivity {
+            id: String::new(),
+            kind,
+            date: today(),
+            person: person.to_owned(),
+            dorm: String::new(),
+            attendees: Vec::new(),
+            hours: 0.0,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn activities_are_recorded_named_and_refused_with_codes_of_their_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut s = with_demo_network(dir.path());
+        let net = s.session().expect("open").network().expect("network");
+        let of = |r: NetworkRole| {
+            net.people
+                .iter()
+                .find(|p| p.role == r)
+                .unwrap_or_else(|| panic!("{r:?} of {}", net.people.len()))
+        };
+        let (c, b, h) = (
+            of(NetworkRole::Counselor),
+            of(NetworkRole::Backbone),
+            of(NetworkRole::DormHead),
+        );
+        let work = network_activities(&mut s).expect("work");
+        assert!(work.activities.is_empty());
+        assert!(!work.dorms.is_empty());
+        let dorm = work.dorms[0].dorm.clone();
+
+        // A dorm head cannot hold a backbone meeting; a counselor can.
+        let e = network_activity_add(&mut s, activity(ActivityKind::BackboneMeeting, &h.id))
+            .expect_err("dorm head");
+        assert_eq!(e.code, "network_counselor_only");
+        let e = network_activity_add(&mut s, activity(ActivityKind::DormHeadMeeting, &c.id))
+            .expect_err("counselor");
+        assert_eq!(e.code, "network_backbone_only");
+        let e = network_activity_add(&mut s, activity(ActivityKind::DormVisit, &h.id))
+            .expect_err("visit");
+        assert_eq!(e.code, "network_visit_holder");
+        let e = network_activity_add(&mut s, activity(ActivityKind::DormVisit, &c.id))
+            .expect_err("no dorm");
+        assert_eq!(e.code, "network_dorm");
+        let mut t = activity(ActivityKind::Training, &c.id);
+        t.attendees = vec![b.id.clone()];
+        let e = network_activity_add(&mut s, t.clone()).expect_err("no hours");
+        assert_eq!(e.code, "network_hours");
+        t.attendees.clear();
+        t.hours = 2.0;
+        let e = network_activity_add(&mut s, t.clone()).expect_err("no trainees");
+        assert_eq!(e.code, "network_trainees");
+        let mut later = activity(ActivityKind::BackboneMeeting, &c.id);
+        later.date = today() + chrono::Days::new(1);
+        let e = network_activity_add(&mut s, later).expect_err("future");
+        assert_eq!(e.code, "network_future_date");
+        assert!(network_activities(&mut s)
+            .expect("work")
+            .activities
+            .is_empty());
+
+        let mut v = activity(ActivityKind::DormVisit, &c.id);
+        v.dorm = dorm.clone();
+        network_activity_add(&mut s, v).expect("visit");
+        t.attendees = vec![b.id.clone(), h.id.clone()];
+        let id = network_activity_add(&mut s, t).expect("training");
+        let work = network_activities(&mut s).expect("work");
+        assert_eq!(work.activities.len(), 2);
+        // Newest first: recorded the same day, the later one on top.
+        assert_eq!(work.activities[0].activity.id, id);
+        assert_eq!(work.activities[0].person_name, c.name);
+        assert_eq!(
+            work.activities[0].attendee_names,
+            vec![b.name.clone(), h.name.clone()]
+        );
+        assert_eq!(work.activities[1].activity.dorm, dorm);
+    }
+
+    #[test]
+    fn a_waiver_needs_an_open_duty_and_its_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut s = with_demo_network(dir.path());
+        let open = s
+            .session()
+            .expect("open")
+            .obligations(today(), &ObligationFilter::default())
+            .expect("obligations")
+            .into_iter()
+            .find(|o| {
+                !o.person.is_empty()
+                    && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
+            });
+        // Outside every semester of the policy there is no duty to waive: say so, don't pass.
+        let o = open.expect("the policy's calendar covers today");
+        let mut w = NetworkWaiver {
+            rule: o.rule.clone(),
+            person: o.person.clone(),
+            subject: o.subject.clone(),
+            due: o.due,
+            reason: " ".into(),
+        };
+        let e = network_waive(&mut s, w.clone()).expect_err("no reason");
+        assert_eq!(e.code, "network_waiver_reason");
+        w.reason = "出差".into();
+        let mut wrong = w.clone();
+        wrong.due = o.due + chrono::Days::new(400);
+        let e = network_waive(&mut s, wrong).expect_err("no such duty");
+        assert_eq!(e.code, "network_no_duty");
+        network_waive(&mut s, w.clone()).expect("waived");
+        let again = network_waive(&mut s, w).expect_err("no longer open");
+        assert_eq!(again.code, "network_no_duty");
+        let now = s
+            .session()
+            .expect("open")
+            .obligations(today(), &ObligationFilter::default())
+            .expect("obligations");
+        assert!(now.iter().any(|x| x.rule == o.rule
+            && x.person == o.person
+            && x.subject == o.subject
+            && x.due == o.due
+            && x.status == ObligationStatus::Waived
+            && x.waived_reason.as_deref() == Some("出差")));
+    }
+
+    #[test]
+    fn every_refusal_of_the_core_has_a_code_of_its_own() {
+        // Read from the core's source, so a new refusal there fails here until it has a code
+        // (and the UI its Chinese, see ui/src/i18n/reports.zh-CN.ts).
+        let core = include_str!("../../src/session/network.rs");
+        let start = core.find("pub fn add_activity").expect("add_activity");
+        let end = core.find("fn meetings(").expect("end");
+        let body = &core[start..end];
+        let mut n = 0;
+        for (i, _) in body.match_indices("field: \"") {
+            let rest = &body[i + 8..];
+            let field = &rest[..rest.find('"').expect("end")];
+            let rest = &rest[rest.find("reason: \"").expect("reason") + 9..];
+            let reason = &rest[..rest.find('"').expect("end")];
+            let e = refusal(xindang::Error::Invalid {
+                field: Box::leak(field.to_owned().into_boxed_str()),
+                reason: Box::leak(reason.to_owned().into_boxed_str()),
+            });
+            assert!(e.code.starts_with("network_"), "{field}: {reason}");
+            n += 1;
+        }
+        assert!(n >= 8, "{n}");
     }
 }

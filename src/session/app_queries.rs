@@ -79,7 +79,8 @@ pub struct ObligationQuery {
     pub status: Option<ObligationStatus>,
     /// Only this kind.
     pub kind: Option<ObligationKind>,
-    /// 学号 or 姓名 contains this.
+    /// 学号 or 姓名 contains this (of the student, or of the network person of a network duty),
+    /// or the duty's subject does (a dorm, a college).
     pub search: String,
     /// Only those due on or before this day.
     #[typeshare(serialized_as = "Option<String>")]
@@ -361,6 +362,9 @@ impl Session {
                 needle.is_empty()
                     || o.student_no.contains(needle)
                     || o.student_name.contains(needle)
+                    || o.person.contains(needle)
+                    || o.person_name.contains(needle)
+                    || o.subject.contains(needle)
             })
             .collect();
         let count = |s: ObligationStatus| matching.iter().filter(|o| o.status == s).count() as i32;
@@ -560,6 +564,45 @@ mod tests {
             s.audit_page(&q(None, 1, 10)),
             Err(Error::AuditBroken { seq: 3, .. })
         ));
+    }
+
+    #[test]
+    fn network_duties_are_found_by_person_and_subject() {
+        let (_dir, mut s) = archive(SiteKind::College, 120);
+        s.demo_network().expect("network");
+        let today = chrono::Local::now().date_naive();
+        let net = s.network().expect("network");
+        let c = net
+            .people
+            .iter()
+            .find(|p| p.role == crate::rules::network::NetworkRole::Counselor)
+            .expect("a counselor");
+        let q = ObligationQuery {
+            search: c.id.clone(),
+            page: 1,
+            page_size: 500,
+            ..ObligationQuery::default()
+        };
+        let mine = s.obligation_page(today, &q).expect("page");
+        assert!(mine.total > 0, "a counselor has duties in term");
+        assert!(mine.items.iter().all(|o| o.person == c.id));
+        let dorm = mine
+            .items
+            .iter()
+            .find(|o| o.rule == "dorm-visits.monthly")
+            .map(|o| o.subject.clone())
+            .expect("a dorm to visit");
+        let by_dorm = s
+            .obligation_page(
+                today,
+                &ObligationQuery {
+                    search: dorm.clone(),
+                    ..q.clone()
+                },
+            )
+            .expect("page");
+        assert!(by_dorm.total > 0);
+        assert!(by_dorm.items.iter().all(|o| o.subject.contains(&dorm)));
     }
 
     #[test]

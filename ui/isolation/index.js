@@ -49,6 +49,9 @@ const ALLOWED = new Set([
   'network_view',
   'grid_export',
   'grid_import',
+  'network_activities',
+  'network_activity_add',
+  'network_waive',
   'plugin:event|listen',
   'plugin:event|unlisten',
 ]);

@@ -63,6 +63,10 @@ export const api = {
   networkView: () => invoke<Admin.NetworkView>('network_view'),
   gridExport: () => invoke<Admin.WorkbookSaved | null>('grid_export'),
   gridImport: () => invoke<Admin.GridImported | null>('grid_import'),
+  // The network's work: activities that fulfil its duties, and waivers of a duty.
+  networkActivities: () => invoke<Admin.NetworkWork>('network_activities'),
+  networkActivityAdd: (activity: Admin.NetworkActivity) => invoke<string>('network_activity_add', { activity }),
+  networkWaive: (waiver: Admin.NetworkWaiver) => invoke<void>('network_waive', { waiver }),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

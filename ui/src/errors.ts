@@ -1,7 +1,7 @@
 // Errors from Rust arrive as `{ code, message }` (CommandError). The user reads the Chinese text for
 // the code; an unknown code (or a non-command failure) falls back to a generic message.
 import type { CommandError } from './types/generated';
-import { errorText, t } from './i18n';
+import { errorText, t, type MessageKey } from './i18n';
 
 export function isCommandError(value: unknown): value is CommandError {
   return (
@@ -20,4 +20,12 @@ export function errorCode(err: unknown): string {
 /** What the user reads for an error. */
 export function errorMessage(err: unknown): string {
   return (isCommandError(err) ? errorText(err.code) : undefined) ?? t('errors.generic');
+}
+
+/** What the user reads when the network's rules refuse an activity or a waiver (codes `network_*`,
+ * Chinese in reports.zh-CN.ts); any other error as `errorMessage`. */
+export function networkRefusal(err: unknown): string {
+  const key = `networkWork.refusal.${errorCode(err)}` as MessageKey;
+  const text = t(key);
+  return text === key ? errorMessage(err) : text;
 }
