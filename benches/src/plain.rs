@@ -10,7 +10,7 @@
 //! age-encrypted. Where this mirror is simpler than the core, the simplification favours the
 //! baseline, so the ratios err against the encrypted archive.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -20,7 +20,7 @@ use xindang::audit::{AuditAction, AuditEntry};
 use xindang::bundle::{Change, ChangeOp};
 use xindang::model::*;
 use xindang::normalize;
-use xindang::rules::engine::{self, Facts, RecordInput, StudentInput};
+use xindang::rules::engine::{self, Facts, RecordInput, Scratch, Selection, StudentInput};
 use xindang::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use xindang::rules::{Obligation, ObligationFilter};
 use xindang::session::{validate_profile, LoadReport};
@@ -479,35 +479,45 @@ impl PlainSession {
                 .unwrap_or_default(),
         };
         let policy = Policy::parse(&text).map_err(|e| e.to_string())?;
-        let inputs: Vec<StudentInput<'_>> = self
-            .students
-            .values()
-            .map(|s| {
-                let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends).collect();
-                StudentInput {
-                    profile: &s.profile,
-                    records: s
-                        .heads
-                        .iter()
-                        .filter(|h| h.date <= today && !superseded.contains(&h.id))
-                        .map(|h| RecordInput {
-                            id: h.id,
-                            date: h.date,
-                            kind: &h.kind,
-                            category: h.category,
-                            concern: h.concern,
-                            concern_until: h.concern_until,
-                            crisis: h.crisis,
-                            facts: h.facts.as_deref(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        Ok(engine::filter(
-            engine::compute(&policy, today, &inputs),
-            filter,
-        ))
+        // As the session: one student at a time, only the obligations the filter keeps.
+        let select = Selection::new(filter);
+        let mut list = Vec::new();
+        let mut scratch = Scratch::default();
+        let none = StudentProfile::default();
+        let mut input = StudentInput {
+            profile: &none,
+            records: Vec::new(),
+        };
+        let mut superseded: Vec<i64> = Vec::new();
+        for s in self.students.values() {
+            if !select.wants(&s.profile) {
+                continue;
+            }
+            superseded.clear();
+            superseded.extend(s.heads.iter().filter_map(|h| h.amends));
+            input.profile = &s.profile;
+            input.records.clear();
+            input.records.extend(
+                s.heads
+                    .iter()
+                    .filter(|h| h.date <= today && !superseded.contains(&h.id))
+                    .map(|h| RecordInput {
+                        id: h.id,
+                        date: h.date,
+                        kind: &h.kind,
+                        category: h.category,
+                        concern: h.concern,
+                        concern_until: h.concern_until,
+                        crisis: h.crisis,
+                        facts: h.facts.as_deref(),
+                    }),
+            );
+            engine::compute_student(&policy, today, &input, &select, &mut scratch, &mut list);
+        }
+        list.sort_by(|a, b| {
+            (a.due, &a.student_no, &a.rule, a.since).cmp(&(b.due, &b.student_no, &b.rule, b.since))
+        });
+        Ok(list)
     }
 
     fn log_op(
