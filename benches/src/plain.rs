@@ -11,7 +11,7 @@
 //! baseline, so the ratios err against the encrypted archive.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -21,11 +21,11 @@ use xindang::audit::{AuditAction, AuditEntry};
 use xindang::bundle::{Change, ChangeOp};
 use xindang::model::*;
 use xindang::normalize;
-use xindang::rules::engine::{self, Facts, RecordInput, StudentInput};
+use xindang::rules::engine::{self, Facts, RecordInput, Scratch, Selection, StudentInput};
 use xindang::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use xindang::rules::{Obligation, ObligationFilter};
 use xindang::session::snapshot::{self as core_snapshot, WrittenAt};
-use xindang::session::{validate_profile, LoadReport};
+use xindang::session::{desk, validate_profile, LoadReport};
 
 mod snapshot;
 
@@ -203,33 +203,29 @@ struct Student {
 }
 
 impl Student {
+    /// The core's own rule over this index's headers.
     fn concern(&self, today: NaiveDate) -> Option<ConcernLevel> {
-        let superseded: Vec<i64> = self.heads.iter().filter_map(|h| h.amends).collect();
-        self.heads
-            .iter()
-            .filter(|h| h.concern.is_some() && !superseded.contains(&h.id))
-            .max_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)))
-            .and_then(|h| match h.concern_until {
-                Some(until) if until < today => None,
-                _ => h.concern,
-            })
+        desk::concern_level(
+            &self.heads,
+            |h| desk::ConcernMark {
+                id: h.id,
+                amends: h.amends,
+                date: h.date,
+                written_at: &h.written_at,
+                concern: h.concern,
+                concern_until: h.concern_until,
+            },
+            today,
+        )
     }
 
     fn summary(&self, today: NaiveDate) -> StudentSummary {
-        let p = &self.profile;
-        StudentSummary {
-            id: self.id.to_string(),
-            student_no: p.student_no.clone(),
-            name: p.name.clone(),
-            initials: xindang::session::desk::initials(&p.name),
-            college: p.college.clone(),
-            class_name: p.class_name.clone(),
-            dorm: p.dorm.clone(),
-            grade: p.grade.clone(),
-            status: p.status,
-            concern: self.concern(today),
-            record_count: self.heads.len() as i32,
-        }
+        desk::student_summary(
+            self.id,
+            &self.profile,
+            self.concern(today),
+            self.heads.len(),
+        )
     }
 }
 
@@ -565,35 +561,45 @@ impl PlainSession {
                 .unwrap_or_default(),
         };
         let policy = Policy::parse(&text).map_err(|e| e.to_string())?;
-        let inputs: Vec<StudentInput<'_>> = self
-            .students
-            .values()
-            .map(|s| {
-                let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends).collect();
-                StudentInput {
-                    profile: &s.profile,
-                    records: s
-                        .heads
-                        .iter()
-                        .filter(|h| h.date <= today && !superseded.contains(&h.id))
-                        .map(|h| RecordInput {
-                            id: h.id,
-                            date: h.date,
-                            kind: &h.kind,
-                            category: h.category,
-                            concern: h.concern,
-                            concern_until: h.concern_until,
-                            crisis: h.crisis,
-                            facts: h.facts.as_deref(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        Ok(engine::filter(
-            engine::compute(&policy, today, &inputs),
-            filter,
-        ))
+        // As the session: one student at a time, only the obligations the filter keeps.
+        let select = Selection::new(filter);
+        let mut list = Vec::new();
+        let mut scratch = Scratch::default();
+        let none = StudentProfile::default();
+        let mut input = StudentInput {
+            profile: &none,
+            records: Vec::new(),
+        };
+        let mut superseded: Vec<i64> = Vec::new();
+        for s in self.students.values() {
+            if !select.wants(&s.profile) {
+                continue;
+            }
+            superseded.clear();
+            superseded.extend(s.heads.iter().filter_map(|h| h.amends));
+            input.profile = &s.profile;
+            input.records.clear();
+            input.records.extend(
+                s.heads
+                    .iter()
+                    .filter(|h| h.date <= today && !superseded.contains(&h.id))
+                    .map(|h| RecordInput {
+                        id: h.id,
+                        date: h.date,
+                        kind: &h.kind,
+                        category: h.category,
+                        concern: h.concern,
+                        concern_until: h.concern_until,
+                        crisis: h.crisis,
+                        facts: h.facts.as_deref(),
+                    }),
+            );
+            engine::compute_student(&policy, today, &input, &select, &mut scratch, &mut list);
+        }
+        list.sort_by(|a, b| {
+            (a.due, &a.student_no, &a.rule, a.since).cmp(&(b.due, &b.student_no, &b.rule, b.since))
+        });
+        Ok(list)
     }
 
     fn log_op(

@@ -185,7 +185,7 @@ pub struct Contents {
 impl Contents {
     /// The bundle's identity: SHA-256 of the signed manifest bytes, hex.
     pub fn hash(&self) -> String {
-        crypto::hex(&crypto::sha256(&self.manifest_bytes))
+        manifest_hash(&self.manifest_bytes)
     }
 }
 
@@ -376,9 +376,12 @@ pub fn split_container(plain: &[u8]) -> Result<ContainerParts<'_>> {
     Ok((manifest, mbytes, sig, frames))
 }
 
-/// Verifies the signature (by `sender`, already trusted by the caller) and the content hash, and
-/// decodes the changes.
-pub fn open_container(plain: &[u8], sender: &SiteProfile) -> Result<Contents> {
+/// Verifies the signature (by `sender`, already trusted by the caller) and the content hash,
+/// without decoding the changes: returns the manifest, its signed bytes and the frames.
+pub fn verify_container<'a>(
+    plain: &'a [u8],
+    sender: &SiteProfile,
+) -> Result<(Manifest, &'a [u8], &'a [u8])> {
     let (manifest, mbytes, sig, frames) = split_container(plain)?;
     if !sender.verify(&[SIGN_CONTEXT, mbytes].concat(), sig) {
         return Err(Error::BundleBadSignature);
@@ -386,6 +389,18 @@ pub fn open_container(plain: &[u8], sender: &SiteProfile) -> Result<Contents> {
     if crypto::hex(&crypto::sha256(frames)) != manifest.content_sha256 {
         return Err(Error::BundleDamaged("the content hash"));
     }
+    Ok((manifest, mbytes, frames))
+}
+
+/// The bundle's identity from a manifest's signed bytes: SHA-256, hex (as [`Contents::hash`]).
+pub fn manifest_hash(manifest_bytes: &[u8]) -> String {
+    crypto::hex(&crypto::sha256(manifest_bytes))
+}
+
+/// Verifies the signature (by `sender`, already trusted by the caller) and the content hash, and
+/// decodes the changes.
+pub fn open_container(plain: &[u8], sender: &SiteProfile) -> Result<Contents> {
+    let (manifest, mbytes, frames) = verify_container(plain, sender)?;
     let mut changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)> = Vec::new();
     let mut at = 0;
     while at < frames.len() {

@@ -297,15 +297,52 @@ impl StudentInput<'_> {
 type Accept = fn(&RecordInput<'_>) -> bool;
 
 /// One obligation before matching.
+/// Rule ids and labels are static (or a label's count rendered late) so that needs that end up
+/// fulfilled or filtered out cost no allocation (docs/benchmarks.md, dashboard).
 struct Need {
-    rule: String,
+    rule: &'static str,
     kind: ObligationKind,
-    label: String,
+    label: Label,
     since: NaiveDate,
     until: Option<NaiveDate>,
     due: NaiveDate,
     accept: Accept,
     not_id: Option<i64>,
+}
+
+/// An obligation's Chinese label, rendered only for the obligations listed.
+#[derive(Clone, Copy)]
+enum Label {
+    Fixed(&'static str),
+    /// The k-th (from 1) follow-up after a crisis.
+    CrisisFollowUp(usize),
+    /// A per-semester rule of `n` contacts: the k-th (from 1).
+    Nth(&'static str, u32, usize),
+}
+
+impl Label {
+    fn render(self) -> String {
+        match self {
+            Label::Fixed(s) => s.to_string(),
+            Label::CrisisFollowUp(k) => format!("危机事件后·第{k}次回访"),
+            Label::Nth(label, n, k) => format!("{label}{n}次（第{k}次）"),
+        }
+    }
+}
+
+/// The rule id of a must-talk category (`must-talk.` + `TalkCategory::as_str`).
+fn must_talk_rule(c: TalkCategory) -> &'static str {
+    match c {
+        TalkCategory::Freshman => "must-talk.freshman",
+        TalkCategory::KeyTime => "must-talk.key-time",
+        TalkCategory::SpecialGroup => "must-talk.special-group",
+        TalkCategory::Requested => "must-talk.requested",
+        TalkCategory::RewardDiscipline => "must-talk.reward-discipline",
+        TalkCategory::Academic => "must-talk.academic",
+        TalkCategory::Relationship => "must-talk.relationship",
+        TalkCategory::Hardship => "must-talk.hardship",
+        TalkCategory::Other => "must-talk.other",
+    }
 }
 
 fn talk_label(c: TalkCategory) -> &'static str {
@@ -356,8 +393,21 @@ fn plan_or_review(r: &RecordInput<'_>) -> bool {
     r.kind == "review" || r.kind == "plan"
 }
 
-fn facts(r: &RecordInput<'_>) -> Facts {
-    r.facts.cloned().unwrap_or_default()
+/// A record's facts, or none: borrowed, as the engine asks for them several times per record.
+fn facts<'a>(r: &RecordInput<'a>) -> &'a Facts {
+    static NONE: Facts = Facts {
+        flagged: false,
+        diagnosed: false,
+        review_dates: Vec::new(),
+        leave: None,
+        certificate: false,
+        assessed: false,
+        approved: false,
+        trigger: None,
+        waiver: None,
+        decision: None,
+    };
+    r.facts.unwrap_or(&NONE)
 }
 
 fn return_record(r: &RecordInput<'_>) -> bool {
@@ -370,15 +420,85 @@ pub fn compute(
     today: NaiveDate,
     students: &[StudentInput<'_>],
 ) -> Vec<Obligation> {
+    let select = Selection::new(&ObligationFilter::default());
     let mut out = Vec::new();
+    let mut scratch = Scratch::default();
     for s in students {
-        let needs = needs_of(policy, today, s);
-        out.extend(resolve(today, s, needs));
+        compute_student(policy, today, s, &select, &mut scratch, &mut out);
     }
     out.sort_by(|a, b| {
         (a.due, &a.student_no, &a.rule, a.since).cmp(&(b.due, &b.student_no, &b.rule, b.since))
     });
     out
+}
+
+/// A filter prepared for the engine: the parts it can test before building an obligation.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    due_before: Option<NaiveDate>,
+    student_no: Option<String>,
+    /// Students' obligations carry no person: a person filter keeps them only when blank.
+    students: bool,
+    open_only: bool,
+}
+
+impl Selection {
+    /// The selection `filter` makes.
+    pub fn new(filter: &ObligationFilter) -> Self {
+        Selection {
+            due_before: filter.due_before,
+            student_no: filter
+                .student_no
+                .as_deref()
+                .map(crate::normalize::identifier),
+            students: filter.person.as_deref().is_none_or(|p| p.trim().is_empty()),
+            open_only: filter.open_only,
+        }
+    }
+
+    /// Whether any obligation of this student can pass: lets callers skip building its input.
+    pub fn wants(&self, profile: &StudentProfile) -> bool {
+        self.students
+            && self
+                .student_no
+                .as_deref()
+                .is_none_or(|s| profile.student_no == s)
+    }
+
+    fn keeps(&self, due: NaiveDate, status: ObligationStatus) -> bool {
+        self.due_before.is_none_or(|d| due < d)
+            && (!self.open_only
+                || matches!(status, ObligationStatus::Due | ObligationStatus::Overdue))
+    }
+}
+
+/// Buffers reused from one student to the next.
+#[derive(Default)]
+pub struct Scratch {
+    needs: Vec<Need>,
+    used: HashSet<(&'static str, i64)>,
+    seen: HashSet<(&'static str, NaiveDate, NaiveDate)>,
+}
+
+/// Appends to `out` the obligations of one student on `today` that `select` keeps, unsorted.
+/// Every need is still matched (a record fulfils the earliest need of its family, kept or not);
+/// only the obligations kept are built.
+pub fn compute_student(
+    policy: &Policy,
+    today: NaiveDate,
+    s: &StudentInput<'_>,
+    select: &Selection,
+    scratch: &mut Scratch,
+    out: &mut Vec<Obligation>,
+) {
+    if !select.wants(s.profile) {
+        return;
+    }
+    let mut needs = std::mem::take(&mut scratch.needs);
+    needs.clear();
+    needs_of(policy, today, s, &mut needs);
+    resolve(today, s, &mut needs, select, scratch, out);
+    scratch.needs = needs;
 }
 
 /// Applies a filter.
@@ -394,12 +514,11 @@ pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
         .collect()
 }
 
-fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need> {
-    let mut needs = Vec::new();
+fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>, needs: &mut Vec<Need>) {
     let enrolled = match s.profile.status {
         StudentStatus::Enrolled => true,
         StudentStatus::OnLeave => false,
-        _ => return needs,
+        _ => return,
     };
     let mt = &policy.must_talk;
     let cad = &policy.cadence;
@@ -414,9 +533,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
         let Some(days) = mt.days(c) else { continue };
         freshman_event |= c == TalkCategory::Freshman;
         needs.push(Need {
-            rule: format!("must-talk.{}", c.as_str()),
+            rule: must_talk_rule(c),
             kind: ObligationKind::Talk,
-            label: talk_label(c).into(),
+            label: Label::Fixed(talk_label(c)),
             since: r.date,
             until: None,
             due: plus(r.date, days),
@@ -431,9 +550,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
         if grade.parse::<i32>().ok() == Some(year) {
             if let Some(first) = policy.first_semester_of(year) {
                 needs.push(Need {
-                    rule: "must-talk.freshman".into(),
+                    rule: "must-talk.freshman",
                     kind: ObligationKind::Talk,
-                    label: talk_label(TalkCategory::Freshman).into(),
+                    label: Label::Fixed(talk_label(TalkCategory::Freshman)),
                     since: first.start,
                     until: None,
                     due: plus(first.start, mt.freshman_days),
@@ -447,9 +566,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
     // Screening follow-up interviews for flagged results.
     for r in s.records.iter().filter(|r| facts(r).flagged) {
         needs.push(Need {
-            rule: "screening.follow-up".into(),
+            rule: "screening.follow-up",
             kind: ObligationKind::Talk,
-            label: "筛查阳性·回访谈话".into(),
+            label: Label::Fixed("筛查阳性·回访谈话"),
             since: r.date,
             until: None,
             due: plus(r.date, cad.screening_follow_up_days),
@@ -462,9 +581,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
     for r in s.records.iter().filter(|r| r.kind == "crisis") {
         for (k, days) in cad.crisis_follow_up_days.iter().enumerate() {
             needs.push(Need {
-                rule: "crisis.follow-up".into(),
+                rule: "crisis.follow-up",
                 kind: ObligationKind::Talk,
-                label: format!("危机事件后·第{}次回访", k + 1),
+                label: Label::CrisisFollowUp(k + 1),
                 since: plus(r.date, 1),
                 until: None,
                 due: plus(r.date, *days),
@@ -476,11 +595,11 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
 
     // The plan's own review dates (superseded plans are not in the input).
     for r in &s.records {
-        for d in facts(r).review_dates {
+        for &d in &facts(r).review_dates {
             needs.push(Need {
-                rule: "plan.review".into(),
+                rule: "plan.review",
                 kind: ObligationKind::PlanReview,
-                label: "一人一策·复核".into(),
+                label: Label::Fixed("一人一策·复核"),
                 since: minus(d, cad.plan_review_early_days).max(plus(r.date, 0)),
                 until: None,
                 due: d,
@@ -511,9 +630,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
                 ];
                 for (rule, label, accept) in steps {
                     needs.push(Need {
-                        rule: rule.into(),
+                        rule,
                         kind: ObligationKind::ReturnStep,
-                        label: label.into(),
+                        label: Label::Fixed(label),
                         since: r.date,
                         until: None,
                         due,
@@ -527,7 +646,7 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
     }
 
     let Some(sem) = sem.filter(|_| enrolled) else {
-        return needs;
+        return;
     };
     let through = today.min(sem.end);
 
@@ -535,9 +654,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
     // September; 002: at each semester start): one screening record in that window.
     if let Some((first, last)) = screening_window(sem) {
         needs.push(Need {
-            rule: "screening.semester".into(),
+            rule: "screening.semester",
             kind: ObligationKind::Screening,
-            label: "心理普查·每学期".into(),
+            label: Label::Fixed("心理普查·每学期"),
             since: first,
             until: Some(last),
             due: last,
@@ -565,9 +684,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
                 ),
             ] {
                 needs.push(Need {
-                    rule: rule.into(),
+                    rule,
                     kind,
-                    label: label.into(),
+                    label: Label::Fixed(label),
                     since: start,
                     until: Some(end),
                     due: end,
@@ -600,9 +719,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
         }
         for (k, due) in split_ends(sem.start, sem.end, n).into_iter().enumerate() {
             needs.push(Need {
-                rule: rule.into(),
+                rule,
                 kind: ObligationKind::ParentContact,
-                label: format!("{label}{n}次（第{}次）", k + 1),
+                label: Label::Nth(label, n, k + 1),
                 since: sem.start,
                 until: Some(sem.end),
                 due,
@@ -622,9 +741,9 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
         let listed = s.concern_at(week).is_some() || s.concern_at(last.min(today)).is_some();
         if listed && !policy.is_holiday(due) {
             needs.push(Need {
-                rule: "weekly-review".into(),
+                rule: "weekly-review",
                 kind: ObligationKind::WeeklyReview,
-                label: "重点关注学生·周研判".into(),
+                label: Label::Fixed("重点关注学生·周研判"),
                 since: week,
                 until: Some(last),
                 due,
@@ -634,7 +753,6 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>) -> Vec<Need
         }
         week = plus(week, 7);
     }
-    needs
 }
 
 /// The days of a semester's screening months: from the first day of the earliest month (not before
@@ -655,23 +773,26 @@ fn screening_window(sem: &super::policy::Semester) -> Option<(NaiveDate, NaiveDa
     Some((lo.max(sem.start), last.min(sem.end)))
 }
 
-/// Matches needs to records family by family and sets the status of each.
-fn resolve(today: NaiveDate, s: &StudentInput<'_>, mut needs: Vec<Need>) -> Vec<Obligation> {
+/// Matches needs to records family by family, sets the status of each, and appends those
+/// `select` keeps.
+fn resolve(
+    today: NaiveDate,
+    s: &StudentInput<'_>,
+    needs: &mut Vec<Need>,
+    select: &Selection,
+    scratch: &mut Scratch,
+    out: &mut Vec<Obligation>,
+) {
     needs.retain(|n| n.since <= today);
-    needs.sort_by(|a, b| (&a.rule, a.due, a.since).cmp(&(&b.rule, b.due, b.since)));
-    let waivers: Vec<(&str, NaiveDate, &str)> = s
-        .records
-        .iter()
-        .filter_map(|r| r.facts?.waiver.as_ref())
-        .map(|(rule, due, reason)| (rule.as_str(), *due, reason.as_str()))
-        .collect();
-    let mut used: HashSet<(String, i64)> = HashSet::new();
-    let mut seen: HashSet<(String, NaiveDate, NaiveDate)> = HashSet::new();
+    needs.sort_by(|a, b| (a.rule, a.due, a.since).cmp(&(b.rule, b.due, b.since)));
+    let used = &mut scratch.used;
+    let seen = &mut scratch.seen;
+    used.clear();
+    seen.clear();
     let p = s.profile;
-    let mut out = Vec::with_capacity(needs.len());
-    for n in needs {
+    for n in needs.iter() {
         // The same rule, window and due date twice (two plans naming one review day) is one duty.
-        if !seen.insert((n.rule.clone(), n.since, n.due)) {
+        if !seen.insert((n.rule, n.since, n.due)) {
             continue;
         }
         let hit = s.records.iter().find(|r| {
@@ -679,44 +800,63 @@ fn resolve(today: NaiveDate, s: &StudentInput<'_>, mut needs: Vec<Need>) -> Vec<
                 && n.until.is_none_or(|u| r.date <= u)
                 && Some(r.id) != n.not_id
                 && (n.accept)(r)
-                && !used.contains(&(n.rule.clone(), r.id))
+                && !used.contains(&(n.rule, r.id))
         });
-        let (status, fulfilled_by, fulfilled_on, waived_reason) = match hit {
-            Some(r) => {
-                used.insert((n.rule.clone(), r.id));
-                (
+        if let Some(r) = hit {
+            used.insert((n.rule, r.id));
+            if select.keeps(n.due, ObligationStatus::Done) {
+                out.push(obligation(
+                    p,
+                    n,
                     ObligationStatus::Done,
-                    Some(r.id.to_string()),
-                    Some(r.date),
+                    Some((r.id, r.date)),
                     None,
-                )
+                ));
             }
-            None => match waivers.iter().find(|w| w.0 == n.rule && w.1 == n.due) {
-                Some(w) => (ObligationStatus::Waived, None, None, Some(w.2.to_string())),
-                None if n.due < today => (ObligationStatus::Overdue, None, None, None),
-                None => (ObligationStatus::Due, None, None, None),
-            },
+            continue;
+        }
+        let waiver = s
+            .records
+            .iter()
+            .filter_map(|r| r.facts?.waiver.as_ref())
+            .find(|(rule, due, _)| rule.as_str() == n.rule && *due == n.due);
+        let status = match waiver {
+            Some(_) => ObligationStatus::Waived,
+            None if n.due < today => ObligationStatus::Overdue,
+            None => ObligationStatus::Due,
         };
-        out.push(Obligation {
-            student_no: p.student_no.clone(),
-            student_name: p.name.clone(),
-            college: p.college.clone(),
-            class_name: p.class_name.clone(),
-            person: String::new(),
-            person_name: String::new(),
-            subject: String::new(),
-            kind: n.kind,
-            rule: n.rule,
-            label: n.label,
-            since: n.since,
-            due: n.due,
-            status,
-            fulfilled_by,
-            fulfilled_on,
-            waived_reason,
-        });
+        if select.keeps(n.due, status) {
+            let reason = waiver.map(|(_, _, reason)| reason.clone());
+            out.push(obligation(p, n, status, None, reason));
+        }
     }
-    out
+}
+
+fn obligation(
+    p: &StudentProfile,
+    n: &Need,
+    status: ObligationStatus,
+    fulfilled: Option<(i64, NaiveDate)>,
+    waived_reason: Option<String>,
+) -> Obligation {
+    Obligation {
+        student_no: p.student_no.clone(),
+        student_name: p.name.clone(),
+        college: p.college.clone(),
+        class_name: p.class_name.clone(),
+        person: String::new(),
+        person_name: String::new(),
+        subject: String::new(),
+        kind: n.kind,
+        rule: n.rule.to_string(),
+        label: n.label.render(),
+        since: n.since,
+        due: n.due,
+        status,
+        fulfilled_by: fulfilled.map(|(id, _)| id.to_string()),
+        fulfilled_on: fulfilled.map(|(_, d)| d),
+        waived_reason,
+    }
 }
 
 #[cfg(test)]
@@ -726,6 +866,24 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn must_talk_rule_ids_follow_the_category_names() {
+        use TalkCategory::*;
+        for c in [
+            Freshman,
+            KeyTime,
+            SpecialGroup,
+            Requested,
+            RewardDiscipline,
+            Academic,
+            Relationship,
+            Hardship,
+            Other,
+        ] {
+            assert_eq!(must_talk_rule(c), format!("must-talk.{}", c.as_str()));
+        }
     }
 
     #[test]

@@ -15,7 +15,9 @@ use typeshare::typeshare;
 use super::{Session, StudentEntry};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{ConcernLevel, CrisisLevel, StudentStatus, StudentSummary, TalkCategory};
+use crate::model::{
+    ConcernLevel, CrisisLevel, StudentProfile, StudentStatus, StudentSummary, TalkCategory,
+};
 use crate::roster::RosterError;
 use crate::rules::{Obligation, ObligationFilter, ObligationStatus};
 
@@ -35,6 +37,64 @@ pub const RECENT_RECORDS: usize = 20;
 
 /// At most this many students in a list export (more than any college has).
 pub const EXPORT_LIMIT: usize = 200_000;
+
+/// A record header as the concern level sees it (the core's sealed header, or another index's).
+#[derive(Debug, Clone, Copy)]
+pub struct ConcernMark<'a> {
+    /// Record id.
+    pub id: i64,
+    /// The record it amends, if any.
+    pub amends: Option<i64>,
+    /// The day it happened.
+    pub date: NaiveDate,
+    /// When it was written: orders two records of one day.
+    pub written_at: &'a crate::session::snapshot::WrittenAt,
+    /// The concern level it sets.
+    pub concern: Option<ConcernLevel>,
+    /// The end of that concern.
+    pub concern_until: Option<NaiveDate>,
+}
+
+/// The concern level in force on `today` over a student's record headers: the latest
+/// concern-setting record not superseded by an amendment, unless ended.
+pub fn concern_level<'a, H>(
+    heads: &'a [H],
+    mark: impl Fn(&'a H) -> ConcernMark<'a>,
+    today: NaiveDate,
+) -> Option<ConcernLevel> {
+    let superseded: Vec<i64> = heads.iter().filter_map(|h| mark(h).amends).collect();
+    heads
+        .iter()
+        .map(&mark)
+        .filter(|m| m.concern.is_some() && !superseded.contains(&m.id))
+        .max_by(|a, b| (a.date, a.written_at).cmp(&(b.date, b.written_at)))
+        .and_then(|m| match m.concern_until {
+            Some(until) if until < today => None,
+            _ => m.concern,
+        })
+}
+
+/// A student's line in lists (学生档案), from the profile and what the headers give.
+pub fn student_summary(
+    id: i64,
+    p: &StudentProfile,
+    concern: Option<ConcernLevel>,
+    record_count: usize,
+) -> StudentSummary {
+    StudentSummary {
+        id: id.to_string(),
+        student_no: p.student_no.clone(),
+        name: p.name.clone(),
+        initials: initials(&p.name),
+        college: p.college.clone(),
+        class_name: p.class_name.clone(),
+        dorm: p.dorm.clone(),
+        grade: p.grade.clone(),
+        status: p.status,
+        concern,
+        record_count: record_count as i32,
+    }
+}
 
 /// 拼音首字母: the first letter of each Chinese character's pinyin, lower case; other letters and
 /// digits are kept (lower case), everything else dropped. "张三" → "zs", "李Anna" → "lanna".

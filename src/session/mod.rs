@@ -163,32 +163,27 @@ struct StudentEntry {
 impl StudentEntry {
     /// The concern level in force today: the latest key-concern record not superseded and not ended.
     fn concern(&self, today: NaiveDate) -> Option<ConcernLevel> {
-        let superseded: Vec<i64> = self.heads.iter().filter_map(|h| h.amends).collect();
-        self.heads
-            .iter()
-            .filter(|h| h.concern.is_some() && !superseded.contains(&h.id))
-            .max_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)))
-            .and_then(|h| match h.concern_until {
-                Some(until) if until < today => None,
-                _ => h.concern,
-            })
+        desk::concern_level(
+            &self.heads,
+            |h| desk::ConcernMark {
+                id: h.id,
+                amends: h.amends,
+                date: h.date,
+                written_at: &h.written_at,
+                concern: h.concern,
+                concern_until: h.concern_until,
+            },
+            today,
+        )
     }
 
     fn summary(&self, today: NaiveDate) -> StudentSummary {
-        let p = &self.profile;
-        StudentSummary {
-            id: self.id.to_string(),
-            student_no: p.student_no.clone(),
-            name: p.name.clone(),
-            initials: desk::initials(&p.name),
-            college: p.college.clone(),
-            class_name: p.class_name.clone(),
-            dorm: p.dorm.clone(),
-            grade: p.grade.clone(),
-            status: p.status,
-            concern: self.concern(today),
-            record_count: self.heads.len() as i32,
-        }
+        desk::student_summary(
+            self.id,
+            &self.profile,
+            self.concern(today),
+            self.heads.len(),
+        )
     }
 }
 

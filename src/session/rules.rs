@@ -10,7 +10,7 @@ use crate::crypto::{self, Binding, Key};
 use crate::error::{Error, Result};
 use crate::model::StudentProfile;
 use crate::rules::college::{self, ReportLog};
-use crate::rules::engine::{self, RecordInput, StudentInput};
+use crate::rules::engine::{self, RecordInput, Scratch, Selection, StudentInput};
 use crate::rules::network::{self, Network, NetworkLog};
 use crate::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use crate::rules::{Obligation, ObligationFilter};
@@ -158,12 +158,31 @@ impl Session {
         today: NaiveDate,
         filter: &ObligationFilter,
     ) -> Result<Vec<Obligation>> {
-        let mut list = engine::compute(policy, today, &self.rule_inputs(today));
+        // One student at a time through reused buffers, building only the obligations the
+        // filter keeps: the dashboard asks for the open ones, a few percent of all.
+        let select = Selection::new(filter);
+        let mut list = Vec::new();
+        let mut scratch = Scratch::default();
+        let mut input = StudentInput {
+            profile: &StudentProfile::default(),
+            records: Vec::new(),
+        };
+        let mut superseded = Vec::new();
+        for s in self.students.values() {
+            if !select.wants(&s.profile) {
+                continue;
+            }
+            s.fill_rule_input(today, &mut input, &mut superseded);
+            engine::compute_student(policy, today, &input, &select, &mut scratch, &mut list);
+        }
         let net: Network = self.json_setting(setting::NETWORK)?;
         let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
         if !net.people.is_empty() {
             let profiles: Vec<&StudentProfile> = self.profiles();
-            list.extend(network::obligations(policy, today, &net, &log, &profiles));
+            list.extend(engine::filter(
+                network::obligations(policy, today, &net, &log, &profiles),
+                filter,
+            ));
         }
         let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
         list.extend(college::obligations(policy, today, &net, &log, &reports));
@@ -185,7 +204,7 @@ impl Session {
                     b.since,
                 ))
         });
-        Ok(engine::filter(list, filter))
+        Ok(list)
     }
 
     /// Every student's profile.
@@ -195,30 +214,48 @@ impl Session {
 
     /// The students as the engine sees them.
     pub(crate) fn rule_inputs(&self, today: NaiveDate) -> Vec<StudentInput<'_>> {
+        let mut superseded = Vec::new();
         self.students
             .values()
             .map(|s| {
-                let superseded: std::collections::HashSet<i64> =
-                    s.heads.iter().filter_map(|h| h.amends).collect();
-                StudentInput {
+                let mut input = StudentInput {
                     profile: &s.profile,
-                    records: s
-                        .heads
-                        .iter()
-                        .filter(|h| h.date <= today && !superseded.contains(&h.id))
-                        .map(|h| RecordInput {
-                            id: h.id,
-                            date: h.date,
-                            kind: &h.kind,
-                            category: h.category,
-                            concern: h.concern,
-                            concern_until: h.concern_until,
-                            crisis: h.crisis,
-                            facts: h.facts.as_deref(),
-                        })
-                        .collect(),
-                }
+                    records: Vec::new(),
+                };
+                s.fill_rule_input(today, &mut input, &mut superseded);
+                input
             })
             .collect()
+    }
+}
+
+impl super::StudentEntry {
+    /// Makes `input` this student as the engine sees it on `today`, reusing its buffer: records
+    /// dated after `today` and records superseded by an amendment left out.
+    fn fill_rule_input<'a>(
+        &'a self,
+        today: NaiveDate,
+        input: &mut StudentInput<'a>,
+        superseded: &mut Vec<i64>,
+    ) {
+        superseded.clear();
+        superseded.extend(self.heads.iter().filter_map(|h| h.amends));
+        input.profile = &self.profile;
+        input.records.clear();
+        input.records.extend(
+            self.heads
+                .iter()
+                .filter(|h| h.date <= today && !superseded.contains(&h.id))
+                .map(|h| RecordInput {
+                    id: h.id,
+                    date: h.date,
+                    kind: &h.kind,
+                    category: h.category,
+                    concern: h.concern,
+                    concern_until: h.concern_until,
+                    crisis: h.crisis,
+                    facts: h.facts.as_deref(),
+                }),
+        );
     }
 }
