@@ -79,20 +79,6 @@ CREATE TABLE handovers (
     retiring INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO meta (key, value) VALUES ('failed_unlocks', 0);
--- Migration 3: the data stamp behind the index snapshot.
-INSERT INTO meta (key, value) VALUES ('data_stamp', randomblob(16));
-CREATE TRIGGER students_stamp_i AFTER INSERT ON students
-    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
-CREATE TRIGGER students_stamp_u AFTER UPDATE ON students
-    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
-CREATE TRIGGER students_stamp_d AFTER DELETE ON students
-    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
-CREATE TRIGGER records_stamp_i AFTER INSERT ON records
-    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
-CREATE TRIGGER records_stamp_u AFTER UPDATE ON records
-    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
-CREATE TRIGGER records_stamp_d AFTER DELETE ON records
-    BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
 "#;
 
 const DB_FILE: &str = "plain.db";
@@ -258,6 +244,9 @@ impl PlainSession {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         let db = connect(&dir.join(DB_FILE), true)?;
         db.execute_batch(SCHEMA).map_err(sql)?;
+        // Migration 3 of the core as is: the data stamp behind the index snapshot.
+        db.execute_batch(core_snapshot::DATA_STAMP_SQL)
+            .map_err(sql)?;
         let mut s = PlainSession {
             dir: dir.to_path_buf(),
             db,

@@ -25,6 +25,27 @@ use crate::model::{Guardian, StudentProfile};
 
 /// The snapshot file, next to `archive.db`.
 pub const SNAPSHOT_FILE: &str = "index.snapshot";
+
+/// Schema migration 3: the data stamp, a random value replaced by every change to the rows the
+/// unlocked index is built from, so a snapshot written under one stamp is known stale after any
+/// change, by any writer. Random rather than a counter: an archive restored from a backup and
+/// written again must not reach a stamp it had before. (Public so the plaintext baseline of the
+/// benchmarks has the same triggers.)
+pub const DATA_STAMP_SQL: &str = r#"
+    INSERT INTO meta (key, value) VALUES ('data_stamp', randomblob(16));
+    CREATE TRIGGER students_stamp_i AFTER INSERT ON students
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER students_stamp_u AFTER UPDATE ON students
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER students_stamp_d AFTER DELETE ON students
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER records_stamp_i AFTER INSERT ON records
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER records_stamp_u AFTER UPDATE ON records
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER records_stamp_d AFTER DELETE ON records
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+"#;
 const MAGIC: &[u8; 8] = b"XDINDEX\0";
 /// Bumped whenever the encoding below changes; with the build's version it is part of every
 /// chunk's binding, so a snapshot from another build is never decoded, only rebuilt.

@@ -200,15 +200,23 @@ test("handover: one student's file to the center, retired here when the receipt 
   const { driver: d, shot } = app;
   await d.click(await d.waitFor(byTestId('nav-sync')));
   await d.click(await d.waitFor('#tab-handover'));
-  // A filterable select: its text input shows once the select has the focus.
-  await d.click(await d.waitFor(byTestId('handover-students')));
-  const pick = await d.waitFor(`${byTestId('handover-students')} input`);
-  await d.type(pick, '2025030104');
-  // The option list re-renders as the remote filter runs; click until the choice is taken.
-  for (let i = 0; i < 5; i += 1) {
-    if ((await d.text(await d.waitFor(byTestId('sync-page')))).includes('已选 1 名学生')) break;
-    await d.click(await d.waitFor('.el-select-dropdown__item', { predicate: (s) => s.includes('2025030104') }));
-    await new Promise((r) => setTimeout(r, 300));
+  // A filterable select: its text input shows once the select has the focus. On a busy machine
+  // the first keys can arrive before the select is open and be lost: then start again.
+  const picked = async () => (await d.text(await d.waitFor(byTestId('sync-page')))).includes('已选 1 名学生');
+  for (let attempt = 0; attempt < 4 && !(await picked()); attempt += 1) {
+    await d.click(await d.waitFor(byTestId('handover-students')));
+    const pick = await d.waitFor(`${byTestId('handover-students')} input`);
+    await clearInput(d, pick);
+    await d.type(pick, '2025030104');
+    // The option list re-renders as the remote filter runs; click until the choice is taken.
+    for (let i = 0; i < 5 && !(await picked()); i += 1) {
+      const item = await d
+        .waitFor('.el-select-dropdown__item', { timeout: 5_000, predicate: (s) => s.includes('2025030104') })
+        .catch(() => null);
+      if (!item) break;
+      await d.click(item).catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
   // Close the drop-down by clicking outside it, as a user does.
   await d.click(await d.waitFor(byTestId('page-title')));
