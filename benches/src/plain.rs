@@ -656,24 +656,7 @@ impl PlainSession {
     }
 
     fn insert_student(&self, tx: &Connection, profile: &StudentProfile) -> PResult<Student> {
-        let sid = xindang::crypto::random_id();
-        tx.prepare_cached(
-            "INSERT INTO students (id, lookup, version, profile) VALUES (?1, ?2, 1, ?3)",
-        )
-        .map_err(sql)?
-        .execute(params![
-            sid,
-            normalize::identifier(&profile.student_no),
-            serde_json::to_string(profile).map_err(json_err)?
-        ])
-        .map_err(sql)?;
-        self.log_op(tx, sid, OP_PROFILE, sid, Some(profile), None)?;
-        Ok(Student {
-            id: sid,
-            version: 1,
-            profile: profile.clone(),
-            heads: Vec::new(),
-        })
+        self.insert_student_from(tx, profile, None)
     }
 
     fn update_profile(&self, tx: &Connection, s: &Student, p: &StudentProfile) -> PResult<i64> {
