@@ -43,6 +43,9 @@ pub struct Options {
     pub cold_runs: usize,
     /// Bundle export repetitions.
     pub export_runs: usize,
+    /// Only the bundle lines (`--only bundles`): skips the sizes and the roster, for quick
+    /// iterations on the export and import.
+    pub only_bundles: bool,
 }
 
 impl Options {
@@ -61,6 +64,7 @@ impl Options {
             fast_runs: 11,
             cold_runs: if quick { 2 } else { 3 },
             export_runs: if quick { 1 } else { 2 },
+            only_bundles: false,
         }
     }
 }
@@ -144,6 +148,29 @@ fn best(samples: Vec<Sample>) -> Vec<Sample> {
     out
 }
 
+/// The roster lines: the same .xlsx imported into a new archive and a new plaintext database.
+fn roster(opts: &Options, work: &Path, rows: &mut Vec<Row>, all: &mut Samples) -> BResult<()> {
+    progress(&format!(
+        "roster import of {} rows from .xlsx",
+        opts.roster_rows
+    ));
+    let xlsx = work.join("roster.xlsx");
+    xindang::roster::write_xlsx(&xlsx, &data::roster_profiles(opts.roster_rows))
+        .map_err(|e| e.to_string())?;
+    let es = child(&[
+        "roster-enc",
+        &path_arg(&work.join("roster-enc")),
+        &path_arg(&xlsx),
+    ])?;
+    let ps = child(&[
+        "roster-plain",
+        &path_arg(&work.join("roster-plain")),
+        &path_arg(&xlsx),
+    ])?;
+    pair(opts.roster_rows, &es, &ps, rows, all);
+    Ok(())
+}
+
 /// Runs every benchmark; returns the rows (also written to `summary.json` and `summary.md`).
 pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     let work = opts.out.join("work");
@@ -153,7 +180,8 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     let mut all: Samples = Vec::new();
     let unlock_runs = opts.unlock_runs.to_string();
     let fast_runs = opts.fast_runs.to_string();
-    for &n in &opts.sizes {
+    let sizes: &[usize] = if opts.only_bundles { &[] } else { &opts.sizes };
+    for &n in sizes {
         let dir = work.join(format!("s{n}"));
         fresh_dir(&dir)?;
         let (enc, plain) = (dir.join("enc"), dir.join("plain"));
@@ -181,24 +209,9 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
     }
 
-    progress(&format!(
-        "roster import of {} rows from .xlsx",
-        opts.roster_rows
-    ));
-    let xlsx = work.join("roster.xlsx");
-    xindang::roster::write_xlsx(&xlsx, &data::roster_profiles(opts.roster_rows))
-        .map_err(|e| e.to_string())?;
-    let es = child(&[
-        "roster-enc",
-        &path_arg(&work.join("roster-enc")),
-        &path_arg(&xlsx),
-    ])?;
-    let ps = child(&[
-        "roster-plain",
-        &path_arg(&work.join("roster-plain")),
-        &path_arg(&xlsx),
-    ])?;
-    pair(opts.roster_rows, &es, &ps, &mut rows, &mut all);
+    if !opts.only_bundles {
+        roster(opts, &work, &mut rows, &mut all)?;
+    }
 
     progress(&format!(
         "bundles of {} students (building not timed)",
