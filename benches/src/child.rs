@@ -300,12 +300,14 @@ pub fn bundle_encrypted(
 pub fn bundle_plain(college: &Path, center: &Path, out: &Path, runs: usize) -> BResult<()> {
     {
         let mut s = PlainSession::open(college)?;
-        measure("bundle_export", runs, || s.export_bundle(out))?;
+        measure("bundle_export", runs, || {
+            s.export_bundle(xindang::site::CENTER_NAME, out)
+        })?;
     }
     let mut s = PlainSession::open(center)?;
     let file = std::fs::read(out).map_err(|e| e.to_string())?;
     let (c, t) = (cpu_now(), Instant::now());
-    let applied = s.import_bundle(&file)?;
+    let applied = s.import_bundle(crate::data::PLAIN_COLLEGE, &file)?;
     let took = ms(t);
     if applied == 0 {
         return Err("plaintext bundle import applied nothing".into());

@@ -121,6 +121,9 @@ pub fn roster_profiles(rows: usize) -> Vec<StudentProfile> {
     synth::students(&cfg).map(|s| s.profile).collect()
 }
 
+/// The plaintext college's name at the plaintext center.
+pub const PLAIN_COLLEGE: &str = "college";
+
 /// A college archive of `students` students and a center archive that trust each other, in
 /// both forms, for the bundle measurements. Returns the recovery keys (college, center).
 pub fn build_bundle_sites(
@@ -131,7 +134,9 @@ pub fn build_bundle_sites(
     plain_center: &Path,
 ) -> BResult<(Built, String)> {
     let built = build_pair(students, enc_college, plain_college)?;
-    PlainSession::create(plain_center)?;
+    // The plaintext sites trust each other by name, as the archives below by profile.
+    PlainSession::create(plain_center)?.add_peer(PLAIN_COLLEGE)?;
+    PlainSession::open(plain_college)?.add_peer(xindang::site::CENTER_NAME)?;
     let e = |e: xindang::Error| e.to_string();
     let (mut center, center_recovery) =
         Archive::create_as(enc_center, PASSPHRASE, xindang::SiteKind::Center, "中心").map_err(e)?;

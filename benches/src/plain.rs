@@ -7,7 +7,7 @@
 //! change-log rows and audit entries per write, the same obligation engine. What differs: JSON is
 //! stored as is instead of sealed, the 学号 lookup column holds the normalised 学号 instead of its
 //! keyed hash, the audit chain is not computed, there is no KDF, and bundles are neither signed nor
-//! age-encrypted. Where this mirror is simpler than the core, the simplification favours the
+//! age-encrypted (their bookkeeping is the core's: `plain/bundle.rs`). Where this mirror is simpler than the core, the simplification favours the
 //! baseline, so the ratios err against the encrypted archive.
 
 use std::borrow::Cow;
@@ -18,7 +18,6 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use xindang::audit::{AuditAction, AuditEntry};
-use xindang::bundle::{Change, ChangeOp};
 use xindang::model::*;
 use xindang::normalize;
 use xindang::rules::engine::{self, Facts, RecordInput, Scratch, Selection, StudentInput};
@@ -27,6 +26,7 @@ use xindang::rules::{Obligation, ObligationFilter};
 use xindang::session::snapshot::{self as core_snapshot, WrittenAt};
 use xindang::session::{desk, validate_profile, LoadReport};
 
+mod bundle;
 mod snapshot;
 
 /// Errors of the baseline are bench failures; a string is enough.
@@ -244,6 +244,7 @@ impl PlainSession {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         let db = connect(&dir.join(DB_FILE), true)?;
         db.execute_batch(SCHEMA).map_err(sql)?;
+        db.execute_batch(bundle::BUNDLE_SCHEMA).map_err(sql)?;
         // Migration 3 of the core as is: the data stamp behind the index snapshot.
         db.execute_batch(core_snapshot::DATA_STAMP_SQL)
             .map_err(sql)?;
@@ -791,172 +792,6 @@ impl PlainSession {
             }
         }
         Ok(report)
-    }
-
-    /// The bundle export: every change as `bundle::Change` frames after a manifest, written
-    /// atomically and read back, as the core does minus signing and age encryption.
-    pub fn export_bundle(&mut self, out: &Path) -> PResult<usize> {
-        let mut changes: Vec<Change> = Vec::new();
-        {
-            let mut stmt = self
-                .db
-                .prepare("SELECT kind, student_id, target, body FROM ops ORDER BY seq")
-                .map_err(sql)?;
-            let mut body_stmt = self
-                .db
-                .prepare_cached("SELECT body FROM records WHERE id = ?1 AND student_id = ?2")
-                .map_err(sql)?;
-            let mut rows = stmt.query([]).map_err(sql)?;
-            while let Some(r) = rows.next().map_err(sql)? {
-                let kind: i64 = r.get(0).map_err(sql)?;
-                let sid: i64 = r.get(1).map_err(sql)?;
-                let target: i64 = r.get(2).map_err(sql)?;
-                let op: OpBody =
-                    serde_json::from_slice(r.get_ref(3).map_err(sql)?.as_bytes().map_err(fs)?)
-                        .map_err(json_err)?;
-                let s = self
-                    .students
-                    .get(&sid)
-                    .ok_or("plaintext baseline: a change's student is missing")?;
-                let op_body = if kind == OP_PROFILE {
-                    ChangeOp::Profile {
-                        profile: op.profile.ok_or("plaintext baseline: a bad change")?,
-                    }
-                } else {
-                    let body: String = body_stmt
-                        .query_row([target, sid], |r| r.get(0))
-                        .map_err(sql)?;
-                    let record: NewRecord = serde_json::from_str(&body).map_err(json_err)?;
-                    let written_at = s
-                        .heads
-                        .iter()
-                        .find(|h| h.id == target)
-                        .map(|h| h.written_at.to_string())
-                        .unwrap_or_default();
-                    ChangeOp::Record {
-                        written_at,
-                        record,
-                        has_attachment: false,
-                    }
-                };
-                changes.push(Change {
-                    origin: op.origin.unwrap_or_else(|| "plain-site".into()),
-                    seq: op.seq,
-                    hlc: op.hlc,
-                    student_no: s.profile.student_no.clone(),
-                    op: op_body,
-                });
-            }
-        }
-        let framed: Vec<(Change, Option<&[u8]>)> =
-            changes.iter().map(|c| (c.clone(), None)).collect();
-        let frames = xindang::bundle::frame_changes(&framed).map_err(|e| e.to_string())?;
-        let manifest = serde_json::to_vec(&serde_json::json!({
-            "kind": "sync", "changes": changes.len(), "created_at": now_text(),
-        }))
-        .map_err(json_err)?;
-        let mut file = Vec::with_capacity(manifest.len() + frames.len() + 4);
-        file.extend_from_slice(&(manifest.len() as u32).to_be_bytes());
-        file.extend_from_slice(&manifest);
-        file.extend_from_slice(&frames);
-        xindang::bundle::write_atomic(out, &file).map_err(|e| e.to_string())?;
-        let back = std::fs::read(out).map_err(|e| e.to_string())?;
-        if back != file {
-            return Err("plaintext baseline: the bundle does not read back".into());
-        }
-        self.write(AuditAction::Export, None, "bundle".into(), |_, _| Ok(()))?;
-        Ok(changes.len())
-    }
-
-    /// The bundle import: parse, then in one transaction profiles first, records after, each
-    /// change skipped when its (origin, seq) is held already.
-    pub fn import_bundle(&mut self, file: &[u8]) -> PResult<usize> {
-        let bad = || "plaintext baseline: a damaged bundle".to_string();
-        let mlen = u32::from_be_bytes(
-            file.get(..4)
-                .ok_or_else(bad)?
-                .try_into()
-                .map_err(|_| bad())?,
-        ) as usize;
-        let frames = file.get(4 + mlen..).ok_or_else(bad)?;
-        let mut changes: Vec<Change> = Vec::new();
-        let mut at = 0;
-        while at < frames.len() {
-            let hdr = frames.get(at..at + 5).ok_or_else(bad)?;
-            let len = u32::from_be_bytes([hdr[1], hdr[2], hdr[3], hdr[4]]) as usize;
-            at += 5;
-            let bytes = frames.get(at..at + len).ok_or_else(bad)?;
-            at += len;
-            changes.push(serde_json::from_slice(bytes).map_err(json_err)?);
-        }
-        let tx = self.db.unchecked_transaction().map_err(sql)?;
-        let mut new: HashMap<String, Student> = HashMap::new();
-        let mut added_heads: Vec<(i64, Head)> = Vec::new();
-        let ordered = changes
-            .iter()
-            .filter(|c| matches!(c.op, ChangeOp::Profile { .. }))
-            .chain(
-                changes
-                    .iter()
-                    .filter(|c| matches!(c.op, ChangeOp::Record { .. })),
-            );
-        let mut applied = 0;
-        for c in ordered {
-            let held: Option<i64> = tx
-                .prepare_cached("SELECT 1 FROM ops WHERE origin = ?1 AND seq = ?2")
-                .map_err(sql)?
-                .query_row(params![c.origin, c.seq], |r| r.get(0))
-                .optional()
-                .map_err(sql)?;
-            if held.is_some() {
-                continue;
-            }
-            let lookup = normalize::identifier(&c.student_no);
-            let origin = Some((c.origin.as_str(), c.seq, c.hlc));
-            match &c.op {
-                ChangeOp::Profile { profile } => {
-                    let profile = validate_profile(profile.clone()).map_err(|e| e.to_string())?;
-                    if !new.contains_key(&lookup) && !self.by_lookup.contains_key(&lookup) {
-                        let s = self.insert_student_from(&tx, &profile, origin)?;
-                        new.insert(lookup, s);
-                    }
-                }
-                ChangeOp::Record {
-                    written_at, record, ..
-                } => {
-                    let sid = new
-                        .get(&lookup)
-                        .map(|s| s.id)
-                        .or_else(|| self.by_lookup.get(&lookup).copied())
-                        .ok_or("plaintext baseline: a record of an unknown student")?;
-                    let h = self.insert_record(&tx, sid, record, Some(written_at), origin)?;
-                    added_heads.push((sid, h));
-                }
-            }
-            applied += 1;
-        }
-        let seq = append_audit(
-            &tx,
-            self.audit_seq,
-            AuditAction::Import,
-            None,
-            format!("bundle: {applied} changes"),
-        )?;
-        tx.commit().map_err(sql)?;
-        self.audit_seq = seq;
-        for (lookup, s) in new {
-            self.by_lookup.insert(lookup, s.id);
-            self.students.insert(s.id, s);
-        }
-        for (sid, h) in added_heads {
-            if let Some(s) = self.students.get_mut(&sid) {
-                s.heads.push(h);
-            }
-        }
-        for s in self.students.values_mut() {
-            sort_heads(&mut s.heads);
-        }
-        Ok(applied)
     }
 
     fn insert_student_from(

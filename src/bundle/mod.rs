@@ -196,12 +196,20 @@ fn encode_err() -> Error {
     }
 }
 
-/// Frames the changes; returns the frame bytes.
-pub fn frame_changes(changes: &[(Change, Option<&[u8]>)]) -> Result<Zeroizing<Vec<u8>>> {
+/// Frames the changes, each with its attachment; returns the frame bytes. Takes the changes by
+/// reference (no copy of every change) and writes each change's JSON straight into the frames
+/// (no buffer per change).
+pub fn frame_changes<'a>(
+    changes: impl IntoIterator<Item = (&'a Change, Option<&'a [u8]>)>,
+) -> Result<Zeroizing<Vec<u8>>> {
     let mut out = Zeroizing::new(Vec::new());
     for (c, att) in changes {
-        let json = Zeroizing::new(serde_json::to_vec(c).map_err(|_| encode_err())?);
-        push_frame(&mut out, TAG_CHANGE, &json);
+        let at = out.len();
+        out.push(TAG_CHANGE);
+        out.extend_from_slice(&[0; 4]);
+        serde_json::to_writer(&mut *out, c).map_err(|_| encode_err())?;
+        let len = u32::try_from(out.len() - at - 5).map_err(|_| encode_err())?;
+        out[at + 1..at + 5].copy_from_slice(&len.to_be_bytes());
         if let Some(a) = att {
             push_frame(&mut out, TAG_ATTACHMENT, a);
         }
