@@ -33,6 +33,11 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The recipient id of a bundle encrypted to a passphrase (age scrypt) rather than to a site.
 pub const PASSPHRASE_RECIPIENT: &str = "passphrase";
 
+/// SQLite's page cache while a bundle is imported (KiB; the connection's default is 2 MB): an
+/// import is one transaction, and a cache smaller than what it writes makes SQLite spill pages to
+/// the WAL and read them back. Allocated only as used, and freed after the import.
+pub const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
 const MAX_MANIFEST: usize = 1 << 20;
 /// An attachment is at most 20 MB; a frame a little more.
 const MAX_FRAME: usize = 21 << 20;
@@ -227,31 +232,56 @@ fn push_frame(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
 /// here) and the frames.
 pub fn seal_container(
     me: &SiteIdentity,
-    mut manifest: Manifest,
+    manifest: Manifest,
     frames: &[u8],
 ) -> Result<(Manifest, Zeroizing<Vec<u8>>)> {
+    let (manifest, header) = seal_header(me, manifest, frames)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(header.len() + frames.len()));
+    out.extend_from_slice(&header);
+    out.extend_from_slice(frames);
+    Ok((manifest, out))
+}
+
+/// The container's signed header (magic, manifest length, manifest, signature) for `frames`,
+/// which follow it: [`seal_container`] for a caller that keeps the frames apart, so a bundle of
+/// many megabytes is not copied once more only to be encrypted.
+pub fn seal_header(
+    me: &SiteIdentity,
+    mut manifest: Manifest,
+    frames: &[u8],
+) -> Result<(Manifest, Vec<u8>)> {
     manifest.content_sha256 = crypto::hex(&crypto::sha256(frames));
     let mbytes = serde_json::to_vec(&manifest).map_err(|_| encode_err())?;
     let sig = me.sign(&[SIGN_CONTEXT, &mbytes].concat());
-    let mut out = Zeroizing::new(Vec::with_capacity(
-        MAGIC.len() + 4 + mbytes.len() + 64 + frames.len(),
-    ));
+    let mut out = Vec::with_capacity(MAGIC.len() + 4 + mbytes.len() + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&(mbytes.len() as u32).to_be_bytes());
     out.extend_from_slice(&mbytes);
     out.extend_from_slice(&sig);
-    out.extend_from_slice(frames);
     Ok((manifest, out))
 }
 
 /// Encrypts a container to the recipient with age.
 pub fn encrypt(to: &SiteProfile, plaintext: &[u8]) -> Result<Vec<u8>> {
+    encrypt_parts(to, &[plaintext])
+}
+
+/// Encrypts a container given in parts (its header, its frames) to the recipient with age, as
+/// [`encrypt`] of their concatenation.
+pub fn encrypt_parts(to: &SiteProfile, parts: &[&[u8]]) -> Result<Vec<u8>> {
     let r = to.recipient()?;
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-        .map_err(|_| encode_err())?;
-    let mut out = Vec::with_capacity(plaintext.len() + 512);
+    age_encrypt(&r, parts)
+}
+
+fn age_encrypt(r: &dyn age::Recipient, parts: &[&[u8]]) -> Result<Vec<u8>> {
+    let enc = age::Encryptor::with_recipients(std::iter::once(r)).map_err(|_| encode_err())?;
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    // The age payload adds 16 bytes per 64 KiB chunk; the header a few hundred bytes.
+    let mut out = Vec::with_capacity(len + len / 4096 + 1024);
     let mut w = enc.wrap_output(&mut out)?;
-    w.write_all(plaintext)?;
+    for p in parts {
+        w.write_all(p)?;
+    }
     w.finish()?;
     Ok(out)
 }
@@ -269,15 +299,14 @@ fn scrypt_recipient(passphrase: &str) -> age::scrypt::Recipient {
 /// Encrypts a container to a passphrase (age scrypt recipient), for another institution with
 /// which no profiles were exchanged. Any age tool opens it given the passphrase.
 pub fn encrypt_passphrase(passphrase: &str, plaintext: &[u8]) -> Result<Vec<u8>> {
+    encrypt_passphrase_parts(passphrase, &[plaintext])
+}
+
+/// [`encrypt_passphrase`] of a container given in parts (see [`encrypt_parts`]).
+pub fn encrypt_passphrase_parts(passphrase: &str, parts: &[&[u8]]) -> Result<Vec<u8>> {
     crate::archive::check_passphrase(passphrase)?;
     let r = scrypt_recipient(passphrase);
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-        .map_err(|_| encode_err())?;
-    let mut out = Vec::with_capacity(plaintext.len() + 512);
-    let mut w = enc.wrap_output(&mut out)?;
-    w.write_all(plaintext)?;
-    w.finish()?;
-    Ok(out)
+    age_encrypt(&r, parts)
 }
 
 /// Whether an age file is encrypted to a passphrase (its only stanza is scrypt).
@@ -311,7 +340,8 @@ pub fn decrypt_passphrase(passphrase: &str, file: &[u8]) -> Result<Zeroizing<Vec
             }
             _ => Error::BundleDamaged("the age header"),
         })?;
-    let mut out = Zeroizing::new(Vec::new());
+    // The payload is shorter than the file: one buffer, never grown (and copied) on the way.
+    let mut out = Zeroizing::new(Vec::with_capacity(file.len()));
     r.read_to_end(&mut out)
         .map_err(|_| Error::BundleDamaged("the encrypted payload"))?;
     Ok(out)
@@ -352,7 +382,8 @@ pub fn decrypt(me: &SiteIdentity, file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
             age::DecryptError::NoMatchingKeys => Error::BundleMisaddressed,
             _ => Error::BundleDamaged("the age header"),
         })?;
-    let mut out = Zeroizing::new(Vec::new());
+    // The payload is shorter than the file: one buffer, never grown (and copied) on the way.
+    let mut out = Zeroizing::new(Vec::with_capacity(file.len()));
     r.read_to_end(&mut out)
         .map_err(|_| Error::BundleDamaged("the encrypted payload"))?;
     Ok(out)
@@ -391,13 +422,39 @@ pub fn verify_container<'a>(
     sender: &SiteProfile,
 ) -> Result<(Manifest, &'a [u8], &'a [u8])> {
     let (manifest, mbytes, sig, frames) = split_container(plain)?;
+    verify_signed(&manifest, mbytes, sig, frames, sender)?;
+    Ok((manifest, mbytes, frames))
+}
+
+/// [`verify_container`] of a container given as its header ([`seal_header`]) and its frames;
+/// returns the manifest and its signed bytes.
+pub fn verify_parts<'a>(
+    header: &'a [u8],
+    frames: &[u8],
+    sender: &SiteProfile,
+) -> Result<(Manifest, &'a [u8])> {
+    let (manifest, mbytes, sig, rest) = split_container(header)?;
+    if !rest.is_empty() {
+        return Err(Error::BundleDamaged("the manifest"));
+    }
+    verify_signed(&manifest, mbytes, sig, frames, sender)?;
+    Ok((manifest, mbytes))
+}
+
+fn verify_signed(
+    manifest: &Manifest,
+    mbytes: &[u8],
+    sig: &[u8],
+    frames: &[u8],
+    sender: &SiteProfile,
+) -> Result<()> {
     if !sender.verify(&[SIGN_CONTEXT, mbytes].concat(), sig) {
         return Err(Error::BundleBadSignature);
     }
     if crypto::hex(&crypto::sha256(frames)) != manifest.content_sha256 {
         return Err(Error::BundleDamaged("the content hash"));
     }
-    Ok((manifest, mbytes, frames))
+    Ok(())
 }
 
 /// The bundle's identity from a manifest's signed bytes: SHA-256, hex (as [`Contents::hash`]).

@@ -86,32 +86,82 @@ fn aead_key(key: &[u8; 32]) -> LessSafeKey {
     }
 }
 
-/// Seals `plaintext` under `key`, bound to `binding`.
-pub fn seal(key: &[u8; 32], binding: &Binding<'_>, plaintext: &[u8]) -> Vec<u8> {
-    let padded = padded_len(plaintext.len());
-    let mut out = Vec::with_capacity(1 + NONCE_LEN + padded + TAG_LEN);
-    out.push(SEAL_VERSION);
-    let nonce = random::<NONCE_LEN>();
-    out.extend_from_slice(&nonce);
-    let start = out.len();
-    out.extend_from_slice(plaintext);
-    // ISO/IEC 7816-4 padding: 0x80 then zeros.
-    out.push(0x80);
-    out.resize(start + padded, 0);
-    let aad = binding.bytes();
-    let mut body = out.split_off(start);
-    if aead_key(key)
-        .seal_in_place_append_tag(
+/// A key made ready for sealing and opening many values: the AES key schedule and the GHASH
+/// table are computed once instead of per value (an import seals every change's operation
+/// under the same change-log key).
+pub struct SealKey(LessSafeKey);
+
+impl SealKey {
+    /// Prepares `key`.
+    pub fn new(key: &[u8; 32]) -> SealKey {
+        SealKey(aead_key(key))
+    }
+
+    /// As [`seal`].
+    pub fn seal(&self, binding: &Binding<'_>, plaintext: &[u8]) -> Vec<u8> {
+        let padded = padded_len(plaintext.len());
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + padded + TAG_LEN);
+        out.push(SEAL_VERSION);
+        let nonce = random::<NONCE_LEN>();
+        out.extend_from_slice(&nonce);
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        // ISO/IEC 7816-4 padding: 0x80 then zeros.
+        out.push(0x80);
+        out.resize(start + padded, 0);
+        let aad = binding.bytes();
+        // Sealed where it lies, the tag appended: no second buffer.
+        match self.0.seal_in_place_separate_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(&aad),
-            &mut body,
-        )
-        .is_err()
-    {
-        unreachable!("sealing fails only for inputs over 64 GiB");
+            &mut out[start..],
+        ) {
+            Ok(tag) => out.extend_from_slice(tag.as_ref()),
+            Err(_) => unreachable!("sealing fails only for inputs over 64 GiB"),
+        }
+        out
     }
-    out.extend_from_slice(&body);
-    out
+
+    /// As [`open`].
+    pub fn open(
+        &self,
+        binding: &Binding<'_>,
+        sealed: &[u8],
+        what: &'static str,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEAL_VERSION {
+            return Err(Error::Tamper(what));
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
+        let mut buf = Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
+        let aad = binding.bytes();
+        let len = self
+            .0
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(&aad),
+                &mut buf,
+            )
+            .map_err(|_| Error::Tamper(what))?
+            .len();
+        buf.truncate(len);
+        // Strip the padding.
+        let end = buf
+            .iter()
+            .rposition(|&b| b != 0)
+            .ok_or(Error::Tamper(what))?;
+        if buf[end] != 0x80 {
+            return Err(Error::Tamper(what));
+        }
+        buf.truncate(end);
+        Ok(buf)
+    }
+}
+
+/// Seals `plaintext` under `key`, bound to `binding`.
+pub fn seal(key: &[u8; 32], binding: &Binding<'_>, plaintext: &[u8]) -> Vec<u8> {
+    SealKey::new(key).seal(binding, plaintext)
 }
 
 /// Opens a sealed value; any change to it, its binding or its key is reported as tampering.
@@ -121,32 +171,7 @@ pub fn open(
     sealed: &[u8],
     what: &'static str,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEAL_VERSION {
-        return Err(Error::Tamper(what));
-    }
-    let mut nonce = [0u8; NONCE_LEN];
-    nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
-    let mut buf = Zeroizing::new(sealed[1 + NONCE_LEN..].to_vec());
-    let aad = binding.bytes();
-    let len = aead_key(key)
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(&aad),
-            &mut buf,
-        )
-        .map_err(|_| Error::Tamper(what))?
-        .len();
-    buf.truncate(len);
-    // Strip the padding.
-    let end = buf
-        .iter()
-        .rposition(|&b| b != 0)
-        .ok_or(Error::Tamper(what))?;
-    if buf[end] != 0x80 {
-        return Err(Error::Tamper(what));
-    }
-    buf.truncate(end);
-    Ok(buf)
+    SealKey::new(key).open(binding, sealed, what)
 }
 
 struct Len32;

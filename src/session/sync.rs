@@ -63,6 +63,9 @@ pub(super) enum OpTarget<'a> {
 /// An `ops` row as read: id, student, kind, target, sealed body.
 type OpRow = (i64, i64, i64, i64, Vec<u8>);
 
+/// A change as carried in a bundle, with its attachment's content.
+type Carried = (Change, Option<Zeroizing<Vec<u8>>>);
+
 /// The sealed body of an operation.
 #[derive(Serialize, Deserialize)]
 struct OpBody {
@@ -414,7 +417,15 @@ impl Session {
         target: i64,
     ) -> Result<()> {
         let origin = self.origin_lookup(key, body.origin.as_deref());
-        self.insert_op_at(tx, key, &origin, body, kind, sid, target)
+        self.insert_op_at(
+            tx,
+            &crypto::SealKey::new(key),
+            &origin,
+            body,
+            kind,
+            sid,
+            target,
+        )
     }
 
     /// `insert_op` with the origin's blind index already computed (an import computes it once per
@@ -423,7 +434,7 @@ impl Session {
     fn insert_op_at(
         &self,
         tx: &Connection,
-        key: &Key,
+        key: &crypto::SealKey,
         origin: &[u8; 16],
         body: &OpBody,
         kind: i64,
@@ -431,7 +442,7 @@ impl Session {
         target: i64,
     ) -> Result<()> {
         let id = crypto::random_id();
-        let sealed = crypto::seal(key, &op_binding(&self.id, id, sid), &to_json(body)?);
+        let sealed = key.seal(&op_binding(&self.id, id, sid), &to_json(body)?);
         tx.prepare_cached(
             "INSERT INTO ops (id, origin, seq, kind, student_id, target, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
@@ -650,15 +661,24 @@ impl Session {
         Ok(site.age_identity_text())
     }
 
-    /// Builds the change of one operation row for a bundle.
+    /// Builds the change of one operation row for a bundle. `ops` is the change-log key made
+    /// ready; `student` the last student's key made ready (a student's changes mostly follow each
+    /// other, so the key schedule is computed once per run of them, not per record).
+    #[allow(clippy::too_many_arguments)]
     fn change_of(
         &self,
         key: &Key,
+        ops: &crypto::SealKey,
+        student: &mut Option<(i64, crypto::SealKey)>,
         me: &str,
-        row: (i64, i64, i64, i64, Vec<u8>),
+        row: (i64, i64, i64, i64),
+        sealed: &[u8],
     ) -> Result<(Change, Option<Zeroizing<Vec<u8>>>)> {
-        let (id, kind, sid, target, sealed) = row;
-        let op = self.open_op(key, id, sid, &sealed)?;
+        let (id, kind, sid, target) = row;
+        let op: OpBody = from_json(
+            &ops.open(&op_binding(&self.id, id, sid), sealed, "a change")?,
+            "a change",
+        )?;
         let s = self
             .students
             .get(&sid)
@@ -672,12 +692,14 @@ impl Session {
                 .db
                 .prepare_cached("SELECT body FROM records WHERE id = ?1 AND student_id = ?2")?
                 .query_row([target, sid], |r| r.get(0))?;
-            let plain = crypto::open(
-                &s.key,
-                &body_binding(&self.id, target, sid),
-                &sealed,
-                "a record",
-            )?;
+            if student.as_ref().is_none_or(|(id, _)| *id != sid) {
+                *student = Some((sid, crypto::SealKey::new(&s.key)));
+            }
+            let skey = match student {
+                Some((_, k)) => k,
+                None => unreachable!("set just above"),
+            };
+            let plain = skey.open(&body_binding(&self.id, target, sid), &sealed, "a record")?;
             let mut record: NewRecord = from_json(&plain, "a record")?;
             if let Some(a) = &record.amends {
                 let a = parse_id(a)?;
@@ -695,8 +717,7 @@ impl Session {
                     [target, sid],
                     |r| r.get(0),
                 )?;
-                Some(crypto::open(
-                    &s.key,
+                Some(skey.open(
                     &attachment_binding(&self.id, target, sid),
                     &sealed,
                     "an attachment",
@@ -844,21 +865,27 @@ impl Session {
                 Dest::Peer(..) => None,
             },
         };
-        let (manifest, plain) = bundle::seal_container(site, manifest, &frames)?;
+        // The header apart from the frames: the container is never assembled in memory, the
+        // encryption reads the two parts in turn (a copy of the whole bundle less).
+        let (manifest, header) = bundle::seal_header(site, manifest, &frames)?;
         // Checked before encryption: what we sign is what the recipient will verify (signature
         // and content hash). The frames are not decoded again: `frame_changes` just encoded them,
         // and a second JSON pass over every change was a third of the export's cost.
-        let (_, manifest_bytes, _) = bundle::verify_container(&plain, site.profile())?;
+        let (_, manifest_bytes) = bundle::verify_parts(&header, &frames, site.profile())?;
         let hash = bundle::manifest_hash(manifest_bytes);
+        let parts: [&[u8]; 2] = [&header, &frames];
         let file = match &mut dest {
             Dest::Peer(_, peer) => {
                 if kind != BundleKind::Handover {
                     peer.next_bundle_seq += 1;
                 }
-                bundle::encrypt(&peer.profile, &plain)?
+                bundle::encrypt_parts(&peer.profile, &parts)?
             }
-            Dest::Passphrase { passphrase, .. } => bundle::encrypt_passphrase(passphrase, &plain)?,
+            Dest::Passphrase { passphrase, .. } => {
+                bundle::encrypt_passphrase_parts(passphrase, &parts)?
+            }
         };
+        drop(frames);
         let sent = BundleOut {
             bundle_id: manifest.bundle_id.clone(),
             hash,
@@ -911,21 +938,44 @@ impl Session {
         })
     }
 
-    /// The local operations `peer` may see and has not acknowledged, in sequence order. A college
-    /// sends the center all of its own; the center sends a college the changes of students that
-    /// college sent it or whose profile names it as their 学院 (screening results, flagged
-    /// students), never the files of other colleges.
-    fn routed_rows(&self, key: &Key, peer: &Peer, center: bool) -> Result<Vec<OpRow>> {
+    /// The changes of the local operations `peer` may see and has not acknowledged, in sequence
+    /// order. A college sends the center all of its own; the center sends a college the changes
+    /// of students that college sent it or whose profile names it as their 学院 (screening
+    /// results, flagged students), never the files of other colleges. Each row is turned into its
+    /// change as it is read, so the sealed rows are never all held at once.
+    fn routed_changes(
+        &self,
+        key: &Key,
+        me: &str,
+        peer: &Peer,
+        center: bool,
+    ) -> Result<Vec<Carried>> {
         let local = self.origin_lookup(key, None);
-        let rows = self.op_rows(
+        let theirs = if center {
+            Some(self.routed_students(key, peer)?)
+        } else {
+            None
+        };
+        let mut stmt = self.db.prepare(
             "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 ORDER BY seq",
-            &[&&local[..], &peer.acked_to],
         )?;
-        if !center {
-            return Ok(rows);
+        let mut rows = stmt.query(params![&local[..], peer.acked_to])?;
+        let ops = crypto::SealKey::new(key);
+        let mut student = None;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let sid: i64 = r.get(2)?;
+            if theirs.as_ref().is_some_and(|t| !t.contains(&sid)) {
+                continue;
+            }
+            let sealed = r
+                .get_ref(4)?
+                .as_blob()
+                .map_err(|_| Error::Tamper("a change"))?;
+            let row = (r.get(0)?, r.get(1)?, sid, r.get(3)?);
+            out.push(self.change_of(key, &ops, &mut student, me, row, sealed)?);
         }
-        let theirs = self.routed_students(key, peer)?;
-        Ok(rows.into_iter().filter(|r| theirs.contains(&r.2)).collect())
+        Ok(out)
     }
 
     /// How many rows `routed_rows` would give, without reading their bodies.
@@ -992,11 +1042,7 @@ impl Session {
         // and released (and the WAL index checked) for each of the statements below.
         let read = self.db.unchecked_transaction()?;
         let clock = self.read_clock(&read, &key)?;
-        let rows = self.routed_rows(&key, &peer, center)?;
-        let changes = rows
-            .into_iter()
-            .map(|r| self.change_of(&key, &me, r))
-            .collect::<Result<Vec<_>>>()?;
+        let changes = self.routed_changes(&key, &me, &peer, center)?;
         read.commit()?;
         let changes = Self::collapse_profiles(changes);
         let kind = if center {
@@ -1109,6 +1155,8 @@ impl Session {
         let key = self.sync_key();
         let me = site.site_id();
         let mut changes = Vec::new();
+        let ops = crypto::SealKey::new(&key);
+        let mut student = None;
         // One read transaction, as in `export_bundle`.
         let read = self.db.unchecked_transaction()?;
         for &sid in &sids {
@@ -1116,8 +1164,9 @@ impl Session {
                 "SELECT id, kind, student_id, target, body FROM ops WHERE student_id = ?1 ORDER BY kind, seq",
                 &[&sid],
             )?;
-            for r in rows {
-                changes.push(self.change_of(&key, &me, r)?);
+            for (id, kind, sid, target, sealed) in rows {
+                let row = (id, kind, sid, target);
+                changes.push(self.change_of(&key, &ops, &mut student, &me, row, &sealed)?);
             }
         }
         read.commit()?;
@@ -1256,7 +1305,26 @@ impl Session {
     pub fn import_bundle(&mut self, file: &[u8]) -> Result<(BundleImportReport, Vec<u8>)> {
         let (site, peer_row, peer, contents) = self.read_bundle(file)?;
         let sender = peer.profile.clone();
-        self.import_contents(site, Some((peer_row, peer)), sender, contents, None)
+        self.with_import_cache(|me| {
+            me.import_contents(site, Some((peer_row, peer)), sender, contents, None)
+        })
+    }
+
+    /// Runs an import with SQLite's page cache raised to [`bundle::IMPORT_CACHE_KIB`], then puts
+    /// the connection's setting back (freeing the pages). With the default 2 MB, an import of
+    /// thousands of students in one transaction spilled dirty pages to the WAL and read them back
+    /// again, about half of its time.
+    fn with_import_cache<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let before: i64 = self
+            .db
+            .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        self.db
+            .pragma_update(None, "cache_size", -bundle::IMPORT_CACHE_KIB)?;
+        let out = f(self);
+        let restored = self.db.pragma_update(None, "cache_size", before);
+        let out = out?;
+        restored?;
+        Ok(out)
     }
 
     /// Imports a handover bundle protected by a passphrase (from an institution that exchanged
@@ -1277,7 +1345,9 @@ impl Session {
                 reason: "only handover bundles travel under a passphrase",
             });
         }
-        self.import_contents(site, known, sender, contents, Some(passphrase))
+        self.with_import_cache(|me| {
+            me.import_contents(site, known, sender, contents, Some(passphrase))
+        })
     }
 
     fn import_contents(
@@ -1455,6 +1525,7 @@ impl Session {
             me,
             known: HashMap::new(),
         };
+        let ops = crypto::SealKey::new(key);
         // Profiles first, so records of a student new to this archive find the student.
         let ordered = changes
             .iter()
@@ -1514,7 +1585,7 @@ impl Session {
                         hlc: c.hlc,
                         profile: Some(profile),
                     };
-                    self.insert_op_at(tx, key, &origin_lookup, &op, OP_PROFILE, sid, sid)?;
+                    self.insert_op_at(tx, &ops, &origin_lookup, &op, OP_PROFILE, sid, sid)?;
                 }
                 ChangeOp::Record {
                     written_at,
@@ -1546,24 +1617,25 @@ impl Session {
                     let rid = crypto::random_id();
                     let mut head = RecordHead::of(rid, &record, amends);
                     head.written_at = written_at.as_str().into();
-                    let skey = pending
-                        .new
-                        .get(&sid)
-                        .map(|e| &e.key)
-                        .or_else(|| self.students.get(&sid).map(|e| &e.key))
-                        .ok_or(Error::BundleIncomplete)?;
+                    let skey = crypto::SealKey::new(
+                        pending
+                            .new
+                            .get(&sid)
+                            .map(|e| &e.key)
+                            .or_else(|| self.students.get(&sid).map(|e| &e.key))
+                            .ok_or(Error::BundleIncomplete)?,
+                    );
                     let sealed_head =
-                        crypto::seal(skey, &head_binding(&self.id, rid, sid), &to_json(&head)?);
+                        skey.seal(&head_binding(&self.id, rid, sid), &to_json(&head)?);
                     let sealed_body =
-                        crypto::seal(skey, &body_binding(&self.id, rid, sid), &to_json(&record)?);
+                        skey.seal(&body_binding(&self.id, rid, sid), &to_json(&record)?);
                     tx.prepare_cached(
                         "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![rid, sid, sealed_head, sealed_body])?;
                     match (has_attachment, attachment) {
                         (true, Some(a)) => {
-                            let sealed =
-                                crypto::seal(skey, &attachment_binding(&self.id, rid, sid), a);
+                            let sealed = skey.seal(&attachment_binding(&self.id, rid, sid), a);
                             tx.prepare_cached(
                                 "INSERT INTO attachments (id, student_id, content) VALUES (?1, ?2, ?3)",
                             )?
@@ -1578,7 +1650,7 @@ impl Session {
                         hlc: c.hlc,
                         profile: None,
                     };
-                    self.insert_op_at(tx, key, &origin_lookup, &op, OP_RECORD, sid, rid)?;
+                    self.insert_op_at(tx, &ops, &origin_lookup, &op, OP_RECORD, sid, rid)?;
                     pending.heads.entry(sid).or_default().push(head);
                     report.records_added += 1;
                 }

@@ -406,6 +406,30 @@ impl PlainSession {
             peer.last_in_to = peer.last_in_to.max(m.to_seq);
         }
         peer.last_in_bundle = m.bundle_seq;
+        // As the core: the page cache raised for the import's one transaction, then put back.
+        let cache: i64 = self
+            .db
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .map_err(sql)?;
+        self.db
+            .pragma_update(None, "cache_size", -bundle::IMPORT_CACHE_KIB)
+            .map_err(sql)?;
+        let applied = self.import_changes(&m, &changes, peer_row, &mut peer);
+        self.db
+            .pragma_update(None, "cache_size", cache)
+            .map_err(sql)?;
+        applied
+    }
+
+    /// The import's transaction.
+    fn import_changes(
+        &mut self,
+        m: &Manifest,
+        changes: &[Change],
+        peer_row: i64,
+        peer: &mut PlainPeer,
+    ) -> PResult<usize> {
+        let bad = || "plaintext baseline: a damaged bundle".to_string();
         let tx = self.db.unchecked_transaction().map_err(sql)?;
         let mut clock = read_clock(&tx)?;
         let mut pending = Pending::default();
@@ -542,7 +566,7 @@ impl PlainSession {
             ],
         )
         .map_err(sql)?;
-        save_peer(&tx, peer_row, &peer)?;
+        save_peer(&tx, peer_row, peer)?;
         let seq = append_audit(
             &tx,
             self.audit_seq,
