@@ -36,7 +36,7 @@ pub const PASSPHRASE_RECIPIENT: &str = "passphrase";
 /// SQLite's page cache while a bundle is imported (KiB; the connection's default is 2 MB): an
 /// import is one transaction, and a cache smaller than what it writes makes SQLite spill pages to
 /// the WAL and read them back. Allocated only as used, and freed after the import.
-pub const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+pub const IMPORT_CACHE_KIB: i64 = 128 * 1024;
 
 const MAX_MANIFEST: usize = 1 << 20;
 /// An attachment is at most 20 MB; a frame a little more.
