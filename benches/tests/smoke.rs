@@ -5,7 +5,7 @@ use std::process::Command;
 
 use xindang::rules::ObligationFilter;
 use xindang::Archive;
-use xindang_bench::data::{build_pair, today, FILE_RECORDS};
+use xindang_bench::data::{build_bundle_sites, build_pair, today, FILE_RECORDS, PLAIN_COLLEGE};
 use xindang_bench::plain::PlainSession;
 use xindang_bench::Row;
 
@@ -120,4 +120,97 @@ fn the_suite_runs_at_a_tiny_size_and_writes_its_summary() {
         !out.path().join("work").exists(),
         "the work folder is removed"
     );
+}
+
+#[test]
+fn the_baselines_bundle_carries_what_the_archives_does() {
+    std::env::set_var("XINDANG_KDF_MS", "0");
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let (built, center_recovery) = build_bundle_sites(
+        25,
+        &d("college"),
+        &d("center"),
+        &d("plain-college"),
+        &d("plain-center"),
+    )
+    .unwrap();
+    let mut college = Archive::open(&d("college"))
+        .unwrap()
+        .unlock_with_recovery(&built.recovery)
+        .unwrap();
+    let sent = college
+        .export_bundle(xindang::site::CENTER_NAME, &d("sync.age"))
+        .unwrap();
+    let mut plain_college = PlainSession::open(&d("plain-college")).unwrap();
+    let plain_sent = plain_college
+        .export_bundle(xindang::site::CENTER_NAME, &d("sync.bin"))
+        .unwrap();
+    assert_eq!(
+        plain_sent,
+        (sent.counts.profiles + sent.counts.records) as usize,
+        "the same changes, collapsed the same way"
+    );
+
+    let mut center = Archive::open(&d("center"))
+        .unwrap()
+        .unlock_with_recovery(&center_recovery)
+        .unwrap();
+    let (report, _receipt) = center
+        .import_bundle(&std::fs::read(d("sync.age")).unwrap())
+        .unwrap();
+    let mut plain_center = PlainSession::open(&d("plain-center")).unwrap();
+    let file = std::fs::read(d("sync.bin")).unwrap();
+    let applied = plain_center.import_bundle(PLAIN_COLLEGE, &file).unwrap();
+    assert_eq!(report.students_added, 25);
+    assert_eq!(
+        applied,
+        (report.students_added + report.records_added) as usize
+    );
+    let nos = |v: Vec<xindang::model::StudentSummary>| -> Vec<(String, i32)> {
+        v.into_iter()
+            .map(|s| (s.student_no, s.record_count))
+            .collect()
+    };
+    assert_eq!(
+        nos(center.list_students()),
+        nos(plain_center.list_students())
+    );
+    // The same bundle again changes nothing on either side.
+    let (again, _) = center
+        .import_bundle(&std::fs::read(d("sync.age")).unwrap())
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(plain_center.import_bundle(PLAIN_COLLEGE, &file).unwrap(), 0);
+}
+
+#[test]
+fn only_bundles_runs_the_two_bundle_lines() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_xindang-bench"))
+        .args([
+            "--only",
+            "bundles",
+            "--bundle-students",
+            "20",
+            "--runs",
+            "1",
+            "--out",
+        ])
+        .arg(out.path())
+        .env("XINDANG_KDF_MS", "0")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rows: Vec<Row> =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["bundle_export", "bundle_import"]);
+    let bad = Command::new(env!("CARGO_BIN_EXE_xindang-bench"))
+        .args(["--only", "roster"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--only takes `bundles`"));
 }
