@@ -748,6 +748,8 @@ impl PlainSession {
         }
         let mut report = LoadReport::default();
         let n = ok.len();
+        // The core's larger page cache for the transaction of a bulk load.
+        let cache = xindang::BulkCache::new(&self.db).map_err(|e| e.to_string())?;
         let tx = self.db.unchecked_transaction().map_err(sql)?;
         // As the core: a failed load leaves its clock behind with its rows (reset at every start).
         self.clock.set(None);
@@ -806,6 +808,7 @@ impl PlainSession {
         self.flush_clock(&tx)?;
         let seq = append_audit(&tx, self.audit_seq, AuditAction::Import, None, detail)?;
         tx.commit().map_err(sql)?;
+        drop(cache);
         self.audit_seq = seq;
         for mut e in new {
             sort_heads(&mut e.heads);

@@ -761,6 +761,7 @@ impl Session {
         let mut report = LoadReport::default();
         let detail_count = items_ok.len();
         let changes = {
+            let cache = crate::db::BulkCache::new(&self.db)?;
             let tx = self.db.unchecked_transaction()?;
             let clock = self.clock_scope();
             let mut changes: Vec<Change> = Vec::new();
@@ -835,7 +836,7 @@ impl Session {
             };
             let head = audit::append(&tx, &self.id, &self.keys.audit, self.head, &entry)?;
             tx.commit()?;
-            drop(clock);
+            drop((clock, cache));
             self.head = head;
             changes
         };
