@@ -22,6 +22,9 @@ pub mod site;
 pub mod synth;
 
 pub use archive::{Archive, SiteKind};
+/// For the plaintext baseline of the benchmarks, which mirrors the core's bulk loads.
+#[doc(hidden)]
+pub use db::BulkCache;
 pub use db::SCHEMA_VERSION;
 pub use error::{Error, Result};
 pub use recovery::RecoveryKey;

@@ -43,9 +43,18 @@ pub struct Options {
     pub cold_runs: usize,
     /// Bundle export repetitions.
     pub export_runs: usize,
-    /// Only the bundle lines (`--only bundles`): skips the sizes and the roster, for quick
-    /// iterations on the export and import.
-    pub only_bundles: bool,
+    /// Which groups run (`--only sessions,roster,bundles`); all when empty.
+    pub only: Vec<String>,
+}
+
+/// The groups `--only` selects: the session lines per size, the roster import, the bundles.
+pub const GROUPS: [&str; 3] = ["sessions", "roster", "bundles"];
+
+impl Options {
+    /// Whether the group `name` (one of [`GROUPS`]) runs.
+    pub fn runs_group(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|g| g == name)
+    }
 }
 
 impl Options {
@@ -64,7 +73,7 @@ impl Options {
             fast_runs: 11,
             cold_runs: if quick { 2 } else { 3 },
             export_runs: if quick { 1 } else { 2 },
-            only_bundles: false,
+            only: Vec::new(),
         }
     }
 }
@@ -180,7 +189,11 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     let mut all: Samples = Vec::new();
     let unlock_runs = opts.unlock_runs.to_string();
     let fast_runs = opts.fast_runs.to_string();
-    let sizes: &[usize] = if opts.only_bundles { &[] } else { &opts.sizes };
+    let sizes: &[usize] = if opts.runs_group("sessions") {
+        &opts.sizes
+    } else {
+        &[]
+    };
     for &n in sizes {
         let dir = work.join(format!("s{n}"));
         fresh_dir(&dir)?;
@@ -209,10 +222,22 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
     }
 
-    if !opts.only_bundles {
+    if opts.runs_group("roster") {
         roster(opts, &work, &mut rows, &mut all)?;
     }
+    if opts.runs_group("bundles") {
+        bundles(opts, &work, &mut rows, &mut all)?;
+    }
+    let _ = std::fs::remove_dir_all(&work);
 
+    let machine = machine.finish();
+    report::write(&opts.out, &rows, &all, &machine)?;
+    print!("{}", report::table(&rows, &machine));
+    Ok(rows)
+}
+
+/// The bundle export and import of an `opts.bundle_students` college, both sides.
+fn bundles(opts: &Options, work: &Path, rows: &mut Vec<Row>, all: &mut Samples) -> BResult<()> {
     progress(&format!(
         "bundles of {} students (building not timed)",
         opts.bundle_students
@@ -243,13 +268,8 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         &path_arg(&b.join("sync.bin")),
         &export_runs,
     ])?;
-    pair(opts.bundle_students, &es, &ps, &mut rows, &mut all);
-    let _ = std::fs::remove_dir_all(&work);
-
-    let machine = machine.finish();
-    report::write(&opts.out, &rows, &all, &machine)?;
-    print!("{}", report::table(&rows, &machine));
-    Ok(rows)
+    pair(opts.bundle_students, &es, &ps, rows, all);
+    Ok(())
 }
 
 fn parse<T: std::str::FromStr>(s: Option<&String>, what: &str) -> BResult<T> {

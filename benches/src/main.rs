@@ -1,5 +1,4 @@
-//! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N]
-//! [--runs N] [--only bundles]`:
+//! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N] [--only GROUP,…]`:
 //! the benchmark suite (run it through `cargo xtask bench`, which builds it in release).
 //! `xindang-bench child …` is the measuring child the suite starts itself.
 
@@ -8,7 +7,7 @@ use std::process::ExitCode;
 
 use xindang_bench::Options;
 
-const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--only bundles]\n  --only bundles: run only bundle_export and bundle_import (no sizes, no roster)";
+const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--only sessions,roster,bundles]";
 
 fn number(v: Option<&String>, what: &str) -> Result<usize, String> {
     v.and_then(|s| s.replace('_', "").parse().ok())
@@ -34,10 +33,21 @@ fn options(args: &[String]) -> Result<Options, String> {
             }
             "--roster-rows" => opts.roster_rows = number(it.next(), "--roster-rows")?,
             "--bundle-students" => opts.bundle_students = number(it.next(), "--bundle-students")?,
-            "--only" => match it.next().map(String::as_str) {
-                Some("bundles") => opts.only_bundles = true,
-                _ => return Err(format!("--only takes `bundles`\n{USAGE}")),
-            },
+            "--only" => {
+                opts.only = it
+                    .next()
+                    .ok_or("--only needs a list")?
+                    .split(',')
+                    .map(str::to_string)
+                    .collect();
+                if let Some(g) = opts
+                    .only
+                    .iter()
+                    .find(|g| !xindang_bench::GROUPS.contains(&g.as_str()))
+                {
+                    return Err(format!("--only: unknown group {g}\n{USAGE}"));
+                }
+            }
             "--runs" => {
                 let n = number(it.next(), "--runs")?;
                 opts.fast_runs = n;

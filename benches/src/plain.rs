@@ -11,6 +11,7 @@
 //! baseline, so the ratios err against the encrypted archive.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -164,7 +165,7 @@ fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, 
     Ok(core_snapshot::kind(&name))
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, Clone, Copy)]
 struct Clock {
     seq: i64,
     hlc: u64,
@@ -226,6 +227,9 @@ pub struct PlainSession {
     /// snapshot on disk when it is this index's.
     data_version: i64,
     snapshot_stamp: Option<[u8; 16]>,
+    /// As the core's `OpLog`: the change-log clock as advanced by the open transaction, written
+    /// once before it commits (`flush_clock`).
+    clock: Cell<Option<Clock>>,
 }
 
 impl Drop for PlainSession {
@@ -256,6 +260,7 @@ impl PlainSession {
             audit_seq: 0,
             data_version: 0,
             snapshot_stamp: None,
+            clock: Cell::new(None),
         };
         s.data_version = core_snapshot::data_version(&s.db).map_err(|e| e.to_string())?;
         s.write(
@@ -316,6 +321,7 @@ impl PlainSession {
             audit_seq,
             data_version,
             snapshot_stamp,
+            clock: Cell::new(None),
         })
     }
 
@@ -431,7 +437,10 @@ impl PlainSession {
         f: impl FnOnce(&Transaction<'_>, &Self) -> PResult<T>,
     ) -> PResult<T> {
         let tx = self.db.unchecked_transaction().map_err(sql)?;
-        let out = f(&tx, self)?;
+        self.clock.set(None);
+        let out = f(&tx, self);
+        let out = out.and_then(|o| self.flush_clock(&tx).map(|()| o));
+        let out = out.inspect_err(|_| self.clock.set(None))?;
         let seq = append_audit(&tx, self.audit_seq, action, student_no, detail)?;
         tx.commit().map_err(sql)?;
         self.audit_seq = seq;
@@ -592,13 +601,15 @@ impl PlainSession {
         Ok(list)
     }
 
+    /// As the core's `Session::log_op`: `profile` comes with its JSON as stored in `students`,
+    /// spliced into a local operation's body as the core does.
     fn log_op(
         &self,
         tx: &Connection,
         sid: i64,
         kind: i64,
         target: i64,
-        profile: Option<&StudentProfile>,
+        profile: Option<(&StudentProfile, &str)>,
         origin: Option<(&str, i64, u64)>,
     ) -> PResult<()> {
         let handed: Option<i64> = tx
@@ -610,34 +621,45 @@ impl PlainSession {
         if handed.is_some() {
             return Err("plaintext baseline: handed over".into());
         }
-        let stored: Option<String> = tx
-            .prepare_cached("SELECT value FROM meta WHERE key = 'sync_clock'")
-            .map_err(sql)?
-            .query_row([], |r| r.get(0))
-            .optional()
-            .map_err(sql)?;
-        let mut clock: Clock = match stored {
-            Some(t) => serde_json::from_str(&t).map_err(json_err)?,
-            None => Clock::default(),
+        let mut clock = match self.clock.get() {
+            Some(c) => c,
+            None => {
+                let stored: Option<String> = tx
+                    .prepare_cached("SELECT value FROM meta WHERE key = 'sync_clock'")
+                    .map_err(sql)?
+                    .query_row([], |r| r.get(0))
+                    .optional()
+                    .map_err(sql)?;
+                match stored {
+                    Some(t) => serde_json::from_str(&t).map_err(json_err)?,
+                    None => Clock::default(),
+                }
+            }
         };
         clock.seq += 1;
         clock.hlc = clock
             .hlc
             .max((chrono::Utc::now().timestamp_millis() as u64) << 16)
             + 1;
-        tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_clock', ?1)")
-            .map_err(sql)?
-            .execute([serde_json::to_string(&clock).map_err(json_err)?])
-            .map_err(sql)?;
-        let (origin_name, seq, hlc) = match origin {
-            Some((o, s, h)) => (Some(o.to_string()), s, h),
-            None => (None, clock.seq, clock.hlc),
-        };
-        let body = OpBody {
-            origin: origin_name.clone(),
-            seq,
-            hlc,
-            profile: profile.cloned(),
+        self.clock.set(Some(clock));
+        let (origin_name, seq, body) = match origin {
+            Some((o, s, h)) => {
+                let body = OpBody {
+                    origin: Some(o.to_string()),
+                    seq: s,
+                    hlc: h,
+                    profile: profile.map(|(p, _)| p.clone()),
+                };
+                (o, s, serde_json::to_string(&body).map_err(json_err)?)
+            }
+            None => {
+                let p = profile.map_or("null", |(_, json)| json);
+                let body = format!(
+                    "{{\"origin\":null,\"seq\":{},\"hlc\":{},\"profile\":{p}}}",
+                    clock.seq, clock.hlc
+                );
+                (LOCAL, clock.seq, body)
+            }
         };
         tx.prepare_cached(
             "INSERT INTO ops (id, origin, seq, kind, student_id, target, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -645,14 +667,25 @@ impl PlainSession {
         .map_err(sql)?
         .execute(params![
             xindang::crypto::random_id(),
-            origin_name.as_deref().unwrap_or(LOCAL),
+            origin_name,
             seq,
             kind,
             sid,
             target,
-            serde_json::to_string(&body).map_err(json_err)?
+            body
         ])
         .map_err(sql)?;
+        Ok(())
+    }
+
+    /// Writes the clock the open transaction advanced, once, before it commits.
+    fn flush_clock(&self, tx: &Connection) -> PResult<()> {
+        if let Some(clock) = self.clock.take() {
+            tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_clock', ?1)")
+                .map_err(sql)?
+                .execute([serde_json::to_string(&clock).map_err(json_err)?])
+                .map_err(sql)?;
+        }
         Ok(())
     }
 
@@ -662,15 +695,12 @@ impl PlainSession {
 
     fn update_profile(&self, tx: &Connection, s: &Student, p: &StudentProfile) -> PResult<i64> {
         let version = s.version + 1;
+        let json = serde_json::to_string(p).map_err(json_err)?;
         tx.prepare_cached("UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3")
             .map_err(sql)?
-            .execute(params![
-                version,
-                serde_json::to_string(p).map_err(json_err)?,
-                s.id
-            ])
+            .execute(params![version, json, s.id])
             .map_err(sql)?;
-        self.log_op(tx, s.id, OP_PROFILE, s.id, Some(p), None)?;
+        self.log_op(tx, s.id, OP_PROFILE, s.id, Some((p, &json)), None)?;
         Ok(version)
     }
 
@@ -719,7 +749,11 @@ impl PlainSession {
         }
         let mut report = LoadReport::default();
         let n = ok.len();
+        // The core's larger page cache for the transaction of a bulk load.
+        let cache = xindang::BulkCache::new(&self.db).map_err(|e| e.to_string())?;
         let tx = self.db.unchecked_transaction().map_err(sql)?;
+        // As the core: a failed load leaves its clock behind with its rows (reset at every start).
+        self.clock.set(None);
         let mut new: Vec<Student> = Vec::new();
         let mut updates: Vec<Update> = Vec::new();
         let mut seen: HashMap<String, (bool, usize)> = HashMap::new();
@@ -772,8 +806,10 @@ impl PlainSession {
             "{n} students: {} added, {} updated, {} unchanged, {} records",
             report.added, report.updated, report.unchanged, report.records
         );
+        self.flush_clock(&tx)?;
         let seq = append_audit(&tx, self.audit_seq, AuditAction::Import, None, detail)?;
         tx.commit().map_err(sql)?;
+        drop(cache);
         self.audit_seq = seq;
         for mut e in new {
             sort_heads(&mut e.heads);
@@ -801,6 +837,7 @@ impl PlainSession {
         origin: Option<(&str, i64, u64)>,
     ) -> PResult<Student> {
         let sid = xindang::crypto::random_id();
+        let json = serde_json::to_string(profile).map_err(json_err)?;
         tx.prepare_cached(
             "INSERT INTO students (id, lookup, version, profile) VALUES (?1, ?2, 1, ?3)",
         )
@@ -808,10 +845,10 @@ impl PlainSession {
         .execute(params![
             sid,
             normalize::identifier(&profile.student_no),
-            serde_json::to_string(profile).map_err(json_err)?
+            json
         ])
         .map_err(sql)?;
-        self.log_op(tx, sid, OP_PROFILE, sid, Some(profile), origin)?;
+        self.log_op(tx, sid, OP_PROFILE, sid, Some((profile, &json)), origin)?;
         Ok(Student {
             id: sid,
             version: 1,

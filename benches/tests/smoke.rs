@@ -208,9 +208,9 @@ fn only_bundles_runs_the_two_bundle_lines() {
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["bundle_export", "bundle_import"]);
     let bad = Command::new(env!("CARGO_BIN_EXE_xindang-bench"))
-        .args(["--only", "roster"])
+        .args(["--only", "bundle"])
         .output()
         .unwrap();
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--only takes `bundles`"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--only: unknown group bundle"));
 }

@@ -23,6 +23,7 @@ pub mod app_queries;
 pub mod center;
 pub mod desk;
 mod network;
+mod oplog;
 mod rules;
 mod search;
 #[doc(hidden)]
@@ -147,6 +148,8 @@ fn de_kind<'de, D: serde::Deserializer<'de>>(
 /// One student's part of a bulk load, applied to memory after the commit.
 struct Change {
     new: Option<StudentEntry>,
+    /// The blind index of the 学号, computed once per row.
+    lookup: [u8; 16],
     sid: i64,
     updated: Option<(i64, StudentProfile)>,
     heads: Vec<RecordHead>,
@@ -345,6 +348,8 @@ pub struct Session {
     snapshot_stamp: Option<[u8; 16]>,
     /// Whether the index came from the snapshot rather than from the rows.
     from_snapshot: bool,
+    /// The change log's keys and the clock of the open transaction (src/session/oplog.rs).
+    oplog: oplog::OpLog,
 }
 
 impl Drop for Session {
@@ -379,7 +384,9 @@ impl Session {
             tx.commit()?;
             (index, stamp, data_version, from_snapshot)
         };
+        let oplog = oplog::OpLog::new(&keys.master, &id);
         Ok(Session {
+            oplog,
             dir,
             db,
             id,
@@ -570,7 +577,9 @@ impl Session {
         f: impl FnOnce(&Transaction<'_>, &Self) -> Result<T>,
     ) -> Result<T> {
         let tx = self.db.unchecked_transaction()?;
+        let clock = self.clock_scope();
         let out = f(&tx, self)?;
+        self.flush_clock(&tx)?;
         let entry = AuditEntry {
             seq: 0,
             at: now_text(),
@@ -581,6 +590,7 @@ impl Session {
         };
         let head = audit::append(&tx, &self.id, &self.keys.audit, self.head, &entry)?;
         tx.commit()?;
+        drop(clock);
         self.head = head;
         Ok(out)
     }
@@ -664,18 +674,23 @@ impl Session {
         Ok(file)
     }
 
-    fn insert_student(&self, tx: &Connection, profile: &StudentProfile) -> Result<StudentEntry> {
+    /// Inserts a new student whose 学号's blind index is `lookup`.
+    fn insert_student(
+        &self,
+        tx: &Connection,
+        profile: &StudentProfile,
+        lookup: &[u8; 16],
+    ) -> Result<StudentEntry> {
         let sid = crypto::random_id();
         let key = crypto::random_key();
         let wrapped = crypto::seal(&self.keys.master, &key_binding(&self.id, sid), &key[..]);
         let plain = to_json(profile)?;
         let sealed = crypto::seal(&key, &profile_binding(&self.id, sid, 1), &plain);
-        let lookup = self.lookup(&profile.student_no);
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
-            params![sid, &lookup[..], wrapped, sealed],
-        )?;
-        self.log_op(tx, sid, sync::OpTarget::Profile(profile))?;
+        )?
+        .execute(params![sid, &lookup[..], wrapped, sealed])?;
+        self.log_op(tx, sid, sync::OpTarget::ProfileJson(&plain))?;
         Ok(StudentEntry {
             id: sid,
             key,
@@ -694,11 +709,9 @@ impl Session {
         let version = s.version + 1;
         let plain = to_json(profile)?;
         let sealed = crypto::seal(&s.key, &profile_binding(&self.id, s.id, version), &plain);
-        tx.execute(
-            "UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3",
-            params![version, sealed, s.id],
-        )?;
-        self.log_op(tx, s.id, sync::OpTarget::Profile(profile))?;
+        tx.prepare_cached("UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3")?
+            .execute(params![version, sealed, s.id])?;
+        self.log_op(tx, s.id, sync::OpTarget::ProfileJson(&plain))?;
         Ok(version)
     }
 
@@ -714,10 +727,10 @@ impl Session {
         let head = RecordHead::of(rid, record, amends);
         let sealed_head = crypto::seal(key, &head_binding(&self.id, rid, sid), &to_json(&head)?);
         let sealed_body = crypto::seal(key, &body_binding(&self.id, rid, sid), &to_json(record)?);
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
-            params![rid, sid, sealed_head, sealed_body],
-        )?;
+        )?
+        .execute(params![rid, sid, sealed_head, sealed_body])?;
         self.log_op(tx, sid, sync::OpTarget::Record(rid))?;
         Ok(head)
     }
@@ -748,7 +761,9 @@ impl Session {
         let mut report = LoadReport::default();
         let detail_count = items_ok.len();
         let changes = {
+            let cache = crate::db::BulkCache::new(&self.db)?;
             let tx = self.db.unchecked_transaction()?;
+            let clock = self.clock_scope();
             let mut changes: Vec<Change> = Vec::new();
             let mut seen: HashMap<[u8; 16], usize> = HashMap::new();
             for (profile, records) in &items_ok {
@@ -781,7 +796,7 @@ impl Session {
                         }
                     }
                     None => {
-                        let e = self.insert_student(&tx, profile)?;
+                        let e = self.insert_student(&tx, profile, &lookup)?;
                         report.added += 1;
                         let sid = e.id;
                         (Some(e), sid, None)
@@ -801,11 +816,13 @@ impl Session {
                 seen.insert(lookup, changes.len());
                 changes.push(Change {
                     new,
+                    lookup,
                     sid,
                     updated,
                     heads,
                 });
             }
+            self.flush_clock(&tx)?;
             let entry = AuditEntry {
                 seq: 0,
                 at: now_text(),
@@ -819,19 +836,20 @@ impl Session {
             };
             let head = audit::append(&tx, &self.id, &self.keys.audit, self.head, &entry)?;
             tx.commit()?;
+            drop((clock, cache));
             self.head = head;
             changes
         };
         for Change {
             new,
+            lookup,
             sid,
             updated,
             heads,
         } in changes
         {
             if let Some(e) = new {
-                self.by_lookup
-                    .insert(self.lookup(&e.profile.student_no), sid);
+                self.by_lookup.insert(lookup, sid);
                 self.students.insert(sid, e);
             }
             if let Some(s) = self.students.get_mut(&sid) {

@@ -1,0 +1,97 @@
+//! The change log's per-session state: the change-log key and this site's origin lookup, derived
+//! once at unlock instead of once per change, and the change-log clock (同步时钟) of the open
+//! transaction.
+//!
+//! Every local change takes the next `(seq, hlc)` of the clock. The clock row (`meta.sync_clock`,
+//! sealed) is read at the transaction's first change, kept here while the transaction runs and
+//! written once before it commits (`Session::write`, `load_students`), as `apply_changes` does for
+//! bundle imports. A transaction that fails or is rolled back drops the kept clock with its rows,
+//! so the stored clock is always the last committed change's stamp.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+use super::sync::Clock;
+use super::Session;
+use crate::crypto::{self, Key};
+use crate::error::Result;
+
+/// The change log's keys and the clock of the open transaction.
+pub(super) struct OpLog {
+    /// The change-log subkey ("change log").
+    pub(super) key: Key,
+    /// The same key made ready for sealing (key schedule once per session).
+    pub(super) seal: crypto::SealKey,
+    /// The blind `origin` value of this site's own operations.
+    pub(super) local_origin: [u8; 16],
+    /// The clock as advanced by the open transaction, not yet written; `None` outside one, or
+    /// before its first change.
+    pending: Mutex<Option<Clock>>,
+}
+
+impl OpLog {
+    pub(super) fn new(master: &Key, archive: &[u8; 16]) -> Self {
+        let key = crypto::subkey(master, archive, "change log");
+        let local_origin = crypto::blind_index(&key, "origin", "");
+        OpLog {
+            seal: crypto::SealKey::new(&key),
+            key,
+            local_origin,
+            pending: Mutex::new(None),
+        }
+    }
+
+    /// The kept clock. A panic while it was held leaves a value that is dropped at the next
+    /// transaction's start anyway, so poisoning is ignored.
+    pub(super) fn pending(&self) -> MutexGuard<'_, Option<Clock>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drops the kept clock when the transaction it belongs to ends without [`Session::flush_clock`]
+/// (an error, an early return): the rolled-back rows take their stamps with them.
+pub(super) struct ClockScope<'a>(&'a OpLog);
+
+impl Drop for ClockScope<'_> {
+    fn drop(&mut self) {
+        *self.0.pending() = None;
+    }
+}
+
+impl Session {
+    /// Starts the clock of a transaction that may log changes; anything kept from an earlier
+    /// one is dropped. Hold the returned scope until the transaction has committed.
+    pub(super) fn clock_scope(&self) -> ClockScope<'_> {
+        *self.oplog.pending() = None;
+        ClockScope(&self.oplog)
+    }
+
+    /// Writes the clock the transaction advanced, once, before its commit; nothing when it logged
+    /// no change.
+    pub(super) fn flush_clock(&self, tx: &Connection) -> Result<()> {
+        let clock = self.oplog.pending().take();
+        match clock {
+            Some(c) => self.write_clock(tx, &self.oplog.key, &c),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The JSON of a local operation's body, `{"origin":null,"seq":…,"hlc":…,"profile":…}`, with the
+/// profile's JSON spliced in as already encoded for sealing rather than encoded a second time.
+/// Byte for byte what serde gives for `OpBody` (a unit test checks it).
+pub(super) fn local_op_json(seq: i64, hlc: u64, profile_json: Option<&[u8]>) -> Zeroizing<Vec<u8>> {
+    let profile = profile_json.unwrap_or(b"null");
+    // Sized up front, so no reallocation leaves a copy of the profile behind unwiped.
+    let mut out = Zeroizing::new(Vec::with_capacity(96 + profile.len()));
+    out.extend_from_slice(b"{\"origin\":null,\"seq\":");
+    out.extend_from_slice(seq.to_string().as_bytes());
+    out.extend_from_slice(b",\"hlc\":");
+    out.extend_from_slice(hlc.to_string().as_bytes());
+    out.extend_from_slice(b",\"profile\":");
+    out.extend_from_slice(profile);
+    out.push(b'}');
+    out
+}
