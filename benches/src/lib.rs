@@ -43,6 +43,13 @@ pub struct Options {
     pub cold_runs: usize,
     /// Bundle export repetitions.
     pub export_runs: usize,
+    /// `--reuse DIR`: keep each size's built archive pair in `DIR/s<N>` and, when a later run
+    /// finds one there (its `built.json`), measure it again instead of building anew (building
+    /// 100,000 students takes minutes). The measuring children leave the pair as they found it
+    /// (the index snapshot is rewritten when their sessions close).
+    pub reuse: Option<PathBuf>,
+    /// `--only session`: the session children only (no cold starts, roster or bundles).
+    pub only_session: bool,
 }
 
 impl Options {
@@ -61,6 +68,8 @@ impl Options {
             fast_runs: 11,
             cold_runs: if quick { 2 } else { 3 },
             export_runs: if quick { 1 } else { 2 },
+            reuse: None,
+            only_session: false,
         }
     }
 }
@@ -154,15 +163,27 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     let unlock_runs = opts.unlock_runs.to_string();
     let fast_runs = opts.fast_runs.to_string();
     for &n in &opts.sizes {
-        let dir = work.join(format!("s{n}"));
-        fresh_dir(&dir)?;
+        let dir = match &opts.reuse {
+            Some(keep) => keep.join(format!("s{n}")),
+            None => work.join(format!("s{n}")),
+        };
         let (enc, plain) = (dir.join("enc"), dir.join("plain"));
-        progress(&format!(
-            "building {n} students, encrypted and plaintext (not timed)"
-        ));
-        let built = data::build_pair(n, &enc, &plain)?;
         let info = dir.join("built.json");
-        write_built(&info, &built)?;
+        let built = match (&opts.reuse, read_built(Some(&path_arg(&info)))) {
+            (Some(_), Ok(built)) if built.students == n => {
+                progress(&format!("{n} students: reusing {}", dir.display()));
+                built
+            }
+            _ => {
+                fresh_dir(&dir)?;
+                progress(&format!(
+                    "building {n} students, encrypted and plaintext (not timed)"
+                ));
+                let built = data::build_pair(n, &enc, &plain)?;
+                write_built(&info, &built)?;
+                built
+            }
+        };
         progress(&format!(
             "{n} students, {} records: unlock, list, search, student file, dashboard, kdf",
             built.records
@@ -171,14 +192,25 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
         let es = child(&["measure-enc", &e, &i, &unlock_runs, &fast_runs])?;
         let ps = child(&["measure-plain", &p, &i, &unlock_runs, &fast_runs])?;
         pair(n, &es, &ps, &mut rows, &mut all);
-        progress(&format!("{n} students: cold starts"));
-        let (mut ec, mut pc) = (Vec::new(), Vec::new());
-        for _ in 0..opts.cold_runs {
-            ec.extend(child(&["cold-enc", &e])?);
-            pc.extend(child(&["cold-plain", &p])?);
+        if !opts.only_session {
+            progress(&format!("{n} students: cold starts"));
+            let (mut ec, mut pc) = (Vec::new(), Vec::new());
+            for _ in 0..opts.cold_runs {
+                ec.extend(child(&["cold-enc", &e])?);
+                pc.extend(child(&["cold-plain", &p])?);
+            }
+            pair(n, &best(ec), &best(pc), &mut rows, &mut all);
         }
-        pair(n, &best(ec), &best(pc), &mut rows, &mut all);
-        std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+        if opts.reuse.is_none() {
+            std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+        }
+    }
+    if opts.only_session {
+        let _ = std::fs::remove_dir_all(&work);
+        let machine = machine.finish();
+        report::write(&opts.out, &rows, &all, &machine)?;
+        print!("{}", report::table(&rows, &machine));
+        return Ok(rows);
     }
 
     progress(&format!(

@@ -1,4 +1,5 @@
-//! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N]`:
+//! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N]
+//! [--runs N] [--reuse DIR] [--only session]`:
 //! the benchmark suite (run it through `cargo xtask bench`, which builds it in release).
 //! `xindang-bench child …` is the measuring child the suite starts itself.
 
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 
 use xindang_bench::Options;
 
-const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N]";
+const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--reuse DIR] [--only session]";
 
 fn number(v: Option<&String>, what: &str) -> Result<usize, String> {
     v.and_then(|s| s.replace('_', "").parse().ok())
@@ -40,6 +41,13 @@ fn options(args: &[String]) -> Result<Options, String> {
                 opts.cold_runs = n.min(opts.cold_runs);
                 opts.export_runs = n.min(opts.export_runs);
             }
+            "--reuse" => {
+                opts.reuse = Some(PathBuf::from(it.next().ok_or("--reuse needs a folder")?))
+            }
+            "--only" => match it.next().map(String::as_str) {
+                Some("session") => opts.only_session = true,
+                _ => return Err("--only takes: session".into()),
+            },
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }

@@ -234,6 +234,81 @@ impl Drop for PlainSession {
     }
 }
 
+/// As the core's `Session::read_heads`: the rows read here, handed over in batches to a second
+/// thread that parses them (the core also opens them there) into each student's list.
+fn read_heads(db: &Connection, students: &mut HashMap<i64, Student>) -> PResult<()> {
+    const BATCH: usize = 1024;
+    struct Batch {
+        bytes: Vec<u8>,
+        rows: Vec<(i64, i64, std::ops::Range<usize>)>,
+    }
+    let mut files: HashMap<i64, Vec<Head>> = students
+        .iter_mut()
+        .map(|(sid, s)| (*sid, std::mem::take(&mut s.heads)))
+        .collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let opened = std::thread::scope(|scope| {
+        let parser = scope.spawn(move || -> PResult<HashMap<i64, Vec<Head>>> {
+            for batch in rx {
+                for (rid, sid, at) in batch.rows {
+                    let heads = files
+                        .get_mut(&sid)
+                        .ok_or("plaintext baseline: a record's student is missing")?;
+                    let mut head: Head =
+                        serde_json::from_slice(&batch.bytes[at]).map_err(json_err)?;
+                    head.id = rid;
+                    heads.push(head);
+                }
+            }
+            for heads in files.values_mut() {
+                sort_heads(heads);
+            }
+            Ok(files)
+        });
+        let read = (|| -> PResult<()> {
+            let mut stmt = db
+                .prepare("SELECT id, student_id, header FROM records")
+                .map_err(sql)?;
+            let mut rows = stmt.query([]).map_err(sql)?;
+            let fresh = || Batch {
+                bytes: Vec::with_capacity(BATCH * 512),
+                rows: Vec::with_capacity(BATCH),
+            };
+            let mut batch = fresh();
+            while let Some(r) = rows.next().map_err(sql)? {
+                let at = batch.bytes.len();
+                batch
+                    .bytes
+                    .extend_from_slice(r.get_ref(2).map_err(sql)?.as_bytes().map_err(fs)?);
+                batch.rows.push((
+                    r.get(0).map_err(sql)?,
+                    r.get(1).map_err(sql)?,
+                    at..batch.bytes.len(),
+                ));
+                if batch.rows.len() == BATCH
+                    && tx.send(std::mem::replace(&mut batch, fresh())).is_err()
+                {
+                    return Ok(());
+                }
+            }
+            let _ = tx.send(batch);
+            Ok(())
+        })();
+        drop(tx);
+        let opened = match parser.join() {
+            Ok(opened) => opened,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        read.and(opened)
+    })?;
+    for (sid, heads) in opened {
+        if let Some(s) = students.get_mut(&sid) {
+            s.heads = heads;
+        }
+    }
+    Ok(())
+}
+
 fn sort_heads(heads: &mut [Head]) {
     heads.sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
 }
@@ -357,25 +432,7 @@ impl PlainSession {
                     s.heads.reserve_exact(usize::try_from(n).unwrap_or(0));
                 }
             }
-            let mut stmt = db
-                .prepare("SELECT id, student_id, header FROM records")
-                .map_err(sql)?;
-            let mut rows = stmt.query([]).map_err(sql)?;
-            while let Some(r) = rows.next().map_err(sql)? {
-                let rid: i64 = r.get(0).map_err(sql)?;
-                let sid: i64 = r.get(1).map_err(sql)?;
-                let entry = students
-                    .get_mut(&sid)
-                    .ok_or("plaintext baseline: a record's student is missing")?;
-                let mut head: Head =
-                    serde_json::from_slice(r.get_ref(2).map_err(sql)?.as_bytes().map_err(fs)?)
-                        .map_err(json_err)?;
-                head.id = rid;
-                entry.heads.push(head);
-            }
-        }
-        for s in students.values_mut() {
-            sort_heads(&mut s.heads);
+            read_heads(db, &mut students)?;
         }
         // As the core checks its blind index against the profiles.
         for (lookup, sid) in &by_lookup {
@@ -585,9 +642,7 @@ impl PlainSession {
             );
             engine::compute_student(&policy, today, &input, &select, &mut scratch, &mut list);
         }
-        list.sort_by(|a, b| {
-            (a.due, &a.student_no, &a.rule, a.since).cmp(&(b.due, &b.student_no, &b.rule, b.since))
-        });
+        list.sort_unstable_by(engine::listing_order);
         Ok(list)
     }
 

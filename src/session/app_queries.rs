@@ -224,11 +224,11 @@ fn obligations_workbook(
     for (r, o) in (1u32..).zip(rows) {
         let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let cells = [
-            o.student_no.clone(),
-            o.student_name.clone(),
-            o.college.clone(),
-            o.class_name.clone(),
-            o.label.clone(),
+            o.student_no.to_string(),
+            o.student_name.to_string(),
+            o.college.to_string(),
+            o.class_name.to_string(),
+            o.label.to_string(),
             day(o.since),
             day(o.due),
             status_text(o.status).to_string(),
@@ -589,7 +589,7 @@ mod tests {
         let dorm = mine
             .items
             .iter()
-            .find(|o| o.rule == "dorm-visits.monthly")
+            .find(|o| &*o.rule == "dorm-visits.monthly")
             .map(|o| o.subject.clone())
             .expect("a dorm to visit");
         let by_dorm = s
@@ -637,7 +637,7 @@ mod tests {
             .obligation_page(
                 today,
                 &ObligationQuery {
-                    search: one.student_no.clone(),
+                    search: one.student_no.to_string(),
                     ..q.clone()
                 },
             )

@@ -308,52 +308,109 @@ pub(super) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) 
         by_lookup: HashMap::with_capacity(hint),
     };
     let table = binding_table(stamp, count);
+    // Chunk i+1 is read and opened on a second thread while chunk i is decoded here, so the
+    // AES-GCM passes hide behind the decoding on a machine with two cores. The opener stops at
+    // the first bad chunk and says so; a decoder that gives up drops the channel, which stops it.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Opened>(2);
+    let decoded = std::thread::scope(|scope| {
+        scope.spawn(move || open_chunks(file, archive, key, &table, &tx));
+        // Owned here, so returning early drops it before the scope waits for the opener.
+        let rx = rx;
+        for chunk in rx.iter() {
+            match chunk {
+                Opened::Chunk(plain) => Decoder::new(&plain)?.students(&mut index)?,
+                Opened::End => return Some(()),
+                Opened::Bad => return None,
+            }
+        }
+        // The opener ended without a verdict (it panicked): never trust a partial index.
+        None
+    });
+    decoded?;
+    if index.students.len() as u64 != count {
+        return None;
+    }
+    Some(index)
+}
+
+/// What the opening thread of [`read`] hands to the decoder.
+enum Opened {
+    /// The next chunk's plaintext, authenticated.
+    Chunk(Zeroizing<Vec<u8>>),
+    /// The last chunk was handed over and nothing follows it.
+    End,
+    /// A chunk failed (short, too long, bad tag, out of order) or bytes follow the last one.
+    Bad,
+}
+
+/// Reads and opens the sealed chunks in order, handing each to `tx`; ends with `End` or `Bad`.
+fn open_chunks(
+    mut file: BufReader<File>,
+    archive: &[u8; 16],
+    key: &Key,
+    table: &str,
+    tx: &std::sync::mpsc::SyncSender<Opened>,
+) {
     let mut sealed = Vec::new();
     let mut n = 0i64;
     loop {
-        let mut len = [0u8; 4];
-        file.read_exact(&mut len).ok()?;
-        let len = u32::from_le_bytes(len) as usize;
-        // A chunk is 1 MiB of plaintext plus the largest single student beyond it.
-        if len > 1 << 30 {
-            return None;
-        }
-        sealed.resize(len, 0);
-        file.read_exact(&mut sealed).ok()?;
-        // The last chunk is sealed as last: a file cut after a whole chunk does not pass.
-        let (plain, last) = match crypto::open(
-            key,
-            &chunk_binding(archive, &table, n, false),
-            &sealed,
-            "index snapshot",
-        ) {
-            Ok(p) => (p, false),
-            Err(_) => (
-                crypto::open(
-                    key,
-                    &chunk_binding(archive, &table, n, true),
-                    &sealed,
-                    "index snapshot",
-                )
-                .ok()?,
-                true,
-            ),
+        let Some((plain, last)) = open_chunk(&mut file, &mut sealed, archive, key, table, n) else {
+            let _ = tx.send(Opened::Bad);
+            return;
         };
-        Decoder::new(&plain)?.students(&mut index)?;
+        // A decoder that gave up has dropped its end: stop reading.
+        if tx.send(Opened::Chunk(plain)).is_err() {
+            return;
+        }
         n += 1;
         if last {
             break;
         }
     }
-    if index.students.len() as u64 != count {
-        return None;
-    }
     // Nothing may follow the last chunk.
     let mut extra = [0u8; 1];
-    if file.read(&mut extra).ok()? != 0 {
+    let end = match file.read(&mut extra) {
+        Ok(0) => Opened::End,
+        _ => Opened::Bad,
+    };
+    let _ = tx.send(end);
+}
+
+/// Reads chunk `n` and opens it: its plaintext and whether it was sealed as the last one.
+fn open_chunk(
+    file: &mut BufReader<File>,
+    sealed: &mut Vec<u8>,
+    archive: &[u8; 16],
+    key: &Key,
+    table: &str,
+    n: i64,
+) -> Option<(Zeroizing<Vec<u8>>, bool)> {
+    let mut len = [0u8; 4];
+    file.read_exact(&mut len).ok()?;
+    let len = u32::from_le_bytes(len) as usize;
+    // A chunk is 1 MiB of plaintext plus the largest single student beyond it.
+    if len > 1 << 30 {
         return None;
     }
-    Some(index)
+    sealed.resize(len, 0);
+    file.read_exact(sealed).ok()?;
+    // The last chunk is sealed as last: a file cut after a whole chunk does not pass.
+    match crypto::open(
+        key,
+        &chunk_binding(archive, table, n, false),
+        sealed,
+        "index snapshot",
+    ) {
+        Ok(p) => Some((p, false)),
+        Err(_) => crypto::open(
+            key,
+            &chunk_binding(archive, table, n, true),
+            sealed,
+            "index snapshot",
+        )
+        .ok()
+        .map(|p| (p, true)),
+    }
 }
 
 /// One chunk's plaintext: a table of small JSON values (enums, shared by many rows), then the
@@ -863,5 +920,82 @@ mod tests {
         let s = unlock();
         assert!(!s.index_from_snapshot());
         assert_eq!(count(&s), before + 1);
+    }
+
+    /// A snapshot of several chunks, as the opening thread and the decoder pass them along:
+    /// read back whole, and refused when its chunks are reordered, dropped, repeated or cut.
+    #[test]
+    fn a_snapshot_of_several_chunks_reads_back_and_refuses_any_reordering() {
+        use super::super::StudentEntry;
+        use std::collections::HashMap;
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let (archive, key, stamp) = ([7u8; 16], crate::crypto::random_key(), [9u8; 16]);
+        let mut students = HashMap::new();
+        let mut by_lookup = HashMap::new();
+        for i in 1..=7i64 {
+            let mut profile = crate::model::StudentProfile {
+                student_no: format!("2026{i:04}"),
+                ..Default::default()
+            };
+            // 0.4 MiB each: three students fill a chunk, so seven make three chunks.
+            profile.home_address = "址".repeat(140_000);
+            let entry = StudentEntry {
+                id: i,
+                key: crate::crypto::random_key(),
+                version: 1,
+                profile,
+                heads: Vec::new(),
+            };
+            students.insert(i, entry);
+            by_lookup.insert([i as u8; 16], i);
+        }
+        super::write(tmp.path(), &archive, &key, &stamp, &students, &by_lookup).expect("write");
+        let path = tmp.path().join(super::SNAPSHOT_FILE);
+        let good = std::fs::read(&path).expect("snapshot");
+        let read = || super::read(tmp.path(), &archive, &key, &stamp);
+        let index = read().expect("reads back");
+        assert_eq!(index.students.len(), 7);
+        assert_eq!(index.by_lookup, by_lookup);
+        for (id, s) in &students {
+            assert_eq!(index.students[id].profile, s.profile);
+            assert_eq!(index.students[id].key, s.key);
+        }
+        // Split into the header and the length-prefixed chunks.
+        let mut chunks: Vec<&[u8]> = Vec::new();
+        let mut at = 32;
+        while at < good.len() {
+            let len = u32::from_le_bytes(good[at..at + 4].try_into().expect("len")) as usize;
+            chunks.push(&good[at..at + 4 + len]);
+            at += 4 + len;
+        }
+        assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+        let with = |order: &[usize]| -> Vec<u8> {
+            let mut out = good[..32].to_vec();
+            for &i in order {
+                out.extend_from_slice(chunks[i]);
+            }
+            out
+        };
+        let n = chunks.len();
+        let all: Vec<usize> = (0..n).collect();
+        let mut swapped = all.clone();
+        swapped.swap(0, 1);
+        let mut dropped = all.clone();
+        dropped.remove(1);
+        let mut repeated = all.clone();
+        repeated.insert(1, 1);
+        let cases = [
+            ("swapped", swapped),
+            ("a middle chunk dropped", dropped),
+            ("the last chunk dropped", all[..n - 1].to_vec()),
+            ("a chunk repeated", repeated),
+            ("a chunk after the last", [all.clone(), vec![0]].concat()),
+        ];
+        for (what, order) in cases {
+            std::fs::write(&path, with(&order)).expect("write");
+            assert!(read().is_none(), "{what}");
+        }
+        std::fs::write(&path, with(&all)).expect("write");
+        assert!(read().is_some());
     }
 }
