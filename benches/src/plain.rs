@@ -10,7 +10,6 @@
 //! age-encrypted. Where this mirror is simpler than the core, the simplification favours the
 //! baseline, so the ratios err against the encrypted archive.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -115,8 +114,7 @@ struct Head {
     id: i64,
     written_at: WrittenAt,
     date: NaiveDate,
-    #[serde(deserialize_with = "de_kind")]
-    kind: Cow<'static, str>,
+    kind: core_snapshot::KindName,
     amends: Option<i64>,
     category: Option<TalkCategory>,
     concern: Option<ConcernLevel>,
@@ -133,7 +131,7 @@ impl Head {
             id,
             written_at: written_at.into(),
             date: record.date,
-            kind: Cow::Borrowed(record.body.kind_name()),
+            kind: core_snapshot::KindName::of(record.body.kind_name()),
             amends,
             category: None,
             concern: None,
@@ -157,11 +155,6 @@ impl Head {
         }
         h
     }
-}
-
-fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
-    let name = <Cow<'de, str>>::deserialize(d)?;
-    Ok(core_snapshot::kind(&name))
 }
 
 #[derive(Serialize, Deserialize, Default)]

@@ -272,8 +272,8 @@ pub fn network_waive(state: &mut AppState, waiver: NetworkWaiver) -> Result<(), 
             o.student_no.is_empty()
                 && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
                 && *o.rule == *waiver.rule.trim()
-                && o.person == waiver.person.trim()
-                && o.subject == waiver.subject.trim()
+                && *o.person == *waiver.person.trim()
+                && *o.subject == *waiver.subject.trim()
                 && o.due == waiver.due
         });
     if !open {
@@ -590,8 +590,8 @@ mod tests {
         let o = open.expect("the policy's calendar covers today");
         let mut w = NetworkWaiver {
             rule: o.rule.to_string(),
-            person: o.person.clone(),
-            subject: o.subject.clone(),
+            person: o.person.to_string(),
+            subject: o.subject.to_string(),
             due: o.due,
             reason: " ".into(),
         };

@@ -88,11 +88,14 @@ pub struct Obligation {
     #[typeshare(serialized_as = "String")]
     pub class_name: Text,
     /// 工号/学号 of the network person the duty belongs to (empty for a student's).
-    pub person: String,
+    #[typeshare(serialized_as = "String")]
+    pub person: Text,
     /// That person's name.
-    pub person_name: String,
+    #[typeshare(serialized_as = "String")]
+    pub person_name: Text,
     /// What the duty is about beyond the person, e.g. the dorm to visit (else empty).
-    pub subject: String,
+    #[typeshare(serialized_as = "String")]
+    pub subject: Text,
     /// What has to be done.
     pub kind: ObligationKind,
     /// The rule id, e.g. `must-talk.freshman` (docs/policy-format.md).
@@ -110,12 +113,14 @@ pub struct Obligation {
     /// Status on the day asked.
     pub status: ObligationStatus,
     /// The record that fulfilled it.
-    pub fulfilled_by: Option<String>,
+    #[typeshare(serialized_as = "Option<String>")]
+    pub fulfilled_by: Option<Text>,
     /// The date of that record.
     #[typeshare(serialized_as = "Option<String>")]
     pub fulfilled_on: Option<NaiveDate>,
     /// Why it was waived.
-    pub waived_reason: Option<String>,
+    #[typeshare(serialized_as = "Option<String>")]
+    pub waived_reason: Option<Text>,
 }
 
 /// Which obligations to list.
@@ -503,9 +508,14 @@ struct Texts {
     labels: HashMap<Label, Text>,
     /// The current student's 学号, 姓名, 学院, 班级, made at its first obligation kept.
     student: Option<[Text; 4]>,
+    empty: Option<Text>,
 }
 
 impl Texts {
+    fn empty(&mut self) -> Text {
+        self.empty.get_or_insert_with(|| "".into()).clone()
+    }
+
     fn place(&mut self, s: &str) -> Text {
         if let Some(t) = self.places.get(s) {
             return t.clone();
@@ -616,7 +626,7 @@ pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
     list.into_iter()
         .filter(|o| f.due_before.is_none_or(|d| o.due < d))
         .filter(|o| sno.as_deref().is_none_or(|s| *o.student_no == *s))
-        .filter(|o| f.person.as_deref().is_none_or(|p| o.person == p.trim()))
+        .filter(|o| f.person.as_deref().is_none_or(|p| *o.person == *p.trim()))
         .filter(|o| {
             !f.open_only || matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
         })
@@ -957,18 +967,18 @@ fn obligation(
         student_name,
         college,
         class_name,
-        person: String::new(),
-        person_name: String::new(),
-        subject: String::new(),
+        person: texts.empty(),
+        person_name: texts.empty(),
+        subject: texts.empty(),
         kind: n.kind,
         rule: texts.rule(n.rule),
         label: texts.label(n.label),
         since: n.since,
         due: n.due,
         status,
-        fulfilled_by: fulfilled.map(|(id, _)| id.to_string()),
+        fulfilled_by: fulfilled.map(|(id, _)| id.to_string().into()),
         fulfilled_on: fulfilled.map(|(_, d)| d),
-        waived_reason,
+        waived_reason: waived_reason.map(Text::from),
     }
 }
 

@@ -233,7 +233,7 @@ fn obligations_workbook(
             day(o.due),
             status_text(o.status).to_string(),
             o.fulfilled_on.map(day).unwrap_or_default(),
-            o.waived_reason.clone().unwrap_or_default(),
+            o.waived_reason.as_deref().unwrap_or_default().to_string(),
         ];
         for (c, v) in (0u16..).zip(cells) {
             sheet.write_string(r, c, v)?;
@@ -585,7 +585,7 @@ mod tests {
         };
         let mine = s.obligation_page(today, &q).expect("page");
         assert!(mine.total > 0, "a counselor has duties in term");
-        assert!(mine.items.iter().all(|o| o.person == c.id));
+        assert!(mine.items.iter().all(|o| *o.person == *c.id));
         let dorm = mine
             .items
             .iter()
@@ -596,13 +596,13 @@ mod tests {
             .obligation_page(
                 today,
                 &ObligationQuery {
-                    search: dorm.clone(),
+                    search: dorm.to_string(),
                     ..q.clone()
                 },
             )
             .expect("page");
         assert!(by_dorm.total > 0);
-        assert!(by_dorm.items.iter().all(|o| o.subject.contains(&dorm)));
+        assert!(by_dorm.items.iter().all(|o| o.subject.contains(&*dorm)));
     }
 
     #[test]

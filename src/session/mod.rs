@@ -2,7 +2,6 @@
 //! in memory; record bodies and attachments are opened on demand. Dropping the session locks it:
 //! the keys are zeroized.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -65,8 +64,7 @@ struct RecordHead {
     written_at: snapshot::WrittenAt,
     date: NaiveDate,
     /// The record kind's name; one of the known names without an allocation of its own.
-    #[serde(deserialize_with = "de_kind")]
-    kind: Cow<'static, str>,
+    kind: snapshot::KindName,
     amends: Option<i64>,
     category: Option<TalkCategory>,
     concern: Option<ConcernLevel>,
@@ -86,7 +84,7 @@ impl RecordHead {
             id,
             written_at: now_text().into(),
             date: record.date,
-            kind: Cow::Borrowed(record.body.kind_name()),
+            kind: snapshot::KindName::of(record.body.kind_name()),
             amends,
             category: None,
             concern: None,
@@ -111,37 +109,6 @@ impl RecordHead {
         }
         h
     }
-}
-
-/// The record kinds as `RecordBody::kind_name` names them.
-const KINDS: [&str; 12] = [
-    "screening",
-    "talk",
-    "parent_contact",
-    "key_concern",
-    "crisis",
-    "plan",
-    "referral",
-    "leave_review",
-    "attachment",
-    "event",
-    "waiver",
-    "review",
-];
-
-/// A kind name as the index keeps it: a million headers share a dozen names.
-fn kind_name(name: &str) -> Cow<'static, str> {
-    match KINDS.iter().find(|k| **k == name) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(name.to_string()),
-    }
-}
-
-fn de_kind<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Cow<'static, str>, D::Error> {
-    let name = <Cow<'de, str>>::deserialize(d)?;
-    Ok(kind_name(&name))
 }
 
 /// One student's part of a bulk load, applied to memory after the commit.

@@ -61,24 +61,124 @@ pub(super) struct Index {
 
 /// A record kind's name as the index keeps it (shared, no allocation for the known kinds).
 #[doc(hidden)]
-pub fn kind(name: &str) -> std::borrow::Cow<'static, str> {
-    super::kind_name(name)
+pub fn kind(name: &str) -> KindName {
+    KindName::of(name)
+}
+
+/// The record kinds as `RecordBody::kind_name` names them.
+const KINDS: [&str; 12] = [
+    "screening",
+    "talk",
+    "parent_contact",
+    "key_concern",
+    "crisis",
+    "plan",
+    "referral",
+    "leave_review",
+    "attachment",
+    "event",
+    "waiver",
+    "review",
+];
+
+/// A record kind's name in a header of the index: one of the known names by number, anything
+/// else as it came. 16 bytes where a `Cow<'static, str>` takes 24, in a million headers at
+/// 100,000 students. Compares, prints and serialises as the name.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindName {
+    /// `KINDS[i]`.
+    Known(u8),
+    /// A name this build does not know.
+    Other(Box<str>),
+}
+
+impl KindName {
+    /// The index's form of `name`.
+    pub fn of(name: &str) -> KindName {
+        match KINDS.iter().position(|k| *k == name) {
+            Some(i) => KindName::Known(i as u8),
+            None => KindName::Other(name.into()),
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            KindName::Known(i) => KINDS.get(usize::from(*i)).copied().unwrap_or_default(),
+            KindName::Other(name) => name,
+        }
+    }
+}
+
+impl std::ops::Deref for KindName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for KindName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for KindName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for KindName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for KindName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KindName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(KindName::of(&name))
+    }
 }
 
 /// When a record was written, as the header's RFC 3339 text (`2026-11-20T09:30:00+08:00`), kept
 /// without a heap string of its own when it has the form `now_text` writes: a million headers
 /// at 100,000 students, so 48 bytes each are 48 MB. Compares, prints and serialises exactly as
-/// the text does.
+/// the text does. 16 bytes: the compact form packs the local time and the offset into one
+/// integer, so it fits beside the text's box (docs/benchmarks.md, "Memory").
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WrittenAt {
-    /// The local date and time as seconds from 1970 (read as UTC) and the offset in minutes.
-    Compact { local: i64, offset_min: i16 },
+    /// The local date and time as seconds from 1970 (read as UTC), shifted left by 16 bits, and
+    /// the offset in minutes in the low 16 bits (see [`WrittenAt::local_offset`]).
+    Compact(i64),
     /// Any other text, as it came.
     Text(Box<str>),
 }
 
 impl WrittenAt {
+    /// The compact form of a local time (years 0000 to 9999: under 2^39 seconds either side of
+    /// 1970, so the shift cannot overflow) and an offset in minutes.
+    pub fn packed(local: i64, offset_min: i16) -> WrittenAt {
+        WrittenAt::Compact((local << 16) | i64::from(offset_min as u16))
+    }
+
+    /// The local time and offset of the compact form.
+    pub fn local_offset(&self) -> Option<(i64, i16)> {
+        match self {
+            WrittenAt::Compact(p) => Some((p >> 16, (p & 0xFFFF) as u16 as i16)),
+            WrittenAt::Text(_) => None,
+        }
+    }
+
     fn compact(text: &str) -> Option<WrittenAt> {
         let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
         let offset_min = i16::try_from(t.offset().local_minus_utc() / 60).ok()?;
@@ -87,19 +187,16 @@ impl WrittenAt {
         if !(-62_167_219_200..=253_402_300_799).contains(&local) {
             return None;
         }
-        let w = WrittenAt::Compact { local, offset_min };
+        let w = WrittenAt::packed(local, offset_min);
         // Only when the text comes back byte for byte (seconds, numeric offset, 4-digit year).
         (w.to_string() == text).then_some(w)
     }
 
     /// The order of the text: the local time, then the offset as text sorts ('+' before '-').
     fn key(&self) -> Option<(i64, u8, i16)> {
-        match self {
-            WrittenAt::Compact { local, offset_min } if *offset_min >= 0 => {
-                Some((*local, 0, *offset_min))
-            }
-            WrittenAt::Compact { local, offset_min } => Some((*local, 1, -*offset_min)),
-            WrittenAt::Text(_) => None,
+        match self.local_offset()? {
+            (local, offset_min) if offset_min >= 0 => Some((local, 0, offset_min)),
+            (local, offset_min) => Some((local, 1, -offset_min)),
         }
     }
 }
@@ -119,9 +216,10 @@ impl From<String> for WrittenAt {
 impl std::fmt::Display for WrittenAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WrittenAt::Compact { local, offset_min } => {
-                let offset = chrono::FixedOffset::east_opt(i32::from(*offset_min) * 60);
-                let local = chrono::DateTime::from_timestamp(*local, 0).map(|t| t.naive_utc());
+            WrittenAt::Compact(_) => {
+                let (local, offset_min) = self.local_offset().unwrap_or_default();
+                let offset = chrono::FixedOffset::east_opt(i32::from(offset_min) * 60);
+                let local = chrono::DateTime::from_timestamp(local, 0).map(|t| t.naive_utc());
                 match (
                     offset,
                     local.and_then(|l| offset?.from_local_datetime(&l).single()),
@@ -502,9 +600,10 @@ impl Encoder {
     }
     pub fn written_at(&mut self, w: &WrittenAt) {
         match w {
-            WrittenAt::Compact { local, offset_min } => {
+            WrittenAt::Compact(_) => {
+                let (local, offset_min) = w.local_offset().unwrap_or_default();
                 self.u8(0);
-                self.i64(*local);
+                self.i64(local);
                 self.raw(&offset_min.to_le_bytes());
             }
             WrittenAt::Text(t) => {
@@ -722,7 +821,11 @@ impl<'a> Decoder<'a> {
             0 => {
                 let local = self.i64()?;
                 let offset_min = i16::from_le_bytes(self.take(2)?.try_into().ok()?);
-                Some(WrittenAt::Compact { local, offset_min })
+                // Only what the writer's range allows: the packing must not overflow.
+                if !(-62_167_219_200..=253_402_300_799).contains(&local) {
+                    return None;
+                }
+                Some(WrittenAt::packed(local, offset_min))
             }
             1 => Some(WrittenAt::Text(
                 std::str::from_utf8(self.bytes()?).ok()?.into(),
@@ -790,7 +893,7 @@ impl<'a> Decoder<'a> {
                 let id = self.i64()?;
                 let written_at = self.written_at()?;
                 let date = self.date()??;
-                let kind = super::kind_name(std::str::from_utf8(self.bytes()?).ok()?);
+                let kind = KindName::of(std::str::from_utf8(self.bytes()?).ok()?);
                 let amends = self.opt_i64()?;
                 let category = self.value(&mut caches.0)?;
                 let concern = self.value(&mut caches.1)?;
@@ -856,7 +959,7 @@ mod tests {
         ];
         let compact = texts
             .iter()
-            .filter(|t| matches!(WrittenAt::from(**t), WrittenAt::Compact { .. }));
+            .filter(|t| matches!(WrittenAt::from(**t), WrittenAt::Compact(_)));
         assert_eq!(compact.count(), 8);
         for a in texts {
             assert_eq!(WrittenAt::from(a).to_string(), a);
@@ -920,6 +1023,26 @@ mod tests {
         let s = unlock();
         assert!(!s.index_from_snapshot());
         assert_eq!(count(&s), before + 1);
+    }
+
+    /// The index holds a header per record (a million at 100,000 students): each byte here is
+    /// a megabyte there (docs/benchmarks.md, "Memory").
+    #[test]
+    fn a_record_header_stays_small() {
+        assert_eq!(std::mem::size_of::<WrittenAt>(), 16);
+        assert_eq!(std::mem::size_of::<super::KindName>(), 16);
+        assert!(std::mem::size_of::<super::super::RecordHead>() <= 80);
+        for t in ["1999-01-01T00:00:00+08:00", "2026-11-20T09:30:00-05:30"] {
+            assert!(matches!(WrittenAt::from(t), WrittenAt::Compact(_)));
+            assert_eq!(WrittenAt::from(t).to_string(), t);
+        }
+        for k in ["talk", "review", "something-new"] {
+            assert_eq!(super::KindName::of(k).as_str(), k);
+            assert_eq!(
+                serde_json::to_string(&super::KindName::of(k)).unwrap(),
+                format!("\"{k}\"")
+            );
+        }
     }
 
     /// A snapshot of several chunks, as the opening thread and the decoder pass them along:
