@@ -115,7 +115,7 @@ struct Head {
     written_at: WrittenAt,
     date: NaiveDate,
     kind: core_snapshot::KindName,
-    amends: Option<i64>,
+    amends: Option<std::num::NonZeroI64>,
     category: Option<TalkCategory>,
     concern: Option<ConcernLevel>,
     concern_until: Option<NaiveDate>,
@@ -126,13 +126,17 @@ struct Head {
 }
 
 impl Head {
+    fn amends(&self) -> Option<i64> {
+        self.amends.map(std::num::NonZeroI64::get)
+    }
+
     fn of(id: i64, record: &NewRecord, amends: Option<i64>, written_at: String) -> Self {
         let mut h = Head {
             id,
             written_at: written_at.into(),
             date: record.date,
             kind: core_snapshot::KindName::of(record.body.kind_name()),
-            amends,
+            amends: amends.and_then(std::num::NonZeroI64::new),
             category: None,
             concern: None,
             concern_until: None,
@@ -188,7 +192,7 @@ impl Student {
             &self.heads,
             |h| desk::ConcernMark {
                 id: h.id,
-                amends: h.amends,
+                amends: h.amends(),
                 date: h.date,
                 written_at: &h.written_at,
                 concern: h.concern,
@@ -558,7 +562,7 @@ impl PlainSession {
                     .heads
                     .iter()
                     .rev()
-                    .find(|o| o.amends == Some(h.id))
+                    .find(|o| o.amends() == Some(h.id))
                     .map(|o| o.id.to_string());
                 records.push(StoredRecord {
                     id: h.id.to_string(),
@@ -615,7 +619,7 @@ impl PlainSession {
                 continue;
             }
             superseded.clear();
-            superseded.extend(s.heads.iter().filter_map(|h| h.amends));
+            superseded.extend(s.heads.iter().filter_map(|h| h.amends()));
             input.profile = &s.profile;
             input.records.clear();
             input.records.extend(

@@ -224,7 +224,7 @@ impl super::StudentEntry {
         superseded: &mut Vec<i64>,
     ) {
         superseded.clear();
-        superseded.extend(self.heads.iter().filter_map(|h| h.amends));
+        superseded.extend(self.heads.iter().filter_map(|h| h.amends()));
         input.profile = &self.profile;
         input.records.clear();
         input.records.extend(

@@ -710,7 +710,7 @@ impl Encoder {
         self.written_at(written_at);
         self.date(Some(*date));
         self.str(kind);
-        self.opt_i64(*amends);
+        self.opt_i64(amends.map(std::num::NonZeroI64::get));
         self.value(category);
         self.value(concern);
         self.date(*concern_until);
@@ -894,7 +894,11 @@ impl<'a> Decoder<'a> {
                 let written_at = self.written_at()?;
                 let date = self.date()??;
                 let kind = KindName::of(std::str::from_utf8(self.bytes()?).ok()?);
-                let amends = self.opt_i64()?;
+                // Ids are positive: a zero is damage, not "none".
+                let amends = match self.opt_i64()? {
+                    Some(a) => Some(std::num::NonZeroI64::new(a)?),
+                    None => None,
+                };
                 let category = self.value(&mut caches.0)?;
                 let concern = self.value(&mut caches.1)?;
                 let concern_until = self.date()?;
@@ -1031,7 +1035,7 @@ mod tests {
     fn a_record_header_stays_small() {
         assert_eq!(std::mem::size_of::<WrittenAt>(), 16);
         assert_eq!(std::mem::size_of::<super::KindName>(), 16);
-        assert!(std::mem::size_of::<super::super::RecordHead>() <= 80);
+        assert!(std::mem::size_of::<super::super::RecordHead>() <= 72);
         for t in ["1999-01-01T00:00:00+08:00", "2026-11-20T09:30:00-05:30"] {
             assert!(matches!(WrittenAt::from(t), WrittenAt::Compact(_)));
             assert_eq!(WrittenAt::from(t).to_string(), t);

@@ -54,7 +54,7 @@ pub(super) fn write(
             enc.written_at(&h.written_at);
             enc.date(Some(h.date));
             enc.str(&h.kind);
-            enc.opt_i64(h.amends);
+            enc.opt_i64(h.amends.map(std::num::NonZeroI64::get));
             enc.value(&h.category);
             enc.value(&h.concern);
             enc.date(h.concern_until);
@@ -144,7 +144,10 @@ fn decode(
                 written_at: d.written_at()?,
                 date: d.date()??,
                 kind: snapshot::kind(std::str::from_utf8(d.bytes()?).ok()?),
-                amends: d.opt_i64()?,
+                amends: match d.opt_i64()? {
+                    Some(a) => Some(std::num::NonZeroI64::new(a)?),
+                    None => None,
+                },
                 category: d.value(&mut c0)?,
                 concern: d.value(&mut c1)?,
                 concern_until: d.date()?,
