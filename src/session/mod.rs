@@ -503,15 +503,10 @@ impl Session {
                         .get(&sid)
                         .ok_or(Error::Tamper("a record's student"))?
                         .key;
-                    let plain = crypto::open(
-                        key,
-                        &head_binding(id, rid, sid),
-                        blob(r, 2, "a record header")?,
-                        "a record header",
-                    )?;
-                    let full = batch.rows.len() == BATCH
-                        || batch.plain.len() + plain.len() > batch.plain.capacity();
-                    if full
+                    let sealed = blob(r, 2, "a record header")?;
+                    // The plaintext is at most the sealed body's length.
+                    if (batch.rows.len() == BATCH
+                        || batch.plain.len() + sealed.len() > batch.plain.capacity())
                         && !batch.rows.is_empty()
                         && tx.send(std::mem::replace(&mut batch, fresh())).is_err()
                     {
@@ -519,11 +514,13 @@ impl Session {
                         return Ok(());
                     }
                     let at = batch.plain.len();
-                    if at + plain.len() > batch.plain.capacity() {
-                        // One header larger than a whole batch: a buffer of its own size.
-                        batch.plain = Zeroizing::new(Vec::with_capacity(plain.len()));
-                    }
-                    batch.plain.extend_from_slice(&plain);
+                    crypto::open_append(
+                        key,
+                        &head_binding(id, rid, sid),
+                        sealed,
+                        "a record header",
+                        &mut batch.plain,
+                    )?;
                     batch.rows.push((rid, sid, at..batch.plain.len()));
                 }
                 let _ = tx.send(batch);
