@@ -43,12 +43,18 @@ pub struct Options {
     pub cold_runs: usize,
     /// Bundle export repetitions.
     pub export_runs: usize,
-    /// Which groups run (`--only sessions,roster,bundles`); all when empty.
+    /// `--reuse DIR`: keep each size's built archive pair in `DIR/s<N>` and, when a later run
+    /// finds one there (its `built.json`), measure it again instead of building anew (building
+    /// 100,000 students takes minutes). The measuring children leave the pair as they found it
+    /// (the index snapshot is rewritten when their sessions close).
+    pub reuse: Option<PathBuf>,
+    /// Which groups run (`--only sessions,cold,roster,bundles`); all when empty.
     pub only: Vec<String>,
 }
 
-/// The groups `--only` selects: the session lines per size, the roster import, the bundles.
-pub const GROUPS: [&str; 3] = ["sessions", "roster", "bundles"];
+/// The groups `--only` selects: the session lines per size, the cold starts per size, the roster
+/// import, the bundles.
+pub const GROUPS: [&str; 4] = ["sessions", "cold", "roster", "bundles"];
 
 impl Options {
     /// Whether the group `name` (one of [`GROUPS`]) runs.
@@ -73,6 +79,7 @@ impl Options {
             fast_runs: 11,
             cold_runs: if quick { 2 } else { 3 },
             export_runs: if quick { 1 } else { 2 },
+            reuse: None,
             only: Vec::new(),
         }
     }
@@ -189,37 +196,55 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     let mut all: Samples = Vec::new();
     let unlock_runs = opts.unlock_runs.to_string();
     let fast_runs = opts.fast_runs.to_string();
-    let sizes: &[usize] = if opts.runs_group("sessions") {
+    let sizes: &[usize] = if opts.runs_group("sessions") || opts.runs_group("cold") {
         &opts.sizes
     } else {
         &[]
     };
     for &n in sizes {
-        let dir = work.join(format!("s{n}"));
-        fresh_dir(&dir)?;
+        let dir = match &opts.reuse {
+            Some(keep) => keep.join(format!("s{n}")),
+            None => work.join(format!("s{n}")),
+        };
         let (enc, plain) = (dir.join("enc"), dir.join("plain"));
-        progress(&format!(
-            "building {n} students, encrypted and plaintext (not timed)"
-        ));
-        let built = data::build_pair(n, &enc, &plain)?;
         let info = dir.join("built.json");
-        write_built(&info, &built)?;
+        let built = match (&opts.reuse, read_built(Some(&path_arg(&info)))) {
+            (Some(_), Ok(built)) if built.students == n => {
+                progress(&format!("{n} students: reusing {}", dir.display()));
+                built
+            }
+            _ => {
+                fresh_dir(&dir)?;
+                progress(&format!(
+                    "building {n} students, encrypted and plaintext (not timed)"
+                ));
+                let built = data::build_pair(n, &enc, &plain)?;
+                write_built(&info, &built)?;
+                built
+            }
+        };
         progress(&format!(
             "{n} students, {} records: unlock, list, search, student file, dashboard, kdf",
             built.records
         ));
         let (e, i, p) = (path_arg(&enc), path_arg(&info), path_arg(&plain));
-        let es = child(&["measure-enc", &e, &i, &unlock_runs, &fast_runs])?;
-        let ps = child(&["measure-plain", &p, &i, &unlock_runs, &fast_runs])?;
-        pair(n, &es, &ps, &mut rows, &mut all);
-        progress(&format!("{n} students: cold starts"));
-        let (mut ec, mut pc) = (Vec::new(), Vec::new());
-        for _ in 0..opts.cold_runs {
-            ec.extend(child(&["cold-enc", &e])?);
-            pc.extend(child(&["cold-plain", &p])?);
+        if opts.runs_group("sessions") {
+            let es = child(&["measure-enc", &e, &i, &unlock_runs, &fast_runs])?;
+            let ps = child(&["measure-plain", &p, &i, &unlock_runs, &fast_runs])?;
+            pair(n, &es, &ps, &mut rows, &mut all);
         }
-        pair(n, &best(ec), &best(pc), &mut rows, &mut all);
-        std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+        if opts.runs_group("cold") {
+            progress(&format!("{n} students: cold starts"));
+            let (mut ec, mut pc) = (Vec::new(), Vec::new());
+            for _ in 0..opts.cold_runs {
+                ec.extend(child(&["cold-enc", &e])?);
+                pc.extend(child(&["cold-plain", &p])?);
+            }
+            pair(n, &best(ec), &best(pc), &mut rows, &mut all);
+        }
+        if opts.reuse.is_none() {
+            std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+        }
     }
 
     if opts.runs_group("roster") {

@@ -1,4 +1,5 @@
-//! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N] [--only GROUP,…]`:
+//! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N]
+//! [--runs N] [--reuse DIR] [--only GROUP,…]`:
 //! the benchmark suite (run it through `cargo xtask bench`, which builds it in release).
 //! `xindang-bench child …` is the measuring child the suite starts itself.
 
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 
 use xindang_bench::Options;
 
-const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--only sessions,roster,bundles]";
+const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--reuse DIR] [--only sessions,cold,roster,bundles]";
 
 fn number(v: Option<&String>, what: &str) -> Result<usize, String> {
     v.and_then(|s| s.replace('_', "").parse().ok())
@@ -54,6 +55,9 @@ fn options(args: &[String]) -> Result<Options, String> {
                 opts.unlock_runs = n.min(opts.unlock_runs);
                 opts.cold_runs = n.min(opts.cold_runs);
                 opts.export_runs = n.min(opts.export_runs);
+            }
+            "--reuse" => {
+                opts.reuse = Some(PathBuf::from(it.next().ok_or("--reuse needs a folder")?))
             }
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }

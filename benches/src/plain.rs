@@ -10,7 +10,6 @@
 //! age-encrypted (their bookkeeping is the core's: `plain/bundle.rs`). Where this mirror is simpler than the core, the simplification favours the
 //! baseline, so the ratios err against the encrypted archive.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -116,9 +115,8 @@ struct Head {
     id: i64,
     written_at: WrittenAt,
     date: NaiveDate,
-    #[serde(deserialize_with = "de_kind")]
-    kind: Cow<'static, str>,
-    amends: Option<i64>,
+    kind: core_snapshot::KindName,
+    amends: Option<std::num::NonZeroI64>,
     category: Option<TalkCategory>,
     concern: Option<ConcernLevel>,
     concern_until: Option<NaiveDate>,
@@ -129,13 +127,17 @@ struct Head {
 }
 
 impl Head {
+    fn amends(&self) -> Option<i64> {
+        self.amends.map(std::num::NonZeroI64::get)
+    }
+
     fn of(id: i64, record: &NewRecord, amends: Option<i64>, written_at: String) -> Self {
         let mut h = Head {
             id,
             written_at: written_at.into(),
             date: record.date,
-            kind: Cow::Borrowed(record.body.kind_name()),
-            amends,
+            kind: core_snapshot::KindName::of(record.body.kind_name()),
+            amends: amends.and_then(std::num::NonZeroI64::new),
             category: None,
             concern: None,
             concern_until: None,
@@ -158,11 +160,6 @@ impl Head {
         }
         h
     }
-}
-
-fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Cow<'static, str>, D::Error> {
-    let name = <Cow<'de, str>>::deserialize(d)?;
-    Ok(core_snapshot::kind(&name))
 }
 
 #[derive(Serialize, Deserialize, Default, Clone, Copy)]
@@ -196,7 +193,7 @@ impl Student {
             &self.heads,
             |h| desk::ConcernMark {
                 id: h.id,
-                amends: h.amends,
+                amends: h.amends(),
                 date: h.date,
                 written_at: &h.written_at,
                 concern: h.concern,
@@ -236,6 +233,81 @@ impl Drop for PlainSession {
     fn drop(&mut self) {
         let _ = self.save_snapshot();
     }
+}
+
+/// As the core's `Session::read_heads`: the rows read here, handed over in batches to a second
+/// thread that parses them (the core also opens them there) into each student's list.
+fn read_heads(db: &Connection, students: &mut HashMap<i64, Student>) -> PResult<()> {
+    const BATCH: usize = 1024;
+    struct Batch {
+        bytes: Vec<u8>,
+        rows: Vec<(i64, i64, std::ops::Range<usize>)>,
+    }
+    let mut files: HashMap<i64, Vec<Head>> = students
+        .iter_mut()
+        .map(|(sid, s)| (*sid, std::mem::take(&mut s.heads)))
+        .collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let opened = std::thread::scope(|scope| {
+        let parser = scope.spawn(move || -> PResult<HashMap<i64, Vec<Head>>> {
+            for batch in rx {
+                for (rid, sid, at) in batch.rows {
+                    let heads = files
+                        .get_mut(&sid)
+                        .ok_or("plaintext baseline: a record's student is missing")?;
+                    let mut head: Head =
+                        serde_json::from_slice(&batch.bytes[at]).map_err(json_err)?;
+                    head.id = rid;
+                    heads.push(head);
+                }
+            }
+            for heads in files.values_mut() {
+                sort_heads(heads);
+            }
+            Ok(files)
+        });
+        let read = (|| -> PResult<()> {
+            let mut stmt = db
+                .prepare("SELECT id, student_id, header FROM records")
+                .map_err(sql)?;
+            let mut rows = stmt.query([]).map_err(sql)?;
+            let fresh = || Batch {
+                bytes: Vec::with_capacity(BATCH * 512),
+                rows: Vec::with_capacity(BATCH),
+            };
+            let mut batch = fresh();
+            while let Some(r) = rows.next().map_err(sql)? {
+                let at = batch.bytes.len();
+                batch
+                    .bytes
+                    .extend_from_slice(r.get_ref(2).map_err(sql)?.as_bytes().map_err(fs)?);
+                batch.rows.push((
+                    r.get(0).map_err(sql)?,
+                    r.get(1).map_err(sql)?,
+                    at..batch.bytes.len(),
+                ));
+                if batch.rows.len() == BATCH
+                    && tx.send(std::mem::replace(&mut batch, fresh())).is_err()
+                {
+                    return Ok(());
+                }
+            }
+            let _ = tx.send(batch);
+            Ok(())
+        })();
+        drop(tx);
+        let opened = match parser.join() {
+            Ok(opened) => opened,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        read.and(opened)
+    })?;
+    for (sid, heads) in opened {
+        if let Some(s) = students.get_mut(&sid) {
+            s.heads = heads;
+        }
+    }
+    Ok(())
 }
 
 fn sort_heads(heads: &mut [Head]) {
@@ -364,25 +436,7 @@ impl PlainSession {
                     s.heads.reserve_exact(usize::try_from(n).unwrap_or(0));
                 }
             }
-            let mut stmt = db
-                .prepare("SELECT id, student_id, header FROM records")
-                .map_err(sql)?;
-            let mut rows = stmt.query([]).map_err(sql)?;
-            while let Some(r) = rows.next().map_err(sql)? {
-                let rid: i64 = r.get(0).map_err(sql)?;
-                let sid: i64 = r.get(1).map_err(sql)?;
-                let entry = students
-                    .get_mut(&sid)
-                    .ok_or("plaintext baseline: a record's student is missing")?;
-                let mut head: Head =
-                    serde_json::from_slice(r.get_ref(2).map_err(sql)?.as_bytes().map_err(fs)?)
-                        .map_err(json_err)?;
-                head.id = rid;
-                entry.heads.push(head);
-            }
-        }
-        for s in students.values_mut() {
-            sort_heads(&mut s.heads);
+            read_heads(db, &mut students)?;
         }
         // As the core checks its blind index against the profiles.
         for (lookup, sid) in &by_lookup {
@@ -518,7 +572,7 @@ impl PlainSession {
                     .heads
                     .iter()
                     .rev()
-                    .find(|o| o.amends == Some(h.id))
+                    .find(|o| o.amends() == Some(h.id))
                     .map(|o| o.id.to_string());
                 records.push(StoredRecord {
                     id: h.id.to_string(),
@@ -575,7 +629,7 @@ impl PlainSession {
                 continue;
             }
             superseded.clear();
-            superseded.extend(s.heads.iter().filter_map(|h| h.amends));
+            superseded.extend(s.heads.iter().filter_map(|h| h.amends()));
             input.profile = &s.profile;
             input.records.clear();
             input.records.extend(
@@ -595,9 +649,7 @@ impl PlainSession {
             );
             engine::compute_student(&policy, today, &input, &select, &mut scratch, &mut list);
         }
-        list.sort_by(|a, b| {
-            (a.due, &a.student_no, &a.rule, a.since).cmp(&(b.due, &b.student_no, &b.rule, b.since))
-        });
+        list.sort_unstable_by(engine::listing_order);
         Ok(list)
     }
 

@@ -56,7 +56,7 @@ fn the_baseline_answers_as_the_archive_does() {
     };
     let key = |v: Vec<xindang::rules::Obligation>| -> Vec<(String, String, chrono::NaiveDate)> {
         v.into_iter()
-            .map(|o| (o.student_no, o.rule, o.due))
+            .map(|o| (o.student_no.to_string(), o.rule.to_string(), o.due))
             .collect()
     };
     let os = key(s.obligations(today(), &f).unwrap());

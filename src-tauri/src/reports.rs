@@ -271,9 +271,9 @@ pub fn network_waive(state: &mut AppState, waiver: NetworkWaiver) -> Result<(), 
         .any(|o| {
             o.student_no.is_empty()
                 && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
-                && o.rule == waiver.rule.trim()
-                && o.person == waiver.person.trim()
-                && o.subject == waiver.subject.trim()
+                && *o.rule == *waiver.rule.trim()
+                && *o.person == *waiver.person.trim()
+                && *o.subject == *waiver.subject.trim()
                 && o.due == waiver.due
         });
     if !open {
@@ -589,9 +589,9 @@ mod tests {
         // Outside every semester of the policy there is no duty to waive: say so, don't pass.
         let o = open.expect("the policy's calendar covers today");
         let mut w = NetworkWaiver {
-            rule: o.rule.clone(),
-            person: o.person.clone(),
-            subject: o.subject.clone(),
+            rule: o.rule.to_string(),
+            person: o.person.to_string(),
+            subject: o.subject.to_string(),
             due: o.due,
             reason: " ".into(),
         };

@@ -125,15 +125,15 @@ pub fn review_board(state: &AppState, date: &str) -> Result<ReviewBoard, Command
             continue;
         }
         let overdue = o.status == ObligationStatus::Overdue;
-        let duties = open.entry(o.student_no).or_default();
+        let duties = open.entry(o.student_no.to_string()).or_default();
         // The list comes sorted by due date, so the first of a rule is the earliest.
-        match duties.iter_mut().find(|d| d.label == o.label) {
+        match duties.iter_mut().find(|d| *d.label == *o.label) {
             Some(d) => {
                 d.count += 1;
                 d.overdue |= overdue;
             }
             None => duties.push(OpenDuty {
-                label: o.label,
+                label: o.label.to_string(),
                 count: 1,
                 due: o.due,
                 overdue,

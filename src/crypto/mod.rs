@@ -174,6 +174,61 @@ pub fn open(
     SealKey::new(key).open(binding, sealed, what)
 }
 
+/// Opens a sealed value and appends its plaintext to `out`, without a buffer of its own: for
+/// bulk reads (the index rebuild) that collect many values in one wiped buffer. `out` is never
+/// grown in place (that would leave an unwiped copy of what it holds): when it lacks room it is
+/// replaced by a larger buffer and the old one wiped. On failure `out` is as it was.
+pub fn open_append(
+    key: &[u8; 32],
+    binding: &Binding<'_>,
+    sealed: &[u8],
+    what: &'static str,
+    out: &mut Zeroizing<Vec<u8>>,
+) -> Result<()> {
+    if sealed.len() < 1 + NONCE_LEN + TAG_LEN || sealed[0] != SEAL_VERSION {
+        return Err(Error::Tamper(what));
+    }
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce.copy_from_slice(&sealed[1..1 + NONCE_LEN]);
+    let body = &sealed[1 + NONCE_LEN..];
+    let start = out.len();
+    if start + body.len() > out.capacity() {
+        let mut bigger = Zeroizing::new(Vec::with_capacity(
+            (start + body.len()).max(2 * out.capacity()),
+        ));
+        bigger.extend_from_slice(out);
+        *out = bigger;
+    }
+    out.extend_from_slice(body);
+    let aad = binding.bytes();
+    let opened = aead_key(key)
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(&aad),
+            &mut out[start..],
+        )
+        .map(|p| p.len());
+    // Strip the padding: 0x80 then zeros.
+    let end = opened.ok().and_then(|len| {
+        let plain = &out[start..start + len];
+        let end = plain.iter().rposition(|&b| b != 0)?;
+        (plain[end] == 0x80).then_some(start + end)
+    });
+    match end {
+        Some(end) => {
+            out.truncate(end);
+            Ok(())
+        }
+        None => {
+            // Whatever was decrypted is wiped with the rest of the buffer's spare room later;
+            // overwrite it now as well.
+            out[start..].iter_mut().for_each(|b| *b = 0);
+            out.truncate(start);
+            Err(Error::Tamper(what))
+        }
+    }
+}
+
 struct Len32;
 impl hkdf::KeyType for Len32 {
     fn len(&self) -> usize {
@@ -238,6 +293,38 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_append_gives_what_open_gives_and_leaves_the_buffer_on_failure() {
+        let (archive, key) = ([3u8; 16], random_key());
+        let mut out = Zeroizing::new(Vec::with_capacity(8));
+        out.extend_from_slice(b"head");
+        for (row, text) in [
+            (1, &b"short"[..]),
+            (2, &[0x80u8, 0, 0x80, 0][..]),
+            (3, &[][..]),
+        ] {
+            let sealed = seal(&key, &b(&archive, row), text);
+            let before = out.len();
+            open_append(&key, &b(&archive, row), &sealed, "x", &mut out).unwrap();
+            assert_eq!(&out[before..], text);
+            assert_eq!(&*open(&key, &b(&archive, row), &sealed, "x").unwrap(), text);
+        }
+        let kept = out.to_vec();
+        let sealed = seal(&key, &b(&archive, 4), b"secret");
+        // Another row's binding, a flipped byte, a cut value: refused, buffer unchanged.
+        let mut flipped = sealed.clone();
+        flipped[20] ^= 1;
+        for bad in [&sealed[..], &flipped[..], &sealed[..sealed.len() - 1]] {
+            let row = if bad.len() == sealed.len() && bad == &sealed[..] {
+                5
+            } else {
+                4
+            };
+            assert!(open_append(&key, &b(&archive, row), bad, "x", &mut out).is_err());
+            assert_eq!(&out[..], &kept[..]);
+        }
+    }
 
     fn b<'a>(archive: &'a [u8; 16], row: i64) -> Binding<'a> {
         Binding {

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{plus, split_ends};
-use super::engine::{Obligation, ObligationKind, ObligationStatus};
+use super::engine::{Obligation, ObligationKind, ObligationStatus, Text};
 use super::network::{months, ActivityKind, Network, NetworkLog, NetworkRole};
 use super::policy::Policy;
 use super::report::ReportKind;
@@ -170,22 +170,22 @@ pub fn obligations(
             (None, None) => (ObligationStatus::Due, None, None, None),
         };
         out.push(Obligation {
-            student_no: String::new(),
-            student_name: String::new(),
-            college: d.college,
-            class_name: String::new(),
-            person: String::new(),
-            person_name: String::new(),
-            subject: d.subject,
+            student_no: "".into(),
+            student_name: "".into(),
+            college: d.college.into(),
+            class_name: "".into(),
+            person: "".into(),
+            person_name: "".into(),
+            subject: d.subject.into(),
             kind: d.kind,
-            rule: d.rule.to_string(),
-            label: d.label,
+            rule: d.rule.into(),
+            label: d.label.into(),
             since: d.since,
             due: d.due,
             status,
-            fulfilled_by,
+            fulfilled_by: fulfilled_by.map(Text::from),
             fulfilled_on,
-            waived_reason,
+            waived_reason: waived_reason.map(Text::from),
         });
     }
     out

@@ -5,7 +5,8 @@
 //! family a record fulfils at most one need (two academic warnings need two talks), and needs are
 //! served in order of their due dates by the earliest record in their window.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -62,6 +63,12 @@ pub enum ObligationKind {
     MonthlyReport,
 }
 
+/// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of
+/// thousands of obligations, and the 学号, 姓名, 学院, 班级, rule and label of each are the same
+/// text as many others' (a student's, a rule's), so they are one allocation each instead of one
+/// per obligation (docs/benchmarks.md, "Memory"). Serialised as a plain string.
+pub type Text = Arc<str>;
+
 /// One dated obligation: of a student (student fields set), or of a person of the four-level
 /// network 校—院—班—寝 (dorm visits, backbone meetings, training hours: `person` set, student
 /// fields empty).
@@ -69,25 +76,34 @@ pub enum ObligationKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Obligation {
     /// 学号 (empty for a network person's duty).
-    pub student_no: String,
+    #[typeshare(serialized_as = "String")]
+    pub student_no: Text,
     /// 姓名
-    pub student_name: String,
+    #[typeshare(serialized_as = "String")]
+    pub student_name: Text,
     /// 学院
-    pub college: String,
+    #[typeshare(serialized_as = "String")]
+    pub college: Text,
     /// 班级
-    pub class_name: String,
+    #[typeshare(serialized_as = "String")]
+    pub class_name: Text,
     /// 工号/学号 of the network person the duty belongs to (empty for a student's).
-    pub person: String,
+    #[typeshare(serialized_as = "String")]
+    pub person: Text,
     /// That person's name.
-    pub person_name: String,
+    #[typeshare(serialized_as = "String")]
+    pub person_name: Text,
     /// What the duty is about beyond the person, e.g. the dorm to visit (else empty).
-    pub subject: String,
+    #[typeshare(serialized_as = "String")]
+    pub subject: Text,
     /// What has to be done.
     pub kind: ObligationKind,
     /// The rule id, e.g. `must-talk.freshman` (docs/policy-format.md).
-    pub rule: String,
+    #[typeshare(serialized_as = "String")]
+    pub rule: Text,
     /// The rule in Chinese, for lists and reports.
-    pub label: String,
+    #[typeshare(serialized_as = "String")]
+    pub label: Text,
     /// From when a record counts.
     #[typeshare(serialized_as = "String")]
     pub since: NaiveDate,
@@ -97,12 +113,14 @@ pub struct Obligation {
     /// Status on the day asked.
     pub status: ObligationStatus,
     /// The record that fulfilled it.
-    pub fulfilled_by: Option<String>,
+    #[typeshare(serialized_as = "Option<String>")]
+    pub fulfilled_by: Option<Text>,
     /// The date of that record.
     #[typeshare(serialized_as = "Option<String>")]
     pub fulfilled_on: Option<NaiveDate>,
     /// Why it was waived.
-    pub waived_reason: Option<String>,
+    #[typeshare(serialized_as = "Option<String>")]
+    pub waived_reason: Option<Text>,
 }
 
 /// Which obligations to list.
@@ -311,7 +329,7 @@ struct Need {
 }
 
 /// An obligation's Chinese label, rendered only for the obligations listed.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Label {
     Fixed(&'static str),
     /// The k-th (from 1) follow-up after a crisis.
@@ -478,6 +496,59 @@ pub struct Scratch {
     needs: Vec<Need>,
     used: HashSet<(&'static str, i64)>,
     seen: HashSet<(&'static str, NaiveDate, NaiveDate)>,
+    texts: Texts,
+}
+
+/// The shared strings of the obligations built so far (see [`Text`]).
+#[derive(Default)]
+struct Texts {
+    /// 学院 and 班级, shared across students.
+    places: HashMap<Box<str>, Text>,
+    rules: HashMap<&'static str, Text>,
+    labels: HashMap<Label, Text>,
+    /// The current student's 学号, 姓名, 学院, 班级, made at its first obligation kept.
+    student: Option<[Text; 4]>,
+    empty: Option<Text>,
+}
+
+impl Texts {
+    fn empty(&mut self) -> Text {
+        self.empty.get_or_insert_with(|| "".into()).clone()
+    }
+
+    fn place(&mut self, s: &str) -> Text {
+        if let Some(t) = self.places.get(s) {
+            return t.clone();
+        }
+        let t: Text = s.into();
+        self.places.insert(s.into(), t.clone());
+        t
+    }
+
+    fn student(&mut self, p: &StudentProfile) -> [Text; 4] {
+        if let Some(s) = &self.student {
+            return s.clone();
+        }
+        let s = [
+            p.student_no.as_str().into(),
+            p.name.as_str().into(),
+            self.place(&p.college),
+            self.place(&p.class_name),
+        ];
+        self.student = Some(s.clone());
+        s
+    }
+
+    fn rule(&mut self, r: &'static str) -> Text {
+        self.rules.entry(r).or_insert_with(|| r.into()).clone()
+    }
+
+    fn label(&mut self, l: Label) -> Text {
+        self.labels
+            .entry(l)
+            .or_insert_with(|| l.render().into())
+            .clone()
+    }
 }
 
 /// Appends to `out` the obligations of one student on `today` that `select` keeps, unsorted.
@@ -496,9 +567,57 @@ pub fn compute_student(
     }
     let mut needs = std::mem::take(&mut scratch.needs);
     needs.clear();
+    scratch.texts.student = None;
     needs_of(policy, today, s, &mut needs);
     resolve(today, s, &mut needs, select, scratch, out);
     scratch.needs = needs;
+}
+
+/// The order of obligation lists: due date, then student or person, rule, subject, and the rest
+/// of the fields, so only identical obligations tie (an unstable sort then gives one result).
+pub fn listing_order(a: &Obligation, b: &Obligation) -> std::cmp::Ordering {
+    (
+        a.due,
+        &a.student_no,
+        &a.person,
+        &a.rule,
+        &a.subject,
+        a.since,
+    )
+        .cmp(&(
+            b.due,
+            &b.student_no,
+            &b.person,
+            &b.rule,
+            &b.subject,
+            b.since,
+        ))
+        .then_with(|| {
+            (
+                a.kind as u8,
+                a.status as u8,
+                &a.label,
+                a.fulfilled_on,
+                &a.fulfilled_by,
+                &a.waived_reason,
+            )
+                .cmp(&(
+                    b.kind as u8,
+                    b.status as u8,
+                    &b.label,
+                    b.fulfilled_on,
+                    &b.fulfilled_by,
+                    &b.waived_reason,
+                ))
+        })
+        .then_with(|| {
+            (&a.student_name, &a.college, &a.class_name, &a.person_name).cmp(&(
+                &b.student_name,
+                &b.college,
+                &b.class_name,
+                &b.person_name,
+            ))
+        })
 }
 
 /// Applies a filter.
@@ -506,8 +625,8 @@ pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
     let sno = f.student_no.as_deref().map(crate::normalize::identifier);
     list.into_iter()
         .filter(|o| f.due_before.is_none_or(|d| o.due < d))
-        .filter(|o| sno.as_deref().is_none_or(|s| o.student_no == s))
-        .filter(|o| f.person.as_deref().is_none_or(|p| o.person == p.trim()))
+        .filter(|o| sno.as_deref().is_none_or(|s| *o.student_no == *s))
+        .filter(|o| f.person.as_deref().is_none_or(|p| *o.person == *p.trim()))
         .filter(|o| {
             !f.open_only || matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
         })
@@ -787,6 +906,7 @@ fn resolve(
     needs.sort_by(|a, b| (a.rule, a.due, a.since).cmp(&(b.rule, b.due, b.since)));
     let used = &mut scratch.used;
     let seen = &mut scratch.seen;
+    let texts = &mut scratch.texts;
     used.clear();
     seen.clear();
     let p = s.profile;
@@ -807,6 +927,7 @@ fn resolve(
             if select.keeps(n.due, ObligationStatus::Done) {
                 out.push(obligation(
                     p,
+                    texts,
                     n,
                     ObligationStatus::Done,
                     Some((r.id, r.date)),
@@ -827,35 +948,37 @@ fn resolve(
         };
         if select.keeps(n.due, status) {
             let reason = waiver.map(|(_, _, reason)| reason.clone());
-            out.push(obligation(p, n, status, None, reason));
+            out.push(obligation(p, texts, n, status, None, reason));
         }
     }
 }
 
 fn obligation(
     p: &StudentProfile,
+    texts: &mut Texts,
     n: &Need,
     status: ObligationStatus,
     fulfilled: Option<(i64, NaiveDate)>,
     waived_reason: Option<String>,
 ) -> Obligation {
+    let [student_no, student_name, college, class_name] = texts.student(p);
     Obligation {
-        student_no: p.student_no.clone(),
-        student_name: p.name.clone(),
-        college: p.college.clone(),
-        class_name: p.class_name.clone(),
-        person: String::new(),
-        person_name: String::new(),
-        subject: String::new(),
+        student_no,
+        student_name,
+        college,
+        class_name,
+        person: texts.empty(),
+        person_name: texts.empty(),
+        subject: texts.empty(),
         kind: n.kind,
-        rule: n.rule.to_string(),
-        label: n.label.render(),
+        rule: texts.rule(n.rule),
+        label: texts.label(n.label),
         since: n.since,
         due: n.due,
         status,
-        fulfilled_by: fulfilled.map(|(id, _)| id.to_string()),
+        fulfilled_by: fulfilled.map(|(id, _)| id.to_string().into()),
         fulfilled_on: fulfilled.map(|(_, d)| d),
-        waived_reason,
+        waived_reason: waived_reason.map(Text::from),
     }
 }
 

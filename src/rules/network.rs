@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
 use super::calendar::{minus, monday, periods, plus, split_ends};
-use super::engine::{Obligation, ObligationKind, ObligationStatus};
+use super::engine::{Obligation, ObligationKind, ObligationStatus, Text};
 use super::policy::Policy;
 use crate::error::{Error, Result};
 use crate::model::{DegreeLevel, StudentProfile, StudentStatus};
@@ -841,22 +841,22 @@ fn status_of(
         (None, None) => (ObligationStatus::Due, None, None, None),
     };
     Obligation {
-        student_no: String::new(),
-        student_name: String::new(),
-        college: d.person.college.clone(),
-        class_name: String::new(),
-        person: d.person.id.clone(),
-        person_name: d.person.name.clone(),
-        subject: d.subject,
+        student_no: "".into(),
+        student_name: "".into(),
+        college: d.person.college.as_str().into(),
+        class_name: "".into(),
+        person: d.person.id.as_str().into(),
+        person_name: d.person.name.as_str().into(),
+        subject: d.subject.into(),
         kind: d.kind,
-        rule: d.rule.to_string(),
-        label: d.label,
+        rule: d.rule.into(),
+        label: d.label.into(),
         since: d.since,
         due: d.due,
         status,
-        fulfilled_by,
+        fulfilled_by: fulfilled_by.map(Text::from),
         fulfilled_on,
-        waived_reason,
+        waived_reason: waived_reason.map(Text::from),
     }
 }
 

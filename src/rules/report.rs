@@ -291,8 +291,8 @@ pub fn build(kind: ReportKind, today: NaiveDate, inp: &Inputs<'_>) -> Result<Rep
     // Obligations due in the period, by rule.
     let mut rates: BTreeMap<&str, RuleRate> = BTreeMap::new();
     for o in inp.obligations.iter().filter(|o| within(o.due)) {
-        let r = rates.entry(o.rule.as_str()).or_insert_with(|| RuleRate {
-            rule: o.rule.clone(),
+        let r = rates.entry(&*o.rule).or_insert_with(|| RuleRate {
+            rule: o.rule.to_string(),
             label: base_label(&o.label),
             total: 0,
             on_time: 0,
@@ -371,7 +371,7 @@ pub fn build(kind: ReportKind, today: NaiveDate, inp: &Inputs<'_>) -> Result<Rep
     for o in inp.obligations.iter().filter(|o| {
         o.due <= end && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
     }) {
-        *open_by_student.entry(o.student_no.as_str()).or_default() += 1;
+        *open_by_student.entry(&*o.student_no).or_default() += 1;
     }
     let mut concern_list: Vec<ConcernRow> = Vec::new();
     for s in &live {

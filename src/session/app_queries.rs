@@ -224,16 +224,16 @@ fn obligations_workbook(
     for (r, o) in (1u32..).zip(rows) {
         let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         let cells = [
-            o.student_no.clone(),
-            o.student_name.clone(),
-            o.college.clone(),
-            o.class_name.clone(),
-            o.label.clone(),
+            o.student_no.to_string(),
+            o.student_name.to_string(),
+            o.college.to_string(),
+            o.class_name.to_string(),
+            o.label.to_string(),
             day(o.since),
             day(o.due),
             status_text(o.status).to_string(),
             o.fulfilled_on.map(day).unwrap_or_default(),
-            o.waived_reason.clone().unwrap_or_default(),
+            o.waived_reason.as_deref().unwrap_or_default().to_string(),
         ];
         for (c, v) in (0u16..).zip(cells) {
             sheet.write_string(r, c, v)?;
@@ -585,24 +585,24 @@ mod tests {
         };
         let mine = s.obligation_page(today, &q).expect("page");
         assert!(mine.total > 0, "a counselor has duties in term");
-        assert!(mine.items.iter().all(|o| o.person == c.id));
+        assert!(mine.items.iter().all(|o| *o.person == *c.id));
         let dorm = mine
             .items
             .iter()
-            .find(|o| o.rule == "dorm-visits.monthly")
+            .find(|o| &*o.rule == "dorm-visits.monthly")
             .map(|o| o.subject.clone())
             .expect("a dorm to visit");
         let by_dorm = s
             .obligation_page(
                 today,
                 &ObligationQuery {
-                    search: dorm.clone(),
+                    search: dorm.to_string(),
                     ..q.clone()
                 },
             )
             .expect("page");
         assert!(by_dorm.total > 0);
-        assert!(by_dorm.items.iter().all(|o| o.subject.contains(&dorm)));
+        assert!(by_dorm.items.iter().all(|o| o.subject.contains(&*dorm)));
     }
 
     #[test]
@@ -637,7 +637,7 @@ mod tests {
             .obligation_page(
                 today,
                 &ObligationQuery {
-                    search: one.student_no.clone(),
+                    search: one.student_no.to_string(),
                     ..q.clone()
                 },
             )

@@ -70,7 +70,7 @@ pub struct CenterOverview {
 impl StudentEntry {
     /// The latest screening not superseded, if any: whether it is flagged.
     fn latest_screening_flagged(&self) -> Option<bool> {
-        let superseded: Vec<i64> = self.heads.iter().filter_map(|h| h.amends).collect();
+        let superseded: Vec<i64> = self.heads.iter().filter_map(|h| h.amends()).collect();
         self.heads
             .iter()
             .filter(|h| h.kind == "screening" && !superseded.contains(&h.id))

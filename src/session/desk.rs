@@ -191,7 +191,7 @@ pub struct Dashboard {
 
 /// The open crisis case of one student on `today`, if any.
 fn open_crisis(s: &StudentEntry, today: NaiveDate) -> Option<CrisisCase> {
-    let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends).collect();
+    let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends()).collect();
     let latest = s
         .heads
         .iter()

@@ -61,24 +61,124 @@ pub(super) struct Index {
 
 /// A record kind's name as the index keeps it (shared, no allocation for the known kinds).
 #[doc(hidden)]
-pub fn kind(name: &str) -> std::borrow::Cow<'static, str> {
-    super::kind_name(name)
+pub fn kind(name: &str) -> KindName {
+    KindName::of(name)
+}
+
+/// The record kinds as `RecordBody::kind_name` names them.
+const KINDS: [&str; 12] = [
+    "screening",
+    "talk",
+    "parent_contact",
+    "key_concern",
+    "crisis",
+    "plan",
+    "referral",
+    "leave_review",
+    "attachment",
+    "event",
+    "waiver",
+    "review",
+];
+
+/// A record kind's name in a header of the index: one of the known names by number, anything
+/// else as it came. 16 bytes where a `Cow<'static, str>` takes 24, in a million headers at
+/// 100,000 students. Compares, prints and serialises as the name.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindName {
+    /// `KINDS[i]`.
+    Known(u8),
+    /// A name this build does not know.
+    Other(Box<str>),
+}
+
+impl KindName {
+    /// The index's form of `name`.
+    pub fn of(name: &str) -> KindName {
+        match KINDS.iter().position(|k| *k == name) {
+            Some(i) => KindName::Known(i as u8),
+            None => KindName::Other(name.into()),
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            KindName::Known(i) => KINDS.get(usize::from(*i)).copied().unwrap_or_default(),
+            KindName::Other(name) => name,
+        }
+    }
+}
+
+impl std::ops::Deref for KindName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for KindName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for KindName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for KindName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for KindName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KindName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(KindName::of(&name))
+    }
 }
 
 /// When a record was written, as the header's RFC 3339 text (`2026-11-20T09:30:00+08:00`), kept
 /// without a heap string of its own when it has the form `now_text` writes: a million headers
 /// at 100,000 students, so 48 bytes each are 48 MB. Compares, prints and serialises exactly as
-/// the text does.
+/// the text does. 16 bytes: the compact form packs the local time and the offset into one
+/// integer, so it fits beside the text's box (docs/benchmarks.md, "Memory").
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WrittenAt {
-    /// The local date and time as seconds from 1970 (read as UTC) and the offset in minutes.
-    Compact { local: i64, offset_min: i16 },
+    /// The local date and time as seconds from 1970 (read as UTC), shifted left by 16 bits, and
+    /// the offset in minutes in the low 16 bits (see [`WrittenAt::local_offset`]).
+    Compact(i64),
     /// Any other text, as it came.
     Text(Box<str>),
 }
 
 impl WrittenAt {
+    /// The compact form of a local time (years 0000 to 9999: under 2^39 seconds either side of
+    /// 1970, so the shift cannot overflow) and an offset in minutes.
+    pub fn packed(local: i64, offset_min: i16) -> WrittenAt {
+        WrittenAt::Compact((local << 16) | i64::from(offset_min as u16))
+    }
+
+    /// The local time and offset of the compact form.
+    pub fn local_offset(&self) -> Option<(i64, i16)> {
+        match self {
+            WrittenAt::Compact(p) => Some((p >> 16, (p & 0xFFFF) as u16 as i16)),
+            WrittenAt::Text(_) => None,
+        }
+    }
+
     fn compact(text: &str) -> Option<WrittenAt> {
         let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
         let offset_min = i16::try_from(t.offset().local_minus_utc() / 60).ok()?;
@@ -87,19 +187,16 @@ impl WrittenAt {
         if !(-62_167_219_200..=253_402_300_799).contains(&local) {
             return None;
         }
-        let w = WrittenAt::Compact { local, offset_min };
+        let w = WrittenAt::packed(local, offset_min);
         // Only when the text comes back byte for byte (seconds, numeric offset, 4-digit year).
         (w.to_string() == text).then_some(w)
     }
 
     /// The order of the text: the local time, then the offset as text sorts ('+' before '-').
     fn key(&self) -> Option<(i64, u8, i16)> {
-        match self {
-            WrittenAt::Compact { local, offset_min } if *offset_min >= 0 => {
-                Some((*local, 0, *offset_min))
-            }
-            WrittenAt::Compact { local, offset_min } => Some((*local, 1, -*offset_min)),
-            WrittenAt::Text(_) => None,
+        match self.local_offset()? {
+            (local, offset_min) if offset_min >= 0 => Some((local, 0, offset_min)),
+            (local, offset_min) => Some((local, 1, -offset_min)),
         }
     }
 }
@@ -119,9 +216,10 @@ impl From<String> for WrittenAt {
 impl std::fmt::Display for WrittenAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            WrittenAt::Compact { local, offset_min } => {
-                let offset = chrono::FixedOffset::east_opt(i32::from(*offset_min) * 60);
-                let local = chrono::DateTime::from_timestamp(*local, 0).map(|t| t.naive_utc());
+            WrittenAt::Compact(_) => {
+                let (local, offset_min) = self.local_offset().unwrap_or_default();
+                let offset = chrono::FixedOffset::east_opt(i32::from(offset_min) * 60);
+                let local = chrono::DateTime::from_timestamp(local, 0).map(|t| t.naive_utc());
                 match (
                     offset,
                     local.and_then(|l| offset?.from_local_datetime(&l).single()),
@@ -308,52 +406,109 @@ pub(super) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) 
         by_lookup: HashMap::with_capacity(hint),
     };
     let table = binding_table(stamp, count);
+    // Chunk i+1 is read and opened on a second thread while chunk i is decoded here, so the
+    // AES-GCM passes hide behind the decoding on a machine with two cores. The opener stops at
+    // the first bad chunk and says so; a decoder that gives up drops the channel, which stops it.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Opened>(2);
+    let decoded = std::thread::scope(|scope| {
+        scope.spawn(move || open_chunks(file, archive, key, &table, &tx));
+        // Owned here, so returning early drops it before the scope waits for the opener.
+        let rx = rx;
+        for chunk in rx.iter() {
+            match chunk {
+                Opened::Chunk(plain) => Decoder::new(&plain)?.students(&mut index)?,
+                Opened::End => return Some(()),
+                Opened::Bad => return None,
+            }
+        }
+        // The opener ended without a verdict (it panicked): never trust a partial index.
+        None
+    });
+    decoded?;
+    if index.students.len() as u64 != count {
+        return None;
+    }
+    Some(index)
+}
+
+/// What the opening thread of [`read`] hands to the decoder.
+enum Opened {
+    /// The next chunk's plaintext, authenticated.
+    Chunk(Zeroizing<Vec<u8>>),
+    /// The last chunk was handed over and nothing follows it.
+    End,
+    /// A chunk failed (short, too long, bad tag, out of order) or bytes follow the last one.
+    Bad,
+}
+
+/// Reads and opens the sealed chunks in order, handing each to `tx`; ends with `End` or `Bad`.
+fn open_chunks(
+    mut file: BufReader<File>,
+    archive: &[u8; 16],
+    key: &Key,
+    table: &str,
+    tx: &std::sync::mpsc::SyncSender<Opened>,
+) {
     let mut sealed = Vec::new();
     let mut n = 0i64;
     loop {
-        let mut len = [0u8; 4];
-        file.read_exact(&mut len).ok()?;
-        let len = u32::from_le_bytes(len) as usize;
-        // A chunk is 1 MiB of plaintext plus the largest single student beyond it.
-        if len > 1 << 30 {
-            return None;
-        }
-        sealed.resize(len, 0);
-        file.read_exact(&mut sealed).ok()?;
-        // The last chunk is sealed as last: a file cut after a whole chunk does not pass.
-        let (plain, last) = match crypto::open(
-            key,
-            &chunk_binding(archive, &table, n, false),
-            &sealed,
-            "index snapshot",
-        ) {
-            Ok(p) => (p, false),
-            Err(_) => (
-                crypto::open(
-                    key,
-                    &chunk_binding(archive, &table, n, true),
-                    &sealed,
-                    "index snapshot",
-                )
-                .ok()?,
-                true,
-            ),
+        let Some((plain, last)) = open_chunk(&mut file, &mut sealed, archive, key, table, n) else {
+            let _ = tx.send(Opened::Bad);
+            return;
         };
-        Decoder::new(&plain)?.students(&mut index)?;
+        // A decoder that gave up has dropped its end: stop reading.
+        if tx.send(Opened::Chunk(plain)).is_err() {
+            return;
+        }
         n += 1;
         if last {
             break;
         }
     }
-    if index.students.len() as u64 != count {
-        return None;
-    }
     // Nothing may follow the last chunk.
     let mut extra = [0u8; 1];
-    if file.read(&mut extra).ok()? != 0 {
+    let end = match file.read(&mut extra) {
+        Ok(0) => Opened::End,
+        _ => Opened::Bad,
+    };
+    let _ = tx.send(end);
+}
+
+/// Reads chunk `n` and opens it: its plaintext and whether it was sealed as the last one.
+fn open_chunk(
+    file: &mut BufReader<File>,
+    sealed: &mut Vec<u8>,
+    archive: &[u8; 16],
+    key: &Key,
+    table: &str,
+    n: i64,
+) -> Option<(Zeroizing<Vec<u8>>, bool)> {
+    let mut len = [0u8; 4];
+    file.read_exact(&mut len).ok()?;
+    let len = u32::from_le_bytes(len) as usize;
+    // A chunk is 1 MiB of plaintext plus the largest single student beyond it.
+    if len > 1 << 30 {
         return None;
     }
-    Some(index)
+    sealed.resize(len, 0);
+    file.read_exact(sealed).ok()?;
+    // The last chunk is sealed as last: a file cut after a whole chunk does not pass.
+    match crypto::open(
+        key,
+        &chunk_binding(archive, table, n, false),
+        sealed,
+        "index snapshot",
+    ) {
+        Ok(p) => Some((p, false)),
+        Err(_) => crypto::open(
+            key,
+            &chunk_binding(archive, table, n, true),
+            sealed,
+            "index snapshot",
+        )
+        .ok()
+        .map(|p| (p, true)),
+    }
 }
 
 /// One chunk's plaintext: a table of small JSON values (enums, shared by many rows), then the
@@ -445,9 +600,10 @@ impl Encoder {
     }
     pub fn written_at(&mut self, w: &WrittenAt) {
         match w {
-            WrittenAt::Compact { local, offset_min } => {
+            WrittenAt::Compact(_) => {
+                let (local, offset_min) = w.local_offset().unwrap_or_default();
                 self.u8(0);
-                self.i64(*local);
+                self.i64(local);
                 self.raw(&offset_min.to_le_bytes());
             }
             WrittenAt::Text(t) => {
@@ -554,7 +710,7 @@ impl Encoder {
         self.written_at(written_at);
         self.date(Some(*date));
         self.str(kind);
-        self.opt_i64(*amends);
+        self.opt_i64(amends.map(std::num::NonZeroI64::get));
         self.value(category);
         self.value(concern);
         self.date(*concern_until);
@@ -665,7 +821,11 @@ impl<'a> Decoder<'a> {
             0 => {
                 let local = self.i64()?;
                 let offset_min = i16::from_le_bytes(self.take(2)?.try_into().ok()?);
-                Some(WrittenAt::Compact { local, offset_min })
+                // Only what the writer's range allows: the packing must not overflow.
+                if !(-62_167_219_200..=253_402_300_799).contains(&local) {
+                    return None;
+                }
+                Some(WrittenAt::packed(local, offset_min))
             }
             1 => Some(WrittenAt::Text(
                 std::str::from_utf8(self.bytes()?).ok()?.into(),
@@ -733,8 +893,12 @@ impl<'a> Decoder<'a> {
                 let id = self.i64()?;
                 let written_at = self.written_at()?;
                 let date = self.date()??;
-                let kind = super::kind_name(std::str::from_utf8(self.bytes()?).ok()?);
-                let amends = self.opt_i64()?;
+                let kind = KindName::of(std::str::from_utf8(self.bytes()?).ok()?);
+                // Ids are positive: a zero is damage, not "none".
+                let amends = match self.opt_i64()? {
+                    Some(a) => Some(std::num::NonZeroI64::new(a)?),
+                    None => None,
+                };
                 let category = self.value(&mut caches.0)?;
                 let concern = self.value(&mut caches.1)?;
                 let concern_until = self.date()?;
@@ -799,7 +963,7 @@ mod tests {
         ];
         let compact = texts
             .iter()
-            .filter(|t| matches!(WrittenAt::from(**t), WrittenAt::Compact { .. }));
+            .filter(|t| matches!(WrittenAt::from(**t), WrittenAt::Compact(_)));
         assert_eq!(compact.count(), 8);
         for a in texts {
             assert_eq!(WrittenAt::from(a).to_string(), a);
@@ -863,5 +1027,102 @@ mod tests {
         let s = unlock();
         assert!(!s.index_from_snapshot());
         assert_eq!(count(&s), before + 1);
+    }
+
+    /// The index holds a header per record (a million at 100,000 students): each byte here is
+    /// a megabyte there (docs/benchmarks.md, "Memory").
+    #[test]
+    fn a_record_header_stays_small() {
+        assert_eq!(std::mem::size_of::<WrittenAt>(), 16);
+        assert_eq!(std::mem::size_of::<super::KindName>(), 16);
+        assert!(std::mem::size_of::<super::super::RecordHead>() <= 72);
+        for t in ["1999-01-01T00:00:00+08:00", "2026-11-20T09:30:00-05:30"] {
+            assert!(matches!(WrittenAt::from(t), WrittenAt::Compact(_)));
+            assert_eq!(WrittenAt::from(t).to_string(), t);
+        }
+        for k in ["talk", "review", "something-new"] {
+            assert_eq!(super::KindName::of(k).as_str(), k);
+            assert_eq!(
+                serde_json::to_string(&super::KindName::of(k)).unwrap(),
+                format!("\"{k}\"")
+            );
+        }
+    }
+
+    /// A snapshot of several chunks, as the opening thread and the decoder pass them along:
+    /// read back whole, and refused when its chunks are reordered, dropped, repeated or cut.
+    #[test]
+    fn a_snapshot_of_several_chunks_reads_back_and_refuses_any_reordering() {
+        use super::super::StudentEntry;
+        use std::collections::HashMap;
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let (archive, key, stamp) = ([7u8; 16], crate::crypto::random_key(), [9u8; 16]);
+        let mut students = HashMap::new();
+        let mut by_lookup = HashMap::new();
+        for i in 1..=7i64 {
+            let mut profile = crate::model::StudentProfile {
+                student_no: format!("2026{i:04}"),
+                ..Default::default()
+            };
+            // 0.4 MiB each: three students fill a chunk, so seven make three chunks.
+            profile.home_address = "址".repeat(140_000);
+            let entry = StudentEntry {
+                id: i,
+                key: crate::crypto::random_key(),
+                version: 1,
+                profile,
+                heads: Vec::new(),
+            };
+            students.insert(i, entry);
+            by_lookup.insert([i as u8; 16], i);
+        }
+        super::write(tmp.path(), &archive, &key, &stamp, &students, &by_lookup).expect("write");
+        let path = tmp.path().join(super::SNAPSHOT_FILE);
+        let good = std::fs::read(&path).expect("snapshot");
+        let read = || super::read(tmp.path(), &archive, &key, &stamp);
+        let index = read().expect("reads back");
+        assert_eq!(index.students.len(), 7);
+        assert_eq!(index.by_lookup, by_lookup);
+        for (id, s) in &students {
+            assert_eq!(index.students[id].profile, s.profile);
+            assert_eq!(index.students[id].key, s.key);
+        }
+        // Split into the header and the length-prefixed chunks.
+        let mut chunks: Vec<&[u8]> = Vec::new();
+        let mut at = 32;
+        while at < good.len() {
+            let len = u32::from_le_bytes(good[at..at + 4].try_into().expect("len")) as usize;
+            chunks.push(&good[at..at + 4 + len]);
+            at += 4 + len;
+        }
+        assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+        let with = |order: &[usize]| -> Vec<u8> {
+            let mut out = good[..32].to_vec();
+            for &i in order {
+                out.extend_from_slice(chunks[i]);
+            }
+            out
+        };
+        let n = chunks.len();
+        let all: Vec<usize> = (0..n).collect();
+        let mut swapped = all.clone();
+        swapped.swap(0, 1);
+        let mut dropped = all.clone();
+        dropped.remove(1);
+        let mut repeated = all.clone();
+        repeated.insert(1, 1);
+        let cases = [
+            ("swapped", swapped),
+            ("a middle chunk dropped", dropped),
+            ("the last chunk dropped", all[..n - 1].to_vec()),
+            ("a chunk repeated", repeated),
+            ("a chunk after the last", [all.clone(), vec![0]].concat()),
+        ];
+        for (what, order) in cases {
+            std::fs::write(&path, with(&order)).expect("write");
+            assert!(read().is_none(), "{what}");
+        }
+        std::fs::write(&path, with(&all)).expect("write");
+        assert!(read().is_some());
     }
 }

@@ -54,7 +54,7 @@ pub(super) fn write(
             enc.written_at(&h.written_at);
             enc.date(Some(h.date));
             enc.str(&h.kind);
-            enc.opt_i64(h.amends);
+            enc.opt_i64(h.amends.map(std::num::NonZeroI64::get));
             enc.value(&h.category);
             enc.value(&h.concern);
             enc.date(h.concern_until);
@@ -92,59 +92,86 @@ pub(super) fn read(dir: &Path, stamp: &[u8; 16]) -> Option<Index> {
     let hint = usize::try_from(count.min(10_000_000)).ok()?;
     let mut students = HashMap::with_capacity(hint);
     let mut by_lookup = HashMap::with_capacity(hint);
-    let mut buf = Vec::new();
-    loop {
-        let mut len = [0u8; 5];
-        file.read_exact(&mut len).ok()?;
-        let last = len[0] == 1;
-        buf.resize(u32::from_le_bytes(len[1..].try_into().ok()?) as usize, 0);
-        file.read_exact(&mut buf).ok()?;
-        let mut d = Decoder::new(&buf)?;
-        let mut profile_caches = d.profile_caches();
-        let (mut c0, mut c1, mut c2) = (d.cache(), d.cache(), d.cache());
-        let n = d.u32()?;
-        for _ in 0..n {
-            let id = d.i64()?;
-            let version = d.i64()?;
-            let lookup = d.string()?;
-            let profile = d.profile(&mut profile_caches)?;
-            let h = d.u32()? as usize;
-            let mut heads = Vec::with_capacity(h.min(4096));
-            for _ in 0..h {
-                heads.push(Head {
-                    id: d.i64()?,
-                    written_at: d.written_at()?,
-                    date: d.date()??,
-                    kind: snapshot::kind(std::str::from_utf8(d.bytes()?).ok()?),
-                    amends: d.opt_i64()?,
-                    category: d.value(&mut c0)?,
-                    concern: d.value(&mut c1)?,
-                    concern_until: d.date()?,
-                    crisis: d.value(&mut c2)?,
-                    follow_up: d.date()?,
-                    facts: match d.u8()? {
-                        0 => None,
-                        _ => Some(Box::new(d.json()?)),
-                    },
-                });
+    // As the core: the chunks are read on a second thread while the previous one is decoded
+    // (the core opens them there too; here there is nothing to open).
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Option<(bool, Vec<u8>)>>(2);
+    let done = std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let mut len = [0u8; 5];
+            let chunk = file.read_exact(&mut len).ok().and_then(|_| {
+                let mut buf = vec![0u8; u32::from_le_bytes(len[1..].try_into().ok()?) as usize];
+                file.read_exact(&mut buf).ok()?;
+                Some((len[0] == 1, buf))
+            });
+            let end = chunk.as_ref().is_none_or(|(last, _)| *last);
+            if tx.send(chunk).is_err() || end {
+                return;
             }
-            by_lookup.insert(lookup, id);
-            students.insert(
-                id,
-                Student {
-                    id,
-                    version,
-                    profile,
-                    heads,
-                },
-            );
+        });
+        let rx = rx;
+        for chunk in rx.iter() {
+            let (last, buf) = chunk?;
+            decode(&buf, &mut students, &mut by_lookup)?;
+            if last {
+                return Some(());
+            }
         }
-        if !d.is_empty() {
-            return None;
-        }
-        if last {
-            break;
-        }
-    }
+        None
+    });
+    done?;
     (students.len() as u64 == count).then_some((students, by_lookup))
+}
+
+fn decode(
+    buf: &[u8],
+    students: &mut HashMap<i64, Student>,
+    by_lookup: &mut HashMap<String, i64>,
+) -> Option<()> {
+    let mut d = Decoder::new(buf)?;
+    let mut profile_caches = d.profile_caches();
+    let (mut c0, mut c1, mut c2) = (d.cache(), d.cache(), d.cache());
+    let n = d.u32()?;
+    for _ in 0..n {
+        let id = d.i64()?;
+        let version = d.i64()?;
+        let lookup = d.string()?;
+        let profile = d.profile(&mut profile_caches)?;
+        let h = d.u32()? as usize;
+        let mut heads = Vec::with_capacity(h.min(4096));
+        for _ in 0..h {
+            heads.push(Head {
+                id: d.i64()?,
+                written_at: d.written_at()?,
+                date: d.date()??,
+                kind: snapshot::kind(std::str::from_utf8(d.bytes()?).ok()?),
+                amends: match d.opt_i64()? {
+                    Some(a) => Some(std::num::NonZeroI64::new(a)?),
+                    None => None,
+                },
+                category: d.value(&mut c0)?,
+                concern: d.value(&mut c1)?,
+                concern_until: d.date()?,
+                crisis: d.value(&mut c2)?,
+                follow_up: d.date()?,
+                facts: match d.u8()? {
+                    0 => None,
+                    _ => Some(Box::new(d.json()?)),
+                },
+            });
+        }
+        by_lookup.insert(lookup, id);
+        students.insert(
+            id,
+            Student {
+                id,
+                version,
+                profile,
+                heads,
+            },
+        );
+    }
+    if !d.is_empty() {
+        return None;
+    }
+    Some(())
 }

@@ -169,9 +169,9 @@ pub fn run(dir: &Path, command: RulesCommand) -> Result<()> {
                 // A network person's duty shows the person (and the dorm) where a student's shows
                 // the student.
                 let (who, name) = if o.student_no.is_empty() {
-                    (&o.person, format!("{} {}", o.person_name, o.subject))
+                    (&*o.person, format!("{} {}", o.person_name, o.subject))
                 } else {
-                    (&o.student_no, o.student_name.clone())
+                    (&*o.student_no, o.student_name.to_string())
                 };
                 let line = writeln!(
                     out,
