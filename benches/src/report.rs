@@ -86,11 +86,17 @@ impl Row {
         };
         if let Some(l) = limit {
             out.push((format!("≤ {l} ms"), self.encrypted_ms <= l));
-            if let Some(c) = self.encrypted_cpu_ms {
+            // The thread's CPU time leaves out work handed to a second thread; the process's
+            // counts it (in 10 ms ticks). The larger of the two is checked.
+            let cpu = match (self.encrypted_cpu_ms, self.encrypted_process_cpu_ms) {
+                (Some(t), Some(p)) => Some(t.max(p)),
+                (t, p) => t.or(p),
+            };
+            if let Some(c) = cpu {
                 out.push((format!("≤ {l} ms CPU"), c <= l));
             }
         }
-        if self.students == 100_000 && matches!(self.name.as_str(), "cold_start" | "dashboard") {
+        if self.students == 100_000 {
             if let Some(p) = self.peak_mb {
                 out.push(("peak ≤ 300 MB".to_string(), p <= 300.0));
             }
@@ -199,9 +205,9 @@ pub fn table(rows: &[Row], m: &Machine) -> String {
     );
     let _ = writeln!(
         s,
-        "| operation | students | encrypted ms | plaintext ms | ratio | CPU ms (enc / plain) | peak MB (enc / plain) | targets |"
+        "| operation | students | encrypted ms | plaintext ms | ratio | CPU ms, thread (enc / plain) | CPU ms, process (enc / plain) | peak MB (enc / plain) | targets |"
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for r in rows {
         let checks: Vec<String> = r
             .checks()
@@ -210,7 +216,7 @@ pub fn table(rows: &[Row], m: &Machine) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "| {} | {} | {:.2} | {} | {} | {} / {} | {} / {} | {} |",
+            "| {} | {} | {:.2} | {} | {} | {} / {} | {} / {} | {} / {} | {} |",
             r.name,
             r.students,
             r.encrypted_ms,
@@ -218,6 +224,8 @@ pub fn table(rows: &[Row], m: &Machine) -> String {
             opt(r.ratio, 2),
             opt(r.encrypted_cpu_ms, 1),
             opt(r.plaintext_cpu_ms, 1),
+            opt(r.encrypted_process_cpu_ms, 0),
+            opt(r.plaintext_process_cpu_ms, 0),
             opt(r.peak_mb, 0),
             opt(r.plaintext_peak_mb, 0),
             checks.join(", ")
