@@ -310,6 +310,34 @@ fn read_heads(db: &Connection, students: &mut HashMap<i64, Student>) -> PResult<
     Ok(())
 }
 
+/// The stored change-log clock (none yet: the start).
+fn read_clock(tx: &Connection) -> PResult<Clock> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT value FROM meta WHERE key = 'sync_clock'")
+        .map_err(sql)?
+        .query_row([], |r| r.get(0))
+        .optional()
+        .map_err(sql)?;
+    match stored {
+        Some(t) => serde_json::from_str(&t).map_err(json_err),
+        None => Ok(Clock::default()),
+    }
+}
+
+/// Inserts a record's row: its header and body as JSON.
+fn insert_record_row(tx: &Connection, sid: i64, head: &Head, record: &NewRecord) -> PResult<()> {
+    tx.prepare_cached("INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)")
+        .map_err(sql)?
+        .execute(params![
+            head.id,
+            sid,
+            serde_json::to_string(head).map_err(json_err)?,
+            serde_json::to_string(record).map_err(json_err)?
+        ])
+        .map_err(sql)?;
+    Ok(())
+}
+
 fn sort_heads(heads: &mut [Head]) {
     heads.sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
 }
@@ -675,18 +703,7 @@ impl PlainSession {
         }
         let mut clock = match self.clock.get() {
             Some(c) => c,
-            None => {
-                let stored: Option<String> = tx
-                    .prepare_cached("SELECT value FROM meta WHERE key = 'sync_clock'")
-                    .map_err(sql)?
-                    .query_row([], |r| r.get(0))
-                    .optional()
-                    .map_err(sql)?;
-                match stored {
-                    Some(t) => serde_json::from_str(&t).map_err(json_err)?,
-                    None => Clock::default(),
-                }
-            }
+            None => read_clock(tx)?,
         };
         clock.seq += 1;
         clock.hlc = clock
@@ -771,17 +788,7 @@ impl PlainSession {
             None,
             written_at.map(str::to_string).unwrap_or_else(now_text),
         );
-        tx.prepare_cached(
-            "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .map_err(sql)?
-        .execute(params![
-            rid,
-            sid,
-            serde_json::to_string(&head).map_err(json_err)?,
-            serde_json::to_string(record).map_err(json_err)?
-        ])
-        .map_err(sql)?;
+        insert_record_row(tx, sid, &head, record)?;
         self.log_op(tx, sid, OP_RECORD, rid, None, origin)?;
         Ok(head)
     }

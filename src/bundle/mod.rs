@@ -12,6 +12,7 @@
 //!
 //! The manifest carries the SHA-256 of the frames, so the signature covers everything.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -199,6 +200,46 @@ fn encode_err() -> Error {
         field: "bundle",
         reason: "cannot be encoded",
     }
+}
+
+/// Keeps of the profile changes only the newest per (student, origin): a profile change carries
+/// the whole profile, so older ones add nothing. Each change comes with its attachment, if any.
+pub fn collapse_profiles<A>(changes: Vec<(Change, A)>) -> Vec<(Change, A)> {
+    let mut newest: HashMap<(String, String), i64> = HashMap::new();
+    for (c, _) in &changes {
+        if let ChangeOp::Profile { .. } = c.op {
+            let k = (c.student_no.clone(), c.origin.clone());
+            let e = newest.entry(k).or_insert(c.seq);
+            *e = (*e).max(c.seq);
+        }
+    }
+    changes
+        .into_iter()
+        .filter(|(c, _)| match c.op {
+            ChangeOp::Profile { .. } => {
+                newest.get(&(c.student_no.clone(), c.origin.clone())) == Some(&c.seq)
+            }
+            ChangeOp::Record { .. } => true,
+        })
+        .collect()
+}
+
+/// The manifest's counts of `changes`, each with its attachment, if any.
+pub fn count<A>(changes: &[(Change, Option<A>)]) -> Counts {
+    let mut c = Counts::default();
+    let mut students = HashSet::new();
+    for (ch, a) in changes {
+        students.insert(ch.student_no.clone());
+        match ch.op {
+            ChangeOp::Profile { .. } => c.profiles += 1,
+            ChangeOp::Record { .. } => c.records += 1,
+        }
+        if a.is_some() {
+            c.attachments += 1;
+        }
+    }
+    c.students = students.len() as i32;
+    c
 }
 
 /// Frames the changes, each with its attachment; returns the frame bytes. Takes the changes by

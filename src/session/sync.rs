@@ -285,12 +285,14 @@ fn uid(origin: &str, seq: i64) -> String {
     format!("{origin}:{seq}")
 }
 
-fn split_uid(u: &str) -> Option<(&str, i64)> {
+/// The origin and sequence number of a change's uid (`origin:seq`).
+pub fn split_uid(u: &str) -> Option<(&str, i64)> {
     let (o, s) = u.rsplit_once(':')?;
     Some((o, s.parse().ok()?))
 }
 
-fn differing_fields(a: &StudentProfile, b: &StudentProfile) -> Vec<String> {
+/// The names of the profile fields that differ between `a` and `b`, sorted (for a conflict).
+pub fn differing_fields(a: &StudentProfile, b: &StudentProfile) -> Vec<String> {
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
         (serde_json::to_value(a), serde_json::to_value(b))
     else {
@@ -776,47 +778,6 @@ impl Session {
         Ok(rows)
     }
 
-    /// Keeps of the profile changes only the newest per (student, origin): a profile change carries
-    /// the whole profile, so older ones add nothing.
-    fn collapse_profiles(
-        changes: Vec<(Change, Option<Zeroizing<Vec<u8>>>)>,
-    ) -> Vec<(Change, Option<Zeroizing<Vec<u8>>>)> {
-        let mut newest: HashMap<(String, String), i64> = HashMap::new();
-        for (c, _) in &changes {
-            if let ChangeOp::Profile { .. } = c.op {
-                let k = (c.student_no.clone(), c.origin.clone());
-                let e = newest.entry(k).or_insert(c.seq);
-                *e = (*e).max(c.seq);
-            }
-        }
-        changes
-            .into_iter()
-            .filter(|(c, _)| match c.op {
-                ChangeOp::Profile { .. } => {
-                    newest.get(&(c.student_no.clone(), c.origin.clone())) == Some(&c.seq)
-                }
-                ChangeOp::Record { .. } => true,
-            })
-            .collect()
-    }
-
-    fn count(changes: &[(Change, Option<Zeroizing<Vec<u8>>>)]) -> Counts {
-        let mut c = Counts::default();
-        let mut students = HashSet::new();
-        for (ch, a) in changes {
-            students.insert(ch.student_no.clone());
-            match ch.op {
-                ChangeOp::Profile { .. } => c.profiles += 1,
-                ChangeOp::Record { .. } => c.records += 1,
-            }
-            if a.is_some() {
-                c.attachments += 1;
-            }
-        }
-        c.students = students.len() as i32;
-        c
-    }
-
     /// Writes, verifies and records a bundle. The file is staged (written and synced beside the
     /// target) first; then the state (sequence numbers, the bundle sent, the handover marks) is
     /// committed; then the file is renamed into place and read back. A crash leaves at worst a gap
@@ -834,7 +795,7 @@ impl Session {
         out: &Path,
     ) -> Result<ExportReport> {
         let key = self.sync_key();
-        let counts = Self::count(&changes);
+        let counts = bundle::count(&changes);
         let frames = bundle::frame_changes(
             changes
                 .iter()
@@ -1050,7 +1011,7 @@ impl Session {
         let clock = self.read_clock(&read, &key)?;
         let changes = self.routed_changes(&key, &me, &peer, center)?;
         read.commit()?;
-        let changes = Self::collapse_profiles(changes);
+        let changes = bundle::collapse_profiles(changes);
         let kind = if center {
             BundleKind::Results
         } else {
@@ -1176,7 +1137,7 @@ impl Session {
             }
         }
         read.commit()?;
-        let changes = Self::collapse_profiles(changes);
+        let changes = bundle::collapse_profiles(changes);
         self.emit(&site, dest, BundleKind::Handover, changes, 0, 0, sids, out)
     }
 

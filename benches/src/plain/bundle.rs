@@ -27,11 +27,12 @@ use xindang::audit::AuditAction;
 use xindang::bundle::{self, BundleKind, Change, ChangeOp, Counts, Manifest, ReceiptBody, SiteRef};
 use xindang::model::{NewRecord, StudentProfile};
 use xindang::normalize;
+use xindang::session::sync::{differing_fields, split_uid};
 use xindang::session::validate_profile;
 
 use super::{
-    append_audit, fs, json_err, now_text, sort_heads, sql, Clock, Head, OpBody, PResult,
-    PlainSession, Student, LOCAL, OP_PROFILE, OP_RECORD,
+    append_audit, fs, insert_record_row, json_err, now_text, read_clock, sort_heads, sql, Head,
+    OpBody, PResult, PlainSession, Student, LOCAL, OP_PROFILE, OP_RECORD,
 };
 
 /// This baseline site's id in the changes it exports (the core uses its site id).
@@ -86,46 +87,12 @@ CREATE TABLE bundles_out (id INTEGER PRIMARY KEY, lookup TEXT NOT NULL UNIQUE, b
 CREATE TABLE conflicts (id INTEGER PRIMARY KEY, student_id INTEGER NOT NULL REFERENCES students(id), body TEXT NOT NULL);
 "#;
 
-/// As the core's `differing_fields`.
-fn differing_fields(a: &StudentProfile, b: &StudentProfile) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
-        (serde_json::to_value(a), serde_json::to_value(b))
-    else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(*v))
-        .map(|(k, _)| k.clone())
-        .collect();
-    out.sort();
-    out
-}
-
-fn split_uid(u: &str) -> Option<(&str, i64)> {
-    let (o, s) = u.rsplit_once(':')?;
-    Some((o, s.parse().ok()?))
-}
-
 /// What an import adds to memory after the commit.
 #[derive(Default)]
 struct Pending {
     new: HashMap<String, Student>,
     updated: HashMap<i64, (i64, StudentProfile)>,
     heads: Vec<(i64, Head)>,
-}
-
-fn read_clock(tx: &Connection) -> PResult<Clock> {
-    let stored: Option<String> = tx
-        .prepare_cached("SELECT value FROM meta WHERE key = 'sync_clock'")
-        .map_err(sql)?
-        .query_row([], |r| r.get(0))
-        .optional()
-        .map_err(sql)?;
-    match stored {
-        Some(t) => serde_json::from_str(&t).map_err(json_err),
-        None => Ok(Clock::default()),
-    }
 }
 
 fn peer(tx: &Connection, name: &str) -> PResult<(i64, PlainPeer)> {
@@ -174,43 +141,6 @@ fn insert_op(tx: &Connection, body: &OpBody, kind: i64, sid: i64, target: i64) -
     Ok(())
 }
 
-/// As the core's `collapse_profiles`.
-fn collapse_profiles(changes: Vec<Change>) -> Vec<Change> {
-    let mut newest: HashMap<(String, String), i64> = HashMap::new();
-    for c in &changes {
-        if let ChangeOp::Profile { .. } = c.op {
-            let e = newest
-                .entry((c.student_no.clone(), c.origin.clone()))
-                .or_insert(c.seq);
-            *e = (*e).max(c.seq);
-        }
-    }
-    changes
-        .into_iter()
-        .filter(|c| match c.op {
-            ChangeOp::Profile { .. } => {
-                newest.get(&(c.student_no.clone(), c.origin.clone())) == Some(&c.seq)
-            }
-            ChangeOp::Record { .. } => true,
-        })
-        .collect()
-}
-
-/// As the core's `count`.
-fn count(changes: &[Change]) -> Counts {
-    let mut c = Counts::default();
-    let mut students = HashSet::new();
-    for ch in changes {
-        students.insert(ch.student_no.clone());
-        match ch.op {
-            ChangeOp::Profile { .. } => c.profiles += 1,
-            ChangeOp::Record { .. } => c.records += 1,
-        }
-    }
-    c.students = students.len() as i32;
-    c
-}
-
 fn site_ref(id: &str) -> SiteRef {
     SiteRef {
         id: id.into(),
@@ -248,7 +178,8 @@ impl PlainSession {
         let read = self.db.unchecked_transaction().map_err(sql)?;
         let (peer_row, mut peer) = peer(&read, to)?;
         let clock = read_clock(&read)?;
-        let mut changes: Vec<Change> = Vec::new();
+        // With the attachment each change carries (none in the synthetic data), as in the core.
+        let mut changes: Vec<(Change, Option<Vec<u8>>)> = Vec::new();
         {
             let mut stmt = read
                 .prepare(
@@ -291,20 +222,23 @@ impl PlainSession {
                         has_attachment: false,
                     }
                 };
-                changes.push(Change {
-                    origin: op.origin.unwrap_or_else(|| SITE.into()),
-                    seq: op.seq,
-                    hlc: op.hlc,
-                    student_no: s.profile.student_no.clone(),
-                    op: op_body,
-                });
+                changes.push((
+                    Change {
+                        origin: op.origin.unwrap_or_else(|| SITE.into()),
+                        seq: op.seq,
+                        hlc: op.hlc,
+                        student_no: s.profile.student_no.clone(),
+                        op: op_body,
+                    },
+                    None,
+                ));
             }
         }
         read.commit().map_err(sql)?;
-        let changes = collapse_profiles(changes);
-        let counts = count(&changes);
-        let frames =
-            bundle::frame_changes(changes.iter().map(|c| (c, None))).map_err(|e| e.to_string())?;
+        let changes = bundle::collapse_profiles(changes);
+        let counts = bundle::count(&changes);
+        let frames = bundle::frame_changes(changes.iter().map(|(c, a)| (c, a.as_deref())))
+            .map_err(|e| e.to_string())?;
         let manifest = Manifest {
             format: bundle::FORMAT_VERSION,
             bundle_id: format!("{:032x}", xindang::crypto::random_id()),
@@ -503,17 +437,7 @@ impl PlainSession {
                     record.amends = amends.map(|a| a.to_string());
                     let rid = xindang::crypto::random_id();
                     let head = Head::of(rid, &record, amends, written_at.clone());
-                    tx.prepare_cached(
-                        "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
-                    )
-                    .map_err(sql)?
-                    .execute(params![
-                        rid,
-                        sid,
-                        serde_json::to_string(&head).map_err(json_err)?,
-                        serde_json::to_string(&record).map_err(json_err)?
-                    ])
-                    .map_err(sql)?;
+                    insert_record_row(&tx, sid, &head, &record)?;
                     let op = OpBody {
                         origin,
                         seq: c.seq,
