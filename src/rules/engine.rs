@@ -993,18 +993,7 @@ mod tests {
 
     #[test]
     fn must_talk_rule_ids_follow_the_category_names() {
-        use TalkCategory::*;
-        for c in [
-            Freshman,
-            KeyTime,
-            SpecialGroup,
-            Requested,
-            RewardDiscipline,
-            Academic,
-            Relationship,
-            Hardship,
-            Other,
-        ] {
+        for c in TalkCategory::ALL {
             assert_eq!(must_talk_rule(c), format!("must-talk.{}", c.as_str()));
         }
     }
