@@ -105,6 +105,17 @@ pub enum Error {
     /// A known bundle id with other content: someone altered or forged a bundle.
     #[error("alarm: a bundle with this id was already imported with different content")]
     BundleIdConflict,
+    /// A sync or results bundle carrying a change of another origin than its sender (another
+    /// site's, or this archive's own): a peer may send only its own changes.
+    #[error("the bundle carries changes of another site than its sender; nothing was imported")]
+    BundleForeignOrigin,
+    /// The fingerprint confirmed by a person is not the one the bundle or receipt was signed with.
+    #[error("the sender's fingerprint is not the one confirmed; nothing was changed")]
+    FingerprintMismatch,
+    /// The write-ahead log could not be checkpointed after a retirement (another program holds
+    /// the archive open): old pages of the retired files may remain until it is.
+    #[error("the archive is in use by another program; close it and import the receipt again to finish the retirement")]
+    CheckpointBusy,
     /// A bundle refers to a student or record this archive does not hold.
     #[error("the bundle depends on changes this archive never received")]
     BundleIncomplete,
@@ -117,6 +128,9 @@ pub enum Error {
     /// The student's file was handed over and is read-only until the receipt retires it.
     #[error("the student's file was handed over and is read-only")]
     HandedOver,
+    /// An attachment that is not a PDF, PNG, JPEG, GIF or WebP by its first bytes.
+    #[error("only PDF, PNG, JPEG, GIF and WebP files can be attached")]
+    AttachmentType,
     /// A receipt that matches no bundle this archive sent.
     #[error("the receipt does not match a bundle sent from this archive")]
     ReceiptMismatch,
@@ -176,10 +190,14 @@ impl Error {
             Self::BundleBadSignature => "bundle_bad_signature",
             Self::BundleStale => "bundle_stale",
             Self::BundleIdConflict => "bundle_id_conflict",
+            Self::BundleForeignOrigin => "bundle_foreign_origin",
+            Self::FingerprintMismatch => "fingerprint_mismatch",
+            Self::CheckpointBusy => "checkpoint_busy",
             Self::BundleIncomplete => "bundle_incomplete",
             Self::UnknownSite => "unknown_site",
             Self::SiteConflict => "site_conflict",
             Self::HandedOver => "handed_over",
+            Self::AttachmentType => "attachment_type",
             Self::ReceiptMismatch => "receipt_mismatch",
             Self::Grid { .. } => "grid_invalid",
             Self::Workbook(_) => "workbook_write",

@@ -160,9 +160,9 @@ pub fn measure_encrypted(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> 
     // Unlock after the key derivation: the recovery slot needs no Argon2id, so this is the
     // key unwrap, the unlock audit entry and the loading of the index.
     measure("unlock", runs.unlock, || {
-        archive.unlock_with_recovery(&built.recovery).map_err(e)
+        Session::unlock_with_recovery(&archive, &built.recovery).map_err(e)
     })?;
-    let mut s = archive.unlock_with_recovery(&built.recovery).map_err(e)?;
+    let mut s = Session::unlock_with_recovery(&archive, &built.recovery).map_err(e)?;
     measure("list_students", runs.fast, || Ok(s.list_students()))?;
     measure("search_name", runs.fast, || {
         Ok(s.search(&built.name_prefix, 200))
@@ -182,7 +182,7 @@ pub fn measure_encrypted(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> 
     let snapshot = dir.join(xindang::session::SNAPSHOT_FILE);
     measure("unlock_rebuild", runs.unlock, || {
         let _ = std::fs::remove_file(&snapshot);
-        archive.unlock_with_recovery(&built.recovery).map_err(e)
+        Session::unlock_with_recovery(&archive, &built.recovery).map_err(e)
     })?;
     let (kdf, salt) = slot_params(dir)?;
     measure("kdf", runs.unlock, || {
@@ -235,7 +235,7 @@ fn slot_params(dir: &Path) -> BResult<(KdfParams, Vec<u8>)> {
 pub fn cold_encrypted(dir: &Path) -> BResult<()> {
     let (c, t) = (cpu_now(), Instant::now());
     let archive = Archive::open(dir).map_err(e)?;
-    let s = archive.unlock(PASSPHRASE).map_err(e)?;
+    let s = Session::unlock(&archive, PASSPHRASE).map_err(e)?;
     let first = s.obligations(today(), &open_filter()).map_err(e)?;
     let took = ms(t);
     black_box(first);
@@ -256,7 +256,7 @@ pub fn cold_plain(dir: &Path) -> BResult<()> {
 
 /// A roster .xlsx read and imported into a new, empty archive (creating it is not timed).
 pub fn roster_encrypted(dir: &Path, xlsx: &Path) -> BResult<()> {
-    let (mut s, _) = Archive::create(dir, PASSPHRASE).map_err(e)?;
+    let (mut s, _) = Session::create(dir, PASSPHRASE).map_err(e)?;
     let (c, t) = (cpu_now(), Instant::now());
     let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
     emit("roster_parse", vec![ms(t)], cpu_since(c));
@@ -310,13 +310,13 @@ pub fn bundle_encrypted(
 ) -> BResult<()> {
     {
         let a = Archive::open(college).map_err(e)?;
-        let mut s = a.unlock_with_recovery(recovery.0).map_err(e)?;
+        let mut s = Session::unlock_with_recovery(&a, recovery.0).map_err(e)?;
         measure("bundle_export", runs, || {
             s.export_bundle(xindang::site::CENTER_NAME, out).map_err(e)
         })?;
     }
     let a = Archive::open(center).map_err(e)?;
-    let mut s = a.unlock_with_recovery(recovery.1).map_err(e)?;
+    let mut s = Session::unlock_with_recovery(&a, recovery.1).map_err(e)?;
     let file = std::fs::read(out).map_err(|e| e.to_string())?;
     let (c, t) = (cpu_now(), Instant::now());
     let (report, _receipt) = s.import_bundle(&file).map_err(e)?;

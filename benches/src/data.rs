@@ -48,7 +48,7 @@ pub fn config(students: usize) -> SynthConfig {
 /// Writes `students` synthetic students into an encrypted archive at `enc` and a plaintext one at
 /// `plain`, the first student's file topped up to [`FILE_RECORDS`] records.
 pub fn build_pair(students: usize, enc: &Path, plain: &Path) -> BResult<Built> {
-    let (mut session, recovery) = Archive::create(enc, PASSPHRASE).map_err(|e| e.to_string())?;
+    let (mut session, recovery) = Session::create(enc, PASSPHRASE).map_err(|e| e.to_string())?;
     let mut p = PlainSession::create(plain)?;
     let mut built = Built {
         students,
@@ -139,9 +139,9 @@ pub fn build_bundle_sites(
     PlainSession::open(plain_college)?.add_peer(xindang::site::CENTER_NAME)?;
     let e = |e: xindang::Error| e.to_string();
     let (mut center, center_recovery) =
-        Archive::create_as(enc_center, PASSPHRASE, xindang::SiteKind::Center, "中心").map_err(e)?;
+        Session::create_as(enc_center, PASSPHRASE, xindang::SiteKind::Center, "中心").map_err(e)?;
     let college = Archive::open(enc_college).map_err(e)?;
-    let mut college = college.unlock_with_recovery(&built.recovery).map_err(e)?;
+    let mut college = Session::unlock_with_recovery(&college, &built.recovery).map_err(e)?;
     let college_profile = college.site_profile(Some("college")).map_err(e)?;
     let center_profile = center
         .site_profile(Some(xindang::site::CENTER_NAME))

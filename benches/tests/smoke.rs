@@ -15,10 +15,8 @@ fn the_baseline_answers_as_the_archive_does() {
     let dir = tempfile::tempdir().unwrap();
     let (enc, plain) = (dir.path().join("enc"), dir.path().join("plain"));
     let built = build_pair(60, &enc, &plain).unwrap();
-    let mut s = Archive::open(&enc)
-        .unwrap()
-        .unlock_with_recovery(&built.recovery)
-        .unwrap();
+    let mut s =
+        Session::unlock_with_recovery(&Archive::open(&enc).unwrap(), &built.recovery).unwrap();
     let mut p = PlainSession::open(&plain).unwrap();
     assert_eq!(s.student_count(), 60);
     assert_eq!(p.student_count(), 60);
@@ -135,10 +133,9 @@ fn the_baselines_bundle_carries_what_the_archives_does() {
         &d("plain-center"),
     )
     .unwrap();
-    let mut college = Archive::open(&d("college"))
-        .unwrap()
-        .unlock_with_recovery(&built.recovery)
-        .unwrap();
+    let mut college =
+        Session::unlock_with_recovery(&Archive::open(&d("college")).unwrap(), &built.recovery)
+            .unwrap();
     let sent = college
         .export_bundle(xindang::site::CENTER_NAME, &d("sync.age"))
         .unwrap();
@@ -152,10 +149,9 @@ fn the_baselines_bundle_carries_what_the_archives_does() {
         "the same changes, collapsed the same way"
     );
 
-    let mut center = Archive::open(&d("center"))
-        .unwrap()
-        .unlock_with_recovery(&center_recovery)
-        .unwrap();
+    let mut center =
+        Session::unlock_with_recovery(&Archive::open(&d("center")).unwrap(), &center_recovery)
+            .unwrap();
     let (report, _receipt) = center
         .import_bundle(&std::fs::read(d("sync.age")).unwrap())
         .unwrap();

@@ -82,7 +82,7 @@ impl AppState {
     /// Creates the archive and keeps it unlocked; returns the recovery key's text, shown once.
     pub fn create(&mut self, passphrase: &str) -> Result<Zeroizing<String>, CommandError> {
         check_passphrase_arg(passphrase)?;
-        let (session, recovery) = Archive::create(&self.archive_dir, passphrase)?;
+        let (session, recovery) = Session::create(&self.archive_dir, passphrase)?;
         self.session = Some(session);
         Ok(Zeroizing::new(recovery.to_string()))
     }
@@ -93,7 +93,10 @@ impl AppState {
             return Err(CommandError::already_unlocked());
         }
         check_passphrase_arg(passphrase)?;
-        self.session = Some(Archive::open(&self.archive_dir)?.unlock(passphrase)?);
+        self.session = Some(Session::unlock(
+            &Archive::open(&self.archive_dir)?,
+            passphrase,
+        )?);
         crate::admin::apply_archive_settings(self);
         Ok(())
     }

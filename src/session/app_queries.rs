@@ -436,7 +436,7 @@ mod tests {
         std::env::set_var("XINDANG_KDF_MS", "0");
         let dir = tempfile::tempdir().expect("temp dir");
         let (mut s, _) =
-            Archive::create_as(&dir.path().join("a"), PASSPHRASE, kind, "辅导员").expect("create");
+            Session::create_as(&dir.path().join("a"), PASSPHRASE, kind, "辅导员").expect("create");
         if students > 0 {
             let today = chrono::Local::now().date_naive();
             let items = synth::generate(&SynthConfig::new(11, students, today))
@@ -487,10 +487,11 @@ mod tests {
         assert_eq!(last.action, AuditAction::Write);
         assert!(last.detail.contains("auto-lock"));
         s.lock();
-        let s = Archive::open(&dir.path().join("a"))
-            .expect("open")
-            .unlock(PASSPHRASE)
-            .expect("unlock");
+        let s = Session::unlock(
+            &Archive::open(&dir.path().join("a")).expect("open"),
+            PASSPHRASE,
+        )
+        .expect("unlock");
         assert_eq!(
             s.app_settings().expect("settings").auto_lock_seconds,
             Some(600)

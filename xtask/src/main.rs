@@ -363,7 +363,13 @@ fn advisory_db() -> Option<PathBuf> {
 }
 
 /// The fuzz targets of fuzz/ (cargo-fuzz).
-const FUZZ_TARGETS: &[&str] = &["bundle_reader", "bundle_container", "roster", "policy"];
+const FUZZ_TARGETS: &[&str] = &[
+    "bundle_reader",
+    "bundle_container",
+    "merge",
+    "roster",
+    "policy",
+];
 
 fn soak() -> Result<(), Failure> {
     step("install what is missing", || {

@@ -253,6 +253,7 @@ impl PlainSession {
             content_sha256: String::new(),
             receipt: None,
             sender_profile: None,
+            audit: None,
         };
         let file = container(&manifest, &frames)?;
         peer.next_bundle_seq += 1;
@@ -473,8 +474,11 @@ impl PlainSession {
                 bundle_kind: m.kind,
                 acked_to: peer.last_in_to,
                 counts: m.counts.clone(),
+                applied: 0,
+                refused: Vec::new(),
             }),
             sender_profile: None,
+            audit: None,
         };
         let seen = BundleIn {
             bundle_id: m.bundle_id.clone(),

@@ -27,7 +27,7 @@ fn archive_dir(cli: &Cli) -> Result<&Path> {
 fn unlock(dir: &Path) -> Result<Session> {
     let archive = Archive::open(dir)?;
     let pass = secrets::passphrase()?;
-    archive.unlock(&pass)
+    Session::unlock(&archive, &pass)
 }
 
 fn date(s: &str, field: &'static str) -> Result<NaiveDate> {
@@ -128,7 +128,7 @@ fn init(dir: &Path, center: bool, label: &str) -> Result<()> {
     } else {
         SiteKind::College
     };
-    let (_session, key) = Archive::create_as(dir, &pass, kind, label)?;
+    let (_session, key) = Session::create_as(dir, &pass, kind, label)?;
     eprintln!("Created the archive in {}", dir.display());
     print_recovery_key(&key);
     Ok(())
@@ -406,7 +406,7 @@ fn passphrase(dir: &Path, command: PassphraseCommand) -> Result<()> {
         PassphraseCommand::Reset => {
             let archive = Archive::open(dir)?;
             let key = secrets::recovery_key()?;
-            let mut s = archive.unlock_with_recovery(&key)?;
+            let mut s = Session::unlock_with_recovery(&archive, &key)?;
             let new = secrets::new_passphrase("XINDANG_NEW_PASSPHRASE")?;
             s.change_passphrase(&new)?;
         }

@@ -139,7 +139,7 @@ pub enum ReviewCommand {
 }
 
 fn unlock(dir: &Path) -> Result<Session> {
-    Archive::open(dir)?.unlock(&secrets::passphrase()?)
+    Session::unlock(&Archive::open(dir)?, &secrets::passphrase()?)
 }
 
 fn date(s: &str, field: &'static str) -> Result<NaiveDate> {

@@ -102,7 +102,7 @@ pub enum PolicyCommand {
 
 fn unlock(dir: &Path) -> Result<Session> {
     let archive = Archive::open(dir)?;
-    archive.unlock(&secrets::passphrase()?)
+    Session::unlock(&archive, &secrets::passphrase()?)
 }
 
 fn date(s: &str, field: &'static str) -> Result<NaiveDate> {

@@ -378,5 +378,9 @@ export const en: Messages = {
     site_conflict: 'A different site profile with that name is already imported; check the fingerprint.',
     handed_over: 'This file was handed over and is read-only until the receipt arrives.',
     receipt_mismatch: 'The receipt matches no file sent from this archive; nothing changed.',
+    bundle_foreign_origin: 'This file carries changes of another site than its sender (or of this site); it may be forged. Nothing was imported.',
+    fingerprint_mismatch: 'The sender\'s fingerprint is not the one you confirmed. Nothing was changed; compare it again by phone.',
+    checkpoint_busy: 'Another program is using the archive; the retirement is not finished. Close it and import the receipt again.',
+    attachment_type: 'Only PDF, PNG, JPEG, GIF and WebP files can be attached.',
   },
 };

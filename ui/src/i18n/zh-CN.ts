@@ -376,5 +376,9 @@ export const zhCN = {
     site_conflict: '已存在同名但密钥不同的单位档案，请核对指纹。',
     handed_over: '该学生档案已移交，在收到回执前为只读。',
     receipt_mismatch: '回执与本档案发出的任何文件都不匹配，未作任何更改。',
+    bundle_foreign_origin: '此文件含有发送单位以外（或本单位自己）的更改，可能被伪造，未导入任何内容。',
+    fingerprint_mismatch: '对方单位的指纹与您确认的不一致，未作任何更改。请再次电话核对。',
+    checkpoint_busy: '档案正被其他程序使用，移交档案的清除尚未完成。请关闭其他程序后重新导入回执。',
+    attachment_type: '只能添加 PDF、PNG、JPEG、GIF 或 WebP 文件。',
   },
 } as const;

@@ -125,6 +125,25 @@ export interface Attachment {
 	description: string;
 }
 
+/**
+ * A peer's audit log went backwards: a bundle carried an audit head at or below one it sent
+ * before (a restored older copy, a cut chain, or a re-chained log).
+ */
+export interface AuditAlarm {
+	/** The peer site. */
+	site: string;
+	/** The audit sequence number it had shown before. */
+	seen_seq: number;
+	/** The one the bundle carried. */
+	got_seq: number;
+	/** Whether the sequence went back (`false`: same length, another head). */
+	shorter: boolean;
+	/** The bundle that showed it. */
+	bundle_id: string;
+	/** When it was found (RFC 3339). */
+	at: string;
+}
+
 /** The result of walking the audit chain. */
 export interface AuditCheck {
 	/** Every entry verifies and none is missing. */
@@ -270,17 +289,37 @@ export interface BundleExported {
 	file_name: string;
 }
 
-/** A profile edit that lost to a concurrent one from another site, for a person to settle. */
+/** What a conflict is about. */
+export enum ConflictKind {
+	/** A profile edit lost to a concurrent one from another site (last writer wins). */
+	Profile = "profile",
+	/** A peer changed a student it neither registered here nor is named by: refused, not stored. */
+	Unauthorized = "unauthorized",
+	/** A handover of a student already held here: refused, not merged; the sender keeps the file. */
+	HandoverExisting = "handover_existing",
+	/** An attachment that is not a PDF or an image by its first bytes: refused, not stored. */
+	AttachmentType = "attachment_type",
+}
+
+/**
+ * Something an import could not decide alone, for a person to settle: a profile edit that lost
+ * to a concurrent one, or changes refused (see [`ConflictKind`]).
+ */
 export interface SyncConflict {
 	/** Its id, to settle it (a string for the UI; filled in when read). */
 	id?: string;
+	/** What it is about (absent in conflicts of the first builds: a profile conflict). */
+	kind?: ConflictKind;
 	/** 学号. */
 	student_no: string;
-	/** The profile fields that differ. */
+	/**
+	 * The profile fields that differ (a profile conflict), or the kinds of change refused
+	 * (`profile`, `record`, `attachment`).
+	 */
 	fields: string[];
-	/** The site whose edit is in force. */
+	/** The site whose edit is in force (this site, for a refusal). */
 	kept_site: string;
-	/** The site whose edit lost. */
+	/** The site whose edit lost, or whose changes were refused. */
 	other_site: string;
 	/** When the conflict was found (RFC 3339). */
 	at: string;
@@ -306,6 +345,13 @@ export interface BundleImportReport {
 	records_added: number;
 	/** Changes already held (skipped). */
 	skipped: number;
+	/** Changes stored by this import. */
+	applied: number;
+	/**
+	 * Changes refused (uids `origin:seq`): not stored, named in the receipt, their students
+	 * listed in `conflicts`.
+	 */
+	refused: string[];
 	/** Conflicts listed for a person to settle. */
 	conflicts: SyncConflict[];
 	/**
@@ -324,6 +370,23 @@ export interface BundleImported {
 	 * bundle again gives the same receipt).
 	 */
 	receipt_file?: string;
+}
+
+/**
+ * A passphrase bundle or receipt as read before it is imported: who signed it (the fingerprint
+ * to compare by phone) and what it holds. Reading it writes nothing.
+ */
+export interface BundlePreview {
+	/** The bundle id. */
+	bundle_id: string;
+	/** Its kind (a handover, or a receipt). */
+	kind: BundleKind;
+	/** The signing site's name. */
+	sender: string;
+	/** Its fingerprint. */
+	sender_fingerprint: string;
+	/** What it holds. */
+	counts: Counts;
 }
 
 /** One college in the school-wide picture. */
@@ -386,6 +449,8 @@ export interface PeerStatus {
 	acknowledged: number;
 	/** Our changes it may see that it has not acknowledged yet. */
 	unacknowledged: number;
+	/** Its audit log went backwards in a bundle (`Session::audit_alarms` says how). */
+	audit_alarm: boolean;
 }
 
 /** The center's school-wide picture (also meaningful, with one college, at a college). */
@@ -1308,6 +1373,11 @@ export interface ReceiptReport {
 	acked_to: number;
 	/** Files retired (handover receipts). */
 	retired: number;
+	/**
+	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
+	 * a change): kept here and writable again.
+	 */
+	kept: string[];
 	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
 	receipt_hash: string;
 }
