@@ -19,6 +19,8 @@ pub mod roster;
 pub mod rules;
 pub mod session;
 pub mod site;
+// Not in the desktop app (feature `synth`, see Cargo.toml); the core's own unit tests use it.
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 
 pub use archive::{Archive, SiteKind};

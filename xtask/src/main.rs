@@ -10,6 +10,7 @@
 //! - `cargo xtask bench [--quick]`: the benchmarks against a plaintext baseline (docs/benchmarks.md).
 //! - `cargo xtask setup | ui | typeshare | e2e | deny`: the single steps.
 
+mod app_deps;
 mod setup;
 mod util;
 
@@ -117,6 +118,7 @@ fn test() -> Result<(), Failure> {
         .run()
     })?;
     step("cargo deny", deny)?;
+    step("the app links no clap or rpassword", app_deps::check)?;
     let mut tally = Tally::default();
     step("cargo test", || {
         cmd(cargo(), ["test", "--workspace"]).run_counting(&mut tally)
