@@ -78,9 +78,10 @@ fn suite(args: &[&str], out: &std::path::Path) -> Vec<Row> {
         .arg(out)
         .env("XINDANG_KDF_MS", "0")
         .status()
-        .unwrap();
+        .expect("the bench binary starts");
     assert!(status.success());
-    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    let summary = std::fs::read_to_string(out.join("summary.json")).expect("a summary");
+    serde_json::from_str(&summary).expect("summary.json is a list of rows")
 }
 
 #[test]
