@@ -10,6 +10,8 @@
 //! - `cargo xtask bench [--quick]`: the benchmarks against a plaintext baseline (docs/benchmarks.md).
 //! - `cargo xtask setup | ui | typeshare | e2e | deny`: the single steps.
 
+mod app_deps;
+mod bench;
 mod setup;
 mod util;
 
@@ -32,7 +34,7 @@ tasks:
   deny        cargo deny: licenses, duplicate crates, sources; advisories when the database is reachable
   soak        long runs: crash trials (XINDANG_SOAK_TRIALS, default 200), every write limit,
               fuzzing each target (XINDANG_FUZZ_SECS each, default 60), the cost of a passphrase guess
-  bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext baseline;
+  bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext build;
               --quick: 3,000 and 30,000 only. Writes <target>/bench/summary.json
 ";
 
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
         Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
         Some("deny") => setup::install(setup::Purpose::Deny).and_then(|()| deny()),
         Some("soak") => soak(),
-        Some("bench") => bench(&args[1..]),
+        Some("bench") => bench::run(&target_dir(), &args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -117,6 +119,7 @@ fn test() -> Result<(), Failure> {
         .run()
     })?;
     step("cargo deny", deny)?;
+    step("the app links no clap or rpassword", app_deps::check)?;
     let mut tally = Tally::default();
     step("cargo test", || {
         cmd(cargo(), ["test", "--workspace"]).run_counting(&mut tally)
@@ -253,40 +256,6 @@ fn target_dir() -> PathBuf {
         Some(d) if !d.is_empty() => root().join(d),
         _ => root().join("target"),
     }
-}
-
-/// Builds the bench binary in release (debug numbers mean nothing) and runs it; the results go
-/// to `<target>/bench/`. Extra arguments (`--quick`, `--sizes 3000`) pass through.
-fn bench(args: &[String]) -> Result<(), Failure> {
-    step("build the benchmarks (release)", || {
-        cmd(
-            cargo(),
-            [
-                "build",
-                "--release",
-                "-p",
-                "xindang-bench",
-                "--bin",
-                "xindang-bench",
-            ],
-        )
-        .run()
-    })?;
-    let out = target_dir().join("bench");
-    let bin = target_dir().join("release").join(exe("xindang-bench"));
-    let mut all: Vec<String> = args.to_vec();
-    all.push("--out".into());
-    all.push(out.to_string_lossy().into_owned());
-    step("run the benchmarks", || {
-        cmd(
-            bin.to_string_lossy().as_ref(),
-            all.iter().map(String::as_str),
-        )
-        .dir(root())
-        .run()
-    })?;
-    println!("bench: results in {}", out.join("summary.json").display());
-    Ok(())
 }
 
 fn e2e_with_builds() -> Result<(), Failure> {
