@@ -20,7 +20,10 @@ use crate::recovery::RecoveryKey;
 
 pub mod app_queries;
 pub mod center;
+mod demo;
 pub mod desk;
+mod inbox;
+mod lists;
 mod network;
 mod oplog;
 mod rules;
@@ -29,6 +32,9 @@ mod search;
 pub mod snapshot;
 pub mod sync;
 
+pub use demo::DemoWork;
+pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
+pub use lists::{ConcernProposal, ListImportReport};
 pub use snapshot::SNAPSHOT_FILE;
 
 /// Attachments are limited to 20 MB each.

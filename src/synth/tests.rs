@@ -154,10 +154,12 @@ fn profiles_and_records_are_valid() {
                     assert_eq!(rf.hospital_diagnosed, !rf.diagnosis.is_empty());
                 }
                 RecordBody::LeaveReview(l) => assert!(!l.assessment.is_empty()),
+                // Plan reviews and weekly reviews of the counselors who keep up (keepup.rs).
+                RecordBody::Review(v) => assert!(!v.reason.is_empty()),
                 RecordBody::Attachment(_)
                 | RecordBody::Event(_)
                 | RecordBody::Waiver(_)
-                | RecordBody::Review(_) => panic!("no attachments expected"),
+                | RecordBody::Observation(_) => panic!("no attachments expected"),
             }
         }
     }

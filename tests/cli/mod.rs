@@ -9,6 +9,7 @@ mod desk;
 mod diskfull;
 mod fuzz_seeds;
 mod guess_cost;
+mod lists;
 mod network;
 mod obligations;
 mod props;
