@@ -61,7 +61,8 @@ pub struct SynthConfig {
     /// talks and review dates of plans may be).
     pub today: NaiveDate,
     /// Average number of records per student (individual counts vary from 0 to
-    /// `max(30, 3 × average)`); 0 generates profiles only.
+    /// `max(30, 3 × average)`, plus the work kept up on the student's obligations); 0 generates
+    /// profiles only.
     pub records_per_student: usize,
 }
 
@@ -611,8 +612,9 @@ impl Generator {
             let rps = self.cfg.records_per_student as u64;
             let weight = record_weight(cohort.enrol, st.study_end.min(self.today));
             let noise = (rng.below(1_001) + rng.below(1_001)) as u64;
-            // 0.965: the story's own events push the average a little above the target.
-            let num = u128::from(rps) * u128::from(weight) * u128::from(noise) * 193 / 200;
+            // 0.965: the story's own events push the average a little above the target; 0.8: the
+            // records of the counselors who keep up (keepup.rs) add about two a student.
+            let num = u128::from(rps) * u128::from(weight) * u128::from(noise) * 193 * 4 / 1000;
             let den = u128::from(self.mean_weight) * 1_000;
             let target = ((num + den / 2) / den) as usize;
             let cap = (3 * self.cfg.records_per_student).max(30);
