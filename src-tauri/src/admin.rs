@@ -231,6 +231,7 @@ pub fn roster_import(
         // The same columns, so the import merges exactly as for the whole file.
         let part = roster::RosterParse {
             sheet: String::new(),
+            sheets: Vec::new(),
             header_row: parsed.header_row,
             columns: parsed.columns.clone(),
             rows: chunk.to_vec(),

@@ -39,9 +39,12 @@ use crate::recovery::RecoveryKey;
 
 pub mod app_queries;
 pub mod center;
+mod demo;
 pub mod desk;
+mod inbox;
 mod index;
 mod keys;
+mod lists;
 mod network;
 mod oplog;
 mod records;
@@ -55,6 +58,9 @@ use index::{RecordHead, StudentEntry};
 pub(crate) use keys::SessionKeys;
 pub(crate) use records::validate_record;
 pub use records::{validate_profile, LoadReport, ATTACHMENT_LIMIT_MB};
+pub use demo::DemoWork;
+pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
+pub use lists::{ConcernProposal, ListImportReport};
 pub use snapshot::SNAPSHOT_FILE;
 
 fn key_binding(archive: &[u8; 16], student: i64) -> Binding<'_> {

@@ -10,6 +10,7 @@ mod diskfull;
 mod fuzz_seeds;
 mod guess_cost;
 mod hostile;
+mod lists;
 mod network;
 mod obligations;
 mod props;

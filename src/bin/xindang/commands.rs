@@ -110,6 +110,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rules(command) => crate::rules_cmd::run(&dir, command),
         Command::Bundles(command) => crate::bundle_cmd::run(&dir, command),
         Command::Network(command) => crate::network_cmd::run(&dir, command),
+        Command::Lists(command) => crate::lists_cmd::run(&dir, command),
     }
 }
 
@@ -168,6 +169,7 @@ fn demo(dir: &Path, students: usize, seed: u64) -> Result<()> {
             c.counselors, c.backbones, c.dorm_heads, c.covered, c.students
         );
     }
+    crate::lists_cmd::demo_work(&mut s, config.today, seed)?;
     Ok(())
 }
 
@@ -201,6 +203,7 @@ fn roster_import(dir: &Path, file: &Path, json: bool) -> Result<()> {
         report.load.unchanged,
         parsed.errors.len()
     );
+    crate::lists_cmd::print_sheets(&parsed.sheets);
     for e in &parsed.errors {
         println!("  row {}: {}", e.row, e);
     }

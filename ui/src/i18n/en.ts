@@ -222,6 +222,7 @@ export const en: Messages = {
       event: 'Must-talk event',
       waiver: 'Waiver',
       review: 'Weekly review',
+      observation: 'Observer report',
     },
     talk: {
       freshman: 'Freshman',
@@ -300,6 +301,9 @@ export const en: Messages = {
       result: 'Result',
       flagged: 'Flagged for a follow-up interview',
       description: 'Description',
+      reporter: 'Reported by',
+      observed: 'Observed',
+      triageNote: 'Counselor\'s note',
       descriptionPlaceholder: 'e.g. hospital certificate',
       chooseFile: 'Choose a file and upload',
       attachmentHint: 'Images (PNG, JPG, GIF, WebP) and PDF up to 20 MB. The file is read and encrypted by the app.',

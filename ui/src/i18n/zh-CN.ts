@@ -220,6 +220,7 @@ export const zhCN = {
       event: '八必谈事由',
       waiver: '豁免',
       review: '周研判',
+      observation: '观察员报告',
     },
     talk: {
       freshman: '新生',
@@ -298,6 +299,9 @@ export const zhCN = {
       result: '结果',
       flagged: '需回访约谈',
       description: '附件说明',
+      reporter: '报告人',
+      observed: '观察内容',
+      triageNote: '处理意见',
       descriptionPlaceholder: '如：医院诊断证明',
       chooseFile: '选择文件并上传',
       attachmentHint: '支持图片（PNG、JPG、GIF、WebP）和 PDF，单个文件不超过 20 MB。文件由本机程序读取并加密保存。',

@@ -555,6 +555,20 @@ export interface ConcernPoint {
 	special: number;
 }
 
+/** A key-concern entry the import suggests for a flagged screening result; never written by it. */
+export interface ConcernProposal {
+	/** 学号. */
+	student_no: string;
+	/** The list's sheet and row. */
+	sheet: string;
+	/** 1-based row number. */
+	row: number;
+	/** The level suggested. */
+	level: ConcernLevel;
+	/** Why, in Chinese, ready for the entry's reason. */
+	reason: string;
+}
+
 /** A key-concern student in the period, as the weekly table lists them. */
 export interface ConcernRow {
 	/** 学号 */
@@ -969,10 +983,22 @@ export enum RowErrorReason {
 	InvalidStatus = "invalid_status",
 	/** A cell holds a formula error such as `#N/A`. */
 	FormulaError = "formula_error",
+	/** The 学号 names no student of the archive (lists only add to existing files). */
+	UnknownStudent = "unknown_student",
+	/** The 姓名 differs from the archive's for that 学号. */
+	NameMismatch = "name_mismatch",
+	/** A list row without its date. */
+	MissingDate = "missing_date",
+	/** A screening result that is none of the known bands. */
+	InvalidResult = "invalid_result",
+	/** A list row without what happened or was observed. */
+	MissingText = "missing_text",
 }
 
 /** A row that was not imported, and why. A row may have several; it is skipped as a whole. */
 export interface RowError {
+	/** The worksheet, when the file had more than one (empty otherwise). */
+	sheet?: string;
 	/** 1-based row number as Excel shows it. */
 	row: number;
 	/** The reason, with a stable code. */
@@ -989,6 +1015,53 @@ export interface ImportReport {
 	load: LoadReport;
 	/** Rows refused, with their spreadsheet row numbers. */
 	errors: RowError[];
+}
+
+/**
+ * 观察报告 what a class or dorm observer (心理委员, 寝室长: 班级心理晴雨表, 寝室长报告) reported,
+ * filed into the file from the triage inbox. The reporter never sees the file.
+ */
+export interface Observation {
+	/** Who reported, as the list names them (e.g. "心理委员 李某"). */
+	reporter: string;
+	/** The class or dorm the report came from. */
+	place: string;
+	/** What was observed. */
+	text: string;
+	/** The counselor's note when filing it. */
+	note: string;
+}
+
+/** Where an inbox item stands. */
+export enum InboxStatus {
+	/** Waiting for triage. */
+	Open = "open",
+	/** Filed into the student's file as an observation record. */
+	Filed = "filed",
+	/** Dismissed, with a reason. */
+	Dismissed = "dismissed",
+}
+
+/** One observer's report about one student. */
+export interface InboxItem {
+	/** Its id in the inbox. */
+	id: string;
+	/** The day it was imported. */
+	received: string;
+	/** 学号. */
+	student_no: string;
+	/** 姓名 as the report gave it. */
+	name: string;
+	/** The day observed. */
+	date: string;
+	/** What was reported. */
+	observation: Observation;
+	/** Open, filed or dismissed. */
+	status: InboxStatus;
+	/** The dismissal's reason, or the id of the record filed. */
+	resolution: string;
+	/** When it was triaged. */
+	resolved_on?: string;
 }
 
 /** 重点关注 an entry on the key-concern list. */
@@ -1043,6 +1116,107 @@ export interface Liaison {
 	person: string;
 	/** Why. */
 	reason: LiaisonReason;
+}
+
+/** What a list row records. */
+export type ListBody = 
+	/** A screening result, one record. */
+	| { kind: "screening", data: Screening }
+	/** A must-talk trigger, one record. */
+	| { kind: "event", data: MustTalkEvent }
+	/** An observer's report, for the triage inbox. */
+	| { kind: "observation", data: Observation };
+
+/** One row of a list, read. */
+export interface ListEntry {
+	/** The worksheet (empty for CSV). */
+	sheet: string;
+	/** 1-based row number as Excel shows it. */
+	row: number;
+	/** 学号, normalised. */
+	student_no: string;
+	/** 姓名 as the list gives it (empty when it has no such column). */
+	name: string;
+	/** The day of the result, event or observation. */
+	date: string;
+	/** What the row says. */
+	body: ListBody;
+}
+
+/** The kinds of list, with the command line's names. */
+export enum ListKind {
+	/** 心理普查 / 测评 results. */
+	Screening = "screening",
+	/** 学业预警 / 退学试读. */
+	Academic = "academic",
+	/** 奖励 / 批评 / 处分. */
+	RewardDiscipline = "reward-discipline",
+	/** 家庭经济困难认定. */
+	Hardship = "hardship",
+	/** 突发灾害或变故. */
+	Disaster = "disaster",
+	/** 特殊学生群体. */
+	SpecialGroup = "special-group",
+	/** 班级心理晴雨表, 寝室长 reports. */
+	Observations = "observations",
+}
+
+/** Why a worksheet gave nothing. */
+export enum SheetSkip {
+	/** No cells at all. */
+	Empty = "empty",
+	/** No header row with the columns the file needs (a notes sheet, a chart's data). */
+	NoHeader = "no_header",
+	/** A header but no data rows below it. */
+	NoRows = "no_rows",
+	/** The sheet is damaged. */
+	Unreadable = "unreadable",
+}
+
+/** One worksheet of the file and what was read of it. */
+export interface SheetRead {
+	/** The sheet's name (empty for CSV). */
+	name: string;
+	/** 1-based header row, when one was found. */
+	header_row?: number;
+	/** Rows read from it. */
+	rows: number;
+	/** Rows refused. */
+	errors: number;
+	/** Why it gave nothing, when it did. */
+	skipped?: SheetSkip;
+}
+
+/** What importing a list did, or would do (`dry_run`). */
+export interface ListImportReport {
+	/** The kind of list. */
+	kind: ListKind;
+	/** Nothing was written: a preview. */
+	dry_run: boolean;
+	/** Every worksheet and what became of it. */
+	sheets: SheetRead[];
+	/** Rows read from the file without error. */
+	rows: number;
+	/** Records (or inbox items) written, or to be written. */
+	added: number;
+	/** Rows already in the archive. */
+	unchanged: number;
+	/** Rows refused: the file's and the archive's reasons, in sheet and row order. */
+	errors: RowError[];
+	/** Key-concern entries suggested for flagged screening results. */
+	proposals: ConcernProposal[];
+}
+
+/** A list read: its sheets, its rows, its refused rows. */
+export interface ListParse {
+	/** The kind of list. */
+	kind: ListKind;
+	/** Every worksheet and what became of it. */
+	sheets: SheetRead[];
+	/** Rows read, in file order. */
+	entries: ListEntry[];
+	/** Rows refused, in file order. */
+	errors: RowError[];
 }
 
 /** Why the archive was locked, sent with the `archive-locked` event. */
@@ -1210,7 +1384,9 @@ export type RecordBody =
 	/** 豁免 a waived obligation */
 	| { kind: "waiver", data: Waiver }
 	/** 周研判 a weekly review decision */
-	| { kind: "review", data: Review };
+	| { kind: "review", data: Review }
+	/** 观察报告 an observer's report, filed from the inbox */
+	| { kind: "observation", data: Observation };
 
 /** A record as written: what happened, when, and whether it amends an earlier one. */
 export interface NewRecord {
@@ -1602,8 +1778,10 @@ export interface RosterRow {
 
 /** The result of reading a roster: the mapping a UI previews, the students, and the rejected rows. */
 export interface RosterParse {
-	/** The worksheet read (empty for CSV). */
+	/** The first worksheet read (empty for CSV); every sheet is in `sheets`. */
 	sheet: string;
+	/** Every worksheet of the file and what became of it, so none is skipped without a word. */
+	sheets?: SheetRead[];
 	/** 1-based row number of the header row. */
 	header_row: number;
 	/** Every non-empty header cell (and every column an override named), left to right. */
