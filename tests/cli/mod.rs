@@ -19,3 +19,4 @@ mod roster;
 mod search;
 mod snapshot;
 mod tamper;
+mod upgrade;
