@@ -46,8 +46,9 @@ if (!skip) {
   const name = ok('dpkg-deb', ['--field', DEB, 'Package']).trim();
   const files = ok('dpkg-deb', ['-c', DEB])
     .split('\n')
-    .map((l) => l.split(/\s+/).pop()?.replace(/^\./, ''))
-    .filter(Boolean);
+    // `dpkg-deb -c` lists `usr/bin/x` or `./usr/bin/x`: made absolute, as installed.
+    .map((l) => l.trim().split(/\s+/).pop()?.replace(/^\.?\/?/, '/'))
+    .filter((f) => f && f !== '/' && !f.endsWith('/'));
   const bins = files.filter((f) => /^\/usr\/bin\/[^/]+$/.test(f));
   const app = bins.find((f) => f !== '/usr/bin/xindang');
   assert.ok(bins.includes('/usr/bin/xindang'), `the command line in /usr/bin: ${bins}`);
