@@ -26,6 +26,14 @@ fn copy_of(version: u32) -> Xd {
     x
 }
 
+/// The command line adding a talk record of `text` to the fixtures' student.
+fn talk_add(text: &str) -> Vec<&str> {
+    let talk = "talk add --student 2024000001 --category academic --date 2024-10-08 --text";
+    let mut args: Vec<&str> = talk.split(' ').collect();
+    args.push(text);
+    args
+}
+
 fn user_version(x: &Xd) -> u32 {
     x.db()
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -65,18 +73,7 @@ fn archives_of_every_earlier_version_unlock_read_and_write_after_the_upgrade() {
         assert_eq!(user_version(&x), xindang::SCHEMA_VERSION, "v{version}");
 
         // A write of every kind the upgrade could have broken: a record, a profile, the change log.
-        x.ok(&[
-            "talk",
-            "add",
-            "--student",
-            "2024000001",
-            "--category",
-            "academic",
-            "--date",
-            "2024-10-08",
-            "--text",
-            "升级后的谈话",
-        ]);
+        x.ok(&talk_add("升级后的谈话"));
         x.import(&[profile("2024000002", "升级学生", "13800000002")]);
         let after = x.json(&["student", "show", "2024000001", "--json"]);
         let texts: Vec<String> = after["records"]
@@ -121,18 +118,7 @@ fn an_archive_of_a_newer_version_is_refused_and_left_untouched() {
         for args in [
             &["student", "list"][..],
             &["student", "show", "2024000001"],
-            &[
-                "talk",
-                "add",
-                "--student",
-                "2024000001",
-                "--category",
-                "academic",
-                "--date",
-                "2024-10-08",
-                "--text",
-                "不该写入",
-            ],
+            &talk_add("不该写入")[..],
             &["audit", "verify"],
         ] {
             let out = x.run(args);
