@@ -112,15 +112,19 @@ test('the .deb installs with dpkg and the installed app unlocks a demo archive',
 
   // A demo archive made by the installed command line, opened by the installed app.
   const sandbox = makeSandbox('installed');
-  t.after(() => sandbox.remove());
   const env = { XINDANG_PASSPHRASE: PASSPHRASE };
   cli(sandbox, ['init'], env);
   cli(sandbox, ['demo', '--students', String(STUDENTS), '--seed', '3'], env);
-  const app = await startApp(sandbox);
-  t.after(() => app.close());
+  const app = await startApp(sandbox).catch((e) => {
+    sandbox.remove();
+    throw e;
+  });
   const { driver: d, shot } = app;
+  // The app is closed before its folder is removed: it writes there until it exits.
   t.after(async () => {
     if (t.passed === false) await shot('installed-failure');
+    await app.close();
+    sandbox.remove();
   });
   await submitPassphrase(d);
   await d.waitFor(byTestId('main-layout'), { timeout: 30_000 });
@@ -131,16 +135,21 @@ test('the .deb installs with dpkg and the installed app unlocks a demo archive',
 
 test('an archive written by a newer version is refused in Chinese and left as it was', async (t) => {
   const sandbox = makeSandbox('newer');
-  t.after(() => sandbox.remove());
   cli(sandbox, ['init'], { XINDANG_PASSPHRASE: PASSPHRASE });
   // What a newer build's migration leaves: a schema version this build does not know.
   const db = join(sandbox.archive, 'archive.db');
   ok('sqlite3', [db, 'PRAGMA user_version = 1000;']);
   const before = readFileSync(db);
 
-  const app = await startApp(sandbox);
-  t.after(() => app.close());
+  const app = await startApp(sandbox).catch((e) => {
+    sandbox.remove();
+    throw e;
+  });
   const { driver: d, shot } = app;
+  t.after(async () => {
+    await app.close();
+    sandbox.remove();
+  });
   await submitPassphrase(d);
   const error = await d.waitFor(byTestId('unlock-error'), { timeout: 30_000 });
   assert.equal((await d.text(error)).trim(), '档案由更新版本的心档创建，请先升级本软件。');
