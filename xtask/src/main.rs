@@ -128,7 +128,7 @@ fn test() -> Result<(), Failure> {
     })?;
     step("build the app", build_app_and_cli)?;
     let deb = step("package the debug build (.deb)", package::debug)?;
-    step("end-to-end tests", || e2e(&mut tally, Some(&deb)))?;
+    step("end-to-end tests", || e2e(&mut tally, deb.as_deref()))?;
     // One closing line for the whole run, summing every test binary and the end-to-end specs.
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     Ok(())
