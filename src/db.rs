@@ -138,7 +138,9 @@ pub fn connect(path: &Path, create: bool) -> Result<Connection> {
     }
     let db = Connection::open_with_flags(path, flags)?;
     db.busy_timeout(std::time::Duration::from_secs(10))?;
-    // A file that is not SQLite fails at the first statement.
+    // A file that is not SQLite fails at the first statement. A newer build's file is refused
+    // before the journal mode below could rewrite its header: it is left exactly as it was.
+    check_known(version(&db)?)?;
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.execute_batch(
         "PRAGMA synchronous = FULL;
@@ -198,15 +200,21 @@ pub fn version(db: &Connection) -> Result<u32> {
     Ok(db.pragma_query_value(None, "user_version", |r| r.get(0))?)
 }
 
-/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction.
-pub fn migrate(db: &mut Connection) -> Result<()> {
-    let found = version(db)?;
+/// Refuses a schema version written by a newer build.
+fn check_known(found: u32) -> Result<()> {
     if found > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
             found,
             known: SCHEMA_VERSION,
         });
     }
+    Ok(())
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction.
+pub fn migrate(db: &mut Connection) -> Result<()> {
+    let found = version(db)?;
+    check_known(found)?;
     if found == SCHEMA_VERSION {
         return Ok(());
     }

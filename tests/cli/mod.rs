@@ -21,3 +21,4 @@ mod roster;
 mod search;
 mod snapshot;
 mod tamper;
+mod upgrade;
