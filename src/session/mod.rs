@@ -18,11 +18,15 @@ use crate::model::*;
 use crate::normalize;
 use crate::recovery::RecoveryKey;
 
-pub mod app_queries;
+pub mod app_settings;
+pub mod audit_pages;
 pub mod center;
 pub mod desk;
-mod network;
+pub mod network;
+pub mod obligation_pages;
 mod oplog;
+pub mod policy_checks;
+pub mod review;
 mod rules;
 mod search;
 #[doc(hidden)]

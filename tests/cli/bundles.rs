@@ -395,7 +395,7 @@ fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     let marker = "移交标记谈话内容：考试焦虑与家庭压力";
     talk(&col, &sno, marker);
     let scan = col.path("诊断证明.txt");
-    std::fs::write(&scan, "ATTACHMENT-MARKER-7f3a 医院诊断证明").unwrap();
+    std::fs::write(&scan, "%PDF-1.4 ATTACHMENT-MARKER-7f3a 医院诊断证明").unwrap();
     col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
 
     // First handover of both, then again of one only: the first receipt no longer matches.
@@ -755,7 +755,7 @@ fn make_bundle_fixtures() {
     col.ok(&["demo", "--students", "2", "--seed", "99"]);
     let (sno, _) = first_student(&col);
     let scan = col.path("scan.txt");
-    std::fs::write(&scan, "synthetic attachment").unwrap();
+    std::fs::write(&scan, "%PDF-1.4 synthetic attachment").unwrap();
     col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
     let dir = fixtures();
     std::fs::create_dir_all(&dir).unwrap();
