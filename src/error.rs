@@ -206,9 +206,9 @@ impl Error {
     /// The field an input error names, if it names one.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            Self::Invalid { field, .. } | Self::Refused { field, .. } | Self::Grid { field, .. } => {
-                Some(*field).filter(|f| !f.is_empty())
-            }
+            Self::Invalid { field, .. }
+            | Self::Refused { field, .. }
+            | Self::Grid { field, .. } => Some(*field).filter(|f| !f.is_empty()),
             _ => None,
         }
     }

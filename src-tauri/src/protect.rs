@@ -127,13 +127,20 @@ mod tests {
         // In a child process, so the test binary itself keeps its settings.
         let exe = std::env::current_exe().expect("test binary");
         let out = std::process::Command::new(exe)
-            .args(["--exact", "protect::tests::child_turns_core_dumps_off", "--ignored"])
+            .args([
+                "--exact",
+                "protect::tests::child_turns_core_dumps_off",
+                "--ignored",
+            ])
             .args(["--nocapture", "--test-threads=1"])
             .output()
             .expect("child");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout}");
-        assert!(stdout.contains("core dumps off: limit 0, not dumpable"), "{stdout}");
+        assert!(
+            stdout.contains("core dumps off: limit 0, not dumpable"),
+            "{stdout}"
+        );
     }
 
     #[cfg(target_os = "linux")]

@@ -94,7 +94,11 @@ fn a_refused_grid_names_sheet_row_column_and_reason_code_and_keeps_the_network()
     assert!(r.check.is_none());
     let p = r.problem.expect("a problem");
     assert_eq!(p.reason, "grid_unreadable");
-    assert!(network_view(&mut s).expect("view").network.people.is_empty());
+    assert!(network_view(&mut s)
+        .expect("view")
+        .network
+        .people
+        .is_empty());
 }
 
 fn activity(kind: ActivityKind, person: &str) -> NetworkActivity {
@@ -137,9 +141,18 @@ fn activities_are_recorded_named_and_refused_with_codes_of_their_own() {
 
     // A dorm head cannot hold a backbone meeting; a counselor can.
     let refused = [
-        (activity(ActivityKind::BackboneMeeting, &h.id), "network_counselor_only"),
-        (activity(ActivityKind::DormHeadMeeting, &c.id), "network_backbone_only"),
-        (activity(ActivityKind::DormVisit, &h.id), "network_visit_holder"),
+        (
+            activity(ActivityKind::BackboneMeeting, &h.id),
+            "network_counselor_only",
+        ),
+        (
+            activity(ActivityKind::DormHeadMeeting, &c.id),
+            "network_backbone_only",
+        ),
+        (
+            activity(ActivityKind::DormVisit, &h.id),
+            "network_visit_holder",
+        ),
         (activity(ActivityKind::DormVisit, &c.id), "network_dorm"),
     ];
     for (a, want) in refused {
@@ -156,7 +169,11 @@ fn activities_are_recorded_named_and_refused_with_codes_of_their_own() {
     let e = add(later).expect_err("future");
     assert_eq!(
         (e.code.as_str(), e.field.as_deref(), e.reason.as_deref()),
-        ("network_future_date", Some("date"), Some("network_future_date"))
+        (
+            "network_future_date",
+            Some("date"),
+            Some("network_future_date")
+        )
     );
 
     let mut v = activity(ActivityKind::DormVisit, &c.id);
@@ -202,13 +219,22 @@ fn a_waiver_needs_an_open_duty_and_its_reason() {
     let mut waive = |w: NetworkWaiver| -> Result<(), CommandError> {
         Ok(s.session_mut()?.waive_network(w, today())?)
     };
-    assert_eq!(waive(w.clone()).expect_err("no reason").code, "network_waiver_reason");
+    assert_eq!(
+        waive(w.clone()).expect_err("no reason").code,
+        "network_waiver_reason"
+    );
     w.reason = "出差".into();
     let mut wrong = w.clone();
     wrong.due = o.due + chrono::Days::new(400);
-    assert_eq!(waive(wrong).expect_err("no such duty").code, "network_no_duty");
+    assert_eq!(
+        waive(wrong).expect_err("no such duty").code,
+        "network_no_duty"
+    );
     waive(w.clone()).expect("waived");
-    assert_eq!(waive(w).expect_err("no longer open").code, "network_no_duty");
+    assert_eq!(
+        waive(w).expect_err("no longer open").code,
+        "network_no_duty"
+    );
     let now = s
         .session()
         .expect("open")
@@ -251,7 +277,10 @@ fn the_board_signs_off_and_the_core_refuses_what_breaks_the_rule() {
         refusal("invalid_input", "date", "bad_date")
     );
     let b = board(&state, "").expect("board");
-    assert!(!b.items.is_empty(), "the synthetic school has key-concern students");
+    assert!(
+        !b.items.is_empty(),
+        "the synthetic school has key-concern students"
+    );
     assert_eq!(b.signed, None);
     assert_eq!(
         why(sign(&mut state, meeting(&b, "  "))),
@@ -272,8 +301,15 @@ fn the_board_signs_off_and_the_core_refuses_what_breaks_the_rule() {
     m.items[0].decision = ReviewDecision::Close;
     m.items[0].reason = "症状缓解，复查正常".into();
     let id = sign(&mut state, m).expect("signed");
-    assert_eq!(board(&state, "").expect("board").signed.as_deref(), Some(id.as_str()));
-    let view = state.session().expect("open").review_meeting_view(&id).expect("view");
+    assert_eq!(
+        board(&state, "").expect("board").signed.as_deref(),
+        Some(id.as_str())
+    );
+    let view = state
+        .session()
+        .expect("open")
+        .review_meeting_view(&id)
+        .expect("view");
     assert_eq!(view.rows.len(), b.items.len());
     assert_eq!(view.rows[0].student_name, b.items[0].item.student_name);
     assert_eq!(view.rows[0].decision, ReviewDecision::Close);
@@ -286,5 +322,8 @@ fn the_board_signs_off_and_the_core_refuses_what_breaks_the_rule() {
     assert_eq!(closed.concern, None, "closed 销号 today");
     let s = state.session_mut().expect("open");
     s.log_review_print(&id).expect("print logged");
-    assert_eq!(s.log_review_print("nope").expect_err("none").code(), "meeting_not_found");
+    assert_eq!(
+        s.log_review_print("nope").expect_err("none").code(),
+        "meeting_not_found"
+    );
 }

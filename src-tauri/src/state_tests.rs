@@ -104,7 +104,10 @@ fn a_command_after_a_long_sleep_finds_the_archive_locked() {
     // The last activity an hour ago by the wall clock, as after a suspend.
     s.last_activity.wall -= Duration::from_secs(3600);
     let shared = Shared::new(s);
-    assert_eq!(shared.with(|s| s.list_students()).expect_err("locked").code, "locked");
+    assert_eq!(
+        shared.with(|s| s.list_students()).expect_err("locked").code,
+        "locked"
+    );
 }
 
 #[test]

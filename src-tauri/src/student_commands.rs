@@ -99,7 +99,14 @@ pub fn export_student_list(
     state: State<'_, Shared>,
     ids: Vec<String>,
 ) -> Result<Option<ExportDone>, CommandError> {
-    let pick = || dialogs::save(window.app_handle(), FileKind::Report, "导出学生名单", "学生名单.xlsx");
+    let pick = || {
+        dialogs::save(
+            window.app_handle(),
+            FileKind::Report,
+            "导出学生名单",
+            "学生名单.xlsx",
+        )
+    };
     dialogs::unlocked_then(&state, pick, |s, path| {
         Ok(ExportDone {
             rows: s.session_mut()?.export_student_list(&ids, path)?,

@@ -94,7 +94,13 @@ mod tests {
         assert_eq!(t(b"\xff\xd8\xff\xe0"), Some(MediaType::Jpeg));
         assert_eq!(t(b"GIF89a.."), Some(MediaType::Gif));
         assert_eq!(t(b"RIFF\0\0\0\0WEBPVP8 "), Some(MediaType::Webp));
-        for bad in [&b"RIFF\0\0\0\0WAVEfmt "[..], b"<script>", b"", b"PK\x03\x04", b"RIFF"] {
+        for bad in [
+            &b"RIFF\0\0\0\0WAVEfmt "[..],
+            b"<script>",
+            b"",
+            b"PK\x03\x04",
+            b"RIFF",
+        ] {
             let e = sniff_media_type(bad).expect_err("refused");
             assert_eq!(e.reason(), Some(Reason::UnsupportedMedia));
             assert_eq!((e.code(), e.field()), ("invalid_input", Some("attachment")));
@@ -109,7 +115,10 @@ mod tests {
         let big = dir.path().join("big.pdf");
         let f = std::fs::File::create(&big).expect("create");
         f.set_len(1024 * 1024 + 1).expect("grow");
-        assert_eq!(read_attachment(&big, 1).expect_err("too large").code(), "too_large");
+        assert_eq!(
+            read_attachment(&big, 1).expect_err("too large").code(),
+            "too_large"
+        );
         let text = dir.path().join("note.pdf");
         std::fs::write(&text, "not a pdf").expect("write");
         let e = read_attachment(&text, 1).expect_err("not a pdf");

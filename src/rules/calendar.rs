@@ -70,10 +70,16 @@ mod tests {
         let today = d("2026-03-04");
         assert_eq!(parse_day(None, "date", today).unwrap(), today);
         assert_eq!(parse_day(Some("  "), "date", today).unwrap(), today);
-        assert_eq!(parse_day(Some(" 2026-03-02 "), "date", today).unwrap(), d("2026-03-02"));
+        assert_eq!(
+            parse_day(Some(" 2026-03-02 "), "date", today).unwrap(),
+            d("2026-03-02")
+        );
         for bad in ["2026-02-30", "2026/03/02", "today", "2026-13-01"] {
             let e = parse_day(Some(bad), "--date", today).unwrap_err();
-            assert_eq!((e.code(), e.field(), e.reason()), ("invalid_input", Some("--date"), Some(Reason::BadDate)));
+            assert_eq!(
+                (e.code(), e.field(), e.reason()),
+                ("invalid_input", Some("--date"), Some(Reason::BadDate))
+            );
         }
     }
 

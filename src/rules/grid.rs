@@ -184,8 +184,7 @@ pub fn import(path: &Path) -> Result<Network> {
             field,
             reason,
         };
-        let role = NetworkRole::parse(get(0))
-            .ok_or_else(|| bad("角色", Reason::GridRole))?;
+        let role = NetworkRole::parse(get(0)).ok_or_else(|| bad("角色", Reason::GridRole))?;
         let id = crate::normalize::identifier(get(1));
         if id.is_empty() {
             return Err(bad("工号/学号", Reason::GridRequired));
@@ -241,8 +240,8 @@ pub fn import(path: &Path) -> Result<Network> {
                 if person.is_empty() {
                     return Err(bad("联系人工号/学号", Reason::GridRequired));
                 }
-                let reason = LiaisonReason::parse(get(2))
-                    .ok_or_else(|| bad("原因", Reason::GridLiaison))?;
+                let reason =
+                    LiaisonReason::parse(get(2)).ok_or_else(|| bad("原因", Reason::GridLiaison))?;
                 net.liaisons.push(Liaison {
                     student_no,
                     person,

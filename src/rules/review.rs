@@ -202,11 +202,26 @@ mod tests {
         use ReviewDecision::*;
         let key = agenda(Key);
         let refused = |i: ReviewItem| check_decisions(&[i], &key).err().and_then(|e| e.reason());
-        assert_eq!(refused(item(Raise, Some(General), "r")), Some(Reason::RaiseNotHigher));
-        assert_eq!(refused(item(Raise, Some(Key), "r")), Some(Reason::RaiseNotHigher));
-        assert_eq!(refused(item(Lower, Some(Special), "r")), Some(Reason::LowerNotLower));
-        assert_eq!(refused(item(Lower, Some(Key), "r")), Some(Reason::LowerNotLower));
-        assert_eq!(refused(item(Keep, None, " ")), Some(Reason::ReviewReasonMissing));
+        assert_eq!(
+            refused(item(Raise, Some(General), "r")),
+            Some(Reason::RaiseNotHigher)
+        );
+        assert_eq!(
+            refused(item(Raise, Some(Key), "r")),
+            Some(Reason::RaiseNotHigher)
+        );
+        assert_eq!(
+            refused(item(Lower, Some(Special), "r")),
+            Some(Reason::LowerNotLower)
+        );
+        assert_eq!(
+            refused(item(Lower, Some(Key), "r")),
+            Some(Reason::LowerNotLower)
+        );
+        assert_eq!(
+            refused(item(Keep, None, " ")),
+            Some(Reason::ReviewReasonMissing)
+        );
         assert_eq!(refused(item(Raise, Some(Special), "r")), None);
         assert_eq!(refused(item(Lower, Some(General), "r")), None);
         assert_eq!(refused(item(Close, None, "r")), None);

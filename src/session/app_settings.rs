@@ -1,17 +1,13 @@
 //! The app's own settings sealed in the archive (the auto-lock time), the old passphrase checked
 //! without unlocking, and the archive's kind (college or center).
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
 use super::Session;
 use crate::archive::{slot_binding, Archive, SiteKind};
-use crate::audit::{AuditAction, AuditEntry};
 use crate::crypto::{self, kdf::KdfParams};
 use crate::error::{Error, Result};
-use crate::rules::policy::{Policy, PRESETS};
-use crate::rules::{Obligation, ObligationFilter, ObligationKind, ObligationStatus};
 
 /// Row of the sealed `settings` table holding [`AppSettings`]; far from the rows the rules use
 /// (1, 2, …) so the two never collide.

@@ -5,12 +5,8 @@ use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
 use super::Session;
-use crate::archive::{slot_binding, Archive, SiteKind};
 use crate::audit::{AuditAction, AuditEntry};
-use crate::crypto::{self, kdf::KdfParams};
 use crate::error::{Error, Result};
-use crate::rules::policy::{Policy, PRESETS};
-use crate::rules::{Obligation, ObligationFilter, ObligationKind, ObligationStatus};
 
 /// Which audit entries to show, and which page of them.
 #[typeshare]
@@ -52,6 +48,14 @@ pub struct AuditCheck {
     pub broken_seq: Option<i32>,
     /// Why it fails (English), when not ok.
     pub reason: Option<String>,
+}
+
+/// The rows `[start, end)` of 1-based page `page` of `page_size` (1..=500) rows out of `total`
+/// (the obligations pages use it too).
+pub(super) fn page_bounds(total: usize, page: u32, page_size: u32) -> (usize, usize) {
+    let size = page_size.clamp(1, 500) as usize;
+    let start = (page.max(1) as usize - 1).saturating_mul(size).min(total);
+    (start, (start + size).min(total))
 }
 
 impl Session {

@@ -21,9 +21,7 @@ use crate::rules::network::{
     NetworkWaiver,
 };
 use crate::rules::report::{self, Report, ReportKind};
-use crate::rules::review::{
-    self, AgendaItem, ReviewAgenda, ReviewMeeting, ReviewMeetingSummary,
-};
+use crate::rules::review::{self, AgendaItem, ReviewAgenda, ReviewMeeting, ReviewMeetingSummary};
 use crate::rules::{grid, ObligationFilter, ObligationStatus};
 
 fn encode<T: serde::Serialize>(v: &T) -> Result<zeroize::Zeroizing<Vec<u8>>> {

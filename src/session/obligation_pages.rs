@@ -5,12 +5,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
+use super::audit_pages::page_bounds;
 use super::Session;
-use crate::archive::{slot_binding, Archive, SiteKind};
-use crate::audit::{AuditAction, AuditEntry};
-use crate::crypto::{self, kdf::KdfParams};
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::rules::policy::{Policy, PRESETS};
 use crate::rules::{Obligation, ObligationFilter, ObligationKind, ObligationStatus};
 
 /// Which obligations to list, and which page.

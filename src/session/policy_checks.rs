@@ -1,16 +1,10 @@
 //! The policy's presets and a policy text checked without saving it (line, field and reason).
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
-use super::Session;
-use crate::archive::{slot_binding, Archive, SiteKind};
-use crate::audit::{AuditAction, AuditEntry};
-use crate::crypto::{self, kdf::KdfParams};
 use crate::error::{Error, Result};
 use crate::rules::policy::{Policy, PRESETS};
-use crate::rules::{Obligation, ObligationFilter, ObligationKind, ObligationStatus};
 
 /// A policy that fails validation: where and why (policy text only, never student data).
 #[typeshare]
@@ -32,12 +26,6 @@ pub struct PolicyPreset {
     pub id: String,
     /// The school's name.
     pub school: String,
-}
-
-fn page_bounds(total: usize, page: u32, page_size: u32) -> (usize, usize) {
-    let size = page_size.clamp(1, 500) as usize;
-    let start = (page.max(1) as usize - 1).saturating_mul(size).min(total);
-    (start, (start + size).min(total))
 }
 
 /// The shipped presets with their schools' names.

@@ -69,7 +69,14 @@ fn an_attachment_that_is_not_a_pdf_or_an_image_is_refused_by_both_whatever_its_n
     std::fs::write(&fake, "<html><script>alert(1)</script></html>").unwrap();
     let expected = Error::refused("attachment", Reason::UnsupportedMedia);
     cli_refuses(
-        &x.run(&["attachment", "add", "--student", A, "--file", fake.to_str().unwrap()]),
+        &x.run(&[
+            "attachment",
+            "add",
+            "--student",
+            A,
+            "--file",
+            fake.to_str().unwrap(),
+        ]),
         &expected,
     );
     // The app reads the chosen file with the same core function.
@@ -85,12 +92,22 @@ fn a_bad_date_is_refused_by_both() {
     let x = Xd::init();
     let out = x.path("r.xlsx");
     cli_refuses(
-        &x.run(&["report", "weekly", "--out", out.to_str().unwrap(), "--today", "2026-02-30"]),
+        &x.run(&[
+            "report",
+            "weekly",
+            "--out",
+            out.to_str().unwrap(),
+            "--today",
+            "2026-02-30",
+        ]),
         &Error::refused("--today", Reason::BadDate),
     );
     // The app parses its days with the same function (its field is `date`).
     let e = calendar::parse_day(Some("2026-02-30"), "date", calendar::today()).unwrap_err();
-    assert_eq!((e.code(), e.reason()), ("invalid_input", Some(Reason::BadDate)));
+    assert_eq!(
+        (e.code(), e.reason()),
+        ("invalid_input", Some(Reason::BadDate))
+    );
 }
 
 #[test]
@@ -102,7 +119,10 @@ fn a_broken_grid_table_is_refused_by_both_with_its_place_and_reason() {
     assert!(!out.status.success());
     let e = session(&x).import_grid(&bad).unwrap_err();
     assert_eq!(stderr(&out).trim(), format!("error: {e}"));
-    assert_eq!((e.code(), e.reason()), ("grid_invalid", Some(Reason::GridUnreadable)));
+    assert_eq!(
+        (e.code(), e.reason()),
+        ("grid_invalid", Some(Reason::GridUnreadable))
+    );
 }
 
 #[test]
@@ -111,7 +131,14 @@ fn network_work_dated_after_today_is_refused_by_both() {
     let tomorrow = calendar::today().succ_opt().unwrap();
     let day = tomorrow.to_string();
     let out = x.run(&[
-        "network", "activity", "--kind", "backbone-meeting", "--person", "T001", "--date", &day,
+        "network",
+        "activity",
+        "--kind",
+        "backbone-meeting",
+        "--person",
+        "T001",
+        "--date",
+        &day,
     ]);
     let expected = Error::refused("date", Reason::NetworkFutureDate);
     cli_refuses(&out, &expected);

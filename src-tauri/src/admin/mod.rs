@@ -38,4 +38,3 @@ impl Staging {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
-

@@ -142,4 +142,3 @@ pub fn roster_import(
     staging.with(|st| st.roster = None);
     Ok(report)
 }
-

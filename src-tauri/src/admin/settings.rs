@@ -119,4 +119,3 @@ pub fn obligations_export<R: Runtime>(
         })
     })
 }
-

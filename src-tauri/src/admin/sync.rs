@@ -230,4 +230,3 @@ fn check_site_name(name: &str) -> Result<(), CommandError> {
     }
     Ok(())
 }
-
