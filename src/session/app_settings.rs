@@ -88,6 +88,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::AuditAction;
     use crate::synth::{self, SynthConfig};
 
     const PASSPHRASE: &str = "app-queries-口令-2026";
