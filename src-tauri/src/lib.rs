@@ -24,6 +24,8 @@ pub mod student_commands;
 #[cfg(test)]
 mod hardening_tests;
 #[cfg(test)]
+mod review_tests;
+#[cfg(test)]
 mod screen_tests;
 
 use std::path::PathBuf;
