@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+pub use crate::reason::Reason;
+
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -52,6 +54,14 @@ pub enum Error {
         field: &'static str,
         /// Why.
         reason: &'static str,
+    },
+    /// Input refused by a rule with a typed reason; names the field, never its value.
+    #[error("invalid {field}: {reason}")]
+    Refused {
+        /// The field.
+        field: &'static str,
+        /// Why, with a stable code.
+        reason: Reason,
     },
     /// The new passphrase is too weak.
     #[error("passphrase too weak: {0}")]
@@ -143,8 +153,8 @@ pub enum Error {
         row: u32,
         /// Column header.
         field: &'static str,
-        /// Why.
-        reason: &'static str,
+        /// Why, with a stable code.
+        reason: Reason,
     },
     /// A workbook (report, grid table) could not be written.
     #[error("could not write the workbook: {0}")]
@@ -178,6 +188,7 @@ impl Error {
             Self::StudentNotFound => "student_not_found",
             Self::RecordNotFound => "record_not_found",
             Self::Invalid { .. } => "invalid_input",
+            Self::Refused { reason, .. } => reason.error_code(),
             Self::WeakPassphrase(_) => "weak_passphrase",
             Self::TooLarge { .. } => "too_large",
             Self::DiskFull => "disk_full",
@@ -206,6 +217,31 @@ impl Error {
             Self::Database(_) => "database",
             Self::Io(_) => "io",
         }
+    }
+}
+
+impl Error {
+    /// The field an input error names, if it names one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. }
+            | Self::Refused { field, .. }
+            | Self::Grid { field, .. } => Some(*field).filter(|f| !f.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// The typed reason of a refusal, if it has one.
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Self::Refused { reason, .. } | Self::Grid { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    /// A refusal of `field` for `reason`.
+    pub fn refused(field: &'static str, reason: Reason) -> Self {
+        Self::Refused { field, reason }
     }
 }
 

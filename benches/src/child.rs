@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use xindang::crypto::kdf::KdfParams;
 use xindang::rules::ObligationFilter;
-use xindang::Archive;
+use xindang::{Archive, Session};
 
 use crate::data::{today, Built};
 use crate::{BResult, PASSPHRASE};

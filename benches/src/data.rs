@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use xindang::model::{NewRecord, StudentProfile};
 use xindang::synth::{self, SynthConfig};
-use xindang::Archive;
+use xindang::{Archive, Session};
 
 use crate::{BResult, PASSPHRASE};
 
@@ -47,7 +47,7 @@ pub fn config(students: usize) -> SynthConfig {
 /// Writes `students` synthetic students into a new archive at `dir`, the first student's file
 /// topped up to [`FILE_RECORDS`] records.
 pub fn build(students: usize, dir: &Path) -> BResult<Built> {
-    let (mut session, recovery) = xindang::Session::create(dir, PASSPHRASE).map_err(|e| e.to_string())?;
+    let (mut session, recovery) = Session::create(dir, PASSPHRASE).map_err(|e| e.to_string())?;
     let mut built = Built {
         students,
         records: 0,

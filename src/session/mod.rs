@@ -37,7 +37,8 @@ use crate::model::*;
 use crate::normalize;
 use crate::recovery::RecoveryKey;
 
-pub mod app_queries;
+pub mod app_settings;
+pub mod audit_pages;
 pub mod center;
 mod demo;
 pub mod desk;
@@ -45,9 +46,12 @@ mod inbox;
 mod index;
 mod keys;
 mod lists;
-mod network;
+pub mod network;
+pub mod obligation_pages;
 mod oplog;
+pub mod policy_checks;
 mod records;
+pub mod review;
 mod rules;
 mod search;
 #[doc(hidden)]

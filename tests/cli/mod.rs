@@ -13,6 +13,7 @@ mod hostile;
 mod lists;
 mod network;
 mod obligations;
+mod parity;
 mod props;
 mod records;
 mod reports;

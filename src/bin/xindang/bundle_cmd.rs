@@ -187,11 +187,7 @@ pub enum IdentitySub {
     },
 }
 
-fn unlock(dir: &Path) -> Result<Session> {
-    let archive = Archive::open(dir)?;
-    let pass = secrets::passphrase()?;
-    Session::unlock(&archive, &pass)
-}
+use crate::commands::unlock;
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(v).map_err(|_| Error::Invalid {

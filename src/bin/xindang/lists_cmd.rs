@@ -69,20 +69,10 @@ pub enum ListCommand {
     },
 }
 
-fn unlock(dir: &Path) -> Result<Session> {
-    let archive = Archive::open(dir)?;
-    let pass = secrets::passphrase()?;
-    archive.unlock(&pass)
-}
+use crate::commands::unlock;
 
 fn today(s: Option<&str>) -> Result<NaiveDate> {
-    match s {
-        Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid {
-            field: "--today",
-            reason: "use YYYY-MM-DD",
-        }),
-        None => Ok(chrono::Local::now().date_naive()),
-    }
+    xindang::rules::calendar::parse_day(s, "--today", xindang::rules::calendar::today())
 }
 
 /// The demo's college at work: network activities, monthly reports, a few reports in the inbox.

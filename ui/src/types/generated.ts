@@ -541,6 +541,10 @@ export interface CommandError {
 	code: string;
 	/** English description, for logs. */
 	message: string;
+	/** The field refused (e.g. `date`, `level`), when the error names one. */
+	field?: string;
+	/** The core's reason code (e.g. `bad_date`, `raise_not_higher`), when the refusal has one. */
+	reason?: string;
 }
 
 /** Students on the key-concern list on one day, by level. */
@@ -906,7 +910,7 @@ export interface GridProblem {
 	row: number;
 	/** Column header (empty: the row or workbook as a whole). */
 	field: string;
-	/** Why, in Chinese. */
+	/** Why: the core's reason code (`grid_*`), which the UI has Chinese for. */
 	reason: string;
 }
 
