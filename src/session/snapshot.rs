@@ -311,9 +311,11 @@ fn open_chunk(
 
 #[cfg(test)]
 mod tests {
-    use super::WrittenAt;
     use crate::archive::Archive;
     use crate::session::Session;
+    use crate::synth::{self, SynthConfig};
+
+    const PASSPHRASE: &str = "snapshot-口令-2026";
 
     #[test]
     fn an_index_that_missed_a_committed_change_is_not_snapshotted() {
