@@ -612,7 +612,7 @@ fn apply(template: &Path, bundles: &[Vec<u8>], order: &[usize]) -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
     copy_dir(template, &dir);
-    let mut s = Session::unlock(&xindang::Archive::open(&dir).unwrap(), PASS).unwrap();
+    let mut s = xindang::Session::unlock(&xindang::Archive::open(&dir).unwrap(), PASS).unwrap();
     for &i in order {
         if let Err(e) = s.import_bundle(&bundles[i]) {
             // An older bundle of a site after its newer one is a replay; its changes are in the newer.
@@ -1222,7 +1222,8 @@ fn a_known_bundle_id_with_other_content_is_an_alarm() {
     let plain = age::decrypt(&identity, &std::fs::read(&b).unwrap()).unwrap();
 
     // The sender itself (or whoever stole its keys) signs other content under the same id.
-    let mut session = Session::unlock(&xindang::Archive::open(&col.dir()).unwrap(), PASS).unwrap();
+    let mut session =
+        xindang::Session::unlock(&xindang::Archive::open(&col.dir()).unwrap(), PASS).unwrap();
     let site = session.site(None).unwrap();
     let (manifest, _, _, frames) = xindang::bundle::split_container(&plain).unwrap();
     let first_frame = 5 + u32::from_be_bytes(frames[1..5].try_into().unwrap()) as usize;

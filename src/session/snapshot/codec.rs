@@ -685,10 +685,6 @@ mod tests {
             }
         }
     }
-    use crate::synth::{self, SynthConfig};
-
-    const PASSPHRASE: &str = "snapshot-口令-2026";
-
     #[test]
     fn a_record_header_stays_small() {
         assert_eq!(std::mem::size_of::<WrittenAt>(), 16);
