@@ -22,10 +22,7 @@ fn cli_refuses(out: &std::process::Output, expected: &Error) {
 /// An unlocked session of the command line's archive, as the app holds one.
 fn session(x: &Xd) -> xindang::Session {
     std::env::set_var("XINDANG_KDF_MS", "0");
-    xindang::Archive::open(&x.dir())
-        .unwrap()
-        .unlock(&x.pass)
-        .unwrap()
+    xindang::Session::unlock(&xindang::Archive::open(&x.dir()).unwrap(), &x.pass).unwrap()
 }
 
 #[test]

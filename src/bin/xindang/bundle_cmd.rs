@@ -8,8 +8,8 @@ use xindang::error::{Error, Result};
 use xindang::model::StudentStatus;
 use xindang::session::sync::HandoverChoice;
 use xindang::site::SiteProfile;
-use xindang::{Archive, Session};
 
+use crate::commands::unlock;
 use crate::secrets;
 
 /// The commands this file adds to `xindang` (flattened into the top level).
@@ -186,8 +186,6 @@ pub enum IdentitySub {
         out: PathBuf,
     },
 }
-
-use crate::commands::unlock;
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(v).map_err(|_| Error::Invalid {

@@ -9,10 +9,9 @@ use xindang::error::{Error, Result};
 use xindang::roster::lists::{self, ListKind};
 use xindang::roster::SheetRead;
 use xindang::session::{InboxStatus, ListImportReport};
-use xindang::{Archive, Session};
+use xindang::Session;
 
-use crate::commands::print_json;
-use crate::secrets;
+use crate::commands::{print_json, unlock};
 
 /// The commands this file adds to `xindang` (flattened into the top level).
 #[derive(Subcommand)]
@@ -68,8 +67,6 @@ pub enum ListCommand {
         reason: String,
     },
 }
-
-use crate::commands::unlock;
 
 fn today(s: Option<&str>) -> Result<NaiveDate> {
     xindang::rules::calendar::parse_day(s, "--today", xindang::rules::calendar::today())
