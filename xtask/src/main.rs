@@ -10,6 +10,7 @@
 //! - `cargo xtask bench [--quick]`: the benchmarks against a plaintext baseline (docs/benchmarks.md).
 //! - `cargo xtask setup | ui | typeshare | e2e | deny`: the single steps.
 
+mod bench_ui;
 mod setup;
 mod util;
 
@@ -34,6 +35,7 @@ tasks:
               fuzzing each target (XINDANG_FUZZ_SECS each, default 60), the cost of a passphrase guess
   bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext baseline;
               --quick: 3,000 and 30,000 only. Writes <target>/bench/summary.json
+              --ui [--sizes 30000,100000] [--runs 5]: the release app timed through WebDriver
 ";
 
 /// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
         Some("deny") => setup::install(setup::Purpose::Deny).and_then(|()| deny()),
         Some("soak") => soak(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--ui") => bench_ui::run(&args[2..]),
         Some("bench") => bench(&args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
