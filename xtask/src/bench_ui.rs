@@ -82,14 +82,25 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
 fn demo(cli: &Path, archive: &Path, size: &str) -> Result<(), Failure> {
     let ready = archive.with_extension("ready");
     if ready.is_file() {
-        eprintln!("xtask: keeping {} (delete it for a fresh one)", archive.display());
+        eprintln!(
+            "xtask: keeping {} (delete it for a fresh one)",
+            archive.display()
+        );
         return Ok(());
     }
     let _ = std::fs::remove_dir_all(archive);
     let path = archive.to_string_lossy().into_owned();
     for args in [
         vec!["--archive", &path, "init"],
-        vec!["--archive", &path, "demo", "--students", size, "--seed", "1"],
+        vec![
+            "--archive",
+            &path,
+            "demo",
+            "--students",
+            size,
+            "--seed",
+            "1",
+        ],
     ] {
         cmd(cli, args)
             .env("XINDANG_PASSPHRASE", PASSPHRASE)
