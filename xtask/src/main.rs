@@ -14,6 +14,7 @@
 
 mod app_deps;
 mod bench;
+mod bench_ui;
 mod package;
 mod setup;
 mod util;
@@ -40,6 +41,7 @@ tasks:
               fuzzing each target (XINDANG_FUZZ_SECS each, default 60), the cost of a passphrase guess
   bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext build;
               --quick: 3,000 and 30,000 only. Writes <target>/bench/summary.json
+              --ui [--sizes 30000,100000] [--runs 5]: the release app timed through WebDriver
 ";
 
 /// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Some("deny") => setup::install(setup::Purpose::Deny).and_then(|()| deny()),
         Some("soak") => soak(),
         Some("package") => package::release(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--ui") => bench_ui::run(&args[2..]),
         Some("bench") => bench::run(&target_dir(), &args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");

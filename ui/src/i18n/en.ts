@@ -124,6 +124,7 @@ export const en: Messages = {
       colTask: 'Task',
       colStatus: 'Status',
       keyConcernList: 'Key-concern list',
+      keyConcernAll: 'All {total}',
       noKeyConcern: 'No key-concern students',
       crisisList: 'Crisis cases (assessed in the last 60 days)',
       noCrises: 'No crisis cases',

@@ -122,6 +122,7 @@ export const zhCN = {
       colTask: '事项',
       colStatus: '状态',
       keyConcernList: '重点关注名单',
+      keyConcernAll: '全部 {total} 名',
       noKeyConcern: '暂无重点关注学生',
       crisisList: '危机个案（近 60 天评估）',
       noCrises: '暂无危机个案',
