@@ -622,6 +622,25 @@ fn apply(template: &Path, bundles: &[Vec<u8>], order: &[usize]) -> Vec<String> {
     state(&mut s)
 }
 
+/// A student of the college's own (a 学号 no other college uses) with a talk.
+fn talk_to_new(col: &Xd, i: usize) {
+    let sno = format!("20980000{i:02}");
+    let p = col.path("own.json");
+    std::fs::write(
+        &p,
+        serde_json::json!({
+            "student_no": sno, "name": "本院生", "college": "本院", "major": "心理学",
+            "class_name": "心理2301", "dorm": "5号楼", "grade": "2023", "level": "undergraduate",
+            "status": "enrolled", "phone": "", "home_address": "", "guardians": [],
+            "gender": null, "birth_date": null, "off_campus": null
+        })
+        .to_string(),
+    )
+    .unwrap();
+    col.ok(&["student", "put", s(&p)]);
+    talk(col, &sno, "本院的谈话");
+}
+
 fn fleet() -> &'static Fleet {
     static FLEET: OnceLock<Fleet> = OnceLock::new();
     FLEET.get_or_init(|| {
@@ -645,7 +664,13 @@ fn fleet() -> &'static Fleet {
         for (i, name) in ["甲学院", "乙学院", "丙学院"].iter().enumerate() {
             let col = Xd::init();
             trust(&col, Some(name), &cen, None);
-            col.ok(&["demo", "--students", "3", "--seed", &(40 + i).to_string()]);
+            // The demo's 学号 repeat across seeds: at one college only, or the first college to
+            // arrive would register them and the others' be refused (order-dependent by design).
+            if i == 0 {
+                col.ok(&["demo", "--students", "3", "--seed", &(40 + i).to_string()]);
+            } else {
+                talk_to_new(&col, i);
+            }
             if i != 1 {
                 // The same student edited at two colleges: 甲学院's edit (its profile names it)
                 // wins over the center's older one; 丙学院's is refused in every order.
