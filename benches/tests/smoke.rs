@@ -49,13 +49,15 @@ fn the_bundle_sites_trust_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let d = |n: &str| dir.path().join(n);
     let (built, center_recovery) = build_bundle_sites(25, &d("college"), &d("center")).unwrap();
-    let mut college = Session::unlock_with_recovery(&Archive::open(&d("college")).unwrap(), &built.recovery)
-        .unwrap();
+    let mut college =
+        Session::unlock_with_recovery(&Archive::open(&d("college")).unwrap(), &built.recovery)
+            .unwrap();
     college
         .export_bundle(xindang::site::CENTER_NAME, &d("sync.age"))
         .unwrap();
-    let mut center = Session::unlock_with_recovery(&Archive::open(&d("center")).unwrap(), &center_recovery)
-        .unwrap();
+    let mut center =
+        Session::unlock_with_recovery(&Archive::open(&d("center")).unwrap(), &center_recovery)
+            .unwrap();
     let (report, _receipt) = center
         .import_bundle(&std::fs::read(d("sync.age")).unwrap())
         .unwrap();

@@ -117,8 +117,6 @@ mod tests {
         assert_eq!(secs("-1"), None);
         assert_eq!(secs("ten"), None);
         assert_eq!(parse_auto_lock(None), None);
-        // Tests are debug builds: the switches are on here, and off in release by construction.
-        assert!(TEST_SWITCHES);
     }
 
     #[cfg(target_os = "linux")]

@@ -89,8 +89,8 @@ impl Session {
 mod tests {
     use super::*;
     use crate::archive::{Archive, SiteKind};
-    use crate::session::Session;
     use crate::audit::AuditAction;
+    use crate::session::Session;
     use crate::synth::{self, SynthConfig};
 
     const PASSPHRASE: &str = "app-queries-口令-2026";
@@ -150,8 +150,11 @@ mod tests {
         assert_eq!(last.action, AuditAction::Write);
         assert!(last.detail.contains("auto-lock"));
         s.lock();
-        let s = Session::unlock(&Archive::open(&dir.path().join("a")).expect("open"), PASSPHRASE)
-            .expect("unlock");
+        let s = Session::unlock(
+            &Archive::open(&dir.path().join("a")).expect("open"),
+            PASSPHRASE,
+        )
+        .expect("unlock");
         assert_eq!(
             s.app_settings().expect("settings").auto_lock_seconds,
             Some(600)

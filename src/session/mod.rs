@@ -58,13 +58,13 @@ mod search;
 pub mod snapshot;
 pub mod sync;
 
-use index::{RecordHead, StudentEntry};
-pub(crate) use keys::SessionKeys;
-pub(crate) use records::validate_record;
-pub use records::{validate_profile, LoadReport, ATTACHMENT_LIMIT_MB};
 pub use demo::DemoWork;
 pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
+use index::{RecordHead, StudentEntry};
+pub(crate) use keys::SessionKeys;
 pub use lists::{ConcernProposal, ListImportReport};
+pub(crate) use records::validate_record;
+pub use records::{validate_profile, LoadReport, ATTACHMENT_LIMIT_MB};
 pub use snapshot::SNAPSHOT_FILE;
 
 fn key_binding(archive: &[u8; 16], student: i64) -> Binding<'_> {

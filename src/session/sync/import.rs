@@ -1,6 +1,10 @@
 use super::authorize::check_origins;
 use super::*;
 
+/// A passphrase file read and verified: the sender if it is a trusted peer, the profile it
+/// carries and its contents.
+type PassphraseFile = (Option<(i64, Peer)>, SiteProfile, bundle::Contents);
+
 /// Whether two fingerprints are the same, however a person typed the groups (case, spaces,
 /// dashes).
 fn same_fingerprint(a: &str, b: &str) -> bool {
@@ -99,11 +103,7 @@ impl Session {
     /// Decrypts a passphrase-protected bundle or receipt and authenticates it with the profile it
     /// carries (which must match the stored one if the sender is a trusted peer). Writes nothing.
     /// Returns the peer if known, the sender's profile and the contents.
-    fn open_passphrase_file(
-        &self,
-        file: &[u8],
-        passphrase: &str,
-    ) -> Result<(Option<(i64, Peer)>, SiteProfile, bundle::Contents)> {
+    fn open_passphrase_file(&self, file: &[u8], passphrase: &str) -> Result<PassphraseFile> {
         let plain = bundle::decrypt_passphrase(passphrase, file)?;
         let (manifest, ..) = bundle::split_container(&plain)?;
         let key = self.sync_key();

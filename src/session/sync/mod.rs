@@ -44,6 +44,8 @@ const OP_PROFILE: i64 = 0;
 const OP_RECORD: i64 = 1;
 
 /// Where a bundle goes.
+// One short-lived value per export: the size of the peer variant does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Dest<'a> {
     /// A trusted peer (its row in `peers`).
     Peer(i64, Peer),

@@ -82,10 +82,10 @@ impl Session {
                     tx.execute(sql, [sid])?;
                 }
             }
-            let sealed = crypto::seal(&key, &plain_binding(&me.id, "bundles_out", out_row), &to_json(&sent)?);
+            let sealed = crypto::seal(key, &plain_binding(&me.id, "bundles_out", out_row), &to_json(&sent)?);
             tx.execute("UPDATE bundles_out SET body = ?1 WHERE id = ?2", params![sealed, out_row])?;
             let id = crypto::random_id();
-            let sealed = crypto::seal(&key, &plain_binding(&me.id, "tombstones", id), &to_json(&tomb)?);
+            let sealed = crypto::seal(key, &plain_binding(&me.id, "tombstones", id), &to_json(&tomb)?);
             tx.execute("INSERT INTO tombstones (id, body) VALUES (?1, ?2)", params![id, sealed])?;
             Ok(())
         })?;
