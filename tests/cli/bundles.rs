@@ -827,12 +827,15 @@ fn make_bundle_fixtures() {
 // ---------------------------------------------------------------------------------------------
 // The center's side: the school-wide picture, and results going back to the right college only.
 
+/// A screening by the center, dated today: the demo's counselors keep up with their own
+/// screenings until today, and the latest screening is the one that counts.
 fn screening(x: &Xd, sno: &str, flagged: bool) {
     let f = x.path("screening.json");
+    let today = chrono::Local::now().date_naive().to_string();
     std::fs::write(
         &f,
         serde_json::json!({
-            "date": "2026-09-20", "author": "心理中心", "amends": null, "amend_reason": "",
+            "date": today, "author": "心理中心", "amends": null, "amend_reason": "",
             "body": {"kind": "screening", "data": {
                 "instrument": "UPI", "score": "31", "result": if flagged { "moderate" } else { "normal" },
                 "flagged": flagged, "notes": "秋季普查"
