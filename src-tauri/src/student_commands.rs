@@ -240,27 +240,3 @@ mod attachments {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use xindang::model::CrisisLevel;
-
-    /// The record form shows who organises the response at each crisis level from its i18n
-    /// strings; they must say what the core says (seed 002 第十二条).
-    #[test]
-    fn the_forms_crisis_organisers_match_the_core() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/i18n/zh-CN.ts");
-        let text = std::fs::read_to_string(&path).expect("zh-CN.ts");
-        for (key, level) in [
-            ("organiserA", CrisisLevel::A),
-            ("organiserB", CrisisLevel::B),
-            ("organiserC", CrisisLevel::C),
-            ("organiserD", CrisisLevel::D),
-        ] {
-            assert!(
-                text.contains(&format!("{key}: '{}',", level.organiser())),
-                "{key} differs from CrisisLevel::{level:?}.organiser()"
-            );
-        }
-    }
-}

@@ -113,7 +113,10 @@ impl Session {
                     reason: "must be a counselor or backbone of the network",
                 });
             }
-            ActivityKind::BackboneMeeting | ActivityKind::CollegeReviewMeeting
+            ActivityKind::BackboneMeeting
+            | ActivityKind::CollegeReviewMeeting
+            | ActivityKind::ClassroomVisit
+            | ActivityKind::Sweep
                 if role != Some(NetworkRole::Counselor) =>
             {
                 return Err(Error::Invalid {

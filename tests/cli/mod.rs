@@ -11,6 +11,7 @@ mod fuzz_seeds;
 mod guess_cost;
 mod network;
 mod obligations;
+mod presets;
 mod props;
 mod records;
 mod reports;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::rules::calendar::minus;
+use crate::rules::policy::{Policy, Semester};
 
 /// What the engine needs from a record beyond the common header, kept in the sealed header so the
 /// engine runs on the in-memory index.
@@ -168,6 +169,16 @@ pub struct StudentInput<'a> {
 }
 
 impl StudentInput<'_> {
+    /// The first semester of this student's intake when they belong to the intake of the academic
+    /// year of `sem` (their 年级 starts with that year): the freshman rules count from it.
+    pub fn intake<'p>(&self, policy: &'p Policy, sem: &Semester) -> Option<&'p Semester> {
+        let year = sem.academic_year();
+        let grade: String = self.profile.grade.chars().take(4).collect();
+        (grade.parse::<i32>().ok() == Some(year))
+            .then(|| policy.first_semester_of(year))
+            .flatten()
+    }
+
     /// The concern level on `day`: the latest concern-setting record up to it, unless ended.
     pub fn concern_at(&self, day: NaiveDate) -> Option<ConcernLevel> {
         let r = self

@@ -10,7 +10,11 @@ use crate::rules::policy::Cadence;
 /// The follow-ups of one student's records.
 pub(super) fn needs(cad: &Cadence, s: &StudentInput<'_>, needs: &mut Vec<Need>) {
     // Screening follow-up interviews for flagged results.
-    for r in s.records.iter().filter(|r| facts(r).flagged) {
+    for r in s
+        .records
+        .iter()
+        .filter(|r| cad.screening_follow_up_days > 0 && facts(r).flagged)
+    {
         needs.push(Need {
             rule: "screening.follow-up",
             kind: ObligationKind::Talk,
@@ -60,7 +64,7 @@ pub(super) fn needs(cad: &Cadence, s: &StudentInput<'_>, needs: &mut Vec<Need>) 
     for r in &s.records {
         match facts(r).leave {
             Some(LeaveKind::Leave) => open_cycle = true,
-            Some(LeaveKind::Return) if open_cycle => {
+            Some(LeaveKind::Return) if open_cycle && cad.return_review_days > 0 => {
                 open_cycle = false;
                 let due = plus(r.date, cad.return_review_days);
                 let steps: [(&str, &str, Accept); 3] = [

@@ -68,6 +68,12 @@ pub enum ObligationKind {
     CollegeReviewMeeting,
     /// The monthly report 月报 of a college (seed 002).
     MonthlyReport,
+    /// A counselor's classroom visit 深入课堂 (seed 001).
+    ClassroomVisit,
+    /// A college's sweep 学期始、学期末摸排 (seed 001).
+    Sweep,
+    /// The academic calendar runs out: the school must add the next semesters 续订校历.
+    Calendar,
 }
 
 /// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of
@@ -111,6 +117,11 @@ pub struct Obligation {
     /// The rule in Chinese, for lists and reports.
     #[typeshare(serialized_as = "String")]
     pub label: Text,
+    /// Where the rule comes from: a seed article (`000 四（一）3`), `local: <article>` (the seed
+    /// asks for the rule, the value is the school's) or `local` (本校设定，非文件规定); see
+    /// [`Policy::source_of_rule`].
+    #[typeshare(serialized_as = "String")]
+    pub source: Text,
     /// From when a record counts.
     #[typeshare(serialized_as = "String")]
     pub since: NaiveDate,
@@ -217,6 +228,7 @@ struct Texts {
     /// 学院 and 班级, shared across students.
     places: HashMap<Box<str>, Text>,
     rules: HashMap<&'static str, Text>,
+    sources: HashMap<&'static str, Text>,
     labels: HashMap<Label, Text>,
     /// The current student's 学号, 姓名, 学院, 班级, made at its first obligation kept.
     student: Option<[Text; 4]>,
@@ -255,6 +267,13 @@ impl Texts {
         self.rules.entry(r).or_insert_with(|| r.into()).clone()
     }
 
+    fn source(&mut self, policy: &Policy, r: &'static str) -> Text {
+        self.sources
+            .entry(r)
+            .or_insert_with(|| policy.source_of_rule(r).into())
+            .clone()
+    }
+
     fn label(&mut self, l: Label) -> Text {
         self.labels
             .entry(l)
@@ -281,7 +300,7 @@ pub fn compute_student(
     needs.clear();
     scratch.texts.student = None;
     needs_of(policy, today, s, &mut needs);
-    resolve(today, s, &mut needs, select, scratch, out);
+    resolve(policy, today, s, &mut needs, select, scratch, out);
     scratch.needs = needs;
 }
 
@@ -364,6 +383,7 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>, needs: &mut
 /// Matches needs to records family by family, sets the status of each, and appends those
 /// `select` keeps.
 fn resolve(
+    policy: &Policy,
     today: NaiveDate,
     s: &StudentInput<'_>,
     needs: &mut Vec<Need>,
@@ -397,6 +417,7 @@ fn resolve(
                 out.push(obligation(
                     p,
                     texts,
+                    policy,
                     n,
                     ObligationStatus::Done,
                     Some((r.id, r.date)),
@@ -417,7 +438,7 @@ fn resolve(
         };
         if select.keeps(n.due, status) {
             let reason = waiver.map(|(_, _, reason)| reason.clone());
-            out.push(obligation(p, texts, n, status, None, reason));
+            out.push(obligation(p, texts, policy, n, status, None, reason));
         }
     }
 }
@@ -425,6 +446,7 @@ fn resolve(
 fn obligation(
     p: &StudentProfile,
     texts: &mut Texts,
+    policy: &Policy,
     n: &Need,
     status: ObligationStatus,
     fulfilled: Option<(i64, NaiveDate)>,
@@ -442,6 +464,7 @@ fn obligation(
         kind: n.kind,
         rule: texts.rule(n.rule),
         label: texts.label(n.label),
+        source: texts.source(policy, n.rule),
         since: n.since,
         due: n.due,
         status,

@@ -57,7 +57,10 @@ pub(super) fn needs(
     s: &StudentInput<'_>,
     needs: &mut Vec<Need>,
 ) {
-    let mt = &policy.must_talk;
+    // A policy without 八必谈 (every seed but 001) owes no must-talk.
+    let Some(mt) = &policy.must_talk else {
+        return;
+    };
     // 八必谈: each trigger event owes a talk of its category.
     let mut freshman_event = false;
     for r in &s.records {
@@ -78,23 +81,17 @@ pub(super) fn needs(
         });
     }
     // A student of this academic year's intake owes the freshman talk without any event.
-    if let (Some(sem), false) = (sem, freshman_event) {
-        let year = sem.academic_year();
-        let grade: String = s.profile.grade.chars().take(4).collect();
-        if grade.parse::<i32>().ok() == Some(year) {
-            if let Some(first) = policy.first_semester_of(year) {
-                needs.push(Need {
-                    rule: "must-talk.freshman",
-                    kind: ObligationKind::Talk,
-                    label: Label::Fixed(talk_label(TalkCategory::Freshman)),
-                    since: first.start,
-                    until: None,
-                    due: plus(first.start, mt.freshman_days),
-                    accept: talk_of(TalkCategory::Freshman),
-                    not_id: None,
-                });
-            }
-        }
+    if let (Some(first), false) = (sem.and_then(|sem| s.intake(policy, sem)), freshman_event) {
+        needs.push(Need {
+            rule: "must-talk.freshman",
+            kind: ObligationKind::Talk,
+            label: Label::Fixed(talk_label(TalkCategory::Freshman)),
+            since: first.start,
+            until: None,
+            due: plus(first.start, mt.freshman_days),
+            accept: talk_of(TalkCategory::Freshman),
+            not_id: None,
+        });
     }
 }
 

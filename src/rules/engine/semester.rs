@@ -34,6 +34,24 @@ pub(super) fn needs(
         });
     }
 
+    // Freshman screening 新生心理普查 at enrolment (002 第十一条): a student of this year's intake,
+    // within the policy's days of the first semester's start.
+    if let Some(first) = s
+        .intake(policy, sem)
+        .filter(|_| cad.freshman_screening_days > 0)
+    {
+        needs.push(Need {
+            rule: "screening.freshman",
+            kind: ObligationKind::Screening,
+            label: Label::Fixed("新生心理普查"),
+            since: first.start,
+            until: None,
+            due: plus(first.start, cad.freshman_screening_days),
+            accept: |r| r.kind == "screening",
+            not_id: None,
+        });
+    }
+
     // Hospital-diagnosed: the student and the parents every half month.
     if let Some(diag) = s.records.iter().find(|r| facts(r).diagnosed) {
         let from = diag.date.max(sem.start);
@@ -102,7 +120,8 @@ pub(super) fn needs(
 
     // Weekly review of every key-concern student, in the weeks they are on the list.
     let mut week = monday(sem.start);
-    while week <= through {
+    // Weekday 0: the policy asks for no weekly review.
+    while week <= through && cad.weekly_review_weekday > 0 {
         let due = plus(week, cad.weekly_review_weekday - 1);
         let last = plus(week, 6);
         // On the list at the start of the week or at its end (so far): a student closed 销号

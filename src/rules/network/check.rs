@@ -30,17 +30,20 @@ pub fn check(policy: &Policy, net: &Network, students: &[&StudentProfile]) -> Ne
             );
         }
     }
-    // Who reports to whom, and the ratios 1:5:25.
+    // Who reports to whom, and the ratios 1:5:25 (003; a policy without them asks for none).
     let mut below: HashMap<&str, usize> = HashMap::new();
     for p in &net.people {
         let want = match p.role {
             NetworkRole::Counselor => continue,
-            NetworkRole::Backbone => NetworkRole::Counselor,
+            NetworkRole::Backbone | NetworkRole::HeadTeacher => NetworkRole::Counselor,
             NetworkRole::DormHead => NetworkRole::Backbone,
         };
         match net.person(&p.reports_to) {
             Some(up) if up.role == want => {
-                *below.entry(up.id.as_str()).or_default() += 1;
+                // The ratio counts backbones and dorm heads; a 班主任 is not one of them.
+                if p.role != NetworkRole::HeadTeacher {
+                    *below.entry(up.id.as_str()).or_default() += 1;
+                }
                 if !same_level(up.level, p.level) {
                     issue(
                         NetworkIssueKind::MixedLevels,
@@ -78,7 +81,7 @@ pub fn check(policy: &Policy, net: &Network, students: &[&StudentProfile]) -> Ne
                 NetworkIssueKind::TooFewDormHeads,
                 "寝室长",
             ),
-            NetworkRole::DormHead => continue,
+            NetworkRole::DormHead | NetworkRole::HeadTeacher => continue,
         };
         let n = below.get(p.id.as_str()).copied().unwrap_or(0);
         if (n as u32) < need {
@@ -207,8 +210,9 @@ pub fn check(policy: &Policy, net: &Network, students: &[&StudentProfile]) -> Ne
             format!("寝室{dorm}没有寝室长（信息员）"),
         );
     }
-    for ((college, class), n) in classes {
-        let (lo, hi) = (rules.class_members_min, rules.class_members_max);
+    // 0–0: the policy names no number of members per class.
+    let (lo, hi) = (rules.class_members_min, rules.class_members_max);
+    for ((college, class), n) in classes.into_iter().filter(|_| hi > 0) {
         if (n as u32) < lo || (n as u32) > hi {
             issue(
                 NetworkIssueKind::ClassMembers,

@@ -53,21 +53,35 @@ pub fn obligations(
         .iter()
         .filter(|p| p.role == NetworkRole::Counselor)
     {
-        // Dorm visits: so many each week the term is on (weeks mostly on holiday are skipped).
+        // Dorm and classroom visits: so many each week the term is on (weeks mostly on holiday
+        // are skipped).
+        let weekly = [
+            (
+                "dorm-visits.weekly",
+                cad.dorm_visits_per_week,
+                ObligationKind::DormVisit,
+                "辅导员·每周走访宿舍",
+            ),
+            (
+                "classroom-visits.weekly",
+                cad.classroom_visits_per_week,
+                ObligationKind::ClassroomVisit,
+                "辅导员·每周深入课堂",
+            ),
+        ];
         let mut week = monday(sem.start);
         while week <= through {
             let weekdays_off = (0..5).filter(|d| policy.is_holiday(plus(week, *d))).count();
             let sunday = plus(week, 6);
-            if weekdays_off < 3 {
-                for k in 0..cad.dorm_visits_per_week {
+            for (rule, n, kind, label) in weekly {
+                if weekdays_off >= 3 {
+                    break;
+                }
+                for k in 0..n {
                     duties.push(Duty {
-                        rule: "dorm-visits.weekly",
-                        kind: ObligationKind::DormVisit,
-                        label: format!(
-                            "辅导员·每周走访宿舍{}次（第{}次）",
-                            cad.dorm_visits_per_week,
-                            k + 1
-                        ),
+                        rule,
+                        kind,
+                        label: format!("{label}{n}次（第{}次）", k + 1),
                         person: c,
                         // Tells the visits of one week apart.
                         subject: format!("第{}次", k + 1),
@@ -184,14 +198,14 @@ pub fn obligations(
             }
         }
     }
-    out.extend(match_duties(today, duties, &done, log));
+    out.extend(match_duties(policy, today, duties, &done, log));
 
     // Training hours per semester.
     for p in &net.people {
         let (rule, need) = match p.role {
             NetworkRole::Backbone => ("training.backbone", cad.backbone_training_hours),
             NetworkRole::DormHead => ("training.dorm-head", cad.dorm_head_training_hours),
-            NetworkRole::Counselor => continue,
+            NetworkRole::Counselor | NetworkRole::HeadTeacher => continue,
         };
         if need == 0 {
             continue;
@@ -209,6 +223,7 @@ pub fn obligations(
         }
         let label = format!("{}·每学期培训不少于{}学时", p.role.zh(), need);
         out.push(status_of(
+            policy,
             today,
             Duty {
                 rule,
@@ -251,6 +266,7 @@ pub(crate) fn months(
 
 /// Matches duties to activities rule by rule, each activity fulfilling at most one duty of a rule.
 fn match_duties(
+    policy: &Policy,
     today: NaiveDate,
     mut duties: Vec<Duty<'_>>,
     done: &[&NetworkActivity],
@@ -269,6 +285,7 @@ fn match_duties(
             .filter(|a| a.date >= d.since && a.date <= d.until && a.person == d.person.id)
             .filter(|a| match d.rule {
                 "dorm-visits.weekly" => a.kind == ActivityKind::DormVisit,
+                "classroom-visits.weekly" => a.kind == ActivityKind::ClassroomVisit,
                 "dorm-visits.monthly" | "backbone.dorm-visits.monthly" => {
                     a.kind == ActivityKind::DormVisit && a.dorm == d.subject
                 }
@@ -280,12 +297,13 @@ fn match_duties(
         if let Some(a) = hit {
             used.insert((d.rule, a.id.as_str()));
         }
-        out.push(status_of(today, d, hit, log));
+        out.push(status_of(policy, today, d, hit, log));
     }
     out
 }
 
 fn status_of(
+    policy: &Policy,
     today: NaiveDate,
     d: Duty<'_>,
     hit: Option<&NetworkActivity>,
@@ -316,6 +334,7 @@ fn status_of(
         kind: d.kind,
         rule: d.rule.into(),
         label: d.label.into(),
+        source: policy.source_of_rule(d.rule).into(),
         since: d.since,
         due: d.due,
         status,

@@ -27,6 +27,8 @@ pub use duties::obligations;
 pub enum NetworkRole {
     /// 辅导员 (院 level).
     Counselor,
+    /// 班主任 the class teacher (班 level, seed 002 第六条、第九条), reporting to a counselor.
+    HeadTeacher,
     /// 心理委员 / 朋辈骨干 (班 level).
     Backbone,
     /// 寝室长 / 宿舍心理信息员 (寝 level).
@@ -38,6 +40,7 @@ impl NetworkRole {
     pub fn zh(self) -> &'static str {
         match self {
             Self::Counselor => "辅导员",
+            Self::HeadTeacher => "班主任",
             Self::Backbone => "心理委员",
             Self::DormHead => "寝室长",
         }
@@ -46,13 +49,19 @@ impl NetworkRole {
     /// Reads the Chinese (or English) name, with the seeds' synonyms.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s.trim() {
-            "辅导员" | "counselor" => Self::Counselor,
+            "辅导员" | "心理辅导员" | "counselor" => Self::Counselor,
+            "班主任" | "head_teacher" => Self::HeadTeacher,
             "心理委员" | "班级心理委员" | "朋辈骨干" | "心理朋辈骨干" | "backbone" => {
                 Self::Backbone
             }
-            "寝室长" | "宿舍长" | "信息员" | "宿舍心理信息员" | "心理气象员" | "dorm_head" => {
-                Self::DormHead
-            }
+            "寝室长"
+            | "宿舍长"
+            | "信息员"
+            | "宿舍心理信息员"
+            | "心理信息员"
+            | "心理气象员"
+            | "宿舍心理气象员"
+            | "dorm_head" => Self::DormHead,
             _ => return None,
         })
     }
@@ -152,6 +161,11 @@ pub enum ActivityKind {
     /// 院系心理工作研判会 a college's meeting on its students' mental health, held by a counselor
     /// of that college (seed 001: twice a semester).
     CollegeReviewMeeting,
+    /// 深入课堂 a counselor visited a class in session (seed 001).
+    ClassroomVisit,
+    /// 摸排 a counselor's sweep of their students for prominent problems, at the start or the end
+    /// of a semester (seed 001 学期始、学期末摸排).
+    Sweep,
 }
 
 impl ActivityKind {
@@ -163,6 +177,8 @@ impl ActivityKind {
             "dorm-head-meeting" => Self::DormHeadMeeting,
             "training" => Self::Training,
             "college-review-meeting" => Self::CollegeReviewMeeting,
+            "classroom-visit" => Self::ClassroomVisit,
+            "sweep" => Self::Sweep,
             _ => return None,
         })
     }
