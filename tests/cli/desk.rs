@@ -49,7 +49,7 @@ fn setup() -> (Xd, Session) {
         profile("2025000002", "欧阳娜娜", "13800000002"),
         profile("2025000003", "李四", "13800000003"),
     ]);
-    let mut s = open(&x);
+    let s = open(&x);
     (x, s)
 }
 

@@ -112,6 +112,15 @@ fn values(preset: &Value) -> BTreeMap<String, Value> {
     out
 }
 
+/// A value as the preset writes it (numbers and texts bare).
+fn show(v: &Value) -> String {
+    match v {
+        Value::Integer(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
 /// Whether `states` states `value`.
 fn states_value(value: &Value, states: &str, quote: &str) -> bool {
     let in_quote = |s: &str| squeeze(quote).contains(&squeeze(s));
@@ -196,13 +205,16 @@ fn problems(preset_text: &str, sources_text: &str, seed: &str) -> Vec<String> {
         match get("states") {
             Some(states) if squeeze(quote).contains(&squeeze(states)) => {
                 if !states_value(value, states, quote) {
-                    out.push(format!("{field}: {value} is not what {states:?} states"));
+                    out.push(format!(
+                        "{field}: {} is not what {states:?} states",
+                        show(value)
+                    ));
                 }
             }
             // A text value (an organiser, a role) states itself: it must be in the quote.
             None if matches!(value, Value::String(_) | Value::Array(_)) => {
                 if !states_value(value, "", quote) {
-                    out.push(format!("{field}: {value} is not in the quote"));
+                    out.push(format!("{field}: {} is not in the quote", show(value)));
                 }
             }
             _ => out.push(format!("{field}: no words of the quote state the value")),
