@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn levels_are_checked_only_when_the_policy_separates_the_networks() {
-        let mut policy = crate::rules::Policy::preset("000").unwrap();
+        let mut policy = crate::rules::Policy::preset("004").unwrap();
         let net = Network {
             people: vec![
                 person("T1", NetworkRole::Counselor, DegreeLevel::Undergraduate, ""),
