@@ -17,7 +17,6 @@ use crate::crypto::{self, Binding, Key};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::recovery::RecoveryKey;
-use crate::session::{Session, SessionKeys};
 
 /// The shortest passphrase accepted, in characters (Chinese characters count one each).
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -31,6 +30,21 @@ pub enum SiteKind {
     College,
     /// The school's counseling center (心理中心).
     Center,
+}
+
+/// An archive whose key slot opened: its connection, the master key and the audit head, before
+/// any student data is read. The session (src/session/) is built on it; the vault knows nothing
+/// of sessions.
+pub(crate) struct Unlocked {
+    pub(crate) dir: PathBuf,
+    pub(crate) db: Connection,
+    pub(crate) id: [u8; 16],
+    pub(crate) master: Key,
+    /// The key slot that opened (its row id).
+    pub(crate) slot: i64,
+    /// Its label: who unlocked.
+    pub(crate) label: String,
+    pub(crate) head: audit::Head,
 }
 
 /// An archive folder, opened but locked: nothing sensitive is readable through it.
@@ -130,19 +144,15 @@ impl Archive {
         dir.join(db::DB_FILE).is_file()
     }
 
-    /// Creates an archive in `dir` (made if missing), protected by `passphrase`. Returns the
-    /// unlocked session and the recovery key, which must be shown to the user once.
-    pub fn create(dir: &Path, passphrase: &str) -> Result<(Session, RecoveryKey)> {
-        Self::create_as(dir, passphrase, SiteKind::College, "辅导员")
-    }
-
-    /// Creates an archive of the given site kind, its first slot labelled `label`.
-    pub fn create_as(
+    /// Creates an archive of the given site kind in `dir` (made if missing), protected by
+    /// `passphrase`, its first slot labelled `label`. Returns it unlocked and the recovery key,
+    /// which must be shown to the user once (`Session::create_as` is the public door).
+    pub(crate) fn init(
         dir: &Path,
         passphrase: &str,
         kind: SiteKind,
         label: &str,
-    ) -> Result<(Session, RecoveryKey)> {
+    ) -> Result<(Unlocked, RecoveryKey)> {
         check_passphrase(passphrase)?;
         let path = dir.join(db::DB_FILE);
         if path.exists() {
@@ -184,7 +194,7 @@ impl Archive {
         )?;
         let slot = write_passphrase_slot(&tx, &id, &master, None, label, passphrase)?;
         let recovery = write_recovery_slot(&tx, &id, &master)?;
-        let keys = SessionKeys::derive(&id, master);
+        let audit_key = audit::derive_key(&master, &id);
         let entry = AuditEntry {
             seq: 0,
             at: now_text(),
@@ -193,18 +203,18 @@ impl Archive {
             student_no: None,
             detail: format!("archive created ({kind_text})"),
         };
-        let head = audit::append(&tx, &id, &keys.audit, audit::Head::EMPTY, &entry)?;
+        let head = audit::append(&tx, &id, &audit_key, audit::Head::EMPTY, &entry)?;
         tx.commit()?;
-        let session = Session::load(
-            dir.to_path_buf(),
-            conn,
+        let unlocked = Unlocked {
+            dir: dir.to_path_buf(),
+            db: conn,
             id,
-            keys,
+            master,
             slot,
-            label.to_string(),
+            label: label.to_string(),
             head,
-        )?;
-        Ok((session, recovery))
+        };
+        Ok((unlocked, recovery))
     }
 
     /// Opens the archive in `dir`, upgrading its schema if it is older than this build.
@@ -305,9 +315,9 @@ impl Archive {
         Ok(())
     }
 
-    /// Unlocks with a passphrase. A wrong one is counted, audited at the next unlock, and slows
-    /// down later attempts.
-    pub fn unlock(&self, passphrase: &str) -> Result<Session> {
+    /// Opens a key slot with a passphrase. A wrong one is counted, audited at the next unlock,
+    /// and slows down later attempts (`Session::unlock` is the public door).
+    pub(crate) fn open_slot(&self, passphrase: &str) -> Result<Unlocked> {
         self.check_throttle()?;
         let mut stmt = self
             .db
@@ -338,8 +348,8 @@ impl Archive {
         Err(Error::WrongPassphrase)
     }
 
-    /// Unlocks with the recovery key (for a forgotten passphrase).
-    pub fn unlock_with_recovery(&self, recovery: &str) -> Result<Session> {
+    /// Opens the recovery slot (for a forgotten passphrase; `Session::unlock_with_recovery`).
+    pub(crate) fn open_recovery_slot(&self, recovery: &str) -> Result<Unlocked> {
         self.check_throttle()?;
         let Some(key) = RecoveryKey::parse(recovery) else {
             self.record_failure()?;
@@ -370,15 +380,15 @@ impl Archive {
         master: zeroize::Zeroizing<Vec<u8>>,
         slot: i64,
         label: String,
-    ) -> Result<Session> {
+    ) -> Result<Unlocked> {
         let mut raw = zeroize::Zeroizing::new([0u8; 32]);
         if master.len() != 32 {
             return Err(Error::Tamper("key slot"));
         }
         raw.copy_from_slice(&master);
-        let keys = SessionKeys::derive(&self.id, raw);
+        let audit_key = audit::derive_key(&raw, &self.id);
         let mut conn = db::connect(&self.dir.join(db::DB_FILE), false)?;
-        let mut head = audit::read_head(&conn, &keys.audit)?;
+        let mut head = audit::read_head(&conn, &audit_key)?;
         let tx = conn.transaction()?;
         let failures = tx
             .prepare("SELECT at FROM failed_unlocks ORDER BY id")?
@@ -399,7 +409,7 @@ impl Archive {
                 student_no: None,
                 detail: "wrong passphrase or recovery key".into(),
             };
-            head = audit::append(&tx, &self.id, &keys.audit, head, &entry)?;
+            head = audit::append(&tx, &self.id, &audit_key, head, &entry)?;
         }
         tx.execute("DELETE FROM failed_unlocks", [])?;
         tx.execute("UPDATE meta SET value = 0 WHERE key = 'failed_unlocks'", [])?;
@@ -411,9 +421,17 @@ impl Archive {
             student_no: None,
             detail: String::new(),
         };
-        head = audit::append(&tx, &self.id, &keys.audit, head, &entry)?;
+        head = audit::append(&tx, &self.id, &audit_key, head, &entry)?;
         tx.commit()?;
-        Session::load(self.dir.clone(), conn, self.id, keys, slot, label, head)
+        Ok(Unlocked {
+            dir: self.dir.clone(),
+            db: conn,
+            id: self.id,
+            master: raw,
+            slot,
+            label,
+            head,
+        })
     }
 }
 

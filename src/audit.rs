@@ -94,6 +94,12 @@ fn binding(archive: &[u8; 16], seq: i64) -> Binding<'_> {
     }
 }
 
+/// The audit log's key, derived from the archive's master key (the vault writes the first entries
+/// before any session exists, so the derivation lives here).
+pub fn derive_key(master: &[u8; 32], archive: &[u8; 16]) -> crypto::Key {
+    crypto::subkey(master, archive, "audit log")
+}
+
 /// Reads the MAC'd head from `meta`.
 pub fn read_head(db: &Connection, key: &[u8; 32]) -> Result<Head> {
     let raw: Option<Vec<u8>> = db

@@ -104,8 +104,30 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'attachments are append-only'); END;
     "#,
     // 3: the data stamp behind the index snapshot (src/session/snapshot.rs).
-    crate::session::snapshot::DATA_STAMP_SQL,
+    DATA_STAMP_SQL,
 ];
+
+/// Schema migration 3: the data stamp, a random value replaced by every change to the rows the
+/// unlocked index is built from, so a snapshot written under one stamp is known stale after any
+/// change, by any writer. Random rather than a counter: an archive restored from a backup and
+/// written again must not reach a stamp it had before. Schema, so it lives here; the index
+/// snapshot (src/session/snapshot.rs) reads the stamp. (Public so the plaintext baseline of the
+/// benchmarks has the same triggers.)
+pub const DATA_STAMP_SQL: &str = r#"
+    INSERT INTO meta (key, value) VALUES ('data_stamp', randomblob(16));
+    CREATE TRIGGER students_stamp_i AFTER INSERT ON students
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER students_stamp_u AFTER UPDATE ON students
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER students_stamp_d AFTER DELETE ON students
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER records_stamp_i AFTER INSERT ON records
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER records_stamp_u AFTER UPDATE ON records
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER records_stamp_d AFTER DELETE ON records
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+"#;
 
 /// Opens (or creates) the database with the settings the design requires: WAL, full sync, secure
 /// delete, temporary tables in memory.
@@ -116,7 +138,9 @@ pub fn connect(path: &Path, create: bool) -> Result<Connection> {
     }
     let db = Connection::open_with_flags(path, flags)?;
     db.busy_timeout(std::time::Duration::from_secs(10))?;
-    // A file that is not SQLite fails at the first statement.
+    // A file that is not SQLite fails at the first statement. A newer build's file is refused
+    // before the journal mode below could rewrite its header: it is left exactly as it was.
+    check_known(version(&db)?)?;
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.execute_batch(
         "PRAGMA synchronous = FULL;
@@ -176,15 +200,21 @@ pub fn version(db: &Connection) -> Result<u32> {
     Ok(db.pragma_query_value(None, "user_version", |r| r.get(0))?)
 }
 
-/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction.
-pub fn migrate(db: &mut Connection) -> Result<()> {
-    let found = version(db)?;
+/// Refuses a schema version written by a newer build.
+fn check_known(found: u32) -> Result<()> {
     if found > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
             found,
             known: SCHEMA_VERSION,
         });
     }
+    Ok(())
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction.
+pub fn migrate(db: &mut Connection) -> Result<()> {
+    let found = version(db)?;
+    check_known(found)?;
     if found == SCHEMA_VERSION {
         return Ok(());
     }

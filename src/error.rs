@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+pub use crate::reason::Reason;
+
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -52,6 +54,14 @@ pub enum Error {
         field: &'static str,
         /// Why.
         reason: &'static str,
+    },
+    /// Input refused by a rule with a typed reason; names the field, never its value.
+    #[error("invalid {field}: {reason}")]
+    Refused {
+        /// The field.
+        field: &'static str,
+        /// Why, with a stable code.
+        reason: Reason,
     },
     /// The new passphrase is too weak.
     #[error("passphrase too weak: {0}")]
@@ -105,6 +115,17 @@ pub enum Error {
     /// A known bundle id with other content: someone altered or forged a bundle.
     #[error("alarm: a bundle with this id was already imported with different content")]
     BundleIdConflict,
+    /// A sync or results bundle carrying a change of another origin than its sender (another
+    /// site's, or this archive's own): a peer may send only its own changes.
+    #[error("the bundle carries changes of another site than its sender; nothing was imported")]
+    BundleForeignOrigin,
+    /// The fingerprint confirmed by a person is not the one the bundle or receipt was signed with.
+    #[error("the sender's fingerprint is not the one confirmed; nothing was changed")]
+    FingerprintMismatch,
+    /// The write-ahead log could not be checkpointed after a retirement (another program holds
+    /// the archive open): old pages of the retired files may remain until it is.
+    #[error("the archive is in use by another program; close it and import the receipt again to finish the retirement")]
+    CheckpointBusy,
     /// A bundle refers to a student or record this archive does not hold.
     #[error("the bundle depends on changes this archive never received")]
     BundleIncomplete,
@@ -117,6 +138,9 @@ pub enum Error {
     /// The student's file was handed over and is read-only until the receipt retires it.
     #[error("the student's file was handed over and is read-only")]
     HandedOver,
+    /// An attachment that is not a PDF, PNG, JPEG, GIF or WebP by its first bytes.
+    #[error("only PDF, PNG, JPEG, GIF and WebP files can be attached")]
+    AttachmentType,
     /// A receipt that matches no bundle this archive sent.
     #[error("the receipt does not match a bundle sent from this archive")]
     ReceiptMismatch,
@@ -129,8 +153,8 @@ pub enum Error {
         row: u32,
         /// Column header.
         field: &'static str,
-        /// Why.
-        reason: &'static str,
+        /// Why, with a stable code.
+        reason: Reason,
     },
     /// A workbook (report, grid table) could not be written.
     #[error("could not write the workbook: {0}")]
@@ -164,6 +188,7 @@ impl Error {
             Self::StudentNotFound => "student_not_found",
             Self::RecordNotFound => "record_not_found",
             Self::Invalid { .. } => "invalid_input",
+            Self::Refused { reason, .. } => reason.error_code(),
             Self::WeakPassphrase(_) => "weak_passphrase",
             Self::TooLarge { .. } => "too_large",
             Self::DiskFull => "disk_full",
@@ -176,10 +201,14 @@ impl Error {
             Self::BundleBadSignature => "bundle_bad_signature",
             Self::BundleStale => "bundle_stale",
             Self::BundleIdConflict => "bundle_id_conflict",
+            Self::BundleForeignOrigin => "bundle_foreign_origin",
+            Self::FingerprintMismatch => "fingerprint_mismatch",
+            Self::CheckpointBusy => "checkpoint_busy",
             Self::BundleIncomplete => "bundle_incomplete",
             Self::UnknownSite => "unknown_site",
             Self::SiteConflict => "site_conflict",
             Self::HandedOver => "handed_over",
+            Self::AttachmentType => "attachment_type",
             Self::ReceiptMismatch => "receipt_mismatch",
             Self::Grid { .. } => "grid_invalid",
             Self::Workbook(_) => "workbook_write",
@@ -188,6 +217,31 @@ impl Error {
             Self::Database(_) => "database",
             Self::Io(_) => "io",
         }
+    }
+}
+
+impl Error {
+    /// The field an input error names, if it names one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. }
+            | Self::Refused { field, .. }
+            | Self::Grid { field, .. } => Some(*field).filter(|f| !f.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// The typed reason of a refusal, if it has one.
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Self::Refused { reason, .. } | Self::Grid { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    /// A refusal of `field` for `reason`.
+    pub fn refused(field: &'static str, reason: Reason) -> Self {
+        Self::Refused { field, reason }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The measuring children. Each runs in its own process so its peak memory (VmHWM) is its own,
-//! and prints one JSON line per measurement on stdout.
+//! and prints one JSON line per measurement on stdout. The same code runs in both builds of this
+//! binary: the encrypted one and the plaintext one (`xindang::crypto::SEALS` false), so the two
+//! sides differ by the core's cryptography and nothing else.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -8,10 +10,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use xindang::crypto::kdf::KdfParams;
 use xindang::rules::ObligationFilter;
-use xindang::Archive;
+use xindang::{Archive, Session};
 
 use crate::data::{today, Built};
-use crate::plain::PlainSession;
 use crate::{BResult, PASSPHRASE};
 
 /// One measurement from a child.
@@ -153,16 +154,17 @@ fn open_filter() -> ObligationFilter {
     }
 }
 
-/// The session operations on the encrypted archive: unlock, list, search, file, dashboard, and
-/// at the end (its 64 MiB and more would otherwise count in every later peak) the KDF alone.
-pub fn measure_encrypted(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> {
+/// The session operations: unlock, list, search, file, dashboard, and at the end (its 64 MiB and
+/// more would otherwise count in every later peak) the KDF alone, in the encrypted build only
+/// (the plaintext build's is one HMAC).
+pub fn measure_session(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> {
     let archive = Archive::open(dir).map_err(e)?;
     // Unlock after the key derivation: the recovery slot needs no Argon2id, so this is the
     // key unwrap, the unlock audit entry and the loading of the index.
     measure("unlock", runs.unlock, || {
-        archive.unlock_with_recovery(&built.recovery).map_err(e)
+        Session::unlock_with_recovery(&archive, &built.recovery).map_err(e)
     })?;
-    let mut s = archive.unlock_with_recovery(&built.recovery).map_err(e)?;
+    let mut s = Session::unlock_with_recovery(&archive, &built.recovery).map_err(e)?;
     measure("list_students", runs.fast, || Ok(s.list_students()))?;
     measure("search_name", runs.fast, || {
         Ok(s.search(&built.name_prefix, 200))
@@ -182,37 +184,14 @@ pub fn measure_encrypted(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> 
     let snapshot = dir.join(xindang::session::SNAPSHOT_FILE);
     measure("unlock_rebuild", runs.unlock, || {
         let _ = std::fs::remove_file(&snapshot);
-        archive.unlock_with_recovery(&built.recovery).map_err(e)
+        Session::unlock_with_recovery(&archive, &built.recovery).map_err(e)
     })?;
-    let (kdf, salt) = slot_params(dir)?;
-    measure("kdf", runs.unlock, || {
-        kdf.derive(PASSPHRASE.as_bytes(), &salt).map_err(e)
-    })?;
-    Ok(())
-}
-
-/// The same operations on the plaintext baseline.
-pub fn measure_plain(dir: &Path, built: &Built, runs: &Runs) -> BResult<()> {
-    measure("unlock", runs.unlock, || PlainSession::open(dir))?;
-    let mut s = PlainSession::open(dir)?;
-    measure("list_students", runs.fast, || Ok(s.list_students()))?;
-    measure("search_name", runs.fast, || {
-        Ok(s.search(&built.name_prefix, 200))
-    })?;
-    measure("search_student_no", runs.fast, || {
-        Ok(s.search(&built.student_no, 200))
-    })?;
-    measure("student_file", runs.fast, || {
-        s.student_file(&built.file_student)
-    })?;
-    measure("dashboard", runs.fast, || {
-        s.obligations(today(), &open_filter())
-    })?;
-    drop(s);
-    measure("unlock_rebuild", runs.unlock, || {
-        PlainSession::remove_snapshot(dir);
-        PlainSession::open(dir)
-    })?;
+    if xindang::crypto::SEALS {
+        let (kdf, salt) = slot_params(dir)?;
+        measure("kdf", runs.unlock, || {
+            kdf.derive(PASSPHRASE.as_bytes(), &salt).map_err(e)
+        })?;
+    }
     Ok(())
 }
 
@@ -232,10 +211,10 @@ fn slot_params(dir: &Path) -> BResult<(KdfParams, Vec<u8>)> {
 
 /// What the app does at start, in a fresh process: open the archive, unlock with the passphrase
 /// (Argon2id included), compute the first dashboard.
-pub fn cold_encrypted(dir: &Path) -> BResult<()> {
+pub fn cold(dir: &Path) -> BResult<()> {
     let (c, t) = (cpu_now(), Instant::now());
     let archive = Archive::open(dir).map_err(e)?;
-    let s = archive.unlock(PASSPHRASE).map_err(e)?;
+    let s = Session::unlock(&archive, PASSPHRASE).map_err(e)?;
     let first = s.obligations(today(), &open_filter()).map_err(e)?;
     let took = ms(t);
     black_box(first);
@@ -243,20 +222,9 @@ pub fn cold_encrypted(dir: &Path) -> BResult<()> {
     Ok(())
 }
 
-/// The plaintext counterpart of [`cold_encrypted`]: open, load, first dashboard.
-pub fn cold_plain(dir: &Path) -> BResult<()> {
-    let (c, t) = (cpu_now(), Instant::now());
-    let s = PlainSession::open(dir)?;
-    let first = s.obligations(today(), &open_filter())?;
-    let took = ms(t);
-    black_box(first);
-    emit("cold_start", vec![took], cpu_since(c));
-    Ok(())
-}
-
 /// A roster .xlsx read and imported into a new, empty archive (creating it is not timed).
-pub fn roster_encrypted(dir: &Path, xlsx: &Path) -> BResult<()> {
-    let (mut s, _) = Archive::create(dir, PASSPHRASE).map_err(e)?;
+pub fn roster(dir: &Path, xlsx: &Path) -> BResult<()> {
+    let (mut s, _) = Session::create(dir, PASSPHRASE).map_err(e)?;
     let (c, t) = (cpu_now(), Instant::now());
     let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
     emit("roster_parse", vec![ms(t)], cpu_since(c));
@@ -274,34 +242,9 @@ pub fn roster_encrypted(dir: &Path, xlsx: &Path) -> BResult<()> {
     Ok(())
 }
 
-/// The plaintext counterpart of [`roster_encrypted`]: the same reader, the same merge, batches.
-pub fn roster_plain(dir: &Path, xlsx: &Path) -> BResult<()> {
-    let mut s = PlainSession::create(dir)?;
-    let (c, t) = (cpu_now(), Instant::now());
-    let parsed = xindang::roster::parse_file(xlsx).map_err(|e| e.to_string())?;
-    emit("roster_parse", vec![ms(t)], cpu_since(c));
-    let mut added = 0;
-    for chunk in parsed.rows.chunks(crate::data::BATCH) {
-        let items = chunk
-            .iter()
-            .map(|r| (r.profile.clone(), Vec::new()))
-            .collect();
-        let r = s.load_students(items, |old, new| xindang::import::merge(&parsed, old, new))?;
-        added += r.added as usize;
-    }
-    // As `xindang::import::roster`: the index snapshot after the import.
-    s.save_snapshot()?;
-    let took = ms(t);
-    if added != parsed.rows.len() {
-        return Err(format!("roster import (plaintext): {added} added"));
-    }
-    emit("roster_import", vec![took], cpu_since(c));
-    Ok(())
-}
-
 /// Exports a sync bundle of the whole college archive to the center (best of `runs`), then
 /// imports it at the center once (a second import of the same bundle is a no-op by design).
-pub fn bundle_encrypted(
+pub fn bundle(
     college: &Path,
     center: &Path,
     recovery: (&str, &str),
@@ -310,39 +253,19 @@ pub fn bundle_encrypted(
 ) -> BResult<()> {
     {
         let a = Archive::open(college).map_err(e)?;
-        let mut s = a.unlock_with_recovery(recovery.0).map_err(e)?;
+        let mut s = Session::unlock_with_recovery(&a, recovery.0).map_err(e)?;
         measure("bundle_export", runs, || {
             s.export_bundle(xindang::site::CENTER_NAME, out).map_err(e)
         })?;
     }
     let a = Archive::open(center).map_err(e)?;
-    let mut s = a.unlock_with_recovery(recovery.1).map_err(e)?;
+    let mut s = Session::unlock_with_recovery(&a, recovery.1).map_err(e)?;
     let file = std::fs::read(out).map_err(|e| e.to_string())?;
     let (c, t) = (cpu_now(), Instant::now());
     let (report, _receipt) = s.import_bundle(&file).map_err(e)?;
     let took = ms(t);
     if report.students_added == 0 || report.records_added == 0 {
         return Err("bundle import added nothing".into());
-    }
-    emit("bundle_import", vec![took], cpu_since(c));
-    Ok(())
-}
-
-/// The plaintext counterpart of [`bundle_encrypted`].
-pub fn bundle_plain(college: &Path, center: &Path, out: &Path, runs: usize) -> BResult<()> {
-    {
-        let mut s = PlainSession::open(college)?;
-        measure("bundle_export", runs, || {
-            s.export_bundle(xindang::site::CENTER_NAME, out)
-        })?;
-    }
-    let mut s = PlainSession::open(center)?;
-    let file = std::fs::read(out).map_err(|e| e.to_string())?;
-    let (c, t) = (cpu_now(), Instant::now());
-    let applied = s.import_bundle(crate::data::PLAIN_COLLEGE, &file)?;
-    let took = ms(t);
-    if applied == 0 {
-        return Err("plaintext bundle import applied nothing".into());
     }
     emit("bundle_import", vec![took], cpu_since(c));
     Ok(())

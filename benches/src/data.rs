@@ -1,14 +1,13 @@
-//! Building the archives measured: the same synthetic students written once into an encrypted
-//! archive and once into the plaintext baseline. Not timed.
+//! Building the archives measured: the same synthetic students written into an archive by each
+//! build of this binary (the encrypted one and the plaintext one, each its own child). Not timed.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use xindang::model::{NewRecord, StudentProfile};
 use xindang::synth::{self, SynthConfig};
-use xindang::Archive;
+use xindang::{Archive, Session};
 
-use crate::plain::PlainSession;
 use crate::{BResult, PASSPHRASE};
 
 /// Students per transaction while building (the command line's roster batch).
@@ -24,8 +23,8 @@ pub struct Built {
     pub students: usize,
     /// Records in each archive.
     pub records: usize,
-    /// The recovery key of the encrypted archive: unlocking with it skips Argon2id, which is how
-    /// `unlock` is measured "after the key derivation".
+    /// The recovery key of the archive: unlocking with it skips Argon2id, which is how `unlock`
+    /// is measured "after the key derivation".
     pub recovery: String,
     /// The 学号 of the student whose file has [`FILE_RECORDS`] records.
     pub file_student: String,
@@ -45,11 +44,10 @@ pub fn config(students: usize) -> SynthConfig {
     SynthConfig::new(2026, students, today())
 }
 
-/// Writes `students` synthetic students into an encrypted archive at `enc` and a plaintext one at
-/// `plain`, the first student's file topped up to [`FILE_RECORDS`] records.
-pub fn build_pair(students: usize, enc: &Path, plain: &Path) -> BResult<Built> {
-    let (mut session, recovery) = Archive::create(enc, PASSPHRASE).map_err(|e| e.to_string())?;
-    let mut p = PlainSession::create(plain)?;
+/// Writes `students` synthetic students into a new archive at `dir`, the first student's file
+/// topped up to [`FILE_RECORDS`] records.
+pub fn build(students: usize, dir: &Path) -> BResult<Built> {
+    let (mut session, recovery) = Session::create(dir, PASSPHRASE).map_err(|e| e.to_string())?;
     let mut built = Built {
         students,
         records: 0,
@@ -65,9 +63,8 @@ pub fn build_pair(students: usize, enc: &Path, plain: &Path) -> BResult<Built> {
         let items = std::mem::take(chunk);
         let n: usize = items.iter().map(|(_, r)| r.len()).sum();
         session
-            .load_students(items.clone(), |_, new| new)
+            .load_students(items, |_, new| new)
             .map_err(|e| e.to_string())?;
-        p.load_students(items, |_, new| new)?;
         Ok(n)
     };
     for (i, s) in synth::students(&config(students)).enumerate() {
@@ -121,27 +118,29 @@ pub fn roster_profiles(rows: usize) -> Vec<StudentProfile> {
     synth::students(&cfg).map(|s| s.profile).collect()
 }
 
-/// The plaintext college's name at the plaintext center.
-pub const PLAIN_COLLEGE: &str = "college";
+/// The two bundle archives' keys, handed from the child that builds them to the one measuring.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleSites {
+    /// The college archive (its recovery key in [`Built::recovery`]).
+    pub college: Built,
+    /// The center archive's recovery key.
+    pub center_recovery: String,
+}
 
-/// A college archive of `students` students and a center archive that trust each other, in
-/// both forms, for the bundle measurements. Returns the recovery keys (college, center).
+/// A college archive of `students` students (at `college`) and a center archive (at `center`)
+/// that trust each other, for the bundle measurements. Returns the college's [`Built`] and the
+/// center's recovery key.
 pub fn build_bundle_sites(
     students: usize,
-    enc_college: &Path,
-    enc_center: &Path,
-    plain_college: &Path,
-    plain_center: &Path,
+    college: &Path,
+    center: &Path,
 ) -> BResult<(Built, String)> {
-    let built = build_pair(students, enc_college, plain_college)?;
-    // The plaintext sites trust each other by name, as the archives below by profile.
-    PlainSession::create(plain_center)?.add_peer(PLAIN_COLLEGE)?;
-    PlainSession::open(plain_college)?.add_peer(xindang::site::CENTER_NAME)?;
+    let built = build(students, college)?;
     let e = |e: xindang::Error| e.to_string();
     let (mut center, center_recovery) =
-        Archive::create_as(enc_center, PASSPHRASE, xindang::SiteKind::Center, "中心").map_err(e)?;
-    let college = Archive::open(enc_college).map_err(e)?;
-    let mut college = college.unlock_with_recovery(&built.recovery).map_err(e)?;
+        Session::create_as(center, PASSPHRASE, xindang::SiteKind::Center, "中心").map_err(e)?;
+    let college = Archive::open(college).map_err(e)?;
+    let mut college = Session::unlock_with_recovery(&college, &built.recovery).map_err(e)?;
     let college_profile = college.site_profile(Some("college")).map_err(e)?;
     let center_profile = center
         .site_profile(Some(xindang::site::CENTER_NAME))

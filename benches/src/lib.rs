@@ -1,21 +1,23 @@
-//! XinDang benchmarks: each operation on an encrypted archive against the same operation on a
-//! plaintext SQLite database of the same schema shape, in the same run (docs/benchmarks.md).
+//! XinDang benchmarks: each operation of the core on an encrypted archive against the same
+//! operation of the same code built without its cryptography, in the same run
+//! (docs/benchmarks.md).
 //!
-//! The orchestrator ([`run`]) builds the archives, then runs every measurement in a child process
-//! of this same binary (`xindang-bench child …`), so each peak memory figure belongs to one
+//! The orchestrator ([`run`]) is the encrypted build. It runs everything else in child processes
+//! (`xindang-bench child …`), alternating between itself and the plaintext build of this binary
+//! (`--plaintext-bin`, built by `cargo xtask bench` with `--cfg xindang_plain_bench`): each side
+//! builds its own archives, then measures them, so each peak memory figure belongs to one
 //! operation's process and not to the building.
 #![forbid(unsafe_code)]
 
 pub mod child;
 pub mod data;
-pub mod plain;
 pub mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use child::Sample;
-use data::Built;
+use data::{Built, BundleSites};
 pub use report::Row;
 
 /// Errors of the bench are printed and end the run; a string is enough.
@@ -50,6 +52,9 @@ pub struct Options {
     pub reuse: Option<PathBuf>,
     /// Which groups run (`--only sessions,cold,roster,bundles`); all when empty.
     pub only: Vec<String>,
+    /// The plaintext build of this binary (`--plaintext-bin`). The smoke tests pass this binary
+    /// itself, which exercises the whole run with encryption on both sides.
+    pub plaintext_bin: Option<PathBuf>,
 }
 
 /// The groups `--only` selects: the session lines per size, the cold starts per size, the roster
@@ -81,6 +86,7 @@ impl Options {
             export_runs: if quick { 1 } else { 2 },
             reuse: None,
             only: Vec::new(),
+            plaintext_bin: None,
         }
     }
 }
@@ -89,16 +95,43 @@ fn progress(msg: &str) {
     eprintln!("bench: {msg}");
 }
 
-/// Runs this binary as a child with `args`; returns its samples (the JSON lines of its stdout).
-fn child(args: &[&str]) -> BResult<Vec<Sample>> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
+/// The two builds of this binary: the encrypted one (this process) and the plaintext one.
+struct Sides {
+    encrypted: PathBuf,
+    plaintext: PathBuf,
+}
+
+impl Sides {
+    fn of(opts: &Options) -> BResult<Sides> {
+        if !xindang::crypto::SEALS {
+            return Err(
+                "this is the plaintext build: run the encrypted one, which starts this \
+                        one (`cargo xtask bench`)"
+                    .into(),
+            );
+        }
+        let encrypted =
+            std::env::current_exe().map_err(|e| format!("cannot find the bench binary: {e}"))?;
+        let plaintext = opts.plaintext_bin.clone().ok_or(
+            "--plaintext-bin is missing: run the benchmarks through `cargo xtask bench`, which \
+             builds the plaintext side",
+        )?;
+        Ok(Sides {
+            encrypted,
+            plaintext,
+        })
+    }
+}
+
+/// Runs `exe` as a child with `args`; returns its samples (the JSON lines of its stdout).
+fn child(exe: &Path, args: &[&str]) -> BResult<Vec<Sample>> {
     let out = Command::new(exe)
         .arg("child")
         .args(args)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|e| format!("cannot start a bench child: {e}"))?;
+        .map_err(|e| format!("cannot start a bench child ({}): {e}", exe.display()))?;
     if !out.status.success() {
         return Err(format!("bench child {args:?} failed ({})", out.status));
     }
@@ -119,18 +152,14 @@ fn fresh_dir(p: &Path) -> BResult<()> {
     std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))
 }
 
-fn write_built(path: &Path, built: &Built) -> BResult<()> {
-    let text = serde_json::to_string(built).map_err(|e| e.to_string())?;
-    std::fs::write(path, text).map_err(|e| e.to_string())
-}
-
 /// Every sample as measured: (side, students, sample).
 type Samples = Vec<(String, usize, Sample)>;
 
 /// Pairs encrypted and plaintext samples into rows, keeping the raw samples.
 fn pair(students: usize, enc: &[Sample], plain: &[Sample], rows: &mut Vec<Row>, all: &mut Samples) {
     for s in enc {
-        let p = plain.iter().find(|p| p.op == s.op);
+        // The KDF has no plaintext counterpart (the plaintext build's is one HMAC, unmeasured).
+        let p = plain.iter().find(|p| p.op == s.op && s.op != "kdf");
         rows.push(Row::new(&s.op, students, s, p));
         all.push(("encrypted".into(), students, s.clone()));
     }
@@ -164,8 +193,14 @@ fn best(samples: Vec<Sample>) -> Vec<Sample> {
     out
 }
 
-/// The roster lines: the same .xlsx imported into a new archive and a new plaintext database.
-fn roster(opts: &Options, work: &Path, rows: &mut Vec<Row>, all: &mut Samples) -> BResult<()> {
+/// The roster lines: the same .xlsx imported into a new archive by each build.
+fn roster(
+    opts: &Options,
+    sides: &Sides,
+    work: &Path,
+    rows: &mut Vec<Row>,
+    all: &mut Samples,
+) -> BResult<()> {
     progress(&format!(
         "roster import of {} rows from .xlsx",
         opts.roster_rows
@@ -173,22 +208,29 @@ fn roster(opts: &Options, work: &Path, rows: &mut Vec<Row>, all: &mut Samples) -
     let xlsx = work.join("roster.xlsx");
     xindang::roster::write_xlsx(&xlsx, &data::roster_profiles(opts.roster_rows))
         .map_err(|e| e.to_string())?;
-    let es = child(&[
-        "roster-enc",
-        &path_arg(&work.join("roster-enc")),
-        &path_arg(&xlsx),
-    ])?;
-    let ps = child(&[
-        "roster-plain",
-        &path_arg(&work.join("roster-plain")),
-        &path_arg(&xlsx),
-    ])?;
+    let es = child(
+        &sides.encrypted,
+        &[
+            "roster",
+            &path_arg(&work.join("roster-enc")),
+            &path_arg(&xlsx),
+        ],
+    )?;
+    let ps = child(
+        &sides.plaintext,
+        &[
+            "roster",
+            &path_arg(&work.join("roster-plain")),
+            &path_arg(&xlsx),
+        ],
+    )?;
     pair(opts.roster_rows, &es, &ps, rows, all);
     Ok(())
 }
 
 /// Runs every benchmark; returns the rows (also written to `summary.json` and `summary.md`).
 pub fn run(opts: &Options) -> BResult<Vec<Row>> {
+    let sides = Sides::of(opts)?;
     let work = opts.out.join("work");
     fresh_dir(&work)?;
     let machine = report::Machine::now();
@@ -207,38 +249,50 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
             None => work.join(format!("s{n}")),
         };
         let (enc, plain) = (dir.join("enc"), dir.join("plain"));
-        let info = dir.join("built.json");
-        let built = match (&opts.reuse, read_built(Some(&path_arg(&info)))) {
-            (Some(_), Ok(built)) if built.students == n => {
+        let (enc_info, plain_info) = (dir.join("built-enc.json"), dir.join("built-plain.json"));
+        let (e, p) = (path_arg(&enc), path_arg(&plain));
+        let (ei, pi) = (path_arg(&enc_info), path_arg(&plain_info));
+        let reused = match (&opts.reuse, read_built(Some(&ei)), read_built(Some(&pi))) {
+            (Some(_), Ok(a), Ok(b)) if a.students == n && b.students == n => Some(a),
+            _ => None,
+        };
+        let built = match reused {
+            Some(built) => {
                 progress(&format!("{n} students: reusing {}", dir.display()));
                 built
             }
-            _ => {
+            None => {
                 fresh_dir(&dir)?;
                 progress(&format!(
                     "building {n} students, encrypted and plaintext (not timed)"
                 ));
-                let built = data::build_pair(n, &enc, &plain)?;
-                write_built(&info, &built)?;
-                built
+                let count = n.to_string();
+                child(&sides.encrypted, &["build", &count, &e, &ei])?;
+                child(&sides.plaintext, &["build", &count, &p, &pi])?;
+                read_built(Some(&ei))?
             }
         };
         progress(&format!(
             "{n} students, {} records: unlock, list, search, student file, dashboard, kdf",
             built.records
         ));
-        let (e, i, p) = (path_arg(&enc), path_arg(&info), path_arg(&plain));
         if opts.runs_group("sessions") {
-            let es = child(&["measure-enc", &e, &i, &unlock_runs, &fast_runs])?;
-            let ps = child(&["measure-plain", &p, &i, &unlock_runs, &fast_runs])?;
+            let es = child(
+                &sides.encrypted,
+                &["measure", &e, &ei, &unlock_runs, &fast_runs],
+            )?;
+            let ps = child(
+                &sides.plaintext,
+                &["measure", &p, &pi, &unlock_runs, &fast_runs],
+            )?;
             pair(n, &es, &ps, &mut rows, &mut all);
         }
         if opts.runs_group("cold") {
             progress(&format!("{n} students: cold starts"));
             let (mut ec, mut pc) = (Vec::new(), Vec::new());
             for _ in 0..opts.cold_runs {
-                ec.extend(child(&["cold-enc", &e])?);
-                pc.extend(child(&["cold-plain", &p])?);
+                ec.extend(child(&sides.encrypted, &["cold", &e])?);
+                pc.extend(child(&sides.plaintext, &["cold", &p])?);
             }
             pair(n, &best(ec), &best(pc), &mut rows, &mut all);
         }
@@ -248,10 +302,10 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
     }
 
     if opts.runs_group("roster") {
-        roster(opts, &work, &mut rows, &mut all)?;
+        roster(opts, &sides, &work, &mut rows, &mut all)?;
     }
     if opts.runs_group("bundles") {
-        bundles(opts, &work, &mut rows, &mut all)?;
+        bundles(opts, &sides, &work, &mut rows, &mut all)?;
     }
     let _ = std::fs::remove_dir_all(&work);
 
@@ -262,37 +316,34 @@ pub fn run(opts: &Options) -> BResult<Vec<Row>> {
 }
 
 /// The bundle export and import of an `opts.bundle_students` college, both sides.
-fn bundles(opts: &Options, work: &Path, rows: &mut Vec<Row>, all: &mut Samples) -> BResult<()> {
+fn bundles(
+    opts: &Options,
+    sides: &Sides,
+    work: &Path,
+    rows: &mut Vec<Row>,
+    all: &mut Samples,
+) -> BResult<()> {
     progress(&format!(
         "bundles of {} students (building not timed)",
         opts.bundle_students
     ));
     let b = work.join("bundle");
     fresh_dir(&b)?;
-    let (built, center_recovery) = data::build_bundle_sites(
-        opts.bundle_students,
-        &b.join("college"),
-        &b.join("center"),
-        &b.join("plain-college"),
-        &b.join("plain-center"),
-    )?;
-    let export_runs = opts.export_runs.to_string();
-    let es = child(&[
-        "bundle-enc",
-        &path_arg(&b.join("college")),
-        &path_arg(&b.join("center")),
-        &built.recovery,
-        &center_recovery,
-        &path_arg(&b.join("sync.age")),
-        &export_runs,
-    ])?;
-    let ps = child(&[
-        "bundle-plain",
-        &path_arg(&b.join("plain-college")),
-        &path_arg(&b.join("plain-center")),
-        &path_arg(&b.join("sync.bin")),
-        &export_runs,
-    ])?;
+    let (count, runs) = (
+        opts.bundle_students.to_string(),
+        opts.export_runs.to_string(),
+    );
+    let side = |exe: &Path, name: &str| -> BResult<Vec<Sample>> {
+        let d = |part: &str| path_arg(&b.join(format!("{name}-{part}")));
+        let (college, center, info) = (d("college"), d("center"), d("sites.json"));
+        child(exe, &["bundle-build", &count, &college, &center, &info])?;
+        child(
+            exe,
+            &["bundle", &college, &center, &info, &d("sync.age"), &runs],
+        )
+    };
+    let es = side(&sides.encrypted, "enc")?;
+    let ps = side(&sides.plaintext, "plain")?;
     pair(opts.bundle_students, &es, &ps, rows, all);
     Ok(())
 }
@@ -302,10 +353,18 @@ fn parse<T: std::str::FromStr>(s: Option<&String>, what: &str) -> BResult<T> {
         .ok_or_else(|| format!("bench child: missing or bad {what}"))
 }
 
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> BResult<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> BResult<()> {
+    let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn read_built(path: Option<&String>) -> BResult<Built> {
-    let text = std::fs::read_to_string(path.ok_or("bench child: missing info file")?)
-        .map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    read_json(Path::new(path.ok_or("bench child: missing info file")?))
 }
 
 /// The child side: `child <mode> <args…>`.
@@ -321,29 +380,30 @@ pub fn run_child(args: &[String]) -> BResult<()> {
             fast: parse(args.get(4), "fast runs")?,
         })
     };
+    let count = || -> BResult<usize> { parse(args.get(1), "student count") };
     match args.first().map(String::as_str) {
-        Some("measure-enc") => {
-            child::measure_encrypted(&path(1)?, &read_built(args.get(2))?, &runs()?)
+        Some("build") => write_json(&path(3)?, &data::build(count()?, &path(2)?)?),
+        Some("measure") => child::measure_session(&path(1)?, &read_built(args.get(2))?, &runs()?),
+        Some("cold") => child::cold(&path(1)?),
+        Some("roster") => child::roster(&path(1)?, &path(2)?),
+        Some("bundle-build") => {
+            let (college, center_recovery) =
+                data::build_bundle_sites(count()?, &path(2)?, &path(3)?)?;
+            let sites = BundleSites {
+                college,
+                center_recovery,
+            };
+            write_json(&path(4)?, &sites)
         }
-        Some("measure-plain") => {
-            child::measure_plain(&path(1)?, &read_built(args.get(2))?, &runs()?)
-        }
-        Some("cold-enc") => child::cold_encrypted(&path(1)?),
-        Some("cold-plain") => child::cold_plain(&path(1)?),
-        Some("roster-enc") => child::roster_encrypted(&path(1)?, &path(2)?),
-        Some("roster-plain") => child::roster_plain(&path(1)?, &path(2)?),
-        Some("bundle-enc") => child::bundle_encrypted(
-            &path(1)?,
-            &path(2)?,
-            (
-                args.get(3).map(String::as_str).unwrap_or_default(),
-                args.get(4).map(String::as_str).unwrap_or_default(),
-            ),
-            &path(5)?,
-            parse(args.get(6), "export runs")?,
-        ),
-        Some("bundle-plain") => {
-            child::bundle_plain(&path(1)?, &path(2)?, &path(3)?, parse(args.get(4), "runs")?)
+        Some("bundle") => {
+            let sites: BundleSites = read_json(&path(3)?)?;
+            child::bundle(
+                &path(1)?,
+                &path(2)?,
+                (&sites.college.recovery, &sites.center_recovery),
+                &path(4)?,
+                parse(args.get(5), "export runs")?,
+            )
         }
         _ => Err("bench child: unknown mode".into()),
     }

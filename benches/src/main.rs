@@ -1,5 +1,5 @@
 //! `xindang-bench [--quick] [--out DIR] [--sizes N,N…] [--roster-rows N] [--bundle-students N]
-//! [--runs N] [--reuse DIR] [--only GROUP,…]`:
+//! [--runs N] [--reuse DIR] [--only GROUP,…] --plaintext-bin PATH`:
 //! the benchmark suite (run it through `cargo xtask bench`, which builds it in release).
 //! `xindang-bench child …` is the measuring child the suite starts itself.
 
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use xindang_bench::Options;
 
-const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--reuse DIR] [--only sessions,cold,roster,bundles]";
+const USAGE: &str = "usage: xindang-bench [--quick] [--out DIR] [--sizes N,N...] [--roster-rows N] [--bundle-students N] [--runs N] [--reuse DIR] [--only sessions,cold,roster,bundles] --plaintext-bin PATH";
 
 fn number(v: Option<&String>, what: &str) -> Result<usize, String> {
     v.and_then(|s| s.replace('_', "").parse().ok())
@@ -55,6 +55,11 @@ fn options(args: &[String]) -> Result<Options, String> {
                 opts.unlock_runs = n.min(opts.unlock_runs);
                 opts.cold_runs = n.min(opts.cold_runs);
                 opts.export_runs = n.min(opts.export_runs);
+            }
+            "--plaintext-bin" => {
+                opts.plaintext_bin = Some(PathBuf::from(
+                    it.next().ok_or("--plaintext-bin needs a path")?,
+                ))
             }
             "--reuse" => {
                 opts.reuse = Some(PathBuf::from(it.next().ok_or("--reuse needs a folder")?))

@@ -34,7 +34,7 @@ fn site() -> &'static SiteIdentity {
         std::env::set_var("XINDANG_KDF_MS", "0");
         let dir = std::env::temp_dir().join(format!("xindang-fuzz-site-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let (mut session, _) = xindang::Archive::create_as(
+        let (mut session, _) = xindang::Session::create_as(
             &dir,
             "fuzzing passphrase, not a secret",
             xindang::SiteKind::Center,
@@ -72,6 +72,102 @@ pub fn bundle_container(data: &[u8]) {
     if xindang::bundle::split_container(data).is_ok() {
         let _ = xindang::bundle::open_container(data, college());
     }
+}
+
+/// A center archive that trusts a college, and the college's identity: the merge target signs
+/// every input with the college's real key, so that it reaches the import's authorisation and
+/// merge rather than stopping at the signature.
+struct MergeWorld {
+    center: xindang::Session,
+    center_profile: SiteProfile,
+    college: SiteIdentity,
+    bundle_seq: i64,
+}
+
+fn merge_world() -> &'static std::sync::Mutex<MergeWorld> {
+    static W: OnceLock<std::sync::Mutex<MergeWorld>> = OnceLock::new();
+    W.get_or_init(|| {
+        std::env::set_var("XINDANG_KDF_MS", "0");
+        let dir = std::env::temp_dir().join(format!("xindang-fuzz-merge-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pass = "fuzzing passphrase, not a secret";
+        let (mut center, _) = xindang::Session::create_as(
+            &dir.join("center"),
+            pass,
+            xindang::SiteKind::Center,
+            "fuzz",
+        )
+        .expect("a temporary archive");
+        let (mut college, _) =
+            xindang::Session::create(&dir.join("college"), pass).expect("a temporary archive");
+        let center_profile = center.site_profile(None).expect("a profile");
+        center
+            .import_profile(college.site_profile(Some("fuzz college")).expect("a profile"))
+            .expect("trusted");
+        let college = college.site(None).expect("a site identity");
+        std::sync::Mutex::new(MergeWorld {
+            center,
+            center_profile,
+            college,
+            bundle_seq: 0,
+        })
+    })
+}
+
+/// The merge behind a valid signed container: the first byte picks the bundle kind and whether
+/// the rest is a JSON list of changes (framed by the library) or raw frames; the container is
+/// signed by a trusted college and encrypted to the center, which imports it. Any `Err` is
+/// fine; a panic, a hang or an archive left unwritable is a finding (the center keeps writing
+/// after every input).
+pub fn merge(data: &[u8]) {
+    use xindang::bundle::{self, BundleKind, Change, Manifest, SiteRef};
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let mut w = merge_world().lock().unwrap_or_else(|e| e.into_inner());
+    let kind = if pick & 1 == 0 {
+        BundleKind::Sync
+    } else {
+        BundleKind::Handover
+    };
+    let frames = if pick & 2 == 0 {
+        let Ok(changes) = serde_json::from_slice::<Vec<Change>>(rest) else {
+            return;
+        };
+        match bundle::frame_changes(changes.iter().map(|c| (c, None))) {
+            Ok(f) => f.to_vec(),
+            Err(_) => return,
+        }
+    } else {
+        rest.to_vec()
+    };
+    w.bundle_seq += 1;
+    let manifest = Manifest {
+        format: bundle::FORMAT_VERSION,
+        bundle_id: xindang::crypto::hex(&xindang::crypto::random::<16>()),
+        kind,
+        sender: SiteRef::of(w.college.profile()),
+        recipient: SiteRef::of(&w.center_profile),
+        created_at: "2026-11-20T10:00:00+08:00".into(),
+        bundle_seq: if kind == BundleKind::Sync { w.bundle_seq } else { 0 },
+        from_seq: 1,
+        to_seq: 0,
+        counts: bundle::Counts::default(),
+        content_sha256: String::new(),
+        receipt: None,
+        sender_profile: None,
+        audit: None,
+    };
+    let Ok((_, plain)) = bundle::seal_container(&w.college, manifest, &frames) else {
+        return;
+    };
+    let Ok(file) = bundle::encrypt(&w.center_profile, &plain) else {
+        return;
+    };
+    let _ = w.center.import_bundle(&file);
+    w.center
+        .log(xindang::audit::AuditAction::Export, None, "fuzz")
+        .expect("the center still writes after an import");
 }
 
 /// libfuzzer-sys aborts on every panic, even one the code under test catches; the roster reader

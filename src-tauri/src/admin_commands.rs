@@ -7,9 +7,9 @@ use tauri::{AppHandle, Emitter, State};
 use xindang::import::ImportReport;
 use xindang::model::StudentStatus;
 use xindang::roster::ColumnOverrides;
-use xindang::session::app_queries::{
-    AuditCheck, AuditPage, AuditQuery, ObligationPage, ObligationQuery, PolicyProblem,
-};
+use xindang::session::audit_pages::{AuditCheck, AuditPage, AuditQuery};
+use xindang::session::obligation_pages::{ObligationPage, ObligationQuery};
+use xindang::session::policy_checks::PolicyProblem;
 use xindang::session::sync::ReceiptReport;
 use xindang::site::SiteProfile;
 use zeroize::Zeroizing;

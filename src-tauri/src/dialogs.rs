@@ -5,12 +5,35 @@
 //! `XINDANG_E2E_DIALOG` names one: each line answers one dialog in turn with the path chosen (an
 //! empty line: cancelled; no file: cancelled). Release builds ignore the variable.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::error::CommandError;
+use crate::state::{AppState, Shared};
+
+/// The one shape of a command with a native dialog: refused at once while locked, the dialog
+/// opened with the state mutex free (a dialog left open never blocks the auto-lock), then `then`
+/// run on the chosen path under the mutex. `None` when the user cancelled.
+pub fn unlocked_then<T>(
+    state: &Shared,
+    pick: impl FnOnce() -> Result<Option<PathBuf>, CommandError>,
+    then: impl FnOnce(&mut AppState, &Path) -> Result<T, CommandError>,
+) -> Result<Option<T>, CommandError> {
+    state.with(|s| s.session().map(|_| ()))?;
+    let Some(path) = pick()? else {
+        return Ok(None);
+    };
+    state.with(|s| then(s, &path)).map(Some)
+}
+
+/// A path's file name, for the screen (never its folder).
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
 
 /// What a dialog is for: its title and file-type filter.
 #[derive(Debug, Clone, Copy)]

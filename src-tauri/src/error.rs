@@ -1,6 +1,7 @@
-//! What a failed command sends to the webview: a stable code and an English message. The UI shows
-//! the Chinese text its table has for the code; the message is for logs and bug reports. Neither
-//! ever carries student data (the core's errors name fields, never values).
+//! What a failed command sends to the webview: a stable code, the field and the typed reason code
+//! the core gave, and an English message. The UI shows the Chinese text its one table has for the
+//! reason (else the code) and marks the field; the message is for logs and bug reports. None of
+//! them ever carries student data (the core's errors name fields, never values).
 
 use serde::Serialize;
 use typeshare::typeshare;
@@ -13,6 +14,10 @@ pub struct CommandError {
     pub code: String,
     /// English description, for logs.
     pub message: String,
+    /// The field refused (e.g. `date`, `level`), when the error names one.
+    pub field: Option<String>,
+    /// The core's reason code (e.g. `bad_date`, `raise_not_higher`), when the refusal has one.
+    pub reason: Option<String>,
 }
 
 impl CommandError {
@@ -20,6 +25,8 @@ impl CommandError {
         Self {
             code: code.to_owned(),
             message: message.to_owned(),
+            field: None,
+            reason: None,
         }
     }
 
@@ -38,6 +45,8 @@ impl CommandError {
         Self {
             code: "invalid_input".to_owned(),
             message: format!("invalid {field}: {reason}"),
+            field: Some(field.to_owned()),
+            reason: None,
         }
     }
 }
@@ -47,6 +56,8 @@ impl From<xindang::Error> for CommandError {
         Self {
             code: e.code().to_owned(),
             message: e.to_string(),
+            field: e.field().map(str::to_owned),
+            reason: e.reason().map(|r| r.code().to_owned()),
         }
     }
 }

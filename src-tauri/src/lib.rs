@@ -14,9 +14,9 @@ pub mod commands;
 pub mod dialogs;
 pub mod error;
 pub mod policy_commands;
+pub mod protect;
 pub mod report_commands;
 pub mod reports;
-pub mod review;
 pub mod review_commands;
 pub mod screen_lock;
 pub mod state;
@@ -24,9 +24,12 @@ pub mod student_commands;
 
 #[cfg(test)]
 mod hardening_tests;
+#[cfg(test)]
+mod review_tests;
+#[cfg(test)]
+mod screen_tests;
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
 
@@ -41,6 +44,8 @@ pub const LOCKED_EVENT: &str = "archive-locked";
 
 /// Starts the app and blocks until its window closes.
 pub fn run() {
+    // Before any key exists in this process.
+    protect::disable_core_dumps();
     let app = tauri::Builder::default()
         // Native dialogs, opened by Rust only: the webview is granted none of the plugin's commands.
         .plugin(tauri_plugin_dialog::init())
@@ -140,9 +145,9 @@ fn archive_dir<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<PathBuf> {
 /// here). One exception: WebKitGTK refuses WebDriver automation in an ephemeral (incognito) context,
 /// so when tauri-driver starts the app (`TAURI_WEBVIEW_AUTOMATION=true`, which also turns on Tauri's
 /// automation) the webview keeps its data in the app's data folder instead, which the end-to-end
-/// tests point at a temporary folder and scan.
+/// tests point at a temporary folder and scan. Debug builds only: a release build stays incognito.
 fn open_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let automation = std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true");
+    let automation = protect::automation();
     for config in app
         .config()
         .app
@@ -168,7 +173,7 @@ fn spawn_auto_lock<R: Runtime>(app: AppHandle<R>) -> std::io::Result<()> {
             let shared = app.state::<Shared>();
             let tick = shared.quietly(|s| s.tick());
             std::thread::sleep(tick);
-            if shared.quietly(|s| s.lock_if_idle(Instant::now())) {
+            if shared.quietly(|s| s.lock_if_idle(state::Moment::now())) {
                 notify_locked(&app, LockReason::Idle);
             }
         })?;

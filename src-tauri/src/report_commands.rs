@@ -1,13 +1,16 @@
 //! The commands of the reports page 报表 and the four-level network page 四级网络. Each is a
-//! one-line adapter onto [`reports`](crate::reports); the list is kept in step with build.rs,
+//! one-line adapter onto [`reports`](crate::reports) or the core; the list is kept in step with build.rs,
 //! lib.rs, the capability, the isolation hook and ui/src/api.ts (`hardening_tests` checks it).
 
 use tauri::{AppHandle, State};
+use xindang::rules::calendar::today;
 use xindang::rules::network::{NetworkActivity, NetworkWaiver};
 use xindang::rules::report::{Report, ReportKind};
 
+use xindang::session::network::NetworkWork;
+
 use crate::error::CommandError;
-use crate::reports::{self, GridImported, NetworkView, NetworkWork, WorkbookSaved};
+use crate::reports::{self, GridImported, NetworkView, WorkbookSaved};
 use crate::state::Shared;
 
 /// The report of the period holding `day` (`YYYY-MM-DD`; today when absent).
@@ -68,7 +71,7 @@ pub fn grid_import(
 /// The recorded network activities (newest first, with names) and the dorms to choose from.
 #[tauri::command(async)]
 pub fn network_activities(state: State<'_, Shared>) -> Result<NetworkWork, CommandError> {
-    state.with(reports::network_activities)
+    state.with(|s| Ok(s.session()?.network_work()?))
 }
 
 /// Records a dorm visit, meeting or training; returns its id.
@@ -77,11 +80,11 @@ pub fn network_activity_add(
     state: State<'_, Shared>,
     activity: NetworkActivity,
 ) -> Result<String, CommandError> {
-    state.with(|s| reports::network_activity_add(s, activity))
+    state.with(|s| Ok(s.session_mut()?.add_activity(activity, today())?))
 }
 
 /// Waives an open network duty with its reason.
 #[tauri::command(async)]
 pub fn network_waive(state: State<'_, Shared>, waiver: NetworkWaiver) -> Result<(), CommandError> {
-    state.with(|s| reports::network_waive(s, waiver))
+    state.with(|s| Ok(s.session_mut()?.waive_network(waiver, today())?))
 }

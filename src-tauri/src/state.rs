@@ -1,10 +1,13 @@
 //! The one managed state: where the archive lives and, while unlocked, the session holding its keys.
 //! Locking drops the session, which zeroizes the keys. Every command counts as activity; a background
-//! thread locks the archive after `idle_limit` without any.
+//! thread locks the archive after `idle_limit` without any. Idle time is measured by the wall clock
+//! as well as the monotonic one (whichever says more): the monotonic clock stops while a laptop
+//! sleeps, so a sleep longer than the limit must still find the archive locked on waking, and a
+//! wall clock set back must not keep it open.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 use typeshare::typeshare;
@@ -51,11 +54,42 @@ pub struct LockedEvent {
     pub reason: LockReason,
 }
 
+/// A moment on both clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    mono: Instant,
+    wall: SystemTime,
+}
+
+impl Moment {
+    /// Now.
+    pub fn now() -> Self {
+        Self {
+            mono: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    /// The time since `earlier`: the larger of the two clocks' (a clock gone back counts 0).
+    pub fn since(self, earlier: Moment) -> Duration {
+        let wall = self.wall.duration_since(earlier.wall).unwrap_or_default();
+        self.mono.saturating_duration_since(earlier.mono).max(wall)
+    }
+
+    /// `d` later on both clocks (tests; a sleep is a later wall clock alone).
+    pub fn later(self, mono: Duration, wall: Duration) -> Self {
+        Self {
+            mono: self.mono + mono,
+            wall: self.wall + wall,
+        }
+    }
+}
+
 /// The state behind the mutex.
 pub struct AppState {
     archive_dir: PathBuf,
     session: Option<Session>,
-    last_activity: Instant,
+    last_activity: Moment,
     idle_limit: Duration,
 }
 
@@ -65,7 +99,7 @@ impl AppState {
         Self {
             archive_dir,
             session: None,
-            last_activity: Instant::now(),
+            last_activity: Moment::now(),
             idle_limit,
         }
     }
@@ -82,7 +116,7 @@ impl AppState {
     /// Creates the archive and keeps it unlocked; returns the recovery key's text, shown once.
     pub fn create(&mut self, passphrase: &str) -> Result<Zeroizing<String>, CommandError> {
         check_passphrase_arg(passphrase)?;
-        let (session, recovery) = Archive::create(&self.archive_dir, passphrase)?;
+        let (session, recovery) = Session::create(&self.archive_dir, passphrase)?;
         self.session = Some(session);
         Ok(Zeroizing::new(recovery.to_string()))
     }
@@ -93,7 +127,10 @@ impl AppState {
             return Err(CommandError::already_unlocked());
         }
         check_passphrase_arg(passphrase)?;
-        self.session = Some(Archive::open(&self.archive_dir)?.unlock(passphrase)?);
+        self.session = Some(Session::unlock(
+            &Archive::open(&self.archive_dir)?,
+            passphrase,
+        )?);
         crate::admin::apply_archive_settings(self);
         Ok(())
     }
@@ -119,10 +156,8 @@ impl AppState {
     }
 
     /// Locks if unlocked and idle for longer than the limit at `now`. Returns whether it locked.
-    pub fn lock_if_idle(&mut self, now: Instant) -> bool {
-        self.session.is_some()
-            && now.saturating_duration_since(self.last_activity) >= self.idle_limit
-            && self.lock()
+    pub fn lock_if_idle(&mut self, now: Moment) -> bool {
+        self.session.is_some() && now.since(self.last_activity) >= self.idle_limit && self.lock()
     }
 
     /// Changes the idle limit at once (the auto-lock setting).
@@ -158,10 +193,15 @@ impl Shared {
     /// Runs `f` for a command: counts as user activity.
     pub fn with<T>(&self, f: impl FnOnce(&mut AppState) -> T) -> T {
         let mut state = self.guard();
-        state.last_activity = Instant::now();
+        // An archive already idle past the limit (the machine slept, and the lock thread has not
+        // woken yet) locks before this command runs, rather than answer it.
+        if state.lock_if_idle(Moment::now()) {
+            eprintln!("xindang-app: the archive was idle past its limit and is locked");
+        }
+        state.last_activity = Moment::now();
         let out = f(&mut state);
         // A long command (an unlock on a busy machine) must not leave the archive idle already.
-        state.last_activity = Instant::now();
+        state.last_activity = Moment::now();
         out
     }
 
@@ -177,126 +217,12 @@ impl Shared {
     }
 }
 
-/// The idle limit: `XINDANG_AUTO_LOCK_SECS` if set to a positive number, else five minutes.
+/// The idle limit at start: the bounded test override of a debug build
+/// ([`crate::protect::auto_lock_override`]), else five minutes until the archive's own setting.
 pub fn idle_limit_from_env() -> Duration {
-    std::env::var("XINDANG_AUTO_LOCK_SECS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|&s| s > 0)
-        .map_or(DEFAULT_IDLE_LIMIT, Duration::from_secs)
+    crate::protect::auto_lock_override().unwrap_or(DEFAULT_IDLE_LIMIT)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PASSPHRASE: &str = "shell-test-口令-2026";
-
-    fn state(idle: Duration) -> (tempfile::TempDir, AppState) {
-        // The key derivation at its floor: these tests are about the shell, not the KDF.
-        std::env::set_var("XINDANG_KDF_MS", "0");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let archive = dir.path().join("archive");
-        (dir, AppState::new(archive, idle))
-    }
-
-    fn code<T: std::fmt::Debug>(r: Result<T, CommandError>) -> String {
-        r.expect_err("an error").code
-    }
-
-    #[test]
-    fn first_run_create_lock_unlock() {
-        let (_dir, mut s) = state(DEFAULT_IDLE_LIMIT);
-        assert_eq!(
-            s.status(),
-            ArchiveStatus {
-                exists: false,
-                unlocked: false,
-                auto_lock_seconds: 300
-            }
-        );
-        assert_eq!(code(s.list_students()), "locked");
-        assert_eq!(code(s.unlock(PASSPHRASE)), "no_archive");
-
-        let key = s.create(PASSPHRASE).expect("create");
-        let groups: Vec<&str> = key.split('-').collect();
-        assert_eq!(groups.len(), 8, "eight groups of four");
-        assert!(groups.iter().all(|g| g.len() == 4));
-        assert_eq!(
-            s.status(),
-            ArchiveStatus {
-                exists: true,
-                unlocked: true,
-                auto_lock_seconds: 300
-            }
-        );
-        assert_eq!(s.list_students().expect("list"), vec![]);
-        assert_eq!(code(s.create(PASSPHRASE)), "archive_exists");
-
-        assert!(s.lock());
-        assert!(!s.lock(), "locking twice is harmless");
-        assert!(!s.status().unlocked);
-        assert_eq!(code(s.list_students()), "locked");
-
-        assert_eq!(code(s.unlock("not the passphrase")), "wrong_passphrase");
-        assert_eq!(code(s.unlock("")), "invalid_input");
-        assert_eq!(
-            code(s.unlock(&"x".repeat(MAX_PASSPHRASE_BYTES + 1))),
-            "invalid_input"
-        );
-        s.unlock(PASSPHRASE).expect("unlock");
-        assert_eq!(code(s.unlock(PASSPHRASE)), "already_unlocked");
-        assert!(s.session().is_ok());
-    }
-
-    #[test]
-    fn weak_passphrase_is_refused_with_its_code() {
-        let (_dir, mut s) = state(DEFAULT_IDLE_LIMIT);
-        assert_eq!(code(s.create("short")), "weak_passphrase");
-        assert!(!s.status().exists);
-    }
-
-    #[test]
-    fn auto_lock_after_idle_only() {
-        let (_dir, mut s) = state(Duration::from_secs(60));
-        s.create(PASSPHRASE).expect("create");
-        let now = Instant::now();
-        assert!(!s.lock_if_idle(now), "not idle yet");
-        assert!(s.lock_if_idle(now + Duration::from_secs(61)));
-        assert!(!s.status().unlocked);
-        assert!(
-            !s.lock_if_idle(now + Duration::from_secs(120)),
-            "already locked"
-        );
-    }
-
-    #[test]
-    fn commands_count_as_activity_and_the_lock_thread_does_not() {
-        let (_dir, s) = state(Duration::from_secs(60));
-        let shared = Shared::new(s);
-        let before = shared.quietly(|s| s.last_activity);
-        std::thread::sleep(Duration::from_millis(5));
-        shared.quietly(|s| s.tick());
-        assert_eq!(shared.quietly(|s| s.last_activity), before);
-        shared.with(|s| s.status());
-        assert!(shared.quietly(|s| s.last_activity) > before);
-    }
-
-    #[test]
-    fn idle_limit_and_tick() {
-        let (_dir, s) = state(Duration::from_secs(300));
-        assert_eq!(s.tick(), Duration::from_secs(5));
-        let (_dir, s) = state(Duration::from_secs(1));
-        assert_eq!(s.tick(), Duration::from_millis(250));
-    }
-
-    #[test]
-    fn errors_reach_the_webview_as_code_and_message() {
-        let e = CommandError::from(xindang::Error::WrongPassphrase);
-        let json = serde_json::to_value(&e).expect("json");
-        assert_eq!(
-            json,
-            serde_json::json!({ "code": "wrong_passphrase", "message": "wrong passphrase" })
-        );
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;

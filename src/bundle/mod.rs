@@ -106,6 +106,25 @@ pub struct ReceiptBody {
     pub acked_to: i64,
     /// What the receiver counted.
     pub counts: Counts,
+    /// How many of the bundle's changes the receiver stored (absent in receipts of the first
+    /// builds).
+    #[serde(default)]
+    pub applied: i64,
+    /// The changes it refused (uids `origin:seq`): not stored, listed in its conflict queue. A
+    /// handover's sender retires only the files none of whose changes were refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
+}
+
+/// The sender's audit log at the time of a sync bundle, signed with it: the receiver keeps the
+/// last one per peer and raises an alarm when a later bundle shows the log shorter (a restored
+/// copy, a cut chain) or the same length with another head (a re-chained log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    /// The sequence number of the last audit entry.
+    pub seq: i64,
+    /// Its chain hash, hex.
+    pub head: String,
 }
 
 /// The signed manifest.
@@ -141,6 +160,10 @@ pub struct Manifest {
     /// shown to compare by phone. Absent (not `null`) otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_profile: Option<SiteProfile>,
+    /// The sender's audit log head (sync and results bundles; absent in those of the first
+    /// builds and in handovers and receipts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<AuditAnchor>,
 }
 
 /// One change of the log, as carried in a bundle.
@@ -327,14 +350,63 @@ fn age_encrypt(r: &dyn age::Recipient, parts: &[&[u8]]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The scrypt work factor (log2 N) of passphrase bundles: age's own calibration (about a second),
-/// or the smallest sensible one when `XINDANG_KDF_MS=0` (tests), like the archive's key slots.
-fn scrypt_recipient(passphrase: &str) -> age::scrypt::Recipient {
+/// The smallest scrypt work factor (log2 N) of a passphrase bundle: 2^18, about a quarter of a
+/// second on a laptop, is what stands between a guessed passphrase and the files inside.
+pub const SCRYPT_FLOOR: u8 = 18;
+
+/// The work factor a test run asks for with `XINDANG_KDF_MS=0`: honoured by debug builds only,
+/// so no setting of a release build lowers a bundle below [`SCRYPT_FLOOR`].
+const TEST_SCRYPT: u8 = 10;
+
+/// Whether this is a debug build run by the tests asking for the cheapest key derivation.
+fn test_kdf() -> bool {
+    cfg!(debug_assertions) && std::env::var("XINDANG_KDF_MS").is_ok_and(|v| v.trim() == "0")
+}
+
+/// The scrypt recipient of passphrase bundles: age's own calibration (about a second), or
+/// [`TEST_SCRYPT`] in a debug test run.
+fn scrypt_recipient(passphrase: &str, floor: bool) -> age::scrypt::Recipient {
     let mut r = age::scrypt::Recipient::new(passphrase.to_owned().into());
-    if std::env::var("XINDANG_KDF_MS").is_ok_and(|v| v.trim() == "0") {
-        r.set_work_factor(10);
+    if test_kdf() {
+        r.set_work_factor(TEST_SCRYPT);
+    } else if floor {
+        r.set_work_factor(SCRYPT_FLOOR);
     }
     r
+}
+
+/// The work factor written in an age file's scrypt stanza (`-> scrypt SALT LOG_N`).
+pub fn scrypt_work_factor(file: &[u8]) -> Option<u8> {
+    let header = &file[..file.len().min(1024)];
+    let at = header.windows(10).position(|w| w == b"-> scrypt ")?;
+    let line = header[at + 10..].split(|b| *b == b'\n').next()?;
+    let text = std::str::from_utf8(line).ok()?;
+    text.split(' ').nth(1)?.trim().parse().ok()
+}
+
+/// Alphabet of generated passphrases: digits, easy to read out by phone in any language.
+const PASSPHRASE_DIGITS: &[u8; 10] = b"0123456789";
+
+/// A passphrase for a handover to another institution, offered by default: six groups of four
+/// digits (about 80 bits, behind scrypt of at least 2^18), read out by phone group by group.
+pub fn generate_passphrase() -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(29));
+    let mut n = 0;
+    while n < 24 {
+        for b in crypto::random::<32>() {
+            // Rejection sampling: 250 is the largest multiple of 10 below 256, so no digit is
+            // likelier than another.
+            if b >= 250 || n == 24 {
+                continue;
+            }
+            if n > 0 && n % 4 == 0 {
+                out.push('-');
+            }
+            out.push(PASSPHRASE_DIGITS[usize::from(b % 10)] as char);
+            n += 1;
+        }
+    }
+    out
 }
 
 /// Encrypts a container to a passphrase (age scrypt recipient), for another institution with
@@ -346,8 +418,12 @@ pub fn encrypt_passphrase(passphrase: &str, plaintext: &[u8]) -> Result<Vec<u8>>
 /// [`encrypt_passphrase`] of a container given in parts (see [`encrypt_parts`]).
 pub fn encrypt_passphrase_parts(passphrase: &str, parts: &[&[u8]]) -> Result<Vec<u8>> {
     crate::archive::check_passphrase(passphrase)?;
-    let r = scrypt_recipient(passphrase);
-    age_encrypt(&r, parts)
+    let file = age_encrypt(&scrypt_recipient(passphrase, false), parts)?;
+    // age calibrates to about a second on this machine; a slow one may land below the floor.
+    if !test_kdf() && scrypt_work_factor(&file).is_none_or(|n| n < SCRYPT_FLOOR) {
+        return age_encrypt(&scrypt_recipient(passphrase, true), parts);
+    }
+    Ok(file)
 }
 
 /// Whether an age file is encrypted to a passphrase (its only stanza is scrypt).

@@ -3,20 +3,25 @@
 //! A sealed value is `0x01 ‖ nonce(12) ‖ AES-256-GCM(padded plaintext) ‖ tag(16)`; its AAD binds the
 //! archive, table, row, student and version, so a value moved to another row fails to open.
 
+mod aead;
 pub mod kdf;
 
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::{hkdf, hmac};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use aead::{AeadKey, NONCE_LEN, TAG_LEN, VERSION as SEAL_VERSION};
 
 /// A 256-bit key, wiped from memory when dropped.
 pub type Key = Zeroizing<[u8; 32]>;
 
-const SEAL_VERSION: u8 = 1;
-const TAG_LEN: usize = 16;
+/// Whether this build seals at all. False only in the benchmarks' plaintext build (`--cfg
+/// xindang_plain_bench`, set by `cargo xtask bench` alone, in its own target folder): there
+/// sealing copies bytes and the key derivation is one HMAC, so the benchmark measures the core's
+/// own code with and without its cryptography (docs/benchmarks.md). The values such a build
+/// writes carry another first byte: each build refuses the other's archives.
+pub const SEALS: bool = !cfg!(xindang_plain_bench);
 
 /// Fills an array from the system's secure random source.
 pub fn random<const N: usize>() -> [u8; N] {
@@ -78,23 +83,15 @@ fn padded_len(len: usize) -> usize {
     }
 }
 
-fn aead_key(key: &[u8; 32]) -> LessSafeKey {
-    // A 32-byte key is always a valid AES-256 key.
-    match UnboundKey::new(&AES_256_GCM, key) {
-        Ok(k) => LessSafeKey::new(k),
-        Err(_) => unreachable!("AES-256 key length is 32"),
-    }
-}
-
 /// A key made ready for sealing and opening many values: the AES key schedule and the GHASH
 /// table are computed once instead of per value (an import seals every change's operation
 /// under the same change-log key).
-pub struct SealKey(LessSafeKey);
+pub struct SealKey(AeadKey);
 
 impl SealKey {
     /// Prepares `key`.
     pub fn new(key: &[u8; 32]) -> SealKey {
-        SealKey(aead_key(key))
+        SealKey(AeadKey::new(key))
     }
 
     /// As [`seal`].
@@ -102,7 +99,7 @@ impl SealKey {
         let padded = padded_len(plaintext.len());
         let mut out = Vec::with_capacity(1 + NONCE_LEN + padded + TAG_LEN);
         out.push(SEAL_VERSION);
-        let nonce = random::<NONCE_LEN>();
+        let nonce = aead::nonce();
         out.extend_from_slice(&nonce);
         let start = out.len();
         out.extend_from_slice(plaintext);
@@ -111,14 +108,8 @@ impl SealKey {
         out.resize(start + padded, 0);
         let aad = binding.bytes();
         // Sealed where it lies, the tag appended: no second buffer.
-        match self.0.seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(&aad),
-            &mut out[start..],
-        ) {
-            Ok(tag) => out.extend_from_slice(tag.as_ref()),
-            Err(_) => unreachable!("sealing fails only for inputs over 64 GiB"),
-        }
+        let tag = self.0.seal_in_place(nonce, &aad, &mut out[start..]);
+        out.extend_from_slice(&tag);
         out
     }
 
@@ -138,13 +129,8 @@ impl SealKey {
         let aad = binding.bytes();
         let len = self
             .0
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(&aad),
-                &mut buf,
-            )
-            .map_err(|_| Error::Tamper(what))?
-            .len();
+            .open_in_place(nonce, &aad, &mut buf)
+            .ok_or(Error::Tamper(what))?;
         buf.truncate(len);
         // Strip the padding.
         let end = buf
@@ -201,15 +187,9 @@ pub fn open_append(
     }
     out.extend_from_slice(body);
     let aad = binding.bytes();
-    let opened = aead_key(key)
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(&aad),
-            &mut out[start..],
-        )
-        .map(|p| p.len());
+    let opened = AeadKey::new(key).open_in_place(nonce, &aad, &mut out[start..]);
     // Strip the padding: 0x80 then zeros.
-    let end = opened.ok().and_then(|len| {
+    let end = opened.and_then(|len| {
         let plain = &out[start..start + len];
         let end = plain.iter().rposition(|&b| b != 0)?;
         (plain[end] == 0x80).then_some(start + end)
@@ -361,6 +341,29 @@ mod tests {
             assert_eq!(open(&key, &b(&a, 1), &t, "x").unwrap_err().code(), "tamper");
         }
         assert!(open(&key, &b(&a, 1), &sealed[..20], "x").is_err());
+    }
+
+    #[test]
+    fn every_build_but_the_plaintext_benchmark_seals_and_refuses_its_values() {
+        // The plaintext benchmark build (`--cfg xindang_plain_bench`) is never a test build.
+        const { assert!(SEALS) };
+        let (key, a) = (random_key(), [5u8; 16]);
+        let text = "谈话内容：学生自述失眠".as_bytes();
+        let sealed = seal(&key, &b(&a, 1), text);
+        assert!(!sealed.windows(text.len()).any(|w| w == text));
+        // A value in that build's form: its marker, a zero nonce, the padded plaintext in
+        // clear, a tag (zeros here). Refused as tampered, so a misbuilt archive is never read.
+        let mut plain = vec![0xb0u8];
+        plain.extend_from_slice(&[0u8; 12]);
+        plain.extend_from_slice(text);
+        plain.push(0x80);
+        plain.resize(1 + 12 + padded_len(text.len()) + 16, 0);
+        assert_eq!(
+            open(&key, &b(&a, 1), &plain, "x").unwrap_err().code(),
+            "tamper"
+        );
+        let mut out = Zeroizing::new(Vec::new());
+        assert!(open_append(&key, &b(&a, 1), &plain, "x", &mut out).is_err());
     }
 
     #[test]

@@ -318,6 +318,21 @@ pub struct Review {
     pub meeting: Option<String>,
 }
 
+/// 观察报告 what a class or dorm observer (心理委员, 寝室长: 班级心理晴雨表, 寝室长报告) reported,
+/// filed into the file from the triage inbox. The reporter never sees the file.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// Who reported, as the list names them (e.g. "心理委员 李某").
+    pub reporter: String,
+    /// The class or dorm the report came from.
+    pub place: String,
+    /// What was observed.
+    pub text: String,
+    /// The counselor's note when filing it.
+    pub note: String,
+}
+
 /// The content of a record, by kind.
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,6 +362,8 @@ pub enum RecordBody {
     Waiver(Waiver),
     /// 周研判 a weekly review decision
     Review(Review),
+    /// 观察报告 an observer's report, filed from the inbox
+    Observation(Observation),
 }
 
 impl RecordBody {
@@ -365,6 +382,7 @@ impl RecordBody {
             Self::Event(_) => "event",
             Self::Waiver(_) => "waiver",
             Self::Review(_) => "review",
+            Self::Observation(_) => "observation",
         }
     }
 }

@@ -35,8 +35,10 @@ use crate::model::StudentProfile;
 mod biff;
 mod cfb;
 mod header;
+pub mod lists;
 mod read;
 mod rows;
+mod sheets;
 mod values;
 mod write;
 
@@ -178,6 +180,16 @@ pub enum RowErrorReason {
     InvalidStatus,
     /// A cell holds a formula error such as `#N/A`.
     FormulaError,
+    /// The 学号 names no student of the archive (lists only add to existing files).
+    UnknownStudent,
+    /// The 姓名 differs from the archive's for that 学号.
+    NameMismatch,
+    /// A list row without its date.
+    MissingDate,
+    /// A screening result that is none of the known bands.
+    InvalidResult,
+    /// A list row without what happened or was observed.
+    MissingText,
 }
 
 impl RowErrorReason {
@@ -195,6 +207,11 @@ impl RowErrorReason {
             RowErrorReason::InvalidLevel => "invalid_level",
             RowErrorReason::InvalidStatus => "invalid_status",
             RowErrorReason::FormulaError => "formula_error",
+            RowErrorReason::UnknownStudent => "unknown_student",
+            RowErrorReason::NameMismatch => "name_mismatch",
+            RowErrorReason::MissingDate => "missing_date",
+            RowErrorReason::InvalidResult => "invalid_result",
+            RowErrorReason::MissingText => "missing_text",
         }
     }
 }
@@ -212,6 +229,11 @@ impl fmt::Display for RowErrorReason {
             RowErrorReason::InvalidLevel => "invalid degree level",
             RowErrorReason::InvalidStatus => "invalid enrolment status",
             RowErrorReason::FormulaError => "formula error in a cell",
+            RowErrorReason::UnknownStudent => "student not in the archive",
+            RowErrorReason::NameMismatch => "name differs from the archive",
+            RowErrorReason::MissingDate => "missing date",
+            RowErrorReason::InvalidResult => "unknown screening result",
+            RowErrorReason::MissingText => "missing text",
         })
     }
 }
@@ -220,6 +242,9 @@ impl fmt::Display for RowErrorReason {
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
+    /// The worksheet, when the file had more than one (empty otherwise).
+    #[serde(default)]
+    pub sheet: String,
     /// 1-based row number as Excel shows it.
     pub row: u32,
     /// The reason, with a stable code.
@@ -238,7 +263,15 @@ impl RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "row {}: {}", self.row, self.detail)
+        if self.sheet.is_empty() {
+            write!(f, "row {}: {}", self.row, self.detail)
+        } else {
+            write!(
+                f,
+                "sheet '{}' row {}: {}",
+                self.sheet, self.row, self.detail
+            )
+        }
     }
 }
 
@@ -246,8 +279,11 @@ impl fmt::Display for RowError {
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterParse {
-    /// The worksheet read (empty for CSV).
+    /// The first worksheet read (empty for CSV); every sheet is in `sheets`.
     pub sheet: String,
+    /// Every worksheet of the file and what became of it, so none is skipped without a word.
+    #[serde(default)]
+    pub sheets: Vec<SheetRead>,
     /// 1-based row number of the header row.
     pub header_row: u32,
     /// Every non-empty header cell (and every column an override named), left to right.
@@ -268,6 +304,68 @@ impl RosterParse {
             .iter()
             .find(|c| c.field == Some(field))
             .map(|c| c.column)
+    }
+}
+
+/// Why a worksheet gave nothing.
+#[typeshare]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetSkip {
+    /// No cells at all.
+    Empty,
+    /// No header row with the columns the file needs (a notes sheet, a chart's data).
+    NoHeader,
+    /// A header but no data rows below it.
+    NoRows,
+    /// The sheet is damaged.
+    Unreadable,
+}
+
+impl SheetSkip {
+    /// English, for the command line.
+    #[must_use]
+    pub fn text(self) -> &'static str {
+        match self {
+            SheetSkip::Empty => "empty",
+            SheetSkip::NoHeader => "no header row with the required columns",
+            SheetSkip::NoRows => "a header but no rows",
+            SheetSkip::Unreadable => "damaged, could not be read",
+        }
+    }
+}
+
+/// One worksheet of the file and what was read of it.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetRead {
+    /// The sheet's name (empty for CSV).
+    pub name: String,
+    /// 1-based header row, when one was found.
+    pub header_row: Option<u32>,
+    /// Rows read from it.
+    pub rows: u32,
+    /// Rows refused.
+    pub errors: u32,
+    /// Why it gave nothing, when it did.
+    pub skipped: Option<SheetSkip>,
+}
+
+impl fmt::Display for SheetRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if self.name.is_empty() {
+            "(text)"
+        } else {
+            &self.name
+        };
+        match self.skipped {
+            Some(why) => write!(f, "sheet '{name}': skipped, {}", why.text()),
+            None => write!(
+                f,
+                "sheet '{name}': {} rows read, {} refused",
+                self.rows, self.errors
+            ),
+        }
     }
 }
 
@@ -403,6 +501,6 @@ pub fn parse_bytes_with(
     }
     .to_ascii_lowercase();
     let format = read::Format::from_extension(&ext)?;
-    let grid = read::read_grid(format, bytes)?;
-    rows::parse_grid(&grid, overrides)
+    let sheets = read::read_sheets(format, bytes)?;
+    sheets::parse_sheets(&sheets, overrides)
 }

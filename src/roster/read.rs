@@ -62,6 +62,30 @@ pub(super) struct GridRow {
     pub(super) cells: Vec<Cell>,
 }
 
+impl GridRow {
+    /// A footer below the data (合计, 制表人 …): its first filled cell says so.
+    pub(super) fn is_footer(&self) -> bool {
+        const FOOTERS: [&str; 9] = [
+            "合计",
+            "总计",
+            "小计",
+            "共计",
+            "总人数",
+            "制表",
+            "填表",
+            "审核",
+            "签字",
+        ];
+        match self.cells.iter().find(|c| !c.is_blank()) {
+            Some(Cell::Text(t)) => {
+                let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+                FOOTERS.iter().any(|f| t.starts_with(f))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The sheet that was read.
 #[derive(Debug, Clone)]
 pub(super) struct Grid {
@@ -71,6 +95,25 @@ pub(super) struct Grid {
 }
 
 impl Grid {
+    /// About the bytes the grid holds.
+    fn weight(&self) -> u64 {
+        let cell = std::mem::size_of::<Cell>() as u64;
+        self.rows
+            .iter()
+            .map(|r| {
+                let text: usize = r
+                    .cells
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Text(s) => s.len(),
+                        _ => 0,
+                    })
+                    .sum();
+                r.cells.len() as u64 * cell + text as u64
+            })
+            .sum()
+    }
+
     /// The cell at an absolute 0-based column.
     pub(super) fn cell<'a>(&self, row: &'a GridRow, column: u32) -> &'a Cell {
         column
@@ -83,7 +126,17 @@ impl Grid {
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterError> {
+/// One worksheet of a workbook as read: its grid, or why it holds nothing to import.
+#[derive(Debug, Clone)]
+pub(super) struct Sheet {
+    pub(super) name: String,
+    /// `Ok(None)`: the sheet has no cells; `Err(())`: calamine could not read it.
+    pub(super) grid: Result<Option<Grid>, ()>,
+}
+
+/// Every worksheet of the file, visible ones first, each group in workbook order (CSV: one
+/// unnamed sheet). Fails only when the file cannot be read at all or no sheet holds a cell.
+pub(super) fn read_sheets(format: Format, bytes: &[u8]) -> Result<Vec<Sheet>, RosterError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(RosterError::Empty);
     }
@@ -108,16 +161,23 @@ pub(super) fn read_grid(format: Format, bytes: &[u8]) -> Result<Grid, RosterErro
     };
     // calamine panics on some damaged workbooks (a sheet offset past the stream, found by the
     // `roster` fuzz target): a bad file must be refused, not take the app down.
-    std::panic::catch_unwind(|| read_workbook_bytes(format, bytes))
-        .unwrap_or_else(|_| Err(unreadable_workbook()))
+    let sheets = std::panic::catch_unwind(|| read_workbook_bytes(format, bytes))
+        .unwrap_or_else(|_| Err(unreadable_workbook()))?;
+    if sheets.iter().any(|s| matches!(s.grid, Ok(Some(_)))) {
+        Ok(sheets)
+    } else if sheets.iter().any(|s| s.grid.is_err()) {
+        Err(unreadable_workbook())
+    } else {
+        Err(RosterError::Empty)
+    }
 }
 
-fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError> {
+fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Vec<Sheet>, RosterError> {
     match format {
         Format::Xlsx => {
             let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
                 .map_err(|_| unreadable_workbook())?;
-            read_sheets(&mut wb, xlsx_range)
+            read_all(&mut wb, xlsx_range)
         }
         Format::Xls => {
             // calamine reads a copy holding only the checked workbook stream (src/roster/biff.rs).
@@ -131,7 +191,10 @@ fn read_workbook_bytes(format: Format, bytes: &[u8]) -> Result<Grid, RosterError
                 .map_err(|_| unreadable_workbook())?;
             read_workbook(wb)
         }
-        Format::Text => read_text(bytes),
+        Format::Text => Ok(vec![Sheet {
+            name: String::new(),
+            grid: Ok(Some(read_text(bytes)?)),
+        }]),
     }
 }
 
@@ -139,23 +202,23 @@ pub(super) fn unreadable_workbook() -> RosterError {
     RosterError::Unreadable("the workbook is damaged, password-protected or not a spreadsheet")
 }
 
-/// The first non-empty worksheet, visible ones first.
-fn read_workbook<RS, R>(mut wb: R) -> Result<Grid, RosterError>
+/// Every worksheet, visible ones first.
+fn read_workbook<RS, R>(mut wb: R) -> Result<Vec<Sheet>, RosterError>
 where
     RS: std::io::Read + std::io::Seek,
     R: Reader<RS>,
 {
-    read_sheets(&mut wb, |wb, name| {
+    read_all(&mut wb, |wb, name| {
         wb.worksheet_range(name).map_err(|_| unreadable_workbook())
     })
 }
 
 /// [`read_workbook`] with the sheet reader given: `TooLarge` from it ends the import, any other
-/// error skips the sheet.
-fn read_sheets<RS, R>(
+/// error marks the sheet unreadable (the caller names it).
+fn read_all<RS, R>(
     wb: &mut R,
     mut range: impl FnMut(&mut R, &str) -> Result<Range<Data>, RosterError>,
-) -> Result<Grid, RosterError>
+) -> Result<Vec<Sheet>, RosterError>
 where
     RS: std::io::Read + std::io::Seek,
     R: Reader<RS>,
@@ -168,25 +231,25 @@ where
         .collect();
     // Stable: visible sheets first, each group in workbook order.
     names.sort_by_key(|(hidden, _)| *hidden);
-    let mut failed = false;
+    let mut out = Vec::with_capacity(names.len());
+    // Each sheet is measured as it is read; the grids kept of all of them are measured too.
+    let mut kept = 0u64;
     for (_, name) in names {
-        let range = match range(wb, &name) {
-            Ok(r) => r,
-            Err(RosterError::TooLarge) => return Err(RosterError::TooLarge),
-            Err(_) => {
-                failed = true;
-                continue;
+        let grid = match range(wb, &name) {
+            Ok(r) => {
+                let grid = grid_from_range(&name, &r);
+                kept = kept.saturating_add(grid.as_ref().map_or(0, Grid::weight));
+                if kept > super::biff::LIMIT {
+                    return Err(RosterError::TooLarge);
+                }
+                Ok(grid)
             }
+            Err(RosterError::TooLarge) => return Err(RosterError::TooLarge),
+            Err(_) => Err(()),
         };
-        if let Some(grid) = grid_from_range(&name, &range) {
-            return Ok(grid);
-        }
+        out.push(Sheet { name, grid });
     }
-    if failed {
-        Err(unreadable_workbook())
-    } else {
-        Err(RosterError::Empty)
-    }
+    Ok(out)
 }
 
 /// An .xlsx sheet as calamine's `worksheet_range` reads it (its non-empty cells, then a dense

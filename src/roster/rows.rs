@@ -14,7 +14,7 @@ use crate::model::{Guardian, StudentProfile};
 const DEFAULT_RELATION: &str = "家长";
 
 /// "A", "B", … "Z", "AA" for a 0-based column.
-fn column_letter(column: u32) -> String {
+pub(super) fn column_letter(column: u32) -> String {
     let mut n = u64::from(column) + 1;
     let mut out = Vec::new();
     while n > 0 {
@@ -64,6 +64,7 @@ impl RowReader<'_> {
 
     fn fail(&mut self, reason: RowErrorReason, detail: String) {
         self.errors.push(RowError {
+            sheet: String::new(),
             row: self.row.number,
             reason,
             detail,
@@ -170,7 +171,7 @@ pub(super) fn parse_grid(
     let mut first_seen: HashMap<String, u32> = HashMap::new();
     for row in grid.rows.iter().skip(header_index + 1) {
         // Rows with content only in ignored columns (a 序号 filled down, a note) are blank to us.
-        if mapped.iter().all(|(_, c, _)| grid.cell(row, *c).is_blank()) {
+        if row.is_footer() || mapped.iter().all(|(_, c, _)| grid.cell(row, *c).is_blank()) {
             continue;
         }
         let mut r = RowReader {
@@ -239,6 +240,7 @@ pub(super) fn parse_grid(
         .collect();
     Ok(RosterParse {
         sheet: grid.sheet.clone(),
+        sheets: Vec::new(),
         header_row,
         columns,
         rows,

@@ -731,6 +731,7 @@ fn date_ymd(y: i32, m: u32, d: u32) -> NaiveDate {
 #[test]
 fn serde_shapes_for_the_ui() {
     let e = RowError {
+        sheet: String::new(),
         row: 7,
         reason: RowErrorReason::DuplicateStudentNo,
         detail: "x".into(),
@@ -738,7 +739,7 @@ fn serde_shapes_for_the_ui() {
     let json = serde_json::to_string(&e).unwrap();
     assert_eq!(
         json,
-        r#"{"row":7,"reason":"duplicate_student_no","detail":"x"}"#
+        r#"{"sheet":"","row":7,"reason":"duplicate_student_no","detail":"x"}"#
     );
     for r in [
         RowErrorReason::MissingStudentNo,

@@ -2,6 +2,23 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 
+use crate::error::{Error, Reason, Result};
+
+/// Today by this computer's clock (local time): the day a user means by "today".
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// A day as a user types it, in the app or on the command line: `YYYY-MM-DD` (spaces around it
+/// ignored), or `today` when absent or blank. Refused as [`Reason::BadDate`] of `field`.
+pub fn parse_day(text: Option<&str>, field: &'static str, today: NaiveDate) -> Result<NaiveDate> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(today),
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map_err(|_| Error::refused(field, Reason::BadDate)),
+    }
+}
+
 /// `day + n` days, saturating at the end of chrono's range.
 pub fn plus(day: NaiveDate, n: u32) -> NaiveDate {
     day.checked_add_signed(Duration::days(n.into()))
@@ -46,6 +63,24 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_day_is_a_date_or_today_and_nothing_else() {
+        let today = d("2026-03-04");
+        assert_eq!(parse_day(None, "date", today).unwrap(), today);
+        assert_eq!(parse_day(Some("  "), "date", today).unwrap(), today);
+        assert_eq!(
+            parse_day(Some(" 2026-03-02 "), "date", today).unwrap(),
+            d("2026-03-02")
+        );
+        for bad in ["2026-02-30", "2026/03/02", "today", "2026-13-01"] {
+            let e = parse_day(Some(bad), "--date", today).unwrap_err();
+            assert_eq!(
+                (e.code(), e.field(), e.reason()),
+                ("invalid_input", Some("--date"), Some(Reason::BadDate))
+            );
+        }
     }
 
     #[test]

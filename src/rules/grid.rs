@@ -9,7 +9,7 @@ use super::network::{
     split_list, Liaison, LiaisonReason, Network, NetworkCheck, NetworkPerson, NetworkRole,
 };
 use super::xlsx::{self, Cell, Sheet};
-use crate::error::{Error, Result};
+use crate::error::{Error, Reason, Result};
 use crate::model::DegreeLevel;
 
 /// Sheet of the people.
@@ -132,7 +132,7 @@ fn header(
         sheet,
         row: 1,
         field: required.first().copied().unwrap_or(""),
-        reason: "no header row with this column in the first 10 rows",
+        reason: Reason::GridNoHeader,
     })
 }
 
@@ -144,7 +144,7 @@ pub fn import(path: &Path) -> Result<Network> {
             sheet: PEOPLE_SHEET,
             row: 0,
             field: "",
-            reason: "the file is not a readable workbook",
+            reason: Reason::GridUnreadable,
         },
     })?;
     let read = |wb: &mut calamine::Sheets<_>, name: &str| -> Option<Vec<Vec<String>>> {
@@ -158,7 +158,7 @@ pub fn import(path: &Path) -> Result<Network> {
             sheet: PEOPLE_SHEET,
             row: 0,
             field: "",
-            reason: "the workbook has no sheet",
+            reason: Reason::GridNoSheet,
         })?;
     let (h, cols) = header(
         &people_rows,
@@ -178,29 +178,28 @@ pub fn import(path: &Path) -> Result<Network> {
         if r.iter().all(String::is_empty) {
             continue;
         }
-        let bad = |field: &'static str, reason: &'static str| Error::Grid {
+        let bad = |field: &'static str, reason: Reason| Error::Grid {
             sheet: PEOPLE_SHEET,
             row,
             field,
             reason,
         };
-        let role = NetworkRole::parse(get(0))
-            .ok_or_else(|| bad("角色", "use 辅导员, 心理委员 or 寝室长"))?;
+        let role = NetworkRole::parse(get(0)).ok_or_else(|| bad("角色", Reason::GridRole))?;
         let id = crate::normalize::identifier(get(1));
         if id.is_empty() {
-            return Err(bad("工号/学号", "is required"));
+            return Err(bad("工号/学号", Reason::GridRequired));
         }
         let name = get(2).to_string();
         if name.is_empty() {
-            return Err(bad("姓名", "is required"));
+            return Err(bad("姓名", Reason::GridRequired));
         }
         let level = match get(4) {
             "" | "本科" | "本科生" => DegreeLevel::Undergraduate,
             "研究生" | "硕士" | "博士" => DegreeLevel::Graduate,
-            _ => return Err(bad("学生类别", "use 本科 or 研究生")),
+            _ => return Err(bad("学生类别", Reason::GridDegree)),
         };
         if net.people.iter().any(|p| p.id == id) {
-            return Err(bad("工号/学号", "appears twice"));
+            return Err(bad("工号/学号", Reason::GridDuplicate));
         }
         net.people.push(NetworkPerson {
             id,
@@ -227,7 +226,7 @@ pub fn import(path: &Path) -> Result<Network> {
                         .map(String::as_str)
                         .unwrap_or("")
                 };
-                let bad = |field: &'static str, reason: &'static str| Error::Grid {
+                let bad = |field: &'static str, reason: Reason| Error::Grid {
                     sheet: LIAISON_SHEET,
                     row,
                     field,
@@ -236,13 +235,13 @@ pub fn import(path: &Path) -> Result<Network> {
                 let student_no = crate::normalize::identifier(get(0));
                 let person = crate::normalize::identifier(get(1));
                 if student_no.is_empty() {
-                    return Err(bad("学号", "is required"));
+                    return Err(bad("学号", Reason::GridRequired));
                 }
                 if person.is_empty() {
-                    return Err(bad("联系人工号/学号", "is required"));
+                    return Err(bad("联系人工号/学号", Reason::GridRequired));
                 }
-                let reason = LiaisonReason::parse(get(2))
-                    .ok_or_else(|| bad("原因", "use 校外住宿, 转专业 or 调换寝室"))?;
+                let reason =
+                    LiaisonReason::parse(get(2)).ok_or_else(|| bad("原因", Reason::GridLiaison))?;
                 net.liaisons.push(Liaison {
                     student_no,
                     person,

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
+use crate::error::{Error, Reason, Result};
 use crate::model::{ConcernLevel, ReviewDecision};
 
 /// One student on the agenda.
@@ -133,5 +134,98 @@ pub fn level_zh(l: ConcernLevel) -> &'static str {
         ConcernLevel::General => "一般关注",
         ConcernLevel::Key => "重点关注",
         ConcernLevel::Special => "特别关注",
+    }
+}
+
+/// The sign-off rule of a meeting's decisions against the agenda of its day: every decision gives
+/// its reason, a raise 升级 names a level above the student's current one and a lowering 降级 one
+/// below it (levels are ordered General < Key < Special). (Attendees, minutes and one decision per agenda student are checked at sign-off.)
+pub fn check_decisions(items: &[ReviewItem], agenda: &ReviewAgenda) -> Result<()> {
+    if items.iter().any(|i| i.reason.trim().is_empty()) {
+        return Err(Error::refused("reason", Reason::ReviewReasonMissing));
+    }
+    for it in items {
+        let current = agenda
+            .items
+            .iter()
+            .find(|a| a.student_no == crate::normalize::identifier(&it.student_no))
+            .map(|a| a.level);
+        let (Some(cur), Some(new)) = (current, it.level) else {
+            continue;
+        };
+        match it.decision {
+            ReviewDecision::Raise if new <= cur => {
+                return Err(Error::refused("level", Reason::RaiseNotHigher));
+            }
+            ReviewDecision::Lower if new >= cur => {
+                return Err(Error::refused("level", Reason::LowerNotLower));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agenda(level: ConcernLevel) -> ReviewAgenda {
+        ReviewAgenda {
+            date: NaiveDate::from_ymd_opt(2026, 3, 2).expect("day"),
+            last_meeting: None,
+            items: vec![AgendaItem {
+                student_no: "2025010101".into(),
+                student_name: String::new(),
+                college: String::new(),
+                class_name: String::new(),
+                level,
+                new_on_list: false,
+                changes: Vec::new(),
+                last_decision: None,
+            }],
+        }
+    }
+
+    fn item(decision: ReviewDecision, level: Option<ConcernLevel>, reason: &str) -> ReviewItem {
+        ReviewItem {
+            student_no: " 2025010101 ".into(),
+            decision,
+            level,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn a_raise_goes_up_a_lowering_down_and_each_gives_its_reason() {
+        use ConcernLevel::*;
+        use ReviewDecision::*;
+        let key = agenda(Key);
+        let refused = |i: ReviewItem| check_decisions(&[i], &key).err().and_then(|e| e.reason());
+        assert_eq!(
+            refused(item(Raise, Some(General), "r")),
+            Some(Reason::RaiseNotHigher)
+        );
+        assert_eq!(
+            refused(item(Raise, Some(Key), "r")),
+            Some(Reason::RaiseNotHigher)
+        );
+        assert_eq!(
+            refused(item(Lower, Some(Special), "r")),
+            Some(Reason::LowerNotLower)
+        );
+        assert_eq!(
+            refused(item(Lower, Some(Key), "r")),
+            Some(Reason::LowerNotLower)
+        );
+        assert_eq!(
+            refused(item(Keep, None, " ")),
+            Some(Reason::ReviewReasonMissing)
+        );
+        assert_eq!(refused(item(Raise, Some(Special), "r")), None);
+        assert_eq!(refused(item(Lower, Some(General), "r")), None);
+        assert_eq!(refused(item(Close, None, "r")), None);
+        let e = check_decisions(&[item(Raise, Some(General), "r")], &key).unwrap_err();
+        assert_eq!((e.code(), e.field()), ("invalid_input", Some("level")));
     }
 }

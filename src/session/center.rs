@@ -49,6 +49,8 @@ pub struct PeerStatus {
     pub acknowledged: i32,
     /// Our changes it may see that it has not acknowledged yet.
     pub unacknowledged: i32,
+    /// Its audit log went backwards in a bundle (`Session::audit_alarms` says how).
+    pub audit_alarm: bool,
 }
 
 /// The center's school-wide picture (also meaningful, with one college, at a college).

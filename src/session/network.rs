@@ -2,24 +2,27 @@
 //! the reports: each stored as a sealed JSON setting (no table of its own), each write one
 //! transaction with its audit entry.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use typeshare::typeshare;
 
 use super::rules::setting;
 use super::Session;
 use crate::audit::AuditAction;
 use crate::crypto;
-use crate::error::{Error, Result};
-use crate::model::{NewRecord, RecordBody, Review, ReviewDecision};
+use crate::error::{Error, Reason, Result};
+use crate::model::{NewRecord, RecordBody, Review, ReviewDecision, StudentStatus};
 use crate::rules::college::{ReportLog, ReportSubmission};
 use crate::rules::network::{
     self, ActivityKind, Network, NetworkActivity, NetworkCheck, NetworkLog, NetworkRole,
     NetworkWaiver,
 };
 use crate::rules::report::{self, Report, ReportKind};
-use crate::rules::review::{AgendaItem, ReviewAgenda, ReviewMeeting, ReviewMeetingSummary};
-use crate::rules::{grid, ObligationFilter};
+use crate::rules::review::{self, AgendaItem, ReviewAgenda, ReviewMeeting, ReviewMeetingSummary};
+use crate::rules::{grid, ObligationFilter, ObligationStatus};
 
 fn encode<T: serde::Serialize>(v: &T) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     serde_json::to_vec(v)
@@ -34,6 +37,39 @@ fn encode<T: serde::Serialize>(v: &T) -> Result<zeroize::Zeroizing<Vec<u8>>> {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Meetings {
     meetings: Vec<ReviewMeeting>,
+}
+
+/// A recorded network activity with the names of its people (a name is empty when the id names
+/// nobody in the network, e.g. after a new grid table).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    /// The activity as stored.
+    pub activity: NetworkActivity,
+    /// Name of who held it (empty when unknown or none).
+    pub person_name: String,
+    /// Names of the attendees, in the order of `activity.attendees`.
+    pub attendee_names: Vec<String>,
+}
+
+/// A dorm that can be visited, with the colleges of its residents (a mixed dorm has several).
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkDorm {
+    /// The dorm as the roster writes it.
+    pub dorm: String,
+    /// Colleges of its enrolled residents, sorted.
+    pub colleges: Vec<String>,
+}
+
+/// The work of the network: recorded activities (newest first) and the dorms to choose from.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkWork {
+    /// Activities, newest first.
+    pub activities: Vec<ActivityRow>,
+    /// Dorms of enrolled on-campus students and of the dorm heads, sorted.
+    pub dorms: Vec<NetworkDorm>,
 }
 
 impl Session {
@@ -91,8 +127,57 @@ impl Session {
         Ok(log.activities)
     }
 
-    /// Records a dorm visit, backbone meeting or training; returns its id.
-    pub fn add_activity(&mut self, mut a: NetworkActivity) -> Result<String> {
+    /// The recorded activities, newest first, with names; and the dorms of the archive.
+    pub fn network_work(&self) -> Result<NetworkWork> {
+        let net = self.network()?;
+        let name = |id: &str| {
+            net.people
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default()
+        };
+        let mut activities: Vec<ActivityRow> = self
+            .network_activities()?
+            .into_iter()
+            .map(|a| ActivityRow {
+                person_name: name(&a.person),
+                attendee_names: a.attendees.iter().map(|x| name(x)).collect(),
+                activity: a,
+            })
+            .collect();
+        // Kept oldest first (stable by date); the screen wants the latest on top.
+        activities.reverse();
+        let mut dorms: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for st in self.list_students() {
+            if st.status == StudentStatus::Enrolled && !st.dorm.trim().is_empty() {
+                dorms.entry(st.dorm).or_default().insert(st.college);
+            }
+        }
+        for p in &net.people {
+            for d in p.dorms.iter().filter(|d| !d.trim().is_empty()) {
+                dorms
+                    .entry(d.clone())
+                    .or_default()
+                    .insert(p.college.clone());
+            }
+        }
+        let dorms = dorms
+            .into_iter()
+            .map(|(dorm, colleges)| NetworkDorm {
+                dorm,
+                colleges: colleges.into_iter().collect(),
+            })
+            .collect();
+        Ok(NetworkWork { activities, dorms })
+    }
+
+    /// Records a dorm visit, backbone meeting or training done by `today`; returns its id.
+    pub fn add_activity(&mut self, mut a: NetworkActivity, today: NaiveDate) -> Result<String> {
+        // Work is recorded once done.
+        if a.date > today {
+            return Err(Error::refused("date", Reason::NetworkFutureDate));
+        }
         let net = self.network()?;
         a.person = crate::normalize::identifier(&a.person);
         a.dorm = crate::normalize::text(&a.dorm);
@@ -108,10 +193,7 @@ impl Session {
             ActivityKind::DormVisit
                 if !matches!(role, Some(NetworkRole::Counselor | NetworkRole::Backbone)) =>
             {
-                return Err(Error::Invalid {
-                    field: "person",
-                    reason: "must be a counselor or backbone of the network",
-                });
+                return Err(Error::refused("person", Reason::NetworkVisitHolder));
             }
             ActivityKind::BackboneMeeting
             | ActivityKind::CollegeReviewMeeting
@@ -119,44 +201,26 @@ impl Session {
             | ActivityKind::Sweep
                 if role != Some(NetworkRole::Counselor) =>
             {
-                return Err(Error::Invalid {
-                    field: "person",
-                    reason: "must be a counselor of the network",
-                });
+                return Err(Error::refused("person", Reason::NetworkCounselorOnly));
             }
             ActivityKind::DormHeadMeeting if role != Some(NetworkRole::Backbone) => {
-                return Err(Error::Invalid {
-                    field: "person",
-                    reason: "must be a backbone of the network",
-                });
+                return Err(Error::refused("person", Reason::NetworkBackboneOnly));
             }
             ActivityKind::Training => {
                 if !a.person.is_empty() && role.is_none() {
-                    return Err(Error::Invalid {
-                        field: "person",
-                        reason: "no one in the network has this id",
-                    });
+                    return Err(Error::refused("person", Reason::NetworkPersonUnknown));
                 }
                 if a.attendees.is_empty() || a.attendees.iter().any(|x| role_of(x).is_none()) {
-                    return Err(Error::Invalid {
-                        field: "attendees",
-                        reason: "list the trainees by their ids in the network",
-                    });
+                    return Err(Error::refused("attendees", Reason::NetworkTrainees));
                 }
                 if !(a.hours > 0.0 && a.hours <= 24.0) {
-                    return Err(Error::Invalid {
-                        field: "hours",
-                        reason: "must be more than 0 and at most 24",
-                    });
+                    return Err(Error::refused("hours", Reason::NetworkHours));
                 }
             }
             _ => {}
         }
         if a.kind == ActivityKind::DormVisit && a.dorm.is_empty() {
-            return Err(Error::Invalid {
-                field: "dorm",
-                reason: "a dorm visit names the dorm",
-            });
+            return Err(Error::refused("dorm", Reason::NetworkDorm));
         }
         a.id = crypto::random_id().to_string();
         let mut log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
@@ -165,36 +229,39 @@ impl Session {
         Ok(a.id)
     }
 
-    /// Waives a network person's duty, with the reason.
-    pub fn waive_network(&mut self, mut w: NetworkWaiver) -> Result<()> {
+    /// Waives a network person's (or a college's) duty, with the reason: one the engine lists as
+    /// due or overdue on `today` (rule, person, subject and due date as the 待办 list gives them).
+    pub fn waive_network(&mut self, mut w: NetworkWaiver, today: NaiveDate) -> Result<()> {
         w.rule = w.rule.trim().to_string();
         w.person = crate::normalize::identifier(&w.person);
         w.subject = crate::normalize::text(&w.subject);
         if w.rule.is_empty() {
-            return Err(Error::Invalid {
-                field: "rule",
-                reason: "is required",
-            });
+            return Err(Error::refused("rule", Reason::NetworkNoDuty));
         }
         if w.reason.trim().is_empty() {
-            return Err(Error::Invalid {
-                field: "reason",
-                reason: "a waiver needs its reason",
-            });
+            return Err(Error::refused("reason", Reason::NetworkWaiverReason));
         }
         // A college's duty (研判会, 月报) has no person; its subject names it.
         if w.person.is_empty() && crate::rules::college::is_college_rule(&w.rule) {
             if w.subject.is_empty() {
-                return Err(Error::Invalid {
-                    field: "subject",
-                    reason: "name the college or the month of the duty",
-                });
+                return Err(Error::refused("subject", Reason::NetworkNoDuty));
             }
         } else if !self.network()?.people.iter().any(|p| p.id == w.person) {
-            return Err(Error::Invalid {
-                field: "person",
-                reason: "no one in the network has this id",
+            return Err(Error::refused("person", Reason::NetworkPersonUnknown));
+        }
+        let open = self
+            .obligations(today, &ObligationFilter::default())?
+            .into_iter()
+            .any(|o| {
+                o.student_no.is_empty()
+                    && matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
+                    && *o.rule == *w.rule
+                    && *o.person == *w.person
+                    && *o.subject == *w.subject
+                    && o.due == w.due
             });
+        if !open {
+            return Err(Error::refused("due", Reason::NetworkNoDuty));
         }
         let mut log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
         log.waivers.push(w);
@@ -322,6 +389,7 @@ impl Session {
             });
         }
         let agenda = self.review_agenda(m.date)?;
+        review::check_decisions(&m.items, &agenda)?;
         let mut seen = std::collections::HashSet::new();
         let mut sids = Vec::with_capacity(m.items.len());
         for it in &mut m.items {

@@ -27,6 +27,8 @@ pub(crate) mod setting {
     pub const REVIEWS: i64 = 4;
     /// The reports exported (submitted), for the monthly report duty (JSON).
     pub const REPORT_LOG: i64 = 5;
+    /// The triage inbox of observers' reports (JSON, src/session/inbox.rs).
+    pub const INBOX: i64 = 6;
 }
 
 fn settings_binding(archive: &[u8; 16], row: i64, version: i64) -> Binding<'_> {

@@ -25,7 +25,9 @@
 //!   1% diagnosed by a hospital, leave and return reviews. Only follow-up dates of talks and
 //!   review dates of plans may lie after `today`.
 
+mod keepup;
 mod names;
+mod network_work;
 mod places;
 mod rng;
 mod story;
@@ -37,11 +39,13 @@ use crate::model::{
 use chrono::{Datelike, NaiveDate};
 use names::Names;
 use places::{College, Major, COLLEGES, PROVINCES, XINJIANG};
-use rng::{Cumulative, Rng};
+use rng::{mix64, Cumulative, Rng};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use story::{to_date, ymd, Day};
 use texts::{Ctx, SpecialKind};
+
+pub use network_work::network_work;
 
 /// The average number of records per student when none is given.
 pub const DEFAULT_RECORDS_PER_STUDENT: usize = 10;
@@ -57,7 +61,8 @@ pub struct SynthConfig {
     /// talks and review dates of plans may be).
     pub today: NaiveDate,
     /// Average number of records per student (individual counts vary from 0 to
-    /// `max(30, 3 × average)`); 0 generates profiles only.
+    /// `max(30, 3 × average)`, plus the work kept up on the student's obligations); 0 generates
+    /// profiles only.
     pub records_per_student: usize,
 }
 
@@ -263,6 +268,8 @@ struct Generator {
     dorms: Dorms,
     /// Buffer for the records of a student, reused.
     scratch: Vec<NewRecord>,
+    /// The default policy, whose obligations the counselors mostly keep (keepup.rs).
+    policy: Option<crate::rules::Policy>,
     class: usize,
     seq: u32,
     index: u64,
@@ -421,6 +428,7 @@ impl Generator {
             phone_add,
             dorms: Dorms::new(cfg.seed),
             scratch: Vec::new(),
+            policy: default_policy(),
             class: 0,
             seq: 0,
             index: 0,
@@ -604,8 +612,9 @@ impl Generator {
             let rps = self.cfg.records_per_student as u64;
             let weight = record_weight(cohort.enrol, st.study_end.min(self.today));
             let noise = (rng.below(1_001) + rng.below(1_001)) as u64;
-            // 0.965: the story's own events push the average a little above the target.
-            let num = u128::from(rps) * u128::from(weight) * u128::from(noise) * 193 / 200;
+            // 0.965: the story's own events push the average a little above the target; 0.8: the
+            // records of the counselors who keep up (keepup.rs) add about two a student.
+            let num = u128::from(rps) * u128::from(weight) * u128::from(noise) * 193 * 4 / 1000;
             let den = u128::from(self.mean_weight) * 1_000;
             let target = ((num + den / 2) / den) as usize;
             let cap = (3 * self.cfg.records_per_student).max(30);
@@ -631,15 +640,43 @@ impl Generator {
                 guardians: &guardians,
                 dorm: &dorm,
             };
-            story::records(
+            let mut records = story::records(
                 &mut rng,
                 &input,
                 &st,
                 &writer,
-                ctx,
+                ctx.clone(),
                 story::Budget { target, cap },
                 &mut self.scratch,
-            )
+            );
+            if let Some(policy) = &self.policy {
+                // The profile as the engine needs it: status and grade.
+                let seen = StudentProfile {
+                    status: st.status,
+                    grade: cohort.year.to_string(),
+                    guardians: guardians.clone(),
+                    ..StudentProfile::default()
+                };
+                let w = keepup::Writer {
+                    counselor: &self.counselors[c.counselor],
+                    center: writer
+                        .center
+                        .first()
+                        .map_or(writer.counselor, String::as_str),
+                    ctx,
+                };
+                let key = mix64(self.cfg.seed ^ mix64(index));
+                keepup::catch_up(
+                    &mut rng,
+                    key,
+                    policy,
+                    self.cfg.today,
+                    &seen,
+                    &mut records,
+                    &w,
+                );
+            }
+            records
         };
 
         let class_name = if graduate {
@@ -674,6 +711,15 @@ impl Generator {
         };
         SyntheticStudent { profile, records }
     }
+}
+
+/// The policy an archive has until it stores its own; `None` only if the shipped preset failed
+/// to parse, which the policy tests forbid.
+fn default_policy() -> Option<crate::rules::Policy> {
+    crate::rules::PRESETS
+        .iter()
+        .find(|(id, _)| *id == crate::rules::policy::DEFAULT_PRESET)
+        .and_then(|(_, text)| crate::rules::Policy::parse(text).ok())
 }
 
 /// A counselor or staff name not yet used in the set.

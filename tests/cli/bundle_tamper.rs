@@ -178,7 +178,7 @@ fn every_flip_of_a_bundle_and_of_a_receipt_is_refused() {
 
     // At the center: the bundle.
     let before = snapshot(&fresh);
-    let mut center = Archive::open(&fresh.dir()).unwrap().unlock(PASS).unwrap();
+    let mut center = xindang::Session::unlock(&Archive::open(&fresh.dir()).unwrap(), PASS).unwrap();
     let inside = Inside {
         identity: age::x25519::Identity::from_str(center.export_identity().unwrap().trim())
             .unwrap(),
@@ -216,7 +216,7 @@ fn every_flip_of_a_bundle_and_of_a_receipt_is_refused() {
 
     // At the college: the receipt.
     let before = snapshot(&col);
-    let mut college = Archive::open(&col.dir()).unwrap().unlock(PASS).unwrap();
+    let mut college = xindang::Session::unlock(&Archive::open(&col.dir()).unwrap(), PASS).unwrap();
     let inside = Inside {
         identity: age::x25519::Identity::from_str(college.export_identity().unwrap().trim())
             .unwrap(),

@@ -394,8 +394,8 @@ fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     let other = list[1]["student_no"].as_str().unwrap().to_string();
     let marker = "移交标记谈话内容：考试焦虑与家庭压力";
     talk(&col, &sno, marker);
-    let scan = col.path("诊断证明.txt");
-    std::fs::write(&scan, "ATTACHMENT-MARKER-7f3a 医院诊断证明").unwrap();
+    let scan = col.path("诊断证明.pdf");
+    std::fs::write(&scan, "%PDF-1.4 ATTACHMENT-MARKER-7f3a 医院诊断证明").unwrap();
     col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
 
     // First handover of both, then again of one only: the first receipt no longer matches.
@@ -612,7 +612,7 @@ fn apply(template: &Path, bundles: &[Vec<u8>], order: &[usize]) -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
     copy_dir(template, &dir);
-    let mut s = xindang::Archive::open(&dir).unwrap().unlock(PASS).unwrap();
+    let mut s = xindang::Session::unlock(&xindang::Archive::open(&dir).unwrap(), PASS).unwrap();
     for &i in order {
         if let Err(e) = s.import_bundle(&bundles[i]) {
             // An older bundle of a site after its newer one is a replay; its changes are in the newer.
@@ -622,6 +622,25 @@ fn apply(template: &Path, bundles: &[Vec<u8>], order: &[usize]) -> Vec<String> {
     state(&mut s)
 }
 
+/// A student of the college's own (a 学号 no other college uses) with a talk.
+fn talk_to_new(col: &Xd, i: usize) {
+    let sno = format!("20980000{i:02}");
+    let p = col.path("own.json");
+    std::fs::write(
+        &p,
+        serde_json::json!({
+            "student_no": sno, "name": "本院生", "college": "本院", "major": "心理学",
+            "class_name": "心理2301", "dorm": "5号楼", "grade": "2023", "level": "undergraduate",
+            "status": "enrolled", "phone": "", "home_address": "", "guardians": [],
+            "gender": null, "birth_date": null, "off_campus": null
+        })
+        .to_string(),
+    )
+    .unwrap();
+    col.ok(&["student", "put", s(&p)]);
+    talk(col, &sno, "本院的谈话");
+}
+
 fn fleet() -> &'static Fleet {
     static FLEET: OnceLock<Fleet> = OnceLock::new();
     FLEET.get_or_init(|| {
@@ -629,21 +648,32 @@ fn fleet() -> &'static Fleet {
         let cen = center();
         let shared = |dorm: &str| {
             serde_json::json!({
-                "student_no": "2099000001", "name": "转院生", "college": "两院共管", "major": "心理学",
+                "student_no": "2099000001", "name": "转院生", "college": "甲学院", "major": "心理学",
                 "class_name": "心理2301", "dorm": dorm, "grade": "2023", "level": "undergraduate",
                 "status": "enrolled", "phone": "", "home_address": "", "guardians": [],
                 "gender": null, "birth_date": null, "off_campus": null
             })
             .to_string()
         };
+        // The center registered the shared student, of 甲学院, before the colleges edit it.
+        let p = cen.path("shared.json");
+        std::fs::write(&p, shared("0号楼")).unwrap();
+        cen.ok(&["student", "put", s(&p)]);
         let mut sites = Vec::new();
         let mut bundles = Vec::new();
         for (i, name) in ["甲学院", "乙学院", "丙学院"].iter().enumerate() {
             let col = Xd::init();
             trust(&col, Some(name), &cen, None);
-            col.ok(&["demo", "--students", "3", "--seed", &(40 + i).to_string()]);
+            // The demo's 学号 repeat across seeds: at one college only, or the first college to
+            // arrive would register them and the others' be refused (order-dependent by design).
+            if i == 0 {
+                col.ok(&["demo", "--students", "3", "--seed", &(40 + i).to_string()]);
+            } else {
+                talk_to_new(&col, i);
+            }
             if i != 1 {
-                // The same student edited at two colleges: last writer wins, a conflict is listed.
+                // The same student edited at two colleges: 甲学院's edit (its profile names it)
+                // wins over the center's older one; 丙学院's is refused in every order.
                 let p = col.path("shared.json");
                 std::fs::write(&p, shared(&format!("{}号楼", i + 1))).unwrap();
                 col.ok(&["student", "put", s(&p)]);
@@ -667,9 +697,11 @@ fn fleet() -> &'static Fleet {
         sites.push(cen);
         let order: Vec<usize> = (0..bundles.len()).collect();
         let expected = apply(&template, &bundles, &order);
-        // The later edit (丙学院, written last) is in force.
-        assert!(expected.iter().any(|l| l.contains("\"3号楼\"")));
-        assert!(!expected.iter().any(|l| l.contains("\"1号楼\"")));
+        // 甲学院's edit is in force; 丙学院's (and its talk) never landed.
+        assert!(expected.iter().any(|l| l.contains("\"1号楼\"")));
+        assert!(!expected.iter().any(|l| l.contains("\"3号楼\"") || l.contains("\"0号楼\"")));
+        assert!(!expected.iter().any(|l| l.contains("丙学院的谈话")));
+        assert!(expected.iter().any(|l| l.contains("甲学院的谈话")));
         Fleet {
             _sites: sites,
             center_template: template,
@@ -754,8 +786,8 @@ fn make_bundle_fixtures() {
     let (col, cen) = pair("示例学院");
     col.ok(&["demo", "--students", "2", "--seed", "99"]);
     let (sno, _) = first_student(&col);
-    let scan = col.path("scan.txt");
-    std::fs::write(&scan, "synthetic attachment").unwrap();
+    let scan = col.path("scan.pdf");
+    std::fs::write(&scan, "%PDF-1.4 synthetic attachment").unwrap();
     col.ok(&["attachment", "add", "--student", &sno, "--file", s(&scan)]);
     let dir = fixtures();
     std::fs::create_dir_all(&dir).unwrap();
@@ -1015,7 +1047,7 @@ fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the
 
     // The other institution: a wrong passphrase changes nothing; the right one imports.
     let other = Xd::init();
-    other.ok(&[
+    let other_fp = other.ok(&[
         "profile",
         "export",
         "--out",
@@ -1038,9 +1070,37 @@ fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the
     // Without the passphrase the plain import says what is missing.
     let out = other.run_env(&["bundle", "import", s(&h)], &[]);
     assert!(!out.status.success());
+    // Step one: read and verified, the signer's fingerprint shown, nothing written.
     let r = other.path("receipt.age");
+    let out = other.run_env(&["bundle", "import", s(&h), "--receipt-out", s(&r)], &pass);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(fp.trim()), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--fingerprint"), "{}", stderr(&out));
+    assert_eq!(snapshot(&other), before);
+    assert!(!r.exists());
+    // Another fingerprint than the signer's: refused, nothing written.
     let out = other.run_env(
-        &["bundle", "import", s(&h), "--receipt-out", s(&r), "--json"],
+        &["bundle", "import", s(&h), "--fingerprint", other_fp.trim()],
+        &pass,
+    );
+    assert!(
+        stderr(&out).contains("fingerprint is not the one confirmed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&other), before);
+    // Step two: confirmed (typed in lower case), imported.
+    let out = other.run_env(
+        &[
+            "bundle",
+            "import",
+            s(&h),
+            "--receipt-out",
+            s(&r),
+            "--json",
+            "--fingerprint",
+            &fp.trim().to_lowercase(),
+        ],
         &pass,
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -1050,7 +1110,18 @@ fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the
     assert!(file_content(&other, &sno).to_string().contains(marker));
     // Again: a no-op with the same receipt.
     let r2 = other.path("receipt2.age");
-    let out = other.run_env(&["bundle", "import", s(&h), "--receipt-out", s(&r2)], &pass);
+    let out = other.run_env(
+        &[
+            "bundle",
+            "import",
+            s(&h),
+            "--receipt-out",
+            s(&r2),
+            "--fingerprint",
+            fp.trim(),
+        ],
+        &pass,
+    );
     assert!(stdout(&out).contains("imported before"));
     assert_eq!(std::fs::read(&r).unwrap(), std::fs::read(&r2).unwrap());
 
@@ -1062,7 +1133,31 @@ fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the
     );
     assert!(!bad.status.success());
     assert_eq!(snapshot(&col), before);
-    let out = col.run_env(&["receipt", "import", s(&r), "--json"], &pass);
+    // The receipt too: without the receiver's fingerprint, or with another, nothing is retired.
+    let out = col.run_env(&["receipt", "import", s(&r)], &pass);
+    assert!(stderr(&out).contains(other_fp.trim()), "{}", stderr(&out));
+    assert_eq!(snapshot(&col), before);
+    let out = col.run_env(
+        &["receipt", "import", s(&r), "--fingerprint", fp.trim()],
+        &pass,
+    );
+    assert!(
+        stderr(&out).contains("fingerprint is not the one confirmed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&col), before);
+    let out = col.run_env(
+        &[
+            "receipt",
+            "import",
+            s(&r),
+            "--json",
+            "--fingerprint",
+            other_fp.trim(),
+        ],
+        &pass,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rep["retired"], 1);
@@ -1152,10 +1247,8 @@ fn a_known_bundle_id_with_other_content_is_an_alarm() {
     let plain = age::decrypt(&identity, &std::fs::read(&b).unwrap()).unwrap();
 
     // The sender itself (or whoever stole its keys) signs other content under the same id.
-    let mut session = xindang::Archive::open(&col.dir())
-        .unwrap()
-        .unlock(PASS)
-        .unwrap();
+    let mut session =
+        xindang::Session::unlock(&xindang::Archive::open(&col.dir()).unwrap(), PASS).unwrap();
     let site = session.site(None).unwrap();
     let (manifest, _, _, frames) = xindang::bundle::split_container(&plain).unwrap();
     let first_frame = 5 + u32::from_be_bytes(frames[1..5].try_into().unwrap()) as usize;
@@ -1238,16 +1331,13 @@ fn kill_9_during_a_retirement_leaves_all_files_or_none() {
 
 #[test]
 fn a_conflict_is_listed_and_settled_by_a_person() {
-    let cen = center();
-    let mut bundles = Vec::new();
-    for (name, dorm) in [("甲学院", "1号楼"), ("乙学院", "2号楼")] {
-        let col = Xd::init();
-        trust(&col, Some(name), &cen, None);
-        let p = col.path("shared.json");
+    let (col, cen) = pair("甲学院");
+    let put = |x: &Xd, dorm: &str| {
+        let p = x.path("shared.json");
         std::fs::write(
             &p,
             serde_json::json!({
-                "student_no": "2099000002", "name": "双院生", "college": "两院共管", "major": "心理学",
+                "student_no": "2099000002", "name": "双院生", "college": "甲学院", "major": "心理学",
                 "class_name": "心理2301", "dorm": dorm, "grade": "2023", "level": "undergraduate",
                 "status": "enrolled", "phone": "", "home_address": "", "guardians": [],
                 "gender": null, "birth_date": null, "off_campus": null
@@ -1255,19 +1345,25 @@ fn a_conflict_is_listed_and_settled_by_a_person() {
             .to_string(),
         )
         .unwrap();
-        col.ok(&["student", "put", s(&p)]);
-        let b = col.path("b.age");
-        col.ok(&["bundle", "export", "--to", "center", "--out", s(&b)]);
-        bundles.push((col, b));
-    }
-    for (_, b) in &bundles {
-        cen.ok(&["bundle", "import", s(b)]);
-    }
+        x.ok(&["student", "put", s(&p)]);
+    };
+    put(&col, "0号楼");
+    let b1 = col.path("b1.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b1)]);
+    cen.ok(&["bundle", "import", s(&b1)]);
+    // The college edits, then the center edits later, before the college's edit arrives.
+    put(&col, "1号楼");
+    let b2 = col.path("b2.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b2)]);
+    put(&cen, "2号楼");
+    cen.ok(&["bundle", "import", s(&b2)]);
     let list = cen.json(&["bundle", "conflicts", "--json"]);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["fields"], serde_json::json!(["dorm"]));
-    assert_eq!(list[0]["kept_site"], "乙学院");
+    assert_eq!(list[0]["kind"], "profile");
+    assert_eq!(list[0]["kept_site"], "center");
+    assert_eq!(list[0]["other_site"], "甲学院");
     let id = list[0]["id"].as_str().unwrap();
     let out = cen.run(&["bundle", "settle", "12345"]);
     assert!(

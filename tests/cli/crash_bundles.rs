@@ -139,8 +139,8 @@ impl Scenario for BundleImport {
         let nos = student_nos(&col);
         talk(&col, &nos[0], SYNC_MARKER);
         talk(&col, &nos[nos.len() - 1], "第二次同步的谈话");
-        let scan = col.path("证明.txt");
-        std::fs::write(&scan, "同步附件：医院复诊记录").unwrap();
+        let scan = col.path("证明.pdf");
+        std::fs::write(&scan, "%PDF-1.4 同步附件：医院复诊记录").unwrap();
         col.ok(&[
             "attachment",
             "add",
@@ -271,8 +271,8 @@ impl Scenario for HandoverReceipt {
             .map(|v| v["name"].as_str().unwrap().to_string())
             .collect();
         talk(col, &self.handed[0], HANDOVER_MARKER);
-        let scan = col.path("毕业鉴定.txt");
-        std::fs::write(&scan, "移交附件：心理档案封面").unwrap();
+        let scan = col.path("毕业鉴定.pdf");
+        std::fs::write(&scan, "%PDF-1.4 移交附件：心理档案封面").unwrap();
         col.ok(&[
             "attachment",
             "add",

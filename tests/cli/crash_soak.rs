@@ -173,8 +173,8 @@ impl Scenario for PassphraseChange {
         assert_eq!(check, "ok");
         drop(db);
         let archive = xindang::Archive::open(&x.dir()).unwrap();
-        let old = archive.unlock(PASS);
-        let new = archive.unlock(NEW_PASS);
+        let old = xindang::Session::unlock(&archive, PASS);
+        let new = xindang::Session::unlock(&archive, NEW_PASS);
         let (pass, outcome) = match (&old, &new) {
             (Ok(_), Err(e)) => {
                 assert_eq!(e.code(), "wrong_passphrase");

@@ -36,10 +36,7 @@ fn crisis(level: CrisisLevel) -> RecordBody {
 }
 
 fn open(x: &Xd) -> Session {
-    xindang::Archive::open(&x.dir())
-        .unwrap()
-        .unlock(PASS)
-        .unwrap()
+    Session::unlock(&xindang::Archive::open(&x.dir()).unwrap(), PASS).unwrap()
 }
 
 fn setup() -> (Xd, Session) {

@@ -213,9 +213,11 @@ fn bundle_replace_under_limits(step: u64) {
         .to_string();
     // An attachment of 150 KB makes the bundle larger than what the archive itself writes, so
     // the limits reach the bundle file.
-    let scan = col.path("scan.bin");
-    let bytes: Vec<u8> = (0..150_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+    let scan = col.path("scan.pdf");
+    let bytes: Vec<u8> = b"%PDF-1.4\n"
+        .iter()
+        .copied()
+        .chain((0..150_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8))
         .collect();
     std::fs::write(&scan, &bytes).unwrap();
     col.ok(&[

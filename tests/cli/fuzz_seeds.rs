@@ -93,6 +93,22 @@ fn make_fuzz_seeds() {
     for (id, text) in xindang::rules::PRESETS {
         write("policy", &format!("{id}.toml"), text.as_bytes());
     }
+    // The merge target's first byte: bit 0 the kind (sync, handover), bit 1 raw frames rather
+    // than a JSON list of changes.
+    let plain = fixture("bundles/sync-v1.plaintext.bin");
+    let (_, _, _, frames) = xindang::bundle::split_container(&plain).unwrap();
+    for pick in [2u8, 3] {
+        let mut v = vec![pick];
+        v.extend_from_slice(frames);
+        write("merge", &format!("frames-{pick}"), &v);
+    }
+    let sender: xindang::site::SiteProfile =
+        serde_json::from_slice(&fixture("bundles/college-profile.json")).unwrap();
+    let contents = xindang::bundle::open_container(&plain, &sender).unwrap();
+    let changes: Vec<_> = contents.changes.iter().map(|(c, _)| c).collect();
+    let mut v = vec![0u8];
+    v.extend_from_slice(&serde_json::to_vec(&changes).unwrap());
+    write("merge", "changes-json", &v);
 }
 
 #[test]
@@ -119,6 +135,16 @@ fn the_fuzz_seeds_are_inputs_the_parsers_accept() {
         let parsed = xindang::roster::parse_bytes(ext, &bytes[1..])
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!parsed.rows.is_empty(), "{name}");
+    }
+    let merges = seeds("merge");
+    assert_eq!(merges.len(), 3);
+    for (name, bytes) in merges {
+        if bytes[0] & 2 == 0 {
+            serde_json::from_slice::<Vec<xindang::bundle::Change>>(&bytes[1..])
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        } else {
+            assert!(!bytes[1..].is_empty(), "{name}");
+        }
     }
     let policies = seeds("policy");
     assert!(!policies.is_empty());

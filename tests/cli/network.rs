@@ -724,6 +724,8 @@ fn network_duties_appear_and_are_fulfilled_one_rule_at_a_time() {
         "2026-09-06",
         "--reason",
         "开学第一周迎新，由学院统一走访",
+        "--today",
+        day,
     ]);
     assert_eq!(
         rule(&x, day, "T001", "dorm-visits.weekly")[..2],
@@ -847,6 +849,8 @@ fn college_review_meetings_appear_fall_overdue_and_are_fulfilled() {
         "2027-01-15",
         "--reason",
         "与学校专题会议合并召开",
+        "--today",
+        "2026-11-09",
     ]);
     assert_eq!(
         college_duties(&x, "2026-11-09", "college-review-meeting")[1].2,

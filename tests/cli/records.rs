@@ -137,8 +137,10 @@ fn an_amendment_supersedes_and_keeps_the_original() {
 fn attachments_are_sealed_and_come_back_whole() {
     let x = Xd::init();
     x.import(&[profile("2025010305", "殷离", "13800003335")]);
-    let content: Vec<u8> = (0..300_000u32)
-        .flat_map(|i| format!("诊断证明第{i}行\n").into_bytes())
+    let content: Vec<u8> = b"%PDF-1.4\n"
+        .iter()
+        .copied()
+        .chain((0..300_000u32).flat_map(|i| format!("诊断证明第{i}行\n").into_bytes()))
         .collect();
     let src = x.path("证明.pdf");
     std::fs::write(&src, &content).unwrap();

@@ -31,10 +31,7 @@ fn search_by_student_no_and_name_prefix() {
         person("24010101", "李娜"),
         person("2501010101", "阿依古丽·买买提"),
     ]);
-    let s = xindang::Archive::open(&x.dir())
-        .unwrap()
-        .unlock(&x.pass)
-        .unwrap();
+    let s = xindang::Session::unlock(&xindang::Archive::open(&x.dir()).unwrap(), &x.pass).unwrap();
     // An exact 学号 comes first, then the 学号 it prefixes, in order.
     assert_eq!(
         found(&s, "24010101", 10),

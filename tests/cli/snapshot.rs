@@ -35,7 +35,7 @@ fn seeded() -> Xd {
 }
 
 fn unlock(dir: &Path) -> Session {
-    Archive::open(dir).unwrap().unlock(PASS).unwrap()
+    Session::unlock(&Archive::open(dir).unwrap(), PASS).unwrap()
 }
 
 /// Everything the index serves: the list, every file, the obligations (which read the engine
@@ -205,7 +205,7 @@ fn an_archive_from_before_the_snapshot_opens_and_gets_one() {
     std::fs::create_dir_all(x.dir()).unwrap();
     std::fs::copy(src.join("archive.db"), x.dir().join("archive.db")).unwrap();
     let pass = std::fs::read_to_string(src.join("passphrase.txt")).unwrap();
-    let open = |dir: &Path| Archive::open(dir).unwrap().unlock(pass.trim()).unwrap();
+    let open = |dir: &Path| Session::unlock(&Archive::open(dir).unwrap(), pass.trim()).unwrap();
     let s = open(&x.dir());
     assert!(!s.index_from_snapshot());
     assert_eq!(s.profile("2024000001").unwrap().name, "样例学生");

@@ -78,7 +78,7 @@ fn small() -> Small {
 /// headers), the audit chain, both files with every record body, the attachment.
 fn probe(dir: &Path, recovery: &str, attachment: &str) -> Result<(), String> {
     let run = || -> xindang::Result<()> {
-        let mut s = Archive::open(dir)?.unlock_with_recovery(recovery)?;
+        let mut s = xindang::Session::unlock_with_recovery(&Archive::open(dir)?, recovery)?;
         s.audit_log()?;
         let a = s.student_file(A)?;
         let b = s.student_file(B)?;
@@ -314,7 +314,9 @@ fn every_single_byte_flip_of_every_sealed_value_is_detected() {
         let mut t = image.clone();
         t[at + i] ^= 0x40;
         reset(&dir, &t);
-        let err = Archive::open(&dir).unwrap().unlock(PASS).err().unwrap();
+        let err = xindang::Session::unlock(&Archive::open(&dir).unwrap(), PASS)
+            .err()
+            .unwrap();
         assert_eq!(err.code(), "wrong_passphrase", "passphrase slot byte {i}");
     }
     reset(&dir, &image);
@@ -431,7 +433,9 @@ fn swapped_rows_are_detected() {
         probe(&dir, &s.recovery, &s.attachment),
         Err("wrong_recovery_key".into())
     );
-    let err = Archive::open(&dir).unwrap().unlock(PASS).err().unwrap();
+    let err = xindang::Session::unlock(&Archive::open(&dir).unwrap(), PASS)
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "wrong_passphrase");
 }
 
@@ -464,9 +468,7 @@ fn removed_rows_and_a_rolled_back_file_measured() {
     reset(&dir, &image);
     raw(&s.x, &format!("DELETE FROM students WHERE id = {sb}"));
     assert_eq!(
-        Archive::open(&dir)
-            .unwrap()
-            .unlock_with_recovery(&s.recovery)
+        xindang::Session::unlock_with_recovery(&Archive::open(&dir).unwrap(), &s.recovery)
             .err()
             .map(|e| e.code()),
         Some("tamper")
@@ -477,10 +479,8 @@ fn removed_rows_and_a_rolled_back_file_measured() {
     // record fewer. docs/security.md says so.
     reset(&dir, &image);
     raw(&s.x, &format!("DELETE FROM records WHERE id = {talk}"));
-    let mut sess = Archive::open(&dir)
-        .unwrap()
-        .unlock_with_recovery(&s.recovery)
-        .unwrap();
+    let mut sess =
+        xindang::Session::unlock_with_recovery(&Archive::open(&dir).unwrap(), &s.recovery).unwrap();
     sess.audit_log().expect("the audit chain still verifies");
     let f = sess.student_file(A).unwrap();
     assert_eq!(f.records.len(), 2, "the talk is silently gone");
@@ -494,10 +494,8 @@ fn removed_rows_and_a_rolled_back_file_measured() {
             "DELETE FROM records WHERE student_id = {sb}; DELETE FROM students WHERE id = {sb};"
         ),
     );
-    let mut sess = Archive::open(&dir)
-        .unwrap()
-        .unlock_with_recovery(&s.recovery)
-        .unwrap();
+    let mut sess =
+        xindang::Session::unlock_with_recovery(&Archive::open(&dir).unwrap(), &s.recovery).unwrap();
     sess.audit_log().unwrap();
     assert_eq!(sess.student_count(), 1);
     assert_eq!(

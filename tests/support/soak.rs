@@ -167,7 +167,7 @@ pub fn open_checked(x: &Xd, pass: &str) -> xindang::Session {
         assert_eq!(fk, 0, "foreign keys");
     }
     let archive = xindang::Archive::open(&x.dir()).unwrap();
-    let session = archive.unlock(pass).unwrap();
+    let session = xindang::Session::unlock(&archive, pass).unwrap();
     session.audit_log().expect("the audit chain verifies");
     session
 }

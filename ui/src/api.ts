@@ -46,7 +46,7 @@ export const api = {
   studentFile: (studentNo: string) => invoke<StudentFile>('student_file', { studentNo }),
   addRecord: (studentNo: string, record: NewRecord) => invoke<string>('add_record', { studentNo, record }),
   attachmentContent: (studentNo: string, recordId: string) =>
-    invoke<ArrayBuffer>('attachment_content', { studentNo, recordId }),
+    invoke<ArrayBuffer>('attachment_content', { studentNo, recordId }).then(unframePreview),
   logPrint: (studentNo: string) => invoke<void>('log_print', { studentNo }),
   exportStudentList: (ids: string[]) => invoke<ExportDone | null>('export_student_list', { ids }),
   addAttachmentFile: (studentNo: string, date: string, author: string, description: string) =>
@@ -73,6 +73,21 @@ export const api = {
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */
+/** An attachment as the viewer gets it: the type the core sniffed from its bytes, and the bytes. */
+export interface AttachmentPreview {
+  /** `application/pdf` (shown in `<object>`) or an `image/…` type (shown in `<img>`). */
+  mediaType: string;
+  bytes: ArrayBuffer;
+}
+
+/** Reads `attachment_content`'s framing: a length byte, the sniffed MIME type, the content. */
+function unframePreview(buf: ArrayBuffer): AttachmentPreview {
+  const head = new Uint8Array(buf);
+  const len = head[0] ?? 0;
+  const mediaType = String.fromCharCode(...head.subarray(1, 1 + len));
+  return { mediaType, bytes: buf.slice(1 + len) };
+}
+
 export function onArchiveLocked(handler: (event: LockedEvent) => void): Promise<UnlistenFn> {
   return listen<LockedEvent>('archive-locked', (e) => handler(e.payload));
 }

@@ -8,8 +8,14 @@
 //! - `cargo xtask soak`: the long reliability runs: 200+ crash trials, every write limit, bounded
 //!   fuzzing of each target, the measured cost of one passphrase guess.
 //! - `cargo xtask bench [--quick]`: the benchmarks against a plaintext baseline (docs/benchmarks.md).
+//! - `cargo xtask package`: the release .deb (docs/packaging.md); `cargo xtask test` packages the
+//!   debug build and the end-to-end run installs it (as root in CI) and tests the installed app.
 //! - `cargo xtask setup | ui | typeshare | e2e | deny`: the single steps.
 
+mod app_deps;
+mod bench;
+mod bench_ui;
+mod package;
 mod setup;
 mod util;
 
@@ -25,6 +31,7 @@ usage: cargo xtask <task>
 tasks:
   test        everything CI runs: set-up, fmt, typeshare check, UI build, clippy, tests, app build, e2e
   run         build the CLI and the app, make a demo archive in target/demo-archive, open the app on it
+  package     build the release app and command line and make the .deb (target/release/bundle/deb)
   setup       install what is missing (system packages, tauri-driver, typeshare-cli, node modules)
   ui          build the UI into ui/dist (type check included)
   typeshare   regenerate ui/src/types/generated.ts from the Rust types
@@ -32,8 +39,9 @@ tasks:
   deny        cargo deny: licenses, duplicate crates, sources; advisories when the database is reachable
   soak        long runs: crash trials (XINDANG_SOAK_TRIALS, default 200), every write limit,
               fuzzing each target (XINDANG_FUZZ_SECS each, default 60), the cost of a passphrase guess
-  bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext baseline;
+  bench       benchmarks at 3,000, 30,000 and 100,000 students against a plaintext build;
               --quick: 3,000 and 30,000 only. Writes <target>/bench/summary.json
+              --ui [--sizes 30000,100000] [--runs 5]: the release app timed through WebDriver
 ";
 
 /// The passphrase of the demo archive; printed by `cargo xtask run`. Demo data only.
@@ -53,7 +61,9 @@ fn main() -> ExitCode {
         Some("e2e") => setup::install(setup::Purpose::Test).and_then(|()| e2e_with_builds()),
         Some("deny") => setup::install(setup::Purpose::Deny).and_then(|()| deny()),
         Some("soak") => soak(),
-        Some("bench") => bench(&args[1..]),
+        Some("package") => package::release(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--ui") => bench_ui::run(&args[2..]),
+        Some("bench") => bench::run(&target_dir(), &args[1..]),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -117,18 +127,26 @@ fn test() -> Result<(), Failure> {
         .run()
     })?;
     step("cargo deny", deny)?;
+    step("the app links no clap or rpassword", app_deps::check)?;
     let mut tally = Tally::default();
     step("cargo test", || {
         cmd(cargo(), ["test", "--workspace"]).run_counting(&mut tally)
     })?;
     step("build the app", build_app_and_cli)?;
-    step("end-to-end tests", || e2e(&mut tally))?;
+    let deb = step("package the debug build (.deb)", package::debug)?;
+    step("end-to-end tests", || e2e(&mut tally, deb.as_deref()))?;
     // One closing line for the whole run, summing every test binary and the end-to-end specs.
     println!("tests: {} passed, {} failed", tally.passed, tally.failed);
     Ok(())
 }
 
 fn run() -> Result<(), Failure> {
+    let started = Instant::now();
+    eprintln!(
+        "xtask run: builds 心档 (the UI, the app, the command line), makes a demo archive of \
+         synthetic students and opens the app on it.\n\
+         The first run compiles for several minutes; later runs only rebuild what changed."
+    );
     step("install what is missing", || {
         setup::install(setup::Purpose::Run)
     })?;
@@ -148,11 +166,15 @@ fn run() -> Result<(), Failure> {
             archive.display()
         ),
     }
-    println!(
-        "\n  心档 demo archive: {}\n  passphrase (demo data only): {DEMO_PASSPHRASE}\n",
-        archive.display()
-    );
     let app = debug_dir().join(exe("xindang-app"));
+    println!(
+        "\n  ready in {:.0} s\n  心档 demo archive: {}\n  passphrase (demo data only): {DEMO_PASSPHRASE}\n  \
+         the app: {}\n\nopening the app on the demo archive: type the passphrase to unlock; \
+         close the window to end\n",
+        started.elapsed().as_secs_f64(),
+        archive.display(),
+        app.display()
+    );
     cmd(app.to_string_lossy().as_ref(), [] as [&str; 0])
         .env("XINDANG_ARCHIVE", &archive)
         .run()
@@ -255,48 +277,15 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// Builds the bench binary in release (debug numbers mean nothing) and runs it; the results go
-/// to `<target>/bench/`. Extra arguments (`--quick`, `--sizes 3000`) pass through.
-fn bench(args: &[String]) -> Result<(), Failure> {
-    step("build the benchmarks (release)", || {
-        cmd(
-            cargo(),
-            [
-                "build",
-                "--release",
-                "-p",
-                "xindang-bench",
-                "--bin",
-                "xindang-bench",
-            ],
-        )
-        .run()
-    })?;
-    let out = target_dir().join("bench");
-    let bin = target_dir().join("release").join(exe("xindang-bench"));
-    let mut all: Vec<String> = args.to_vec();
-    all.push("--out".into());
-    all.push(out.to_string_lossy().into_owned());
-    step("run the benchmarks", || {
-        cmd(
-            bin.to_string_lossy().as_ref(),
-            all.iter().map(String::as_str),
-        )
-        .dir(root())
-        .run()
-    })?;
-    println!("bench: results in {}", out.join("summary.json").display());
-    Ok(())
-}
-
 fn e2e_with_builds() -> Result<(), Failure> {
     step("UI type check and build", build_ui)?;
     step("build the app", build_app_and_cli)?;
-    step("end-to-end tests", || e2e(&mut Tally::default()))
+    step("end-to-end tests", || e2e(&mut Tally::default(), None))
 }
 
 /// Runs `node --test tests/e2e/`; the harness there starts and stops Xvfb and tauri-driver itself.
-fn e2e(tally: &mut Tally) -> Result<(), Failure> {
+/// With `deb`, tests/e2e/installed.test.mjs installs that package (as root in CI) and tests it.
+fn e2e(tally: &mut Tally, deb: Option<&Path>) -> Result<(), Failure> {
     if !cfg!(target_os = "linux") {
         eprintln!(
             "xtask: SKIPPED end-to-end tests: they drive the app through tauri-driver and WebKitWebDriver \
@@ -308,8 +297,11 @@ fn e2e(tally: &mut Tally) -> Result<(), Failure> {
     let app = debug_dir().join(exe("xindang-app"));
     let artifacts = root.join("target/e2e-artifacts");
     let _ = std::fs::remove_dir_all(&artifacts);
-    cmd("node", ["--test", "--test-concurrency=1", "tests/e2e/"])
-        .dir(&root)
+    let mut node = cmd("node", ["--test", "--test-concurrency=1", "tests/e2e/"]);
+    if let Some(deb) = deb {
+        node = node.env("XINDANG_DEB", deb);
+    }
+    node.dir(&root)
         .env("XINDANG_APP_BIN", &app)
         .env("XINDANG_E2E_ARTIFACTS", &artifacts)
         .env("XINDANG_CLI_BIN", debug_dir().join(exe("xindang")))
@@ -363,7 +355,13 @@ fn advisory_db() -> Option<PathBuf> {
 }
 
 /// The fuzz targets of fuzz/ (cargo-fuzz).
-const FUZZ_TARGETS: &[&str] = &["bundle_reader", "bundle_container", "roster", "policy"];
+const FUZZ_TARGETS: &[&str] = &[
+    "bundle_reader",
+    "bundle_container",
+    "merge",
+    "roster",
+    "policy",
+];
 
 fn soak() -> Result<(), Failure> {
     step("install what is missing", || {

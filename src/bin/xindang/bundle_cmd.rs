@@ -8,8 +8,8 @@ use xindang::error::{Error, Result};
 use xindang::model::StudentStatus;
 use xindang::session::sync::HandoverChoice;
 use xindang::site::SiteProfile;
-use xindang::{Archive, Session};
 
+use crate::commands::unlock;
 use crate::secrets;
 
 /// The commands this file adds to `xindang` (flattened into the top level).
@@ -108,6 +108,10 @@ pub enum BundleSub {
         /// Where to write the receipt for the sender.
         #[arg(long)]
         receipt_out: Option<PathBuf>,
+        /// A passphrase bundle's sender fingerprint, as compared by phone (without it, the
+        /// bundle is only read and its fingerprint shown).
+        #[arg(long)]
+        fingerprint: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -131,6 +135,10 @@ pub enum ReceiptSub {
     Import {
         /// The receipt file.
         file: PathBuf,
+        /// The receiver's fingerprint, as compared by phone (a passphrase receipt; without it,
+        /// the receipt is only read and its fingerprint shown).
+        #[arg(long)]
+        fingerprint: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -177,12 +185,6 @@ pub enum IdentitySub {
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-fn unlock(dir: &Path) -> Result<Session> {
-    let archive = Archive::open(dir)?;
-    let pass = secrets::passphrase()?;
-    archive.unlock(&pass)
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -267,13 +269,15 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             BundleSub::Import {
                 file,
                 receipt_out,
+                fingerprint,
                 json,
             } => {
                 let bytes = std::fs::read(&file)?;
                 let by_passphrase = xindang::bundle::is_passphrase_file(&bytes);
                 let (report, receipt) = if by_passphrase {
                     let pass = secrets::bundle_passphrase(false)?;
-                    s.import_bundle_with_passphrase(&bytes, &pass)?
+                    let fp = confirmed_fingerprint(&s, &bytes, &pass, fingerprint)?;
+                    s.import_bundle_with_passphrase(&bytes, &pass, &fp)?
                 } else {
                     s.import_bundle(&bytes)?
                 };
@@ -300,6 +304,13 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                         report.bundle_id, report.sender, report.students_added,
                         report.profiles_updated, report.records_added, report.skipped,
                         report.conflicts.len()
+                    );
+                }
+                if !report.refused.is_empty() {
+                    println!(
+                        "warning: {} changes refused (not {}'s to make); see `bundle conflicts`.",
+                        report.refused.len(),
+                        report.sender
                     );
                 }
                 if let Some(g) = &report.gap {
@@ -335,12 +346,18 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             }
         },
         BundleCommand::Receipt {
-            command: ReceiptSub::Import { file, json },
+            command:
+                ReceiptSub::Import {
+                    file,
+                    fingerprint,
+                    json,
+                },
         } => {
             let bytes = std::fs::read(&file)?;
             let r = if xindang::bundle::is_passphrase_file(&bytes) {
                 let pass = secrets::bundle_passphrase(false)?;
-                let r = s.import_receipt_with_passphrase(&bytes, &pass)?;
+                let fp = confirmed_fingerprint(&s, &bytes, &pass, fingerprint)?;
+                let r = s.import_receipt_with_passphrase(&bytes, &pass, &fp)?;
                 eprintln!(
                     "Signed by site {} with fingerprint {}: compare it with the receiver by phone.",
                     r.site, r.site_fingerprint
@@ -356,6 +373,13 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 "Receipt from {} for bundle {}: acknowledged to {}, {} files retired.",
                 r.site, r.bundle_id, r.acked_to, r.retired
             );
+            if !r.kept.is_empty() {
+                println!(
+                    "The receiver refused {} files; they stay here and are writable again: {}",
+                    r.kept.len(),
+                    r.kept.join(", ")
+                );
+            }
             Ok(())
         }
         BundleCommand::Handover {
@@ -478,4 +502,26 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The two steps of a passphrase file: without `--fingerprint`, the file is read and verified,
+/// who signed it is shown, and nothing is written; with it, the core imports only if it matches.
+fn confirmed_fingerprint(
+    s: &xindang::Session,
+    bytes: &[u8],
+    pass: &str,
+    fingerprint: Option<String>,
+) -> Result<String> {
+    if let Some(fp) = fingerprint {
+        return Ok(fp);
+    }
+    let p = s.preview_with_passphrase(bytes, pass)?;
+    eprintln!(
+        "Signed by site {} with fingerprint {}: compare it by phone, then run again with --fingerprint.",
+        p.sender, p.sender_fingerprint
+    );
+    Err(Error::Invalid {
+        field: "--fingerprint",
+        reason: "confirm the sender's fingerprint (compared by phone) to import",
+    })
 }

@@ -24,17 +24,16 @@ fn archive_dir(cli: &Cli) -> Result<&Path> {
     })
 }
 
-fn unlock(dir: &Path) -> Result<Session> {
+/// The archive at `dir`, unlocked with the passphrase from the environment or a prompt.
+pub(crate) fn unlock(dir: &Path) -> Result<Session> {
     let archive = Archive::open(dir)?;
     let pass = secrets::passphrase()?;
-    archive.unlock(&pass)
+    Session::unlock(&archive, &pass)
 }
 
-fn date(s: &str, field: &'static str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid {
-        field,
-        reason: "use YYYY-MM-DD",
-    })
+/// A day given on the command line, parsed by the core's one parser of days.
+pub(crate) fn date(s: &str, field: &'static str) -> Result<NaiveDate> {
+    xindang::rules::calendar::parse_day(Some(s), field, xindang::rules::calendar::today())
 }
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
@@ -110,6 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rules(command) => crate::rules_cmd::run(&dir, command),
         Command::Bundles(command) => crate::bundle_cmd::run(&dir, command),
         Command::Network(command) => crate::network_cmd::run(&dir, command),
+        Command::Lists(command) => crate::lists_cmd::run(&dir, command),
     }
 }
 
@@ -128,7 +128,7 @@ fn init(dir: &Path, center: bool, label: &str) -> Result<()> {
     } else {
         SiteKind::College
     };
-    let (_session, key) = Archive::create_as(dir, &pass, kind, label)?;
+    let (_session, key) = Session::create_as(dir, &pass, kind, label)?;
     eprintln!("Created the archive in {}", dir.display());
     print_recovery_key(&key);
     Ok(())
@@ -168,6 +168,7 @@ fn demo(dir: &Path, students: usize, seed: u64) -> Result<()> {
             c.counselors, c.backbones, c.dorm_heads, c.covered, c.students
         );
     }
+    crate::lists_cmd::demo_work(&mut s, config.today, seed)?;
     Ok(())
 }
 
@@ -201,6 +202,7 @@ fn roster_import(dir: &Path, file: &Path, json: bool) -> Result<()> {
         report.load.unchanged,
         parsed.errors.len()
     );
+    crate::lists_cmd::print_sheets(&parsed.sheets);
     for e in &parsed.errors {
         println!("  row {}: {}", e.row, e);
     }
@@ -334,27 +336,24 @@ fn attachment(dir: &Path, command: AttachmentCommand) -> Result<()> {
             description,
             date: day,
         } => {
-            let meta = std::fs::metadata(&file)?;
-            if meta.len() > u64::from(xindang::session::ATTACHMENT_LIMIT_MB) * 1024 * 1024 {
-                return Err(Error::TooLarge {
-                    limit_mb: xindang::session::ATTACHMENT_LIMIT_MB,
-                });
-            }
-            let content = zeroize::Zeroizing::new(std::fs::read(&file)?);
+            // Checked by the file's first bytes, as the app does, before the passphrase is asked.
+            let (media, content) = xindang::model::media::read_attachment(
+                &file,
+                xindang::session::ATTACHMENT_LIMIT_MB,
+            )?;
             let day = match day {
                 Some(d) => date(&d, "--date")?,
-                None => chrono::Local::now().date_naive(),
+                None => xindang::rules::calendar::today(),
             };
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let media = media_type(&file);
             let mut s = unlock(dir)?;
             let author = s.actor().to_string();
             let meta = Attachment {
                 file_name: name,
-                media_type: media.to_string(),
+                media_type: media.mime().to_owned(),
                 size: 0,
                 description,
             };
@@ -377,25 +376,6 @@ fn attachment(dir: &Path, command: AttachmentCommand) -> Result<()> {
     }
 }
 
-fn media_type(path: &Path) -> &'static str {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("pdf") => "application/pdf",
-        Some("jpg") | Some("jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("txt") => "text/plain",
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("doc") => "application/msword",
-        _ => "application/octet-stream",
-    }
-}
-
 fn passphrase(dir: &Path, command: PassphraseCommand) -> Result<()> {
     match command {
         PassphraseCommand::Change => {
@@ -406,7 +386,7 @@ fn passphrase(dir: &Path, command: PassphraseCommand) -> Result<()> {
         PassphraseCommand::Reset => {
             let archive = Archive::open(dir)?;
             let key = secrets::recovery_key()?;
-            let mut s = archive.unlock_with_recovery(&key)?;
+            let mut s = Session::unlock_with_recovery(&archive, &key)?;
             let new = secrets::new_passphrase("XINDANG_NEW_PASSPHRASE")?;
             s.change_passphrase(&new)?;
         }

@@ -5,6 +5,7 @@
 
 mod bundle_cmd;
 mod commands;
+mod lists_cmd;
 mod network_cmd;
 mod rules_cmd;
 mod secrets;
@@ -88,6 +89,8 @@ enum Command {
     Bundles(bundle_cmd::BundleCommand),
     #[command(flatten)]
     Network(network_cmd::NetworkTopCommand),
+    #[command(flatten)]
+    Lists(lists_cmd::ListsTopCommand),
 }
 
 #[derive(Subcommand)]

@@ -109,6 +109,9 @@ pub enum NetworkCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// The day the duty is open on (YYYY-MM-DD; default today).
+        #[arg(long)]
+        today: Option<String>,
     },
 }
 
@@ -139,21 +142,13 @@ pub enum ReviewCommand {
 }
 
 fn unlock(dir: &Path) -> Result<Session> {
-    Archive::open(dir)?.unlock(&secrets::passphrase()?)
+    Session::unlock(&Archive::open(dir)?, &secrets::passphrase()?)
 }
 
-fn date(s: &str, field: &'static str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid {
-        field,
-        reason: "use YYYY-MM-DD",
-    })
-}
+use crate::commands::date;
 
 fn opt_date(s: Option<&str>, field: &'static str) -> Result<NaiveDate> {
-    match s {
-        Some(s) => date(s, field),
-        None => Ok(chrono::Local::now().date_naive()),
-    }
+    xindang::rules::calendar::parse_day(s, field, xindang::rules::calendar::today())
 }
 
 /// Prints lines; a closed pipe (`| head`) ends the listing quietly.
@@ -253,7 +248,8 @@ fn network(dir: &Path, command: NetworkCommand) -> Result<()> {
                 hours,
                 note,
             };
-            println!("{}", unlock(dir)?.add_activity(a)?);
+            let today = xindang::rules::calendar::today();
+            println!("{}", unlock(dir)?.add_activity(a, today)?);
             Ok(())
         }
         NetworkCommand::Activities => print_json(&unlock(dir)?.network_activities()?),
@@ -263,7 +259,9 @@ fn network(dir: &Path, command: NetworkCommand) -> Result<()> {
             subject,
             due,
             reason,
+            today,
         } => {
+            let today = opt_date(today.as_deref(), "--today")?;
             let w = NetworkWaiver {
                 rule,
                 person,
@@ -271,7 +269,7 @@ fn network(dir: &Path, command: NetworkCommand) -> Result<()> {
                 due: date(&due, "--due")?,
                 reason,
             };
-            unlock(dir)?.waive_network(w)?;
+            unlock(dir)?.waive_network(w, today)?;
             println!("ok");
             Ok(())
         }

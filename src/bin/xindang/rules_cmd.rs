@@ -102,21 +102,16 @@ pub enum PolicyCommand {
 
 fn unlock(dir: &Path) -> Result<Session> {
     let archive = Archive::open(dir)?;
-    archive.unlock(&secrets::passphrase()?)
+    Session::unlock(&archive, &secrets::passphrase()?)
 }
 
+/// A day given on the command line, parsed by the core's one parser of days.
 fn date(s: &str, field: &'static str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Error::Invalid {
-        field,
-        reason: "use YYYY-MM-DD",
-    })
+    xindang::rules::calendar::parse_day(Some(s), field, xindang::rules::calendar::today())
 }
 
 fn opt_date(s: Option<&str>, field: &'static str) -> Result<NaiveDate> {
-    match s {
-        Some(s) => date(s, field),
-        None => Ok(chrono::Local::now().date_naive()),
-    }
+    xindang::rules::calendar::parse_day(s, field, xindang::rules::calendar::today())
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {

@@ -76,6 +76,11 @@ export const adminEn: Widen<typeof adminZhCN> = {
     invalid_level: 'Unknown degree level',
     invalid_status: 'Unknown enrolment status',
     formula_error: 'Formula error in a cell (e.g. #N/A)',
+    unknown_student: 'No student with this number in the archive (import the roster first)',
+    name_mismatch: 'The name differs from the archive\'s for this student number',
+    missing_date: 'The date is empty',
+    invalid_result: 'Unknown result (normal, mild, moderate, severe, or warning level 1–3)',
+    missing_text: 'The text is empty',
   },
   security: {
     tabGeneral: 'General',

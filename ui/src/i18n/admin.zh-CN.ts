@@ -72,6 +72,11 @@ export const adminZhCN = {
     invalid_level: '层次应为本科、专科、研究生、硕士或博士',
     invalid_status: '学籍状态应为在读、休学、毕业、退学或转学',
     formula_error: '单元格中有公式错误（如 #N/A）',
+    unknown_student: '档案中没有这个学号的学生（请先导入名单）',
+    name_mismatch: '姓名与档案中该学号的姓名不一致',
+    missing_date: '日期为空',
+    invalid_result: '结果无法识别（应为正常、轻度、中度、重度或一级/二级/三级预警）',
+    missing_text: '内容为空',
   },
   security: {
     tabGeneral: '常规',

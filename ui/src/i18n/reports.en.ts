@@ -164,18 +164,6 @@ export const reportsEn: Widen<typeof reportsZhCN> = {
       classroom_visit: 'A classroom visit is a counselor’s.',
       sweep: 'A sweep at the start or end of a semester is done by a counselor of the college.',
     },
-    refusal: {
-      network_visit_holder: 'Only a counselor or peer backbone of the network can make a dorm visit.',
-      network_counselor_only: 'Only a counselor can hold a backbone meeting or a college review meeting.',
-      network_backbone_only: 'A dorm-head meeting is held by a peer backbone.',
-      network_person_unknown: 'No one in the network has this id.',
-      network_trainees: 'Choose the trainees (members of the network).',
-      network_hours: 'Hours must be more than 0 and at most 24.',
-      network_dorm: 'A dorm visit names the dorm.',
-      network_future_date: 'The date cannot be after today.',
-      network_waiver_reason: 'A waiver needs its reason.',
-      network_no_duty: 'This duty is no longer open (done or waived already); refresh and try again.',
-    },
   },
   waive: {
     action: 'Waive',

@@ -160,18 +160,6 @@ export const reportsZhCN = {
       classroom_visit: '深入课堂由辅导员进行。',
       sweep: '学期始、学期末摸排由本院系辅导员进行。',
     },
-    refusal: {
-      network_visit_holder: '走访宿舍只能由网络中的辅导员或心理委员记录，请重新选择走访人。',
-      network_counselor_only: '只有辅导员可以召开骨干例会或院系研判会：寝室长、心理委员不能作为主持人。',
-      network_backbone_only: '寝室长会议须由心理委员召开，请重新选择主持人。',
-      network_person_unknown: '四级网络中没有此人，请从列表中选择。',
-      network_trainees: '请选择参训人员（须为四级网络成员）。',
-      network_hours: '学时须大于 0 且不超过 24。',
-      network_dorm: '走访宿舍须选择所走访的寝室。',
-      network_future_date: '日期不能晚于今天：网络工作完成后再记录。',
-      network_waiver_reason: '免除须填写理由。',
-      network_no_duty: '该项职责已不在待办中（可能已完成或已免除），请刷新后重试。',
-    },
   },
   waive: {
     action: '免除',

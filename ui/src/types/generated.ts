@@ -143,6 +143,25 @@ export interface Attachment {
 	description: string;
 }
 
+/**
+ * A peer's audit log went backwards: a bundle carried an audit head at or below one it sent
+ * before (a restored older copy, a cut chain, or a re-chained log).
+ */
+export interface AuditAlarm {
+	/** The peer site. */
+	site: string;
+	/** The audit sequence number it had shown before. */
+	seen_seq: number;
+	/** The one the bundle carried. */
+	got_seq: number;
+	/** Whether the sequence went back (`false`: same length, another head). */
+	shorter: boolean;
+	/** The bundle that showed it. */
+	bundle_id: string;
+	/** When it was found (RFC 3339). */
+	at: string;
+}
+
 /** The result of walking the audit chain. */
 export interface AuditCheck {
 	/** Every entry verifies and none is missing. */
@@ -288,17 +307,37 @@ export interface BundleExported {
 	file_name: string;
 }
 
-/** A profile edit that lost to a concurrent one from another site, for a person to settle. */
+/** What a conflict is about. */
+export enum ConflictKind {
+	/** A profile edit lost to a concurrent one from another site (last writer wins). */
+	Profile = "profile",
+	/** A peer changed a student it neither registered here nor is named by: refused, not stored. */
+	Unauthorized = "unauthorized",
+	/** A handover of a student already held here: refused, not merged; the sender keeps the file. */
+	HandoverExisting = "handover_existing",
+	/** An attachment that is not a PDF or an image by its first bytes: refused, not stored. */
+	AttachmentType = "attachment_type",
+}
+
+/**
+ * Something an import could not decide alone, for a person to settle: a profile edit that lost
+ * to a concurrent one, or changes refused (see [`ConflictKind`]).
+ */
 export interface SyncConflict {
 	/** Its id, to settle it (a string for the UI; filled in when read). */
 	id?: string;
+	/** What it is about (absent in conflicts of the first builds: a profile conflict). */
+	kind?: ConflictKind;
 	/** 学号. */
 	student_no: string;
-	/** The profile fields that differ. */
+	/**
+	 * The profile fields that differ (a profile conflict), or the kinds of change refused
+	 * (`profile`, `record`, `attachment`).
+	 */
 	fields: string[];
-	/** The site whose edit is in force. */
+	/** The site whose edit is in force (this site, for a refusal). */
 	kept_site: string;
-	/** The site whose edit lost. */
+	/** The site whose edit lost, or whose changes were refused. */
 	other_site: string;
 	/** When the conflict was found (RFC 3339). */
 	at: string;
@@ -324,6 +363,13 @@ export interface BundleImportReport {
 	records_added: number;
 	/** Changes already held (skipped). */
 	skipped: number;
+	/** Changes stored by this import. */
+	applied: number;
+	/**
+	 * Changes refused (uids `origin:seq`): not stored, named in the receipt, their students
+	 * listed in `conflicts`.
+	 */
+	refused: string[];
 	/** Conflicts listed for a person to settle. */
 	conflicts: SyncConflict[];
 	/**
@@ -342,6 +388,23 @@ export interface BundleImported {
 	 * bundle again gives the same receipt).
 	 */
 	receipt_file?: string;
+}
+
+/**
+ * A passphrase bundle or receipt as read before it is imported: who signed it (the fingerprint
+ * to compare by phone) and what it holds. Reading it writes nothing.
+ */
+export interface BundlePreview {
+	/** The bundle id. */
+	bundle_id: string;
+	/** Its kind (a handover, or a receipt). */
+	kind: BundleKind;
+	/** The signing site's name. */
+	sender: string;
+	/** Its fingerprint. */
+	sender_fingerprint: string;
+	/** What it holds. */
+	counts: Counts;
 }
 
 /** One semester 学期. */
@@ -452,6 +515,8 @@ export interface PeerStatus {
 	acknowledged: number;
 	/** Our changes it may see that it has not acknowledged yet. */
 	unacknowledged: number;
+	/** Its audit log went backwards in a bundle (`Session::audit_alarms` says how). */
+	audit_alarm: boolean;
 }
 
 /** The center's school-wide picture (also meaningful, with one college, at a college). */
@@ -542,6 +607,10 @@ export interface CommandError {
 	code: string;
 	/** English description, for logs. */
 	message: string;
+	/** The field refused (e.g. `date`, `level`), when the error names one. */
+	field?: string;
+	/** The core's reason code (e.g. `bad_date`, `raise_not_higher`), when the refusal has one. */
+	reason?: string;
 }
 
 /** Students on the key-concern list on one day, by level. */
@@ -554,6 +623,20 @@ export interface ConcernPoint {
 	key: number;
 	/** 特别关注 */
 	special: number;
+}
+
+/** A key-concern entry the import suggests for a flagged screening result; never written by it. */
+export interface ConcernProposal {
+	/** 学号. */
+	student_no: string;
+	/** The list's sheet and row. */
+	sheet: string;
+	/** 1-based row number. */
+	row: number;
+	/** The level suggested. */
+	level: ConcernLevel;
+	/** Why, in Chinese, ready for the entry's reason. */
+	reason: string;
 }
 
 /** A key-concern student in the period, as the weekly table lists them. */
@@ -934,7 +1017,7 @@ export interface GridProblem {
 	row: number;
 	/** Column header (empty: the row or workbook as a whole). */
 	field: string;
-	/** Why, in Chinese. */
+	/** Why: the core's reason code (`grid_*`), which the UI has Chinese for. */
 	reason: string;
 }
 
@@ -1011,10 +1094,22 @@ export enum RowErrorReason {
 	InvalidStatus = "invalid_status",
 	/** A cell holds a formula error such as `#N/A`. */
 	FormulaError = "formula_error",
+	/** The 学号 names no student of the archive (lists only add to existing files). */
+	UnknownStudent = "unknown_student",
+	/** The 姓名 differs from the archive's for that 学号. */
+	NameMismatch = "name_mismatch",
+	/** A list row without its date. */
+	MissingDate = "missing_date",
+	/** A screening result that is none of the known bands. */
+	InvalidResult = "invalid_result",
+	/** A list row without what happened or was observed. */
+	MissingText = "missing_text",
 }
 
 /** A row that was not imported, and why. A row may have several; it is skipped as a whole. */
 export interface RowError {
+	/** The worksheet, when the file had more than one (empty otherwise). */
+	sheet?: string;
 	/** 1-based row number as Excel shows it. */
 	row: number;
 	/** The reason, with a stable code. */
@@ -1031,6 +1126,53 @@ export interface ImportReport {
 	load: LoadReport;
 	/** Rows refused, with their spreadsheet row numbers. */
 	errors: RowError[];
+}
+
+/**
+ * 观察报告 what a class or dorm observer (心理委员, 寝室长: 班级心理晴雨表, 寝室长报告) reported,
+ * filed into the file from the triage inbox. The reporter never sees the file.
+ */
+export interface Observation {
+	/** Who reported, as the list names them (e.g. "心理委员 李某"). */
+	reporter: string;
+	/** The class or dorm the report came from. */
+	place: string;
+	/** What was observed. */
+	text: string;
+	/** The counselor's note when filing it. */
+	note: string;
+}
+
+/** Where an inbox item stands. */
+export enum InboxStatus {
+	/** Waiting for triage. */
+	Open = "open",
+	/** Filed into the student's file as an observation record. */
+	Filed = "filed",
+	/** Dismissed, with a reason. */
+	Dismissed = "dismissed",
+}
+
+/** One observer's report about one student. */
+export interface InboxItem {
+	/** Its id in the inbox. */
+	id: string;
+	/** The day it was imported. */
+	received: string;
+	/** 学号. */
+	student_no: string;
+	/** 姓名 as the report gave it. */
+	name: string;
+	/** The day observed. */
+	date: string;
+	/** What was reported. */
+	observation: Observation;
+	/** Open, filed or dismissed. */
+	status: InboxStatus;
+	/** The dismissal's reason, or the id of the record filed. */
+	resolution: string;
+	/** When it was triaged. */
+	resolved_on?: string;
 }
 
 /** 重点关注 an entry on the key-concern list. */
@@ -1085,6 +1227,107 @@ export interface Liaison {
 	person: string;
 	/** Why. */
 	reason: LiaisonReason;
+}
+
+/** What a list row records. */
+export type ListBody = 
+	/** A screening result, one record. */
+	| { kind: "screening", data: Screening }
+	/** A must-talk trigger, one record. */
+	| { kind: "event", data: MustTalkEvent }
+	/** An observer's report, for the triage inbox. */
+	| { kind: "observation", data: Observation };
+
+/** One row of a list, read. */
+export interface ListEntry {
+	/** The worksheet (empty for CSV). */
+	sheet: string;
+	/** 1-based row number as Excel shows it. */
+	row: number;
+	/** 学号, normalised. */
+	student_no: string;
+	/** 姓名 as the list gives it (empty when it has no such column). */
+	name: string;
+	/** The day of the result, event or observation. */
+	date: string;
+	/** What the row says. */
+	body: ListBody;
+}
+
+/** The kinds of list, with the command line's names. */
+export enum ListKind {
+	/** 心理普查 / 测评 results. */
+	Screening = "screening",
+	/** 学业预警 / 退学试读. */
+	Academic = "academic",
+	/** 奖励 / 批评 / 处分. */
+	RewardDiscipline = "reward-discipline",
+	/** 家庭经济困难认定. */
+	Hardship = "hardship",
+	/** 突发灾害或变故. */
+	Disaster = "disaster",
+	/** 特殊学生群体. */
+	SpecialGroup = "special-group",
+	/** 班级心理晴雨表, 寝室长 reports. */
+	Observations = "observations",
+}
+
+/** Why a worksheet gave nothing. */
+export enum SheetSkip {
+	/** No cells at all. */
+	Empty = "empty",
+	/** No header row with the columns the file needs (a notes sheet, a chart's data). */
+	NoHeader = "no_header",
+	/** A header but no data rows below it. */
+	NoRows = "no_rows",
+	/** The sheet is damaged. */
+	Unreadable = "unreadable",
+}
+
+/** One worksheet of the file and what was read of it. */
+export interface SheetRead {
+	/** The sheet's name (empty for CSV). */
+	name: string;
+	/** 1-based header row, when one was found. */
+	header_row?: number;
+	/** Rows read from it. */
+	rows: number;
+	/** Rows refused. */
+	errors: number;
+	/** Why it gave nothing, when it did. */
+	skipped?: SheetSkip;
+}
+
+/** What importing a list did, or would do (`dry_run`). */
+export interface ListImportReport {
+	/** The kind of list. */
+	kind: ListKind;
+	/** Nothing was written: a preview. */
+	dry_run: boolean;
+	/** Every worksheet and what became of it. */
+	sheets: SheetRead[];
+	/** Rows read from the file without error. */
+	rows: number;
+	/** Records (or inbox items) written, or to be written. */
+	added: number;
+	/** Rows already in the archive. */
+	unchanged: number;
+	/** Rows refused: the file's and the archive's reasons, in sheet and row order. */
+	errors: RowError[];
+	/** Key-concern entries suggested for flagged screening results. */
+	proposals: ConcernProposal[];
+}
+
+/** A list read: its sheets, its rows, its refused rows. */
+export interface ListParse {
+	/** The kind of list. */
+	kind: ListKind;
+	/** Every worksheet and what became of it. */
+	sheets: SheetRead[];
+	/** Rows read, in file order. */
+	entries: ListEntry[];
+	/** Rows refused, in file order. */
+	errors: RowError[];
 }
 
 /** Why the archive was locked, sent with the `archive-locked` event. */
@@ -1254,7 +1497,9 @@ export type RecordBody =
 	/** 豁免 a waived obligation */
 	| { kind: "waiver", data: Waiver }
 	/** 周研判 a weekly review decision */
-	| { kind: "review", data: Review };
+	| { kind: "review", data: Review }
+	/** 观察报告 an observer's report, filed from the inbox */
+	| { kind: "observation", data: Observation };
 
 /** A record as written: what happened, when, and whether it amends an earlier one. */
 export interface NewRecord {
@@ -1417,6 +1662,11 @@ export interface ReceiptReport {
 	acked_to: number;
 	/** Files retired (handover receipts). */
 	retired: number;
+	/**
+	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
+	 * a change): kept here and writable again.
+	 */
+	kept: string[];
 	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
 	receipt_hash: string;
 }
@@ -1641,8 +1891,10 @@ export interface RosterRow {
 
 /** The result of reading a roster: the mapping a UI previews, the students, and the rejected rows. */
 export interface RosterParse {
-	/** The worksheet read (empty for CSV). */
+	/** The first worksheet read (empty for CSV); every sheet is in `sheets`. */
 	sheet: string;
+	/** Every worksheet of the file and what became of it, so none is skipped without a word. */
+	sheets?: SheetRead[];
 	/** 1-based row number of the header row. */
 	header_row: number;
 	/** Every non-empty header cell (and every column an override named), left to right. */

@@ -1,0 +1,187 @@
+//! Why the core refused an input, as a type: each reason has a stable code (the UI has Chinese for
+//! each, in one table) and an English sentence (what the command line prints). The app and the
+//! command line get the same reason from the same rule, so neither ever matches message text.
+
+use std::fmt;
+
+/// A typed reason for refusing an input; carried by [`Error::Refused`](crate::Error::Refused) and
+/// [`Error::Grid`](crate::Error::Grid) with the field it concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// A day that is not `YYYY-MM-DD`.
+    BadDate,
+    /// A file that is not a PDF, PNG, JPEG, GIF or WebP by its first bytes.
+    UnsupportedMedia,
+    /// A review decision without its reason.
+    ReviewReasonMissing,
+    /// A raise 升级 to a level not above the student's current one.
+    RaiseNotHigher,
+    /// A lowering 降级 to a level not below the student's current one.
+    LowerNotLower,
+    /// Network work dated after today (work is recorded once done).
+    NetworkFutureDate,
+    /// A dorm visit held by someone other than a counselor or backbone.
+    NetworkVisitHolder,
+    /// A meeting only a counselor holds.
+    NetworkCounselorOnly,
+    /// A meeting only a backbone 心理委员 holds.
+    NetworkBackboneOnly,
+    /// No one in the network has this id.
+    NetworkPersonUnknown,
+    /// A training without its trainees (by their ids in the network).
+    NetworkTrainees,
+    /// Training hours outside (0, 24].
+    NetworkHours,
+    /// A dorm visit without its dorm.
+    NetworkDorm,
+    /// A waiver without its reason.
+    NetworkWaiverReason,
+    /// No open network duty has this rule, person, subject and due date.
+    NetworkNoDuty,
+    /// Grid table: no header row holding this column in the first 10 rows.
+    GridNoHeader,
+    /// Grid table: not a readable workbook.
+    GridUnreadable,
+    /// Grid table: the workbook has no sheet.
+    GridNoSheet,
+    /// Grid table: a role other than 辅导员, 心理委员, 寝室长.
+    GridRole,
+    /// Grid table: a required cell is empty.
+    GridRequired,
+    /// Grid table: a student category other than 本科, 研究生.
+    GridDegree,
+    /// Grid table: an id that appears twice.
+    GridDuplicate,
+    /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
+    GridLiaison,
+}
+
+impl Reason {
+    /// Every reason, for tests and the UI table's completeness check.
+    pub const ALL: [Reason; 23] = [
+        Self::BadDate,
+        Self::UnsupportedMedia,
+        Self::ReviewReasonMissing,
+        Self::RaiseNotHigher,
+        Self::LowerNotLower,
+        Self::NetworkFutureDate,
+        Self::NetworkVisitHolder,
+        Self::NetworkCounselorOnly,
+        Self::NetworkBackboneOnly,
+        Self::NetworkPersonUnknown,
+        Self::NetworkTrainees,
+        Self::NetworkHours,
+        Self::NetworkDorm,
+        Self::NetworkWaiverReason,
+        Self::NetworkNoDuty,
+        Self::GridNoHeader,
+        Self::GridUnreadable,
+        Self::GridNoSheet,
+        Self::GridRole,
+        Self::GridRequired,
+        Self::GridDegree,
+        Self::GridDuplicate,
+        Self::GridLiaison,
+    ];
+
+    /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::BadDate => "bad_date",
+            Self::UnsupportedMedia => "unsupported_media",
+            Self::ReviewReasonMissing => "review_reason_missing",
+            Self::RaiseNotHigher => "raise_not_higher",
+            Self::LowerNotLower => "lower_not_lower",
+            Self::NetworkFutureDate => "network_future_date",
+            Self::NetworkVisitHolder => "network_visit_holder",
+            Self::NetworkCounselorOnly => "network_counselor_only",
+            Self::NetworkBackboneOnly => "network_backbone_only",
+            Self::NetworkPersonUnknown => "network_person_unknown",
+            Self::NetworkTrainees => "network_trainees",
+            Self::NetworkHours => "network_hours",
+            Self::NetworkDorm => "network_dorm",
+            Self::NetworkWaiverReason => "network_waiver_reason",
+            Self::NetworkNoDuty => "network_no_duty",
+            Self::GridNoHeader => "grid_no_header",
+            Self::GridUnreadable => "grid_unreadable",
+            Self::GridNoSheet => "grid_no_sheet",
+            Self::GridRole => "grid_role",
+            Self::GridRequired => "grid_required",
+            Self::GridDegree => "grid_degree",
+            Self::GridDuplicate => "grid_duplicate",
+            Self::GridLiaison => "grid_liaison",
+        }
+    }
+
+    /// The error code of a refusal for this reason. The network's refusals kept the codes the UI
+    /// already had for them (`network_*`); the others are `invalid_input` with the reason beside.
+    pub fn error_code(self) -> &'static str {
+        match self {
+            Self::NetworkFutureDate
+            | Self::NetworkVisitHolder
+            | Self::NetworkCounselorOnly
+            | Self::NetworkBackboneOnly
+            | Self::NetworkPersonUnknown
+            | Self::NetworkTrainees
+            | Self::NetworkHours
+            | Self::NetworkDorm
+            | Self::NetworkWaiverReason
+            | Self::NetworkNoDuty => self.code(),
+            _ => "invalid_input",
+        }
+    }
+
+    /// The English sentence the command line prints.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::BadDate => "use YYYY-MM-DD",
+            Self::UnsupportedMedia => "only PDF, PNG, JPEG, GIF and WebP files are accepted",
+            Self::ReviewReasonMissing => "every decision needs its reason",
+            Self::RaiseNotHigher => "a raise needs a level above the student's current one",
+            Self::LowerNotLower => "a lowering needs a level below the student's current one",
+            Self::NetworkFutureDate => "the activity's date is after today",
+            Self::NetworkVisitHolder => "must be a counselor or backbone of the network",
+            Self::NetworkCounselorOnly => "must be a counselor of the network",
+            Self::NetworkBackboneOnly => "must be a backbone of the network",
+            Self::NetworkPersonUnknown => "no one in the network has this id",
+            Self::NetworkTrainees => "list the trainees by their ids in the network",
+            Self::NetworkHours => "must be more than 0 and at most 24",
+            Self::NetworkDorm => "a dorm visit names the dorm",
+            Self::NetworkWaiverReason => "a waiver needs its reason",
+            Self::NetworkNoDuty => {
+                "no open network duty has this rule, person, subject and due date"
+            }
+            Self::GridNoHeader => "no header row with this column in the first 10 rows",
+            Self::GridUnreadable => "the file is not a readable workbook",
+            Self::GridNoSheet => "the workbook has no sheet",
+            Self::GridRole => "use 辅导员, 心理委员 or 寝室长",
+            Self::GridRequired => "is required",
+            Self::GridDegree => "use 本科 or 研究生",
+            Self::GridDuplicate => "appears twice",
+            Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_all_is_complete() {
+        let mut codes: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Reason::ALL.len());
+        // The network's refusals keep their own error codes; the rest are `invalid_input`.
+        assert_eq!(Reason::NetworkHours.error_code(), "network_hours");
+        assert_eq!(Reason::BadDate.error_code(), "invalid_input");
+    }
+}

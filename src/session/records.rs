@@ -1,0 +1,430 @@
+use super::*;
+
+/// Attachments are limited to 20 MB each.
+pub const ATTACHMENT_LIMIT_MB: u32 = 20;
+
+/// One student's part of a bulk load, applied to memory after the commit.
+struct Change {
+    new: Option<StudentEntry>,
+    /// The blind index of the 学号, computed once per row.
+    lookup: [u8; 16],
+    sid: i64,
+    updated: Option<(i64, StudentProfile)>,
+    heads: Vec<RecordHead>,
+}
+
+/// What a roster import or bulk load did.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadReport {
+    /// New students.
+    pub added: i32,
+    /// Students whose profile changed.
+    pub updated: i32,
+    /// Students already there, unchanged.
+    pub unchanged: i32,
+    /// Records written.
+    pub records: i32,
+}
+
+/// Checks and normalises a profile before it is stored.
+pub fn validate_profile(mut p: StudentProfile) -> Result<StudentProfile> {
+    p.student_no = normalize::identifier(&p.student_no);
+    let sno_ok = (4..=20).contains(&p.student_no.len())
+        && p.student_no.chars().all(|c| c.is_ascii_alphanumeric());
+    if !sno_ok {
+        return Err(Error::Invalid {
+            field: "student_no",
+            reason: "must be 4 to 20 letters or digits",
+        });
+    }
+    p.name = normalize::text(&p.name);
+    if p.name.is_empty() {
+        return Err(Error::Invalid {
+            field: "name",
+            reason: "is required",
+        });
+    }
+    p.phone = normalize::phone(&p.phone);
+    Ok(p)
+}
+
+pub(crate) fn validate_record(r: &NewRecord) -> Result<()> {
+    crate::rules::engine::validate_body(&r.body)?;
+    let blank = |s: &str| s.trim().is_empty();
+    match &r.body {
+        RecordBody::Talk(t) if blank(&t.text) => Err(Error::Invalid {
+            field: "text",
+            reason: "a talk record needs its content",
+        }),
+        RecordBody::Crisis(c) if blank(&c.rationale) => Err(Error::Invalid {
+            field: "rationale",
+            reason: "a crisis level needs its rationale",
+        }),
+        RecordBody::KeyConcern(k) if blank(&k.reason) => Err(Error::Invalid {
+            field: "reason",
+            reason: "is required",
+        }),
+        RecordBody::ParentContact(c) if blank(&c.text) => Err(Error::Invalid {
+            field: "text",
+            reason: "is required",
+        }),
+        _ if r.amends.is_some() && blank(&r.amend_reason) => Err(Error::Invalid {
+            field: "amend_reason",
+            reason: "an amendment needs its reason",
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Session {
+    /// Opens a student's whole file; audited.
+    pub fn student_file(&mut self, student_no: &str) -> Result<StudentFile> {
+        let sid = self.student_id(student_no)?;
+        let s = &self.students[&sid];
+        let mut records = Vec::with_capacity(s.heads.len());
+        {
+            let mut stmt = self
+                .db
+                .prepare_cached("SELECT id, body FROM records WHERE student_id = ?1")?;
+            let mut rows = stmt.query([sid])?;
+            let mut bodies = HashMap::new();
+            while let Some(r) = rows.next()? {
+                let rid: i64 = r.get(0)?;
+                let sealed = blob(r, 1, "a record")?;
+                let plain = crypto::open(
+                    &s.key,
+                    &body_binding(&self.id, rid, sid),
+                    sealed,
+                    "a record",
+                )?;
+                bodies.insert(rid, from_json::<NewRecord>(&plain, "a record")?);
+            }
+            for h in &s.heads {
+                let record = bodies.remove(&h.id).ok_or(Error::Tamper("a record"))?;
+                let superseded_by = s
+                    .heads
+                    .iter()
+                    .rev()
+                    .find(|o| o.amends() == Some(h.id))
+                    .map(|o| o.id.to_string());
+                records.push(StoredRecord {
+                    id: h.id.to_string(),
+                    written_at: h.written_at.to_string(),
+                    superseded_by,
+                    record,
+                });
+            }
+        }
+        let file = StudentFile {
+            id: sid.to_string(),
+            profile: s.profile.clone(),
+            records,
+        };
+        let sno = file.profile.student_no.clone();
+        self.write(AuditAction::OpenFile, Some(&sno), String::new(), |_, _| {
+            Ok(())
+        })?;
+        Ok(file)
+    }
+
+    /// Inserts a new student whose 学号's blind index is `lookup`.
+    pub(super) fn insert_student(
+        &self,
+        tx: &Connection,
+        profile: &StudentProfile,
+        lookup: &[u8; 16],
+    ) -> Result<StudentEntry> {
+        let sid = crypto::random_id();
+        let key = crypto::random_key();
+        let wrapped = crypto::seal(&self.keys.master, &key_binding(&self.id, sid), &key[..]);
+        let plain = to_json(profile)?;
+        let sealed = crypto::seal(&key, &profile_binding(&self.id, sid, 1), &plain);
+        tx.prepare_cached(
+            "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
+        )?
+        .execute(params![sid, &lookup[..], wrapped, sealed])?;
+        self.log_op(tx, sid, sync::OpTarget::ProfileJson(&plain))?;
+        Ok(StudentEntry {
+            id: sid,
+            key,
+            version: 1,
+            profile: profile.clone(),
+            heads: Vec::new(),
+        })
+    }
+
+    pub(super) fn update_profile(
+        &self,
+        tx: &Connection,
+        s: &StudentEntry,
+        profile: &StudentProfile,
+    ) -> Result<i64> {
+        let version = s.version + 1;
+        let plain = to_json(profile)?;
+        let sealed = crypto::seal(&s.key, &profile_binding(&self.id, s.id, version), &plain);
+        tx.prepare_cached("UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3")?
+            .execute(params![version, sealed, s.id])?;
+        self.log_op(tx, s.id, sync::OpTarget::ProfileJson(&plain))?;
+        Ok(version)
+    }
+
+    pub(super) fn insert_record(
+        &self,
+        tx: &Connection,
+        sid: i64,
+        key: &Key,
+        record: &NewRecord,
+        amends: Option<i64>,
+    ) -> Result<RecordHead> {
+        let rid = crypto::random_id();
+        let head = RecordHead::of(rid, record, amends);
+        let sealed_head = crypto::seal(key, &head_binding(&self.id, rid, sid), &to_json(&head)?);
+        let sealed_body = crypto::seal(key, &body_binding(&self.id, rid, sid), &to_json(record)?);
+        tx.prepare_cached(
+            "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![rid, sid, sealed_head, sealed_body])?;
+        self.log_op(tx, sid, sync::OpTarget::Record(rid))?;
+        Ok(head)
+    }
+
+    /// Adds a student, or updates the profile of the student with the same 学号. Returns the id.
+    pub fn put_student(&mut self, profile: StudentProfile) -> Result<String> {
+        let profile = validate_profile(profile)?;
+        let sno = profile.student_no.clone();
+        let report = self.load_students(vec![(profile, Vec::new())], |_, new| new)?;
+        let _ = report;
+        Ok(self.student_id(&sno)?.to_string())
+    }
+
+    /// Adds many students with their records in one transaction (one audit entry). A student whose
+    /// 学号 is already there is updated with `merge(old, new)`; records are appended.
+    pub fn load_students(
+        &mut self,
+        items: Vec<(StudentProfile, Vec<NewRecord>)>,
+        merge: impl Fn(&StudentProfile, StudentProfile) -> StudentProfile,
+    ) -> Result<LoadReport> {
+        let mut items_ok = Vec::with_capacity(items.len());
+        for (p, records) in items {
+            for r in &records {
+                validate_record(r)?;
+            }
+            items_ok.push((validate_profile(p)?, records));
+        }
+        let mut report = LoadReport::default();
+        let detail_count = items_ok.len();
+        let changes = {
+            let cache = crate::db::BulkCache::new(&self.db)?;
+            let tx = self.db.unchecked_transaction()?;
+            let clock = self.clock_scope();
+            let mut changes: Vec<Change> = Vec::new();
+            let mut seen: HashMap<[u8; 16], usize> = HashMap::new();
+            for (profile, records) in &items_ok {
+                let lookup = self.lookup(&profile.student_no);
+                let existing = self.by_lookup.get(&lookup).copied();
+                if let Some(&i) = seen.get(&lookup) {
+                    // The same 学号 twice in one batch: later records join the first.
+                    let c = &mut changes[i];
+                    let key = c
+                        .new
+                        .as_ref()
+                        .map(|e| &e.key)
+                        .unwrap_or_else(|| &self.students[&c.sid].key);
+                    for r in records {
+                        c.heads.push(self.insert_record(&tx, c.sid, key, r, None)?);
+                    }
+                    continue;
+                }
+                let (new, sid, updated) = match existing {
+                    Some(sid) => {
+                        let s = &self.students[&sid];
+                        let merged = merge(&s.profile, profile.clone());
+                        if merged != s.profile {
+                            let v = self.update_profile(&tx, s, &merged)?;
+                            report.updated += 1;
+                            (None, sid, Some((v, merged)))
+                        } else {
+                            report.unchanged += 1;
+                            (None, sid, None)
+                        }
+                    }
+                    None => {
+                        let e = self.insert_student(&tx, profile, &lookup)?;
+                        report.added += 1;
+                        let sid = e.id;
+                        (Some(e), sid, None)
+                    }
+                };
+                let mut heads = Vec::with_capacity(records.len());
+                {
+                    let key = new
+                        .as_ref()
+                        .map(|e| &e.key)
+                        .unwrap_or_else(|| &self.students[&sid].key);
+                    for r in records {
+                        heads.push(self.insert_record(&tx, sid, key, r, None)?);
+                    }
+                }
+                report.records += heads.len() as i32;
+                seen.insert(lookup, changes.len());
+                changes.push(Change {
+                    new,
+                    lookup,
+                    sid,
+                    updated,
+                    heads,
+                });
+            }
+            self.flush_clock(&tx)?;
+            let entry = AuditEntry {
+                seq: 0,
+                at: now_text(),
+                actor: self.actor.clone(),
+                action: AuditAction::Import,
+                student_no: None,
+                detail: format!(
+                    "{detail_count} students: {} added, {} updated, {} unchanged, {} records",
+                    report.added, report.updated, report.unchanged, report.records
+                ),
+            };
+            let head = audit::append(&tx, &self.id, &self.keys.audit, self.head, &entry)?;
+            tx.commit()?;
+            drop((clock, cache));
+            self.head = head;
+            changes
+        };
+        for Change {
+            new,
+            lookup,
+            sid,
+            updated,
+            heads,
+        } in changes
+        {
+            if let Some(e) = new {
+                self.by_lookup.insert(lookup, sid);
+                self.students.insert(sid, e);
+            }
+            if let Some(s) = self.students.get_mut(&sid) {
+                if let Some((v, p)) = updated {
+                    s.version = v;
+                    s.profile = p;
+                }
+                s.heads.extend(heads);
+                s.heads
+                    .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Appends a record to a student's file; an amendment names the record it corrects, which is
+    /// kept. Returns the new record's id.
+    pub fn add_record(&mut self, student_no: &str, record: NewRecord) -> Result<String> {
+        validate_record(&record)?;
+        let sid = self.student_id(student_no)?;
+        let amends = match &record.amends {
+            Some(a) => {
+                let a = parse_id(a)?;
+                if !self.students[&sid].heads.iter().any(|h| h.id == a) {
+                    return Err(Error::RecordNotFound);
+                }
+                Some(a)
+            }
+            None => None,
+        };
+        let sno = self.students[&sid].profile.student_no.clone();
+        let detail = format!("{} record", record.body.kind_name());
+        let head = self.write(AuditAction::Write, Some(&sno), detail, |tx, me| {
+            me.insert_record(tx, sid, &me.students[&sid].key, &record, amends)
+        })?;
+        let id = head.id.to_string();
+        if let Some(s) = self.students.get_mut(&sid) {
+            s.heads.push(head);
+            s.heads
+                .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
+        }
+        Ok(id)
+    }
+
+    /// Attaches a file (scanned certificate, PDF …) to a student's file, sealed. Returns the id of
+    /// the attachment record.
+    pub fn add_attachment(
+        &mut self,
+        student_no: &str,
+        date: NaiveDate,
+        author: &str,
+        meta: Attachment,
+        content: &[u8],
+    ) -> Result<String> {
+        if content.len() > ATTACHMENT_LIMIT_MB as usize * 1024 * 1024 {
+            return Err(Error::TooLarge {
+                limit_mb: ATTACHMENT_LIMIT_MB,
+            });
+        }
+        let sid = self.student_id(student_no)?;
+        let record = NewRecord {
+            date,
+            author: author.to_string(),
+            amends: None,
+            amend_reason: String::new(),
+            body: RecordBody::Attachment(Attachment {
+                size: content.len() as i32,
+                ..meta
+            }),
+        };
+        let sno = self.students[&sid].profile.student_no.clone();
+        let head = self.write(
+            AuditAction::Write,
+            Some(&sno),
+            "attachment".into(),
+            |tx, me| {
+                let key = &me.students[&sid].key;
+                let head = me.insert_record(tx, sid, key, &record, None)?;
+                let sealed = crypto::seal(key, &attachment_binding(&me.id, head.id, sid), content);
+                tx.execute(
+                    "INSERT INTO attachments (id, student_id, content) VALUES (?1, ?2, ?3)",
+                    params![head.id, sid, sealed],
+                )?;
+                Ok(head)
+            },
+        )?;
+        let id = head.id.to_string();
+        if let Some(s) = self.students.get_mut(&sid) {
+            s.heads.push(head);
+        }
+        Ok(id)
+    }
+
+    /// The bytes of an attachment; audited as an export, since they leave the archive.
+    pub fn attachment(&mut self, student_no: &str, record_id: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let sid = self.student_id(student_no)?;
+        let rid = parse_id(record_id)?;
+        let sealed: Vec<u8> = self
+            .db
+            .query_row(
+                "SELECT content FROM attachments WHERE id = ?1 AND student_id = ?2",
+                [rid, sid],
+                |r| r.get(0),
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Error::RecordNotFound,
+                e => e.into(),
+            })?;
+        let content = crypto::open(
+            &self.students[&sid].key,
+            &attachment_binding(&self.id, rid, sid),
+            &sealed,
+            "an attachment",
+        )?;
+        let sno = self.students[&sid].profile.student_no.clone();
+        self.write(
+            AuditAction::Export,
+            Some(&sno),
+            "attachment".into(),
+            |_, _| Ok(()),
+        )?;
+        Ok(content)
+    }
+}

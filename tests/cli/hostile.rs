@@ -1,0 +1,505 @@
+//! The hostile-peer suite (issue 14): a trusted peer, signing with its real key, tries to change
+//! what is not its own. Each hostile bundle is built with the library's own framing
+//! (`bundle::frame_changes`, `seal_container`, `encrypt`) and the attacker's real site identity,
+//! and goes through the real `Session::import_bundle`: it is refused, whole or change by change,
+//! and nothing of the victim's changes.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use xindang::bundle::{self, BundleKind, Change, ChangeOp, Manifest, SiteRef};
+use xindang::model::*;
+use xindang::session::sync::{BundleImportReport, ConflictKind};
+use xindang::site::SiteProfile;
+use xindang::{Session, SiteKind};
+
+const PASS: &str = "敌对同伴测试 hostile peer 2026";
+/// 学号 of student X, registered by college B (乙学院).
+const X: &str = "2024990001";
+
+/// A center trusting two colleges, 甲学院 (A, the attacker) and 乙学院 (B), and B's student X
+/// (with a talk) synced to the center.
+struct World {
+    tmp: tempfile::TempDir,
+    center: Session,
+    a: Session,
+    b: Session,
+    center_profile: SiteProfile,
+    b_profile: SiteProfile,
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).expect("date")
+}
+
+/// A student of `college`, from the synthetic generator with our own 学号 and 学院.
+fn student(no: &str, college: &str) -> StudentProfile {
+    let mut p = xindang::synth::generate(&xindang::synth::SynthConfig::new(7, 1, day()))
+        .remove(0)
+        .profile;
+    p.student_no = no.to_string();
+    p.college = college.to_string();
+    p
+}
+
+fn talk(text: &str) -> NewRecord {
+    NewRecord {
+        date: day(),
+        author: "辅导员".into(),
+        amends: None,
+        amend_reason: String::new(),
+        body: RecordBody::Talk(Talk {
+            category: TalkCategory::Other,
+            place: "办公室".into(),
+            text: text.into(),
+            follow_up: None,
+        }),
+    }
+}
+
+fn crisis() -> NewRecord {
+    NewRecord {
+        date: day(),
+        author: "伪造者".into(),
+        amends: None,
+        amend_reason: String::new(),
+        body: RecordBody::Crisis(CrisisAssessment {
+            level: CrisisLevel::D,
+            rationale: "伪造的危机评估".into(),
+            actions: String::new(),
+        }),
+    }
+}
+
+impl World {
+    fn new() -> World {
+        std::env::set_var("XINDANG_KDF_MS", "0");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let (mut center, _) =
+            Session::create_as(&tmp.path().join("center"), PASS, SiteKind::Center, "中心")
+                .expect("center");
+        let (mut a, _) = Session::create(&tmp.path().join("a"), PASS).expect("a");
+        let (mut b, _) = Session::create(&tmp.path().join("b"), PASS).expect("b");
+        let center_profile = center.site_profile(None).expect("profile");
+        let mut b_profile = None;
+        for (s, name) in [(&mut a, "甲学院"), (&mut b, "乙学院")] {
+            let p = s.site_profile(Some(name)).expect("profile");
+            center.import_profile(p.clone()).expect("trust");
+            s.import_profile(center_profile.clone()).expect("trust");
+            b_profile = Some(p);
+        }
+        let mut w = World {
+            tmp,
+            center,
+            a,
+            b,
+            center_profile,
+            b_profile: b_profile.expect("b"),
+        };
+        w.b.put_student(student(X, "乙学院")).expect("put");
+        w.b.add_record(X, talk("乙学院的谈话")).expect("talk");
+        let p = w.path("b1.age");
+        let (r, _) = sync(&mut w.b, &mut w.center, &p);
+        assert_eq!((r.students_added, r.records_added), (1, 1));
+        w
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+}
+
+/// A real export from `from` to the center and its import there.
+fn sync(from: &mut Session, center: &mut Session, path: &Path) -> (BundleImportReport, Vec<u8>) {
+    from.export_bundle(xindang::site::CENTER_NAME, path)
+        .expect("export");
+    center
+        .import_bundle(&std::fs::read(path).expect("read"))
+        .expect("import")
+}
+
+/// The center's file of a student: its profile and records (opening it is audited, which is not
+/// part of the file).
+fn file_of(s: &mut Session, no: &str) -> StudentFile {
+    s.student_file(no).expect("file")
+}
+
+/// Everything the center shows that a bundle could change.
+fn state(s: &mut Session) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}",
+        s.list_students(),
+        file_of(s, X),
+        s.sync_conflicts().expect("conflicts"),
+        s.peer_status().expect("peers")
+    )
+}
+
+/// A bundle from `attacker` to `to`, framed and signed by the library with the attacker's real
+/// key, carrying exactly `changes`.
+fn forge(
+    attacker: &mut Session,
+    to: &SiteProfile,
+    kind: BundleKind,
+    bundle_seq: i64,
+    (from_seq, to_seq): (i64, i64),
+    changes: &[Change],
+    audit: Option<bundle::AuditAnchor>,
+) -> Vec<u8> {
+    let site = attacker.site(None).expect("site");
+    let carried: Vec<(Change, Option<Vec<u8>>)> =
+        changes.iter().map(|c| (c.clone(), None)).collect();
+    let frames = bundle::frame_changes(changes.iter().map(|c| (c, None))).expect("frames");
+    let manifest = Manifest {
+        format: bundle::FORMAT_VERSION,
+        bundle_id: xindang::crypto::hex(&xindang::crypto::random::<16>()),
+        kind,
+        sender: SiteRef::of(site.profile()),
+        recipient: SiteRef::of(to),
+        created_at: "2026-11-20T10:00:00+08:00".into(),
+        bundle_seq,
+        from_seq,
+        to_seq,
+        counts: bundle::count(&carried),
+        content_sha256: String::new(),
+        receipt: None,
+        sender_profile: None,
+        audit,
+    };
+    let (_, plain) = bundle::seal_container(&site, manifest, &frames).expect("seal");
+    bundle::encrypt(to, &plain).expect("encrypt")
+}
+
+fn profile_change(origin: &str, seq: i64, hlc: u64, p: StudentProfile) -> Change {
+    Change {
+        origin: origin.to_string(),
+        seq,
+        hlc,
+        student_no: p.student_no.clone(),
+        op: ChangeOp::Profile { profile: p },
+    }
+}
+
+fn record_change(origin: &str, seq: i64, hlc: u64, no: &str, record: NewRecord) -> Change {
+    Change {
+        origin: origin.to_string(),
+        seq,
+        hlc,
+        student_no: no.to_string(),
+        op: ChangeOp::Record {
+            written_at: "2026-11-20T10:00:00+08:00".into(),
+            record,
+            has_attachment: false,
+        },
+    }
+}
+
+/// The must-hold of issue 14: college A, given a roster with X's 学号, adds a record for X and
+/// sends a bundle. The center's file of X is unchanged, and the conflict queue and the receipt
+/// name the refusal.
+#[test]
+fn a_college_given_another_colleges_student_changes_nothing_of_it() {
+    let mut w = World::new();
+    let before = file_of(&mut w.center, X);
+    w.a.put_student(student(X, "甲学院")).expect("roster");
+    w.a.add_record(X, crisis()).expect("record");
+    let p = w.path("a1.age");
+    let (report, receipt) = sync(&mut w.a, &mut w.center, &p);
+    assert_eq!(
+        (
+            report.students_added,
+            report.profiles_updated,
+            report.records_added
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(report.refused.len(), 2, "{report:?}");
+    assert_eq!(file_of(&mut w.center, X), before);
+    let conflicts = w.center.sync_conflicts().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let c = &conflicts[0];
+    assert_eq!(
+        (c.kind, c.student_no.as_str(), c.other_site.as_str()),
+        (ConflictKind::Unauthorized, X, "甲学院")
+    );
+    assert_eq!(c.fields, vec!["profile", "record"]);
+    // The signed receipt names both refused changes.
+    let site = w.a.site(None).expect("site");
+    let plain = bundle::decrypt(&site, &receipt).expect("decrypt");
+    let opened = bundle::open_container(&plain, &w.center_profile).expect("open");
+    let body = opened.manifest.receipt.expect("a receipt");
+    assert_eq!(body.refused, report.refused);
+    assert_eq!(body.applied, 0);
+    w.a.import_receipt(&receipt).expect("receipt");
+    // A person settles it; X is still B's.
+    w.center.settle_conflict(&c.id).expect("settle");
+    assert_eq!(w.center.profile(X).expect("x").college, "乙学院");
+}
+
+/// (a) A forged profile of X (its 学院 turned to A's, its clock far ahead) and a fabricated crisis
+/// record, A's own origin and sequence: both refused, X's file unchanged. (b) Then the center's
+/// results for X go to B only, never to A.
+#[test]
+fn a_forged_overwrite_is_refused_and_results_go_only_to_the_owning_college() {
+    let mut w = World::new();
+    let a_id = w.a.site(None).expect("site").site_id();
+    let before = file_of(&mut w.center, X);
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Sync,
+        1,
+        (1, 2),
+        &[
+            profile_change(&a_id, 1, u64::MAX - 1, student(X, "甲学院")),
+            record_change(&a_id, 2, u64::MAX - 1, X, crisis()),
+        ],
+        None,
+    );
+    let (report, _) = w.center.import_bundle(&forged).expect("import");
+    assert_eq!(
+        report.refused,
+        vec![format!("{a_id}:1"), format!("{a_id}:2")]
+    );
+    assert_eq!(file_of(&mut w.center, X), before);
+
+    // (b) The center screens X; the result goes to B, and A gets nothing of X.
+    w.center
+        .add_record(X, talk("中心的筛查结果"))
+        .expect("result");
+    let to_a = w.path("to-a.age");
+    let sent = w.center.export_bundle("甲学院", &to_a).expect("export");
+    assert_eq!(sent.counts.students, 0, "{sent:?}");
+    let status = w.center.peer_status().expect("status");
+    let a_status = status
+        .iter()
+        .find(|p| p.profile.name == "甲学院")
+        .expect("a");
+    assert_eq!(a_status.unacknowledged, 0);
+    w.a.import_bundle(&std::fs::read(&to_a).expect("read"))
+        .expect("import");
+    assert!(w.a.profile(X).is_err(), "A learned of X");
+    let to_b = w.path("to-b.age");
+    let sent = w.center.export_bundle("乙学院", &to_b).expect("export");
+    assert_eq!(sent.counts.records, 1);
+    w.b.import_bundle(&std::fs::read(&to_b).expect("read"))
+        .expect("import");
+    assert_eq!(w.b.student_file(X).expect("x").records.len(), 2);
+}
+
+/// (c) A pre-claims B's next (origin, seq): the bundle is refused whole, nothing changes, and B's
+/// real change with that sequence number is then stored.
+#[test]
+fn a_bundle_claiming_another_sites_changes_is_refused_whole() {
+    let mut w = World::new();
+    let b_id = w.b_profile.site_id();
+    let before = state(&mut w.center);
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Sync,
+        1,
+        (1, 1),
+        &[record_change(&b_id, 3, 1, X, crisis())],
+        None,
+    );
+    let err = w.center.import_bundle(&forged).expect_err("refused");
+    assert_eq!(err.code(), "bundle_foreign_origin");
+    assert_eq!(state(&mut w.center), before);
+    // B's real third change (seq 3) arrives and is stored.
+    w.b.add_record(X, talk("乙学院的第二次谈话")).expect("talk");
+    let p = w.path("b2.age");
+    let (report, _) = sync(&mut w.b, &mut w.center, &p);
+    // (Its first two changes travel again, unacknowledged, and are skipped as held.)
+    assert_eq!(
+        (report.records_added, report.skipped, report.refused.len()),
+        (1, 2, 0),
+        "{report:?}"
+    );
+    assert_eq!(file_of(&mut w.center, X).records.len(), 2);
+}
+
+/// (d) A claims the center's own origin: refused whole in a sync bundle, change by change in a
+/// handover, and the center goes on writing (no clash on its own (origin, seq)).
+#[test]
+fn a_bundle_claiming_the_receivers_own_origin_is_refused() {
+    let mut w = World::new();
+    let center_id = w.center_profile.site_id();
+    let before = state(&mut w.center);
+    let z = student("2024990077", "甲学院");
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Sync,
+        1,
+        (1, 1),
+        &[profile_change(&center_id, 1_000, 1, z.clone())],
+        None,
+    );
+    let err = w.center.import_bundle(&forged).expect_err("refused");
+    assert_eq!(err.code(), "bundle_foreign_origin");
+    assert_eq!(state(&mut w.center), before);
+    // A handover may carry other sites' changes, but never ones claiming the receiver's own.
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Handover,
+        0,
+        (0, 0),
+        &[
+            profile_change(&center_id, 4, 1, z.clone()),
+            record_change(&center_id, 5, 1, &z.student_no, crisis()),
+        ],
+        None,
+    );
+    let (report, _) = w.center.import_bundle(&forged).expect("import");
+    assert_eq!(report.refused.len(), 2, "{report:?}");
+    assert_eq!(report.students_added, 0);
+    assert!(w.center.profile(&z.student_no).is_err());
+    // The center's next local writes take those sequence numbers without a clash.
+    for i in 0..4 {
+        w.center
+            .add_record(X, talk(&format!("中心的记录{i}")))
+            .expect("the center still writes");
+    }
+    w.center
+        .put_student(student("2024990078", "乙学院"))
+        .expect("the center still writes");
+}
+
+/// (e) Clocks of u64::MAX: clamped, no overflow, and the center's next edit still wins locally.
+#[test]
+fn a_clock_at_its_end_is_clamped_and_overflows_nothing() {
+    let mut w = World::new();
+    let a_id = w.a.site(None).expect("site").site_id();
+    let y = student("2024990055", "甲学院");
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Sync,
+        1,
+        (1, 2),
+        &[
+            profile_change(&a_id, 1, u64::MAX, y.clone()),
+            record_change(&a_id, 2, u64::MAX, &y.student_no, talk("来自未来的谈话")),
+        ],
+        None,
+    );
+    let (report, _) = w.center.import_bundle(&forged).expect("import");
+    assert_eq!((report.students_added, report.records_added), (1, 1));
+    // The center's clock went no further than the allowed skew: its own edit still wins.
+    let mut edited = y.clone();
+    edited.dorm = "中心改过的宿舍".into();
+    w.center.put_student(edited).expect("edit");
+    w.center
+        .add_record(&y.student_no, talk("中心的谈话"))
+        .expect("write");
+    assert_eq!(
+        w.center.profile(&y.student_no).expect("y").dorm,
+        "中心改过的宿舍"
+    );
+    // And its results for Y still reach A (Y is A's), which imports them.
+    let to_a = w.path("to-a.age");
+    w.center.export_bundle("甲学院", &to_a).expect("export");
+    let (got, _) =
+        w.a.import_bundle(&std::fs::read(&to_a).expect("read"))
+            .expect("import at A");
+    assert!(got.refused.is_empty() && got.students_added == 1, "{got:?}");
+    assert_eq!(
+        w.a.profile(&y.student_no).expect("y").dorm,
+        "中心改过的宿舍"
+    );
+}
+
+/// A handover of a student the receiver already holds is refused (a person decides), and the
+/// sender, told so by the receipt, keeps the file and may write to it again.
+#[test]
+fn a_handover_of_a_held_student_is_refused_and_the_sender_keeps_it() {
+    let mut w = World::new();
+    let wno = "2024990066";
+    w.a.put_student(student(wno, "甲学院")).expect("put");
+    let p = w.path("a1.age");
+    sync(&mut w.a, &mut w.center, &p);
+    w.a.add_record(wno, talk("移交前的谈话")).expect("talk");
+    let before = file_of(&mut w.center, wno);
+    let h = w.path("h.age");
+    let choice = xindang::session::sync::HandoverChoice {
+        student_nos: vec![wno.into()],
+        ..Default::default()
+    };
+    w.a.export_handover(xindang::site::CENTER_NAME, &choice, &h)
+        .expect("handover");
+    let (report, receipt) = w
+        .center
+        .import_bundle(&std::fs::read(&h).expect("read"))
+        .expect("import");
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert_eq!(report.conflicts[0].kind, ConflictKind::HandoverExisting);
+    assert_eq!(file_of(&mut w.center, wno), before);
+    let r = w.a.import_receipt(&receipt).expect("receipt");
+    assert_eq!((r.retired, r.kept.clone()), (0, vec![wno.to_string()]));
+    w.a.add_record(wno, talk("退回后的谈话"))
+        .expect("writable again");
+}
+
+/// The audit anchor: a sync bundle showing the sender's audit log shorter than an earlier one
+/// raises the alarm in the peer status, until a person settles it.
+#[test]
+fn an_audit_log_that_went_backwards_raises_the_alarm() {
+    let mut w = World::new();
+    w.a.put_student(student("2024990088", "甲学院"))
+        .expect("put");
+    let a1 = w.path("a1.age");
+    let sent =
+        w.a.export_bundle(xindang::site::CENTER_NAME, &a1)
+            .expect("export");
+    w.center
+        .import_bundle(&std::fs::read(&a1).expect("read"))
+        .expect("import");
+    let alarm = |s: &Session| {
+        s.peer_status()
+            .expect("status")
+            .into_iter()
+            .find(|p| p.profile.name == "甲学院")
+            .expect("a")
+            .audit_alarm
+    };
+    assert!(!alarm(&w.center));
+    assert!(w.center.audit_alarms().expect("alarms").is_empty());
+    // The next bundle, signed by A, shows a log of one entry: a restored or re-chained copy.
+    let next = i64::from(sent.to_seq) + 1;
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Sync,
+        2,
+        (next, next - 1),
+        &[],
+        Some(bundle::AuditAnchor {
+            seq: 1,
+            head: "00".repeat(32),
+        }),
+    );
+    w.center.import_bundle(&forged).expect("import");
+    assert!(alarm(&w.center));
+    let alarms = w.center.audit_alarms().expect("alarms");
+    assert_eq!(alarms.len(), 1);
+    assert!(alarms[0].shorter && alarms[0].got_seq == 1 && alarms[0].seen_seq > 1);
+    // A later bundle going beyond the highest anchor seen does not clear it; a person does.
+    let forged = forge(
+        &mut w.a,
+        &w.center_profile.clone(),
+        BundleKind::Sync,
+        3,
+        (next, next - 1),
+        &[],
+        Some(bundle::AuditAnchor {
+            seq: 10_000,
+            head: "11".repeat(32),
+        }),
+    );
+    w.center.import_bundle(&forged).expect("import");
+    assert!(alarm(&w.center));
+    w.center.settle_audit_alarm("甲学院").expect("settle");
+    assert!(!alarm(&w.center));
+}

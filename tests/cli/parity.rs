@@ -1,0 +1,157 @@
+//! The app and the command line refuse the same things: each input here goes through the command
+//! line (the real binary) and through the core API the app's commands call (the same `Session`
+//! methods and core functions, see src-tauri/src/screen_tests.rs for the app's side), and both get
+//! the same typed reason; the command line prints the core's sentence for it.
+
+use serde_json::json;
+use xindang::error::Reason;
+use xindang::rules::calendar;
+use xindang::Error;
+
+use crate::cli::archive::profile;
+use crate::support::*;
+
+const A: &str = "2025090101";
+
+/// The command line refused, printing the core's English sentence for this refusal.
+fn cli_refuses(out: &std::process::Output, expected: &Error) {
+    assert!(!out.status.success(), "accepted: {}", stdout(out));
+    assert_eq!(stderr(out).trim(), format!("error: {expected}"));
+}
+
+/// An unlocked session of the command line's archive, as the app holds one.
+fn session(x: &Xd) -> xindang::Session {
+    std::env::set_var("XINDANG_KDF_MS", "0");
+    xindang::Session::unlock(&xindang::Archive::open(&x.dir()).unwrap(), &x.pass).unwrap()
+}
+
+#[test]
+fn a_raise_to_a_lower_level_is_refused_by_both() {
+    let x = Xd::init();
+    x.import(&[profile(A, "甲同学", "13800000000")]);
+    let rec = json!({"date": "2026-11-02", "author": "李老师", "amends": null, "amend_reason": "",
+        "body": {"kind": "key_concern", "data": {"level": "special", "problem_types": ["情绪问题"],
+        "until": null, "reason": "约谈后确认"}}});
+    let path = x.path("concern.json");
+    std::fs::write(&path, rec.to_string()).unwrap();
+    x.ok(&["record", "add", "--student", A, path.to_str().unwrap()]);
+    let meeting = json!({
+        "date": "2026-11-06",
+        "attendees": ["辅导员 李某"],
+        "minutes": "逐一研判。",
+        "signed_by": "李某",
+        "items": [{"student_no": A, "decision": "raise", "level": "key", "reason": "加重"}],
+    });
+    let file = x.path("meeting.json");
+    std::fs::write(&file, meeting.to_string()).unwrap();
+    let expected = Error::refused("level", Reason::RaiseNotHigher);
+    cli_refuses(
+        &x.run(&["review", "sign", file.to_str().unwrap()]),
+        &expected,
+    );
+    let m = serde_json::from_value(meeting).unwrap();
+    let e = session(&x).sign_review(m).unwrap_err();
+    assert_eq!(
+        (e.code(), e.field(), e.reason()),
+        ("invalid_input", Some("level"), Some(Reason::RaiseNotHigher))
+    );
+    assert!(session(&x).review_meetings().unwrap().is_empty());
+}
+
+#[test]
+fn an_attachment_that_is_not_a_pdf_or_an_image_is_refused_by_both_whatever_its_name() {
+    let x = Xd::init();
+    x.import(&[profile(A, "甲同学", "13800000000")]);
+    let fake = x.path("证明.pdf");
+    std::fs::write(&fake, "<html><script>alert(1)</script></html>").unwrap();
+    let expected = Error::refused("attachment", Reason::UnsupportedMedia);
+    cli_refuses(
+        &x.run(&[
+            "attachment",
+            "add",
+            "--student",
+            A,
+            "--file",
+            fake.to_str().unwrap(),
+        ]),
+        &expected,
+    );
+    // The app reads the chosen file with the same core function.
+    let e = xindang::model::media::read_attachment(&fake, 20).unwrap_err();
+    assert_eq!(e.reason(), Some(Reason::UnsupportedMedia));
+    assert_eq!(e.code(), "invalid_input");
+    let file = x.json(&["student", "show", A, "--json"]);
+    assert!(!file.to_string().contains("证明.pdf"), "nothing was stored");
+}
+
+#[test]
+fn a_bad_date_is_refused_by_both() {
+    let x = Xd::init();
+    let out = x.path("r.xlsx");
+    cli_refuses(
+        &x.run(&[
+            "report",
+            "weekly",
+            "--out",
+            out.to_str().unwrap(),
+            "--today",
+            "2026-02-30",
+        ]),
+        &Error::refused("--today", Reason::BadDate),
+    );
+    // The app parses its days with the same function (its field is `date`).
+    let e = calendar::parse_day(Some("2026-02-30"), "date", calendar::today()).unwrap_err();
+    assert_eq!(
+        (e.code(), e.reason()),
+        ("invalid_input", Some(Reason::BadDate))
+    );
+}
+
+#[test]
+fn a_broken_grid_table_is_refused_by_both_with_its_place_and_reason() {
+    let x = Xd::init();
+    let bad = x.path("grid.xlsx");
+    std::fs::write(&bad, "not a workbook").unwrap();
+    let out = x.run(&["network", "import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let e = session(&x).import_grid(&bad).unwrap_err();
+    assert_eq!(stderr(&out).trim(), format!("error: {e}"));
+    assert_eq!(
+        (e.code(), e.reason()),
+        ("grid_invalid", Some(Reason::GridUnreadable))
+    );
+}
+
+#[test]
+fn network_work_dated_after_today_is_refused_by_both() {
+    let x = Xd::init();
+    let tomorrow = calendar::today().succ_opt().unwrap();
+    let day = tomorrow.to_string();
+    let out = x.run(&[
+        "network",
+        "activity",
+        "--kind",
+        "backbone-meeting",
+        "--person",
+        "T001",
+        "--date",
+        &day,
+    ]);
+    let expected = Error::refused("date", Reason::NetworkFutureDate);
+    cli_refuses(&out, &expected);
+    let a = xindang::rules::network::NetworkActivity {
+        id: String::new(),
+        kind: xindang::rules::network::ActivityKind::BackboneMeeting,
+        date: tomorrow,
+        person: "T001".into(),
+        dorm: String::new(),
+        attendees: Vec::new(),
+        hours: 0.0,
+        note: String::new(),
+    };
+    let e = session(&x).add_activity(a, calendar::today()).unwrap_err();
+    assert_eq!(
+        (e.code(), e.reason()),
+        ("network_future_date", Some(Reason::NetworkFutureDate))
+    );
+}
