@@ -13,6 +13,7 @@ pub mod admin_commands;
 pub mod commands;
 pub mod dialogs;
 pub mod error;
+pub mod policy_commands;
 pub mod protect;
 pub mod report_commands;
 pub mod reports;
@@ -64,6 +65,9 @@ pub fn run() {
             admin_commands::policy_preset,
             admin_commands::policy_check,
             admin_commands::policy_save,
+            policy_commands::calendar_view,
+            policy_commands::calendar_save,
+            policy_commands::crisis_protocol,
             admin_commands::audit_page,
             admin_commands::audit_verify,
             admin_commands::obligation_page,

@@ -120,17 +120,8 @@ pub enum CrisisLevel {
 }
 
 impl CrisisLevel {
-    /// Who organises the response at this level (seed 002 第十二条).
-    pub fn organiser(self) -> &'static str {
-        match self {
-            Self::A => "辅导员负责，学院工作组支持",
-            Self::B => "学院分管学生工作领导牵头，学生工作部门协助",
-            Self::C => {
-                "学校分管领导（非工作时间为值班校领导）牵头，学院、学生工作部门、保卫部门参与"
-            }
-            Self::D => "学校领导牵头，各部门联动，启动应急预案",
-        }
-    }
+    /// The four levels, in order.
+    pub const ALL: [CrisisLevel; 4] = [Self::A, Self::B, Self::C, Self::D];
 }
 
 /// Leave of absence 休学 or return to school 复学 (seed 000).

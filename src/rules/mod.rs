@@ -3,11 +3,14 @@
 //! 校—院—班—寝 with its grid table, the weekly review meeting 周研判 and the reports.
 
 pub mod calendar;
+pub mod calendar_form;
 pub mod college;
+pub mod crisis;
 pub mod engine;
 pub mod grid;
 pub mod network;
 pub mod policy;
+pub mod provenance;
 pub mod report;
 pub mod review;
 pub mod xlsx;

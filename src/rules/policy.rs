@@ -1,9 +1,14 @@
 //! The policy file: a school's rules as TOML (docs/policy-format.md). Parsing and validation name
 //! the line and the field of every mistake, so a counselor editing it in settings can fix it.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
+use typeshare::typeshare;
 
+pub use super::crisis::{ArchiveRules, CrisisLevelRule, CrisisProtocol};
+use super::network::NetworkRole;
 use crate::error::{Error, Result};
 use crate::model::TalkCategory;
 
@@ -28,7 +33,9 @@ pub const PRESETS: &[(&str, &str)] = &[
 /// The preset used until an archive stores its own policy.
 pub const DEFAULT_PRESET: &str = "000";
 
-/// A school's rules.
+/// A school's rules. A rule its seed does not have is absent from the file (its table or field
+/// is left out: `None`, 0, false or empty = not asked), and every value names its source in
+/// `[sources]` (docs/policy-format.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -36,12 +43,26 @@ pub struct Policy {
     pub school: School,
     /// 校历 the academic calendar.
     pub calendar: Calendar,
-    /// 八必谈: days allowed between the triggering event and the talk.
-    pub must_talk: MustTalk,
+    /// 八必谈: days allowed between the triggering event and the talk (seed 001 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub must_talk: Option<MustTalk>,
     /// Follow-up cadences.
+    #[serde(default)]
     pub cadence: Cadence,
     /// The four-level network 校—院—班—寝.
+    #[serde(default)]
     pub network: NetworkRules,
+    /// The crisis protocol 心理危机应急处置: organisers, steps and after-care (seeds 001, 002).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<CrisisProtocol>,
+    /// The archive of a student who leaves: handed over, kept (seed 004).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<ArchiveRules>,
+    /// Where each value comes from: dotted field → `"002 第十二条（三）"` (the seed states it),
+    /// `"local: 002 第十一条"` (the seed asks for the rule, the value is the school's) or `"local"`
+    /// (本校设定，非文件规定). A field without an entry is local.
+    #[serde(default)]
+    pub sources: BTreeMap<String, String>,
 }
 
 /// The school a policy belongs to.
@@ -53,9 +74,13 @@ pub struct School {
     /// The seed document(s) the rules come from, e.g. "000".
     #[serde(default)]
     pub source: String,
+    /// The document's title and number, e.g. 学生心理健康教育工作管理条例（衢职院学〔2021〕12号）.
+    #[serde(default)]
+    pub document: String,
 }
 
 /// The academic calendar.
+#[typeshare]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calendar {
@@ -67,6 +92,7 @@ pub struct Calendar {
 }
 
 /// One semester 学期.
+#[typeshare]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Semester {
@@ -74,9 +100,11 @@ pub struct Semester {
     pub name: String,
     /// First day of teaching.
     #[serde(deserialize_with = "toml_date")]
+    #[typeshare(serialized_as = "String")]
     pub start: NaiveDate,
     /// Last day.
     #[serde(deserialize_with = "toml_date")]
+    #[typeshare(serialized_as = "String")]
     pub end: NaiveDate,
     /// Months (1–12) with a whole-school screening 心理普查.
     #[serde(default)]
@@ -96,6 +124,7 @@ impl Semester {
 }
 
 /// A holiday 假期.
+#[typeshare]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Holiday {
@@ -103,9 +132,11 @@ pub struct Holiday {
     pub name: String,
     /// First day.
     #[serde(deserialize_with = "toml_date")]
+    #[typeshare(serialized_as = "String")]
     pub start: NaiveDate,
     /// Last day.
     #[serde(deserialize_with = "toml_date")]
+    #[typeshare(serialized_as = "String")]
     pub end: NaiveDate,
 }
 
@@ -148,9 +179,10 @@ impl MustTalk {
     }
 }
 
-/// Follow-up cadences (DOMAIN.md "Follow-up cadences").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Follow-up cadences (DOMAIN.md "Follow-up cadences"). Every field may be left out: 0, false
+/// or empty means the policy does not ask for that rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Cadence {
     /// Hospital-diagnosed students: contact the student and the parents every this many days (000: 15).
     pub diagnosed_contact_days: u32,
@@ -158,7 +190,8 @@ pub struct Cadence {
     pub key_concern_parent_contacts: u32,
     /// Parent contacts per semester for every student (000: 1).
     pub all_parent_contacts: u32,
-    /// Weekly review 周研判 of each key-concern student: the weekday it is due (1 = Monday … 7 = Sunday).
+    /// Weekly review 周研判 of each key-concern student: the weekday it is due (1 = Monday … 7 = Sunday;
+    /// 0 = no weekly review).
     pub weekly_review_weekday: u32,
     /// A plan's review may be held this many days before its date.
     pub plan_review_early_days: u32,
@@ -179,38 +212,37 @@ pub struct Cadence {
     /// Training hours per semester for dorm heads (003: 2).
     pub dorm_head_training_hours: u32,
     /// A backbone's meeting with their dorm heads every this many days (003: 14; 0 = not asked).
-    /// Optional in the file so policies stored before it still parse.
-    #[serde(default = "fourteen")]
     pub dorm_head_meeting_days: u32,
     /// A backbone visits each linked dorm every month (003).
-    #[serde(default = "yes")]
     pub backbone_dorm_visits_monthly: bool,
-    /// Trainings of the network each counselor organises per semester (000: 2).
-    #[serde(default = "two")]
+    /// Trainings of the network each counselor organises per semester (no seed asks it of each
+    /// counselor; 0 = not asked).
     pub network_trainings_per_semester: u32,
+    /// Trainings the school (its psychological center) holds per semester for the whole network
+    /// (000: "每学期至少举办两场以上心理危机干预培训"): the school's duty, not each counselor's.
+    pub school_trainings_per_semester: u32,
+    /// Counselor's classroom visits per week 深入课堂 (001: 2).
+    pub classroom_visits_per_week: u32,
+    /// The two sweeps of a semester 学期始、学期末摸排 (001), each college's duty.
+    pub semester_sweeps: bool,
+    /// A sweep is due within this many days of the semester's start, and held in as many days
+    /// before its end (the seed names no window: local).
+    pub sweep_window_days: u32,
+    /// Freshman screening 新生心理普查 at enrolment: within this many days of the first semester's
+    /// start (002 第十一条 asks for it "在每年新生报到季"; the days are local; 0 = not asked).
+    pub freshman_screening_days: u32,
     /// Each college's meetings analysing its students' mental health 院系心理工作研判会 per semester
     /// (001: 2; 0 = not asked, the default for files that do not state it).
-    #[serde(default)]
     pub college_review_meetings_per_semester: u32,
     /// The monthly report 月报 of a month is submitted by this day of the next month (002 asks for
     /// the monthly report without naming a day; 0 = not asked, the default).
-    #[serde(default)]
     pub monthly_report_day: u32,
 }
 
-fn fourteen() -> u32 {
-    14
-}
-fn two() -> u32 {
-    2
-}
-fn yes() -> bool {
-    true
-}
-
-/// The four-level network's ratios and rules (003, 004).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The four-level network's ratios and rules (003, 004); each may be left out (0 / false / empty
+/// = not asked).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NetworkRules {
     /// Peer backbones linked to each counselor, at least (003: 5).
     pub backbones_per_counselor: u32,
@@ -222,6 +254,19 @@ pub struct NetworkRules {
     pub class_members_max: u32,
     /// Undergraduates and graduate students in separate networks (004).
     pub separate_graduate_network: bool,
+    /// The roles of the class and dorm levels, in the seed's words (002: 班主任、班级心理委员、
+    /// 寝室长); each must be a name [`NetworkRole::parse`] reads.
+    pub roles: Vec<String>,
+}
+
+impl NetworkRules {
+    /// The roles the policy names, typed (names that do not parse are refused by `parse`).
+    pub fn roles(&self) -> Vec<NetworkRole> {
+        self.roles
+            .iter()
+            .filter_map(|r| NetworkRole::parse(r))
+            .collect()
+    }
 }
 
 /// TOML local dates (`2026-09-01`, no quotes) or date strings (`"2026-09-01"`).
@@ -327,23 +372,21 @@ impl Policy {
             }
         }
         let c = &self.cadence;
-        if !(1..=7).contains(&c.weekly_review_weekday) {
+        if c.weekly_review_weekday > 7 {
             return bad(
                 "cadence",
                 None,
                 "weekly_review_weekday",
-                "1 (Monday) to 7 (Sunday)",
+                "1 (Monday) to 7 (Sunday), or 0 for no weekly review",
             );
         }
-        for (key, v) in [
-            ("diagnosed_contact_days", c.diagnosed_contact_days),
-            ("screening_follow_up_days", c.screening_follow_up_days),
-            ("return_review_days", c.return_review_days),
-            ("backbone_meeting_days", c.backbone_meeting_days),
-        ] {
-            if v == 0 {
-                return bad("cadence", None, key, "must be at least 1");
-            }
+        if c.semester_sweeps && c.sweep_window_days == 0 {
+            return bad(
+                "cadence",
+                None,
+                "sweep_window_days",
+                "the sweeps need a window of at least 1 day",
+            );
         }
         if c.crisis_follow_up_days.windows(2).any(|w| w[1] <= w[0]) {
             return bad(
@@ -377,6 +420,27 @@ impl Policy {
                 "class_members_max",
                 "is below class_members_min",
             );
+        }
+        if n.roles.iter().any(|r| NetworkRole::parse(r).is_none()) {
+            return bad(
+                "network",
+                None,
+                "roles",
+                "a role is 辅导员, 班主任, 心理委员 (朋辈骨干) or 寝室长 (信息员)",
+            );
+        }
+        if let Some(crisis) = &self.crisis {
+            if let Err(reason) = crisis.check() {
+                return bad("crisis", None, "levels", reason);
+            }
+        }
+        if let Some((key, _)) = self.sources.iter().find(|(_, v)| v.trim().is_empty()) {
+            let line = locate(text, "sources", None, &format!("\"{key}\""));
+            return Err(policy_error(
+                line,
+                format!("sources.{key}"),
+                "a source is a seed article (\"002 第十二条\") or \"local\"".into(),
+            ));
         }
         Ok(())
     }
@@ -555,27 +619,46 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_stored_before_the_backbone_rules_still_parses() {
-        let old: String = PRESETS[0]
+    fn a_rule_left_out_is_not_asked() {
+        let text: String = PRESETS[3]
             .1
             .lines()
-            .filter(|l| {
-                !l.starts_with("dorm_head_meeting_days")
-                    && !l.starts_with("backbone_dorm_visits_monthly")
-                    && !l.starts_with("network_trainings_per_semester")
-            })
+            .filter(|l| !l.starts_with("dorm_head_meeting_days"))
             .collect::<Vec<_>>()
             .join("\n");
-        assert_ne!(old, PRESETS[0].1);
-        let c = Policy::parse(&old).unwrap().cadence;
+        assert_ne!(text, PRESETS[3].1);
+        let p = Policy::parse(&text).unwrap();
+        assert_eq!(p.cadence.dorm_head_meeting_days, 0);
         assert_eq!(
-            (
-                c.dorm_head_meeting_days,
-                c.backbone_dorm_visits_monthly,
-                c.network_trainings_per_semester
-            ),
-            (14, true, 2)
+            Policy::preset("003")
+                .unwrap()
+                .cadence
+                .dorm_head_meeting_days,
+            14
         );
+        // No 八必谈 but in 001; no ratio but in 003.
+        assert!(Policy::preset("004").unwrap().must_talk.is_none());
+        assert!(Policy::preset("001").unwrap().must_talk.is_some());
+        assert_eq!(p.network.backbones_per_counselor, 5);
+        assert_eq!(
+            Policy::preset("002")
+                .unwrap()
+                .network
+                .backbones_per_counselor,
+            0
+        );
+    }
+
+    #[test]
+    fn roles_and_crisis_levels_are_checked() {
+        let text = PRESETS[2].1.replace("\"班主任\"", "\"校长\"");
+        let (_, f, _) = err(&text);
+        assert_eq!(f, "network.roles");
+        let p = Policy::preset("002").unwrap();
+        assert!(p.network.roles().contains(&NetworkRole::HeadTeacher));
+        let text = PRESETS[2].1.replacen("level = \"B\"", "level = \"A\"", 1);
+        let (_, f, _) = err(&text);
+        assert_eq!(f, "crisis.levels");
     }
 
     #[test]
@@ -614,10 +697,10 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_fields_are_named() {
-        let text = PRESETS[0].1.replace("freshman_days", "freshmen_days");
+        let text = PRESETS[1].1.replace("freshman_days", "freshmen_days");
         let (_, f, _) = err(&text);
         assert!(f.starts_with("must_talk.freshmen_days"), "{f}");
-        let text = PRESETS[0]
+        let text = PRESETS[1]
             .1
             .lines()
             .filter(|l| !l.starts_with("hardship_days"))

@@ -140,7 +140,8 @@ pub struct CrisisCase {
     pub class_name: String,
     /// Level A–D.
     pub level: CrisisLevel,
-    /// Who organises the response at this level (seed 002 第十二条).
+    /// Who organises the response at this level, as the policy's crisis protocol says (002
+    /// 第十二条（三）); empty when the policy names no organiser per level.
     pub organiser: String,
     /// The day of the assessment.
     #[typeshare(serialized_as = "String")]
@@ -190,7 +191,11 @@ pub struct Dashboard {
 }
 
 /// The open crisis case of one student on `today`, if any.
-fn open_crisis(s: &StudentEntry, today: NaiveDate) -> Option<CrisisCase> {
+fn open_crisis(
+    s: &StudentEntry,
+    today: NaiveDate,
+    protocol: Option<&crate::rules::crisis::CrisisProtocol>,
+) -> Option<CrisisCase> {
     let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends()).collect();
     let latest = s
         .heads
@@ -207,7 +212,10 @@ fn open_crisis(s: &StudentEntry, today: NaiveDate) -> Option<CrisisCase> {
         college: s.profile.college.clone(),
         class_name: s.profile.class_name.clone(),
         level,
-        organiser: level.organiser().to_string(),
+        organiser: protocol
+            .and_then(|p| p.level(level))
+            .map(|l| l.organiser.clone())
+            .unwrap_or_default(),
         date: latest.date,
     })
 }
@@ -256,10 +264,11 @@ impl Session {
         });
         counts.key_concern = key_concern.len() as i32;
 
+        let protocol = self.policy()?.crisis;
         let mut crises: Vec<CrisisCase> = self
             .students
             .values()
-            .filter_map(|s| open_crisis(s, today))
+            .filter_map(|s| open_crisis(s, today, protocol.as_ref()))
             .collect();
         crises.sort_by(|a, b| {
             b.level

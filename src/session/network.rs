@@ -195,7 +195,10 @@ impl Session {
             {
                 return Err(Error::refused("person", Reason::NetworkVisitHolder));
             }
-            ActivityKind::BackboneMeeting | ActivityKind::CollegeReviewMeeting
+            ActivityKind::BackboneMeeting
+            | ActivityKind::CollegeReviewMeeting
+            | ActivityKind::ClassroomVisit
+            | ActivityKind::Sweep
                 if role != Some(NetworkRole::Counselor) =>
             {
                 return Err(Error::refused("person", Reason::NetworkCounselorOnly));

@@ -643,15 +643,7 @@ pub(crate) fn records(
             None => rng.pick(super::places::INSTITUTIONS),
         };
         let rationale = texts::crisis_rationale(level, &b.ctx, rng);
-        let mut actions = String::from(
-            [
-                CrisisLevel::A,
-                CrisisLevel::B,
-                CrisisLevel::C,
-                CrisisLevel::D,
-            ][level.min(3)]
-            .organiser(),
-        );
+        let mut actions = String::from(texts::crisis_organiser(CrisisLevel::ALL[level.min(3)]));
         actions.push('。');
         actions.push_str(&texts::crisis_actions(level, &b.ctx, rng));
         let lv = [

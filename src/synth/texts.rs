@@ -1385,6 +1385,29 @@ pub(crate) fn return_texts(rng: &mut Rng) -> (String, String) {
     (a.to_string(), n.to_string())
 }
 
+/// Who organises the response at a crisis level in the demo: the organiser of seed 002's protocol
+/// (preset 002, 第十二条（三）), read once from the policy data.
+pub fn crisis_organiser(level: crate::model::CrisisLevel) -> &'static str {
+    static ORGANISERS: std::sync::OnceLock<Vec<(crate::model::CrisisLevel, String)>> =
+        std::sync::OnceLock::new();
+    ORGANISERS
+        .get_or_init(|| {
+            crate::rules::Policy::preset("002")
+                .ok()
+                .and_then(|p| p.crisis)
+                .map(|c| {
+                    c.levels
+                        .into_iter()
+                        .map(|l| (l.level, l.organiser))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .iter()
+        .find(|(l, _)| *l == level)
+        .map_or("", |(_, o)| o.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

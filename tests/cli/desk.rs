@@ -102,7 +102,14 @@ fn dashboard_shows_open_crises_key_concern_and_recent_records() {
     assert_eq!(d.crises.len(), 1, "only the recent case is open");
     assert_eq!(d.crises[0].student_no, "2025000001");
     assert_eq!(d.crises[0].level, CrisisLevel::C, "the amendment counts");
-    assert_eq!(d.crises[0].organiser, CrisisLevel::C.organiser());
+    // The organiser is the policy's: preset 000 names none per level, 002 its 第十二条（三）.
+    assert_eq!(d.crises[0].organiser, "");
+    s.set_policy(xindang::rules::PRESETS[2].1).unwrap();
+    let d = s.dashboard(today()).unwrap();
+    assert_eq!(
+        d.crises[0].organiser,
+        "学校分管心理健康工作校领导（非上班时间为值班校领导）"
+    );
     assert_eq!(d.counts.open_crises, 1);
     assert_eq!(d.counts.key_concern, 1);
     assert_eq!(d.key_concern[0].student_no, "2025000003");

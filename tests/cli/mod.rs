@@ -14,6 +14,7 @@ mod lists;
 mod network;
 mod obligations;
 mod parity;
+mod presets;
 mod props;
 mod records;
 mod reports;

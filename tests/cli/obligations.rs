@@ -1,6 +1,7 @@
 //! The obligation engine through `xindang obligations`: one test per rule, each showing the
-//! obligation appear and a record fulfil it. The default policy (preset 000) is in force; its
-//! autumn semester 2026 runs 2026-08-31 … 2027-01-15.
+//! obligation appear and a record fulfil it. The policy in force is the test policy with every
+//! rule (tests/fixtures/policy/every-rule.toml, no school's); its autumn semester 2026 runs
+//! 2026-08-31 … 2027-01-15.
 
 use serde_json::Value;
 
@@ -9,8 +10,20 @@ use crate::support::*;
 
 const TODAY: &str = "2026-11-24";
 
+/// The test policy with every rule the engine knows (the presets each have their seed's only).
+pub fn every_rule_policy() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/policy/every-rule.toml")
+}
+
+/// Puts the test policy with every rule in force.
+pub fn use_every_rule(x: &Xd) {
+    x.ok(&["policy", "set", &every_rule_policy().to_string_lossy()]);
+}
+
 fn setup(students: &[(&str, &str)]) -> Xd {
     let x = Xd::init();
+    use_every_rule(&x);
     let people: Vec<_> = students
         .iter()
         .map(|(sno, grade)| {
@@ -595,7 +608,7 @@ fn a_broken_policy_names_line_and_field_and_the_last_good_one_stays() {
     let x = setup(&[("2026010113", "2026")]);
     let sno = "2026010113";
     let preset = x.ok(&["policy", "show"]);
-    assert!(preset.contains("武昌首义学院"));
+    assert!(preset.contains("规则测试"));
 
     let good = preset.replace("freshman_days = 30", "freshman_days = 10");
     let good_path = x.path("good.toml");
@@ -639,5 +652,44 @@ fn a_broken_policy_names_line_and_field_and_the_last_good_one_stays() {
     x.ok(&["policy", "preset", "003"]);
     assert!(x.ok(&["policy", "show"]).contains("武汉大学"));
     assert!(find_plaintext(&x.dir(), "武汉大学").is_empty());
-    assert!(find_plaintext(&x.dir(), "freshman_days").is_empty());
+    assert!(find_plaintext(&x.dir(), "backbones_per_counselor").is_empty());
+}
+
+/// Every obligation names its rule's source: under preset 000 the half-monthly contacts cite
+/// 000 四（一）3, the weekly review's weekday is the school's choice for a rule of 四（三）2, and a
+/// policy without `[sources]` is local throughout.
+#[test]
+fn obligations_name_the_source_of_their_rule() {
+    let x = setup(&[("2025010103", "2025")]);
+    let sno = "2025010103";
+    record(
+        &x,
+        sno,
+        "2026-10-01",
+        "referral",
+        r#"{"institution":"市精神卫生中心","reason":"持续低落","diagnosis":"抑郁发作","hospital_diagnosed":true,"medication":"遵医嘱"}"#,
+    );
+    let all = obligations_on(&x, TODAY, &[]);
+    assert!(!all.is_empty());
+    assert!(all.iter().all(|o| o["source"] == "local"), "{all:?}");
+
+    x.ok(&["policy", "preset", "000"]);
+    let all = obligations_on(&x, TODAY, &[]);
+    let source = |r: &str| -> Vec<String> {
+        let mut v: Vec<String> = all
+            .iter()
+            .filter(|o| o["rule"] == r)
+            .map(|o| o["source"].as_str().unwrap().to_string())
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(source("diagnosed.parents"), ["000 四（一）3"]);
+    assert_eq!(source("parents.all"), ["000 四（三）1"]);
+    assert_eq!(source("screening.semester"), ["000 四（一）1"]);
+    // 000 has no 八必谈: the freshman talk of the 2025 intake is not owed under it.
+    assert!(all
+        .iter()
+        .all(|o| !o["rule"].as_str().unwrap().starts_with("must-talk.")));
+    assert!(all.iter().all(|o| o["source"].is_string()));
 }

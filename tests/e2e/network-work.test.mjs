@@ -21,6 +21,10 @@ before(() => {
   sandbox = makeSandbox('network-work');
   cli(sandbox, ['init'], ENV);
   cli(sandbox, ['demo', '--students', '300', '--seed', '1'], ENV);
+  // No seed's preset has both monthly dorm visits (000) and dorm-head meetings (003): the test
+  // policy with every rule does.
+  const everyRule = new URL('../fixtures/policy/every-rule.toml', import.meta.url).pathname;
+  cli(sandbox, ['policy', 'set', everyRule], ENV);
   const net = JSON.parse(cli(sandbox, ['network', 'show'], ENV));
   // One person's duties at a time: the whole archive's list is larger than a pipe's buffer.
   const duties = (p) => JSON.parse(cli(sandbox, ['obligations', '--open', '--person', p.id, '--json'], ENV));

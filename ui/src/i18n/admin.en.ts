@@ -189,6 +189,9 @@ export const adminEn: Widen<typeof adminZhCN> = {
     screening: 'Screening',
     college_review_meeting: 'College review meeting',
     monthly_report: 'Monthly report',
+    classroom_visit: 'Classroom visit',
+    sweep: 'Semester sweep',
+    calendar: 'Extend the calendar',
   },
   sync: {
     tabSite: 'Sites and keys',

@@ -185,6 +185,9 @@ export const adminZhCN = {
     screening: '心理普查',
     college_review_meeting: '院系心理工作研判会',
     monthly_report: '月报',
+    classroom_visit: '深入课堂',
+    sweep: '学期始末摸排',
+    calendar: '续订校历',
   },
   sync: {
     tabSite: '站点与公钥',

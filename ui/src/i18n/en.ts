@@ -4,11 +4,13 @@ import type { Messages } from './index';
 import { adminEn } from './admin.en';
 import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
+import { calendarEn } from './calendar.en';
 
 export const en: Messages = {
   ...adminEn,
   ...reviewEn,
   ...reportsEn,
+  ...calendarEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -317,10 +319,7 @@ export const en: Messages = {
       levelB: 'B: obvious abnormality, or diagnosed and unstable, tendency to endanger self or others',
       levelC: 'C: severe symptoms, self-harm or harm to others without serious result',
       levelD: 'D: harm endangering life, ongoing or with serious result',
-      organiserA: 'The counselor, supported by the college work group',
-      organiserB: 'The college leader in charge of student affairs, assisted by student affairs',
-      organiserC: 'The school leader in charge (the duty leader off hours), with the college, student affairs and security',
-      organiserD: 'School leaders, all departments, emergency plan started',
+      organiserNone: 'The school’s rules name no organiser for this level',
     },
   },
   importRoster: {

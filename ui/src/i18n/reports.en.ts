@@ -93,6 +93,7 @@ export const reportsEn: Widen<typeof reportsZhCN> = {
     colDorms: 'Dorms',
     colReportsTo: 'Reports to',
     roleCounselor: 'Counselor',
+    roleHeadTeacher: 'Class teacher',
     roleBackbone: 'Peer backbone',
     roleDormHead: 'Dorm head',
     undergraduate: 'Undergraduate',
@@ -151,6 +152,8 @@ export const reportsEn: Widen<typeof reportsZhCN> = {
       dorm_head_meeting: 'Dorm-head meeting',
       training: 'Training',
       college_review_meeting: 'College review meeting',
+      classroom_visit: 'Classroom visit',
+      sweep: 'Sweep',
     },
     holders: {
       dorm_visit: 'A dorm visit is made by a counselor or a peer backbone.',
@@ -158,6 +161,8 @@ export const reportsEn: Widen<typeof reportsZhCN> = {
       dorm_head_meeting: 'A dorm-head meeting is held by a peer backbone.',
       training: 'A training lists its trainees and hours.',
       college_review_meeting: 'A college review meeting is held by a counselor of the college.',
+      classroom_visit: 'A classroom visit is a counselor’s.',
+      sweep: 'A sweep at the start or end of a semester is done by a counselor of the college.',
     },
   },
   waive: {

@@ -89,6 +89,7 @@ export const reportsZhCN = {
     colDorms: '寝室',
     colReportsTo: '上级',
     roleCounselor: '辅导员',
+    roleHeadTeacher: '班主任',
     roleBackbone: '心理委员',
     roleDormHead: '寝室长',
     undergraduate: '本科',
@@ -147,6 +148,8 @@ export const reportsZhCN = {
       dorm_head_meeting: '寝室长会议',
       training: '培训',
       college_review_meeting: '院系心理工作研判会',
+      classroom_visit: '深入课堂',
+      sweep: '心理问题摸排',
     },
     holders: {
       dorm_visit: '走访宿舍由辅导员或心理委员进行。',
@@ -154,6 +157,8 @@ export const reportsZhCN = {
       dorm_head_meeting: '寝室长会议由心理委员召开。',
       training: '培训须列出参训人员和学时。',
       college_review_meeting: '院系研判会由本院系辅导员召开。',
+      classroom_visit: '深入课堂由辅导员进行。',
+      sweep: '学期始、学期末摸排由本院系辅导员进行。',
     },
   },
   waive: {

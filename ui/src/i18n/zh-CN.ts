@@ -2,11 +2,13 @@
 import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
+import { calendarZhCN } from './calendar.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
   ...reviewZhCN,
   ...reportsZhCN,
+  ...calendarZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -315,10 +317,7 @@ export const zhCN = {
       levelB: 'B 级：明显精神异常，或确诊且病情不稳定，有伤害自己或他人倾向',
       levelC: 'C 级：症状严重，已有自伤或伤人行为，未造成严重后果',
       levelD: 'D 级：症状严重，有危及生命的伤害行为，正在发生或已造成严重后果',
-      organiserA: '辅导员负责，学院工作组支持',
-      organiserB: '学院分管学生工作领导牵头，学生工作部门协助',
-      organiserC: '学校分管领导（非工作时间为值班校领导）牵头，学院、学生工作部门、保卫部门参与',
-      organiserD: '学校领导牵头，各部门联动，启动应急预案',
+      organiserNone: '本校工作规则未规定该级危机的组织者',
     },
   },
   importRoster: {

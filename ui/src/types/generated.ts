@@ -17,6 +17,13 @@ export enum ActivityKind {
 	 * of that college (seed 001: twice a semester).
 	 */
 	CollegeReviewMeeting = "college_review_meeting",
+	/** 深入课堂 a counselor visited a class in session (seed 001). */
+	ClassroomVisit = "classroom_visit",
+	/**
+	 * 摸排 a counselor's sweep of their students for prominent problems, at the start or the end
+	 * of a semester (seed 001 学期始、学期末摸排).
+	 */
+	Sweep = "sweep",
 }
 
 /** Something the network's people did that policy counts. */
@@ -101,6 +108,17 @@ export interface AgendaItem {
 export interface AppSettings {
 	/** Seconds without activity before the app locks itself; `None` keeps the default. */
 	auto_lock_seconds?: number;
+}
+
+/**
+ * What happens to a student's file when they leave (seed 004: "待学生结束学校生活(如毕业、退学、
+ * 转学等),则将其心理健康档案移送至心理中心留档").
+ */
+export interface ArchiveRules {
+	/** Who receives the file 移送至 (004: 心理中心), where it is kept 留档. */
+	handover_to: string;
+	/** Days after the status change (毕业、退学、转学) the handover is due (local; 0 = not asked). */
+	handover_days: number;
 }
 
 /** What the first screen needs to know. */
@@ -389,6 +407,54 @@ export interface BundlePreview {
 	counts: Counts;
 }
 
+/** One semester 学期. */
+export interface Semester {
+	/** Name, e.g. 2026–2027学年第一学期. */
+	name: string;
+	/** First day of teaching. */
+	start: string;
+	/** Last day. */
+	end: string;
+	/** Months (1–12) with a whole-school screening 心理普查. */
+	screening_months?: number[];
+}
+
+/** A holiday 假期. */
+export interface Holiday {
+	/** Name, e.g. 国庆节. */
+	name: string;
+	/** First day. */
+	start: string;
+	/** Last day. */
+	end: string;
+}
+
+/** The academic calendar. */
+export interface Calendar {
+	/** Semesters in order, without overlap. */
+	semesters: Semester[];
+	/** Holidays (no weekly review or dorm visit is owed on these days). */
+	holidays?: Holiday[];
+}
+
+/** How long the calendar in force still runs. */
+export interface CalendarStatus {
+	/** The last day of the last semester. */
+	end: string;
+	/** Days from the day asked to that last day (negative once past it). */
+	days_left: number;
+	/** Within the warning period or past the end: the school must add the next semesters. */
+	warn: boolean;
+}
+
+/** The calendar form: the calendar in force and its status. */
+export interface CalendarView {
+	/** The calendar. */
+	calendar: Calendar;
+	/** Its status on the day asked. */
+	status?: CalendarStatus;
+}
+
 /** One college in the school-wide picture. */
 export interface CollegeOverview {
 	/** 学院, as the profiles name it. */
@@ -637,10 +703,39 @@ export interface CrisisCase {
 	class_name: string;
 	/** Level A–D. */
 	level: CrisisLevel;
-	/** Who organises the response at this level (seed 002 第十二条). */
+	/**
+	 * Who organises the response at this level, as the policy's crisis protocol says (002
+	 * 第十二条（三）); empty when the policy names no organiser per level.
+	 */
 	organiser: string;
 	/** The day of the assessment. */
 	date: string;
+}
+
+/** One crisis level of the protocol. */
+export interface CrisisLevelRule {
+	/** The level. */
+	level: CrisisLevel;
+	/** Who organises the response 组织者. */
+	organiser: string;
+	/** Who supports or joins it. */
+	support?: string;
+	/** The emergency plan the response follows at this level (002 D: 突发公共事件应急处置预案). */
+	plan?: string;
+}
+
+/** A school's crisis protocol. Every part may be left out when the seed does not state it. */
+export interface CrisisProtocol {
+	/** The levels A–D with their organisers (002), in order, each at most once. */
+	levels: CrisisLevelRule[];
+	/** Who is first responsible 第一责任人, by who found the student (001). */
+	responsible: string[];
+	/** Steps of the response (001). */
+	steps: string[];
+	/** After-care once the response is over 后续工作 (002: 资料备案、家校联系、跟踪回访、评估帮扶). */
+	after: string[];
+	/** The school's crisis plan the response follows (001). */
+	plan: string;
 }
 
 /** The headline numbers of the dashboard. */
@@ -685,6 +780,12 @@ export enum ObligationKind {
 	CollegeReviewMeeting = "college_review_meeting",
 	/** The monthly report 月报 of a college (seed 002). */
 	MonthlyReport = "monthly_report",
+	/** A counselor's classroom visit 深入课堂 (seed 001). */
+	ClassroomVisit = "classroom_visit",
+	/** A college's sweep 学期始、学期末摸排 (seed 001). */
+	Sweep = "sweep",
+	/** The academic calendar runs out: the school must add the next semesters 续订校历. */
+	Calendar = "calendar",
 }
 
 /** Where an obligation stands. */
@@ -725,6 +826,12 @@ export interface Obligation {
 	rule: string;
 	/** The rule in Chinese, for lists and reports. */
 	label: string;
+	/**
+	 * Where the rule comes from: a seed article (`000 四（一）3`), `local: <article>` (the seed
+	 * asks for the rule, the value is the school's) or `local` (本校设定，非文件规定); see
+	 * [`Policy::source_of_rule`].
+	 */
+	source: string;
 	/** From when a record counts. */
 	since: string;
 	/** Due date. */
@@ -1283,6 +1390,8 @@ export interface MustTalkEvent {
 export enum NetworkRole {
 	/** 辅导员 (院 level). */
 	Counselor = "counselor",
+	/** 班主任 the class teacher (班 level, seed 002 第六条、第九条), reporting to a counselor. */
+	HeadTeacher = "head_teacher",
 	/** 心理委员 / 朋辈骨干 (班 level). */
 	Backbone = "backbone",
 	/** 寝室长 / 宿舍心理信息员 (寝 level). */

@@ -1,0 +1,33 @@
+// 校历 form, the calendar warning and rule sources (zh-CN).
+export const calendarZhCN = {
+  calendar: {
+    tab: '校历',
+    intro: '学期、假期与普查月份决定待办事项的日期。这里的校历为本校设定（非文件规定）；保存后写入工作规则，其余规则不变。',
+    semesters: '学期',
+    holidays: '假期',
+    name: '名称',
+    start: '开始日期',
+    end: '结束日期',
+    screeningMonths: '普查月份',
+    addSemester: '添加学期',
+    addHoliday: '添加假期',
+    remove: '删除',
+    save: '保存校历',
+    saved: '校历已保存并启用。',
+    reload: '放弃修改',
+    month: '{n}月',
+    required: '请填写{field}',
+    problem: '校历有误（{field}）：{reason}',
+    kept: '校历未保存，仍使用上一次有效的规则。',
+    warnTitle: '校历将于 {end} 结束（还有 {days} 天）',
+    endedTitle: '校历已于 {end} 结束',
+    warnText: '校历结束后不再生成新的待办事项，学期报表也无法生成。请在“设置 › 校历”中添加下一学年的学期。',
+    openSettings: '前往设置',
+  },
+  ruleSource: {
+    label: '依据',
+    local: '本校设定，非文件规定',
+    localOf: '本校设定（文件 {article} 未规定具体数值）',
+    seed: '文件 {article}',
+  },
+} as const;
