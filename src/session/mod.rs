@@ -57,6 +57,8 @@ mod search;
 #[doc(hidden)]
 pub mod snapshot;
 pub mod sync;
+#[cfg(test)]
+mod test_archive;
 
 pub use demo::DemoWork;
 pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};

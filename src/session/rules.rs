@@ -187,7 +187,10 @@ impl Session {
             ));
         }
         let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
-        list.extend(college::obligations(policy, today, &net, &log, &reports));
+        list.extend(engine::filter(
+            college::obligations(policy, today, &net, &log, &reports),
+            filter,
+        ));
         // Unstable (no buffer of half the list, tens of MB at 100,000 students) on an order
         // that ties only identical obligations, so the result is the stable sort's.
         list.sort_unstable_by(engine::listing_order);
