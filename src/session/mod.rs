@@ -40,6 +40,8 @@ use crate::recovery::RecoveryKey;
 pub mod app_settings;
 pub mod audit_pages;
 pub mod center;
+// The demo college's work: only with the synthetic generator (not in the app).
+#[cfg(feature = "synth")]
 mod demo;
 pub mod desk;
 mod inbox;
@@ -60,6 +62,7 @@ pub mod sync;
 #[cfg(test)]
 mod test_archive;
 
+#[cfg(feature = "synth")]
 pub use demo::DemoWork;
 pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
 use index::{RecordHead, StudentEntry};
