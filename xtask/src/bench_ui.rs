@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::util::{cargo, cmd, step, Failure};
+use crate::util::{cmd, step, Failure};
 use crate::{build_ui, exe, root, setup, target_dir};
 
 /// The demo archives' passphrase (demo data only).
@@ -29,27 +29,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     })?;
     step("UI type check and build", build_ui)?;
     // As a package is built: the embedded UI served by the custom protocol (no dev server).
-    step("build the app (release)", || {
-        cmd(
-            cargo(),
-            [
-                "build",
-                "--release",
-                "-p",
-                "xindang-app",
-                "--features",
-                "tauri/custom-protocol",
-            ],
-        )
-        .run()
-    })?;
-    step("build the command line (release)", || {
-        cmd(
-            cargo(),
-            ["build", "--release", "-p", "xindang", "--bin", "xindang"],
-        )
-        .run()
-    })?;
+    crate::package::build_release()?;
     let release = target_dir().join("release");
     let cli = release.join(exe("xindang"));
     let dir = target_dir().join("bench-ui");

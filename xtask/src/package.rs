@@ -40,8 +40,16 @@ pub fn release() -> Result<(), Failure> {
         setup::install(setup::Purpose::Run)
     })?;
     step("UI type check and build", build_ui)?;
-    // `tauri/custom-protocol` is what `tauri build` adds: the app serves its embedded UI as a
-    // production build (no development mode), whatever the configuration holds.
+    build_release()?;
+    let deb = step("make the .deb", || bundle(Profile::Release))?;
+    describe(&deb);
+    Ok(())
+}
+
+/// The release app and command line, as a package holds them. `tauri/custom-protocol` is what
+/// `tauri build` adds: the app serves its embedded UI as a production build (no development
+/// mode), whatever the configuration holds.
+pub fn build_release() -> Result<(), Failure> {
     step("build the app (release)", || {
         cmd(
             cargo(),
@@ -62,10 +70,7 @@ pub fn release() -> Result<(), Failure> {
             ["build", "--release", "-p", "xindang", "--bin", "xindang"],
         )
         .run()
-    })?;
-    let deb = step("make the .deb", || bundle(Profile::Release))?;
-    describe(&deb);
-    Ok(())
+    })
 }
 
 /// Packages the debug app and command line already built (for the end-to-end tests) as a .deb;
