@@ -45,7 +45,7 @@ pub enum Reason {
     GridUnreadable,
     /// Grid table: the workbook has no sheet.
     GridNoSheet,
-    /// Grid table: a role other than 辅导员, 心理委员, 寝室长.
+    /// Grid table: a role other than 辅导员, 班主任, 心理委员, 寝室长.
     GridRole,
     /// Grid table: a required cell is empty.
     GridRequired,
@@ -55,11 +55,13 @@ pub enum Reason {
     GridDuplicate,
     /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
     GridLiaison,
+    /// A file offered as a passphrase handover or receipt that is not encrypted to a passphrase.
+    NotPassphraseFile,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 23] = [
+    pub const ALL: [Reason; 24] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -83,6 +85,7 @@ impl Reason {
         Self::GridDegree,
         Self::GridDuplicate,
         Self::GridLiaison,
+        Self::NotPassphraseFile,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -111,6 +114,7 @@ impl Reason {
             Self::GridDegree => "grid_degree",
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
+            Self::NotPassphraseFile => "not_passphrase_file",
         }
     }
 
@@ -155,11 +159,14 @@ impl Reason {
             Self::GridNoHeader => "no header row with this column in the first 10 rows",
             Self::GridUnreadable => "the file is not a readable workbook",
             Self::GridNoSheet => "the workbook has no sheet",
-            Self::GridRole => "use 辅导员, 心理委员 or 寝室长",
+            Self::GridRole => "use 辅导员, 班主任, 心理委员 or 寝室长",
             Self::GridRequired => "is required",
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
             Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+            Self::NotPassphraseFile => {
+                "this file is not encrypted to a passphrase; import it as an ordinary bundle or receipt"
+            }
         }
     }
 }

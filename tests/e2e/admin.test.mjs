@@ -240,6 +240,82 @@ test("handover: one student's file to the center, retired here when the receipt 
   await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 2 名学生/.test(s) });
 });
 
+test('passphrase handover: a generated passphrase for another university, its receipt retires the file', async (t) => {
+  onFailure(t, 'admin-passphrase-handover');
+  const { driver: d, shot } = app;
+  await d.click(await d.waitFor(byTestId('nav-sync')));
+  await d.click(await d.waitFor('#tab-handover'));
+  await d.click(await d.waitFor(byTestId('handover-mode-passphrase')));
+  // A passphrase is generated and offered: six groups of four digits, easy to read out by phone.
+  let pass = '';
+  for (let i = 0; i < 50 && !/^\d{4}(-\d{4}){5}$/.test(pass); i += 1) {
+    pass = await d.execute(`return document.querySelector('#handover-passphrase')?.value ?? ''`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(pass, /^\d{4}(-\d{4}){5}$/);
+  // Beside it, this site's fingerprint, for the other side to compare by phone.
+  const hint = await d.text(await d.waitFor(byTestId('handover-passphrase-hint'), { predicate: (s) => s.includes('电话') }));
+  const ours = hint.match(/[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3}/)?.[0];
+  assert.ok(ours, `our fingerprint is shown beside the passphrase: ${hint}`);
+  await d.type(await d.waitFor('#handover-institution'), '某大学心理健康教育中心');
+
+  const picked = async () => (await d.text(await d.waitFor(byTestId('sync-page')))).includes('已选 1 名学生');
+  for (let attempt = 0; attempt < 4 && !(await picked()); attempt += 1) {
+    await d.click(await d.waitFor(byTestId('handover-students')));
+    const pick = await d.waitFor(`${byTestId('handover-students')} input`);
+    await clearInput(d, pick);
+    await d.type(pick, '2025030101');
+    for (let i = 0; i < 5 && !(await picked()); i += 1) {
+      const item = await d
+        .waitFor('.el-select-dropdown__item', { timeout: 5_000, predicate: (s) => s.includes('2025030101') })
+        .catch(() => null);
+      if (!item) break;
+      await d.click(item).catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  await d.click(await d.waitFor(byTestId('page-title')));
+  await overlaysGone(d);
+  await shot('28-handover-passphrase');
+  const handover = join(sandbox.root, 'to-university.age');
+  answer(handover);
+  await d.click(await d.waitFor(byTestId('handover-export')));
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => /移交数据包已保存：to-university\.age，共 1 名学生.*已用交接口令加密/.test(s) });
+
+  // The university runs XinDang without any profile from us: the passphrase and our fingerprint
+  // (read out by phone) import it, and its receipt is encrypted to the same passphrase.
+  const uni = { archive: join(sandbox.root, 'university') };
+  const uniEnv = { XINDANG_PASSPHRASE: CENTER_PASSPHRASE, XINDANG_BUNDLE_PASSPHRASE: pass };
+  cli(uni, ['init'], uniEnv);
+  const uniFingerprint = cli(uni, ['profile', 'export', '--out', join(sandbox.root, 'uni.json'), '--name', '某大学心理健康教育中心'], uniEnv).trim();
+  const receipt = join(sandbox.root, 'from-university.age');
+  const report = JSON.parse(
+    cli(uni, ['bundle', 'import', handover, '--fingerprint', ours, '--receipt-out', receipt, '--json'], uniEnv),
+  );
+  assert.equal(report.students_added, 1);
+
+  // Its receipt back in the app: a wrong passphrase is refused in Chinese; the right one shows who
+  // signed it; confirmed, the file handed over is retired here.
+  await d.click(await d.waitFor('#tab-sync'));
+  answer(receipt);
+  await d.click(await d.waitFor(byTestId('sync-import-passphrase')));
+  const box = await d.waitFor('#passphrase-input');
+  await d.type(box, '0000-0000-0000-0000-0000-0001' + Keys.ENTER);
+  await d.waitFor(byTestId('passphrase-error'), { predicate: (s) => s.includes('交接口令不正确') });
+  await clearInput(d, box);
+  await d.type(box, pass);
+  await d.click(await d.waitFor(byTestId('passphrase-check')));
+  await d.waitFor(byTestId('passphrase-fingerprint'), { timeout: 30_000, predicate: (s) => s.trim() === uniFingerprint });
+  await d.waitFor(byTestId('passphrase-kind'), { predicate: (s) => s.includes('回执') });
+  await new Promise((r) => setTimeout(r, 600)); // the dialog fades in
+  await shot('29-passphrase-receipt-check');
+  await d.click(await d.waitFor(byTestId('passphrase-confirm')));
+  await overlaysGone(d);
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => /已导入“某大学心理健康教育中心”的回执：归档移交的档案 1 份/.test(s) });
+  await d.click(await d.waitFor(byTestId('nav-students')));
+  await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 1 名学生/.test(s) });
+});
+
 test('passphrase change: the wrong old one is refused, the new one unlocks', async (t) => {
   onFailure(t, 'admin-passphrase');
   const { driver: d, shot } = app;

@@ -127,7 +127,7 @@ pub fn profile_trust(
     Ok(trusted)
 }
 
-fn stamp() -> String {
+pub(super) fn stamp() -> String {
     chrono::Local::now().format("%Y%m%d-%H%M").to_string()
 }
 

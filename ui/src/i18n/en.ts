@@ -407,11 +407,12 @@ export const en: Messages = {
       grid_no_header: 'no header row with this column in the first 10 rows',
       grid_unreadable: 'the file is not a readable workbook',
       grid_no_sheet: 'the workbook has no sheet',
-      grid_role: 'use 辅导员, 心理委员 or 寝室长',
+      grid_role: 'use 辅导员, 班主任, 心理委员 or 寝室长',
       grid_required: 'is required',
       grid_degree: 'use 本科 or 研究生',
       grid_duplicate: 'appears twice',
       grid_liaison: 'use 校外住宿, 转专业 or 调换寝室',
+      not_passphrase_file: 'This file is not encrypted to a passphrase: import it as an ordinary bundle or receipt.',
     },
     // The fields an error names (`field` of a command error).
     field: {

@@ -405,11 +405,12 @@ export const zhCN = {
       grid_no_header: '前 10 行中没有包含此列的表头',
       grid_unreadable: '文件不是可读取的 Excel 工作簿',
       grid_no_sheet: '工作簿中没有工作表',
-      grid_role: '请填写“辅导员”“心理委员”或“寝室长”',
+      grid_role: '请填写“辅导员”“班主任”“心理委员”或“寝室长”',
       grid_required: '不能为空',
       grid_degree: '请填写“本科”或“研究生”',
       grid_duplicate: '重复出现',
       grid_liaison: '请填写“校外住宿”“转专业”或“调换寝室”',
+      not_passphrase_file: '此文件不是口令加密的文件，请用“导入数据包”或“导入回执”导入。',
     },
     // The fields an error names (`field` of a command error).
     field: {

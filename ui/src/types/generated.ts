@@ -1596,6 +1596,40 @@ export interface ParentContact {
 	text: string;
 }
 
+/** What a receipt import did. */
+export interface ReceiptReport {
+	/** The bundle acknowledged. */
+	bundle_id: string;
+	/** Its kind. */
+	kind: BundleKind;
+	/** Who acknowledged it. */
+	site: string;
+	/** Its fingerprint (to compare by phone after a passphrase handover). */
+	site_fingerprint: string;
+	/** Our sequence number up to which the peer now holds everything. */
+	acked_to: number;
+	/** Files retired (handover receipts). */
+	retired: number;
+	/**
+	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
+	 * a change): kept here and writable again.
+	 */
+	kept: string[];
+	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
+	receipt_hash: string;
+}
+
+/**
+ * What the second step of a passphrase file did: a handover imported (with its receipt saved),
+ * or a receipt applied.
+ */
+export interface PassphraseImported {
+	/** The handover bundle imported, when the file was one. */
+	bundle?: BundleImported;
+	/** The receipt applied, when the file was one. */
+	receipt?: ReceiptReport;
+}
+
 /** A handover sent and waiting for its receipt: until then those files are read-only here. */
 export interface PendingHandover {
 	/** The bundle id. */
@@ -1646,29 +1680,6 @@ export interface PolicyView {
 	text: string;
 	/** The shipped presets. */
 	presets: PolicyPreset[];
-}
-
-/** What a receipt import did. */
-export interface ReceiptReport {
-	/** The bundle acknowledged. */
-	bundle_id: string;
-	/** Its kind. */
-	kind: BundleKind;
-	/** Who acknowledged it. */
-	site: string;
-	/** Its fingerprint (to compare by phone after a passphrase handover). */
-	site_fingerprint: string;
-	/** Our sequence number up to which the peer now holds everything. */
-	acked_to: number;
-	/** Files retired (handover receipts). */
-	retired: number;
-	/**
-	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
-	 * a change): kept here and writable again.
-	 */
-	kept: string[];
-	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
-	receipt_hash: string;
 }
 
 /** 转介 / 诊断 a referral and, when known, the diagnosis. */
