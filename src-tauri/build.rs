@@ -40,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "passphrase_file_pick",
     "passphrase_file_preview",
     "passphrase_file_import",
+    "audit_alarm_settle",
     "list_students",
     "dashboard",
     "student_file",

@@ -262,3 +262,9 @@ pub fn passphrase_file_import(
 ) -> Result<PassphraseImported, CommandError> {
     admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint)
 }
+
+/// Settles a site's audit alarm once a person looked into it (audited).
+#[tauri::command(async)]
+pub fn audit_alarm_settle(state: State<'_, Shared>, site: String) -> Result<(), CommandError> {
+    state.with(|s| Ok(s.session_mut()?.settle_audit_alarm(&site)?))
+}

@@ -85,6 +85,7 @@ pub fn run() {
             admin_commands::passphrase_file_pick,
             admin_commands::passphrase_file_preview,
             admin_commands::passphrase_file_import,
+            admin_commands::audit_alarm_settle,
             commands::list_students,
             student_commands::dashboard,
             student_commands::student_file,

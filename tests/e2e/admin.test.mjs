@@ -4,7 +4,7 @@
 // passphrase change followed by lock and unlock. Native dialogs are answered through
 // XINDANG_E2E_DIALOG (debug builds only): each line of that file answers one dialog.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
@@ -380,4 +380,63 @@ test("the center's overview by college, in the app on the center's archive", asy
   await d.click(await d.waitFor('#tab-overview'));
   await d.waitFor(byTestId('sync-overview'), { content: true, predicate: (s) => s.includes('外国语学院33') });
   await shot('30-center-overview');
+});
+
+test('a college that restored an old copy of its archive raises the audit alarm at the center', async (t) => {
+  // College 乙 syncs twice, then restores a backup taken between the two: its next bundle shows an
+  // audit log shorter than the center saw before. Done with the command line; seen in the app.
+  const college = { archive: join(sandbox.root, 'college-b') };
+  const env = { XINDANG_PASSPHRASE: 'e2e-乙学院-口令-2026' };
+  const b = (args) => cli(college, args, env);
+  b(['init']);
+  b(['demo', '--students', '5', '--seed', '3']);
+  const bProfile = join(sandbox.root, 'college-b.json');
+  b(['profile', 'export', '--out', bProfile, '--name', '乙学院']);
+  centerCli(['profile', 'import', bProfile]);
+  const cProfile = join(sandbox.root, 'center-again.json');
+  centerCli(['profile', 'export', '--out', cProfile]);
+  b(['profile', 'import', cProfile]);
+  const send = (name) => {
+    const file = join(sandbox.root, name);
+    b(['bundle', 'export', '--to', 'center', '--out', file]);
+    return file;
+  };
+  centerCli(['bundle', 'import', send('b1.age')]);
+  const backup = join(sandbox.root, 'college-b-backup');
+  cpSync(college.archive, backup, { recursive: true });
+  const [first] = JSON.parse(b(['student', 'list', '--json']));
+  const now = new Date();
+  const today = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+  for (let i = 0; i < 8; i += 1) {
+    b(['talk', 'add', '--student', first.student_no, '--category', 'other', '--date', today, '--text', `第${i + 1}次约谈`]);
+  }
+  centerCli(['bundle', 'import', send('b2.age')]);
+  assert.deepEqual(JSON.parse(centerCli(['bundle', 'alarms', '--json'])), []);
+  rmSync(college.archive, { recursive: true });
+  cpSync(backup, college.archive, { recursive: true });
+  // The restored copy numbers its next bundle as the one the center already has: refused as stale.
+  assert.throws(() => centerCli(['bundle', 'import', send('b2-again.age')]));
+  centerCli(['bundle', 'import', send('b3.age')]);
+  const [alarm] = JSON.parse(centerCli(['bundle', 'alarms', '--json']));
+  assert.equal(alarm?.site, '乙学院');
+  assert.ok(alarm.shorter && alarm.got_seq < alarm.seen_seq, JSON.stringify(alarm));
+
+  const centerApp = await startApp(sandbox, { XINDANG_ARCHIVE: center.archive });
+  t.after(() => centerApp.close());
+  const { driver: d, shot } = centerApp;
+  t.after(async () => {
+    if (t.passed === false) await shot('admin-alarm-failure');
+  });
+  await d.type(await d.waitFor(input('unlock-passphrase')), CENTER_PASSPHRASE + Keys.ENTER);
+  await d.waitFor(byTestId('main-layout'), { timeout: 30_000 });
+  await d.click(await d.waitFor(byTestId('nav-sync')));
+  await d.waitFor(byTestId('sync-alarm'), {
+    predicate: (s) => s.includes('乙学院') && s.includes(`已有 ${alarm.seen_seq} 条，这次只有 ${alarm.got_seq} 条`),
+  });
+  await d.waitFor(byTestId('page-title'), { predicate: (s) => s.includes('同步与移交') });
+  await new Promise((r) => setTimeout(r, 500)); // the page settles before the picture
+  await shot('31-audit-alarm');
+  await d.click(await d.waitFor(byTestId('sync-alarm-settle')));
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => s.includes('已解除“乙学院”的审计警报') });
+  assert.equal((await d.findAll(byTestId('sync-alarm'))).length, 0);
 });

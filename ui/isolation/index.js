@@ -38,6 +38,7 @@ const ALLOWED = new Set([
   'passphrase_file_pick',
   'passphrase_file_preview',
   'passphrase_file_import',
+  'audit_alarm_settle',
   'list_students',
   'dashboard',
   'student_file',

@@ -127,6 +127,20 @@ pub enum BundleSub {
         /// The conflict's id, as `bundle conflicts` lists it.
         id: String,
     },
+    /// Sites whose audit log went backwards in a bundle (a restored older copy, a cut or
+    /// re-chained log): each an alarm until a person settles it.
+    Alarms {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a site's audit alarm once it was looked into (audited); the next bundle must still
+    /// go beyond the highest audit position seen.
+    SettleAlarm {
+        /// The site's name.
+        #[arg(long)]
+        site: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -328,6 +342,33 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
             BundleSub::Settle { id } => {
                 s.settle_conflict(&id)?;
                 eprintln!("Conflict {id} settled.");
+                Ok(())
+            }
+            BundleSub::Alarms { json } => {
+                let list = s.audit_alarms()?;
+                if json {
+                    return print_json(&list);
+                }
+                for a in list {
+                    println!(
+                        "{}\taudit log at {} after {}{}\tbundle {}\t{}",
+                        a.site,
+                        a.got_seq,
+                        a.seen_seq,
+                        if a.shorter {
+                            " (shorter)"
+                        } else {
+                            " (same length, another head)"
+                        },
+                        a.bundle_id,
+                        a.at
+                    );
+                }
+                Ok(())
+            }
+            BundleSub::SettleAlarm { site } => {
+                s.settle_audit_alarm(&site)?;
+                eprintln!("Audit alarm of {site} settled.");
                 Ok(())
             }
             BundleSub::Conflicts { json } => {

@@ -2007,6 +2007,8 @@ export interface SyncOverview {
 	conflicts: SyncConflict[];
 	/** Students by college (center archives only). */
 	colleges?: CollegeOverview[];
+	/** Sites whose audit log went backwards in a bundle, until a person settles each. */
+	alarms: AuditAlarm[];
 }
 
 /** 谈心谈话 a talk record. */
