@@ -55,11 +55,17 @@ pub enum Reason {
     GridDuplicate,
     /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
     GridLiaison,
+    /// A student's obligation waived 免除 without its reason.
+    WaiverReasonMissing,
+    /// An observer's report dismissed 不予处理 without its reason.
+    DismissReasonMissing,
+    /// No open item of the triage inbox has this id (triaged meanwhile, or never there).
+    InboxItemGone,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 23] = [
+    pub const ALL: [Reason; 26] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -83,6 +89,9 @@ impl Reason {
         Self::GridDegree,
         Self::GridDuplicate,
         Self::GridLiaison,
+        Self::WaiverReasonMissing,
+        Self::DismissReasonMissing,
+        Self::InboxItemGone,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -111,6 +120,9 @@ impl Reason {
             Self::GridDegree => "grid_degree",
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
+            Self::WaiverReasonMissing => "waiver_reason_missing",
+            Self::DismissReasonMissing => "dismiss_reason_missing",
+            Self::InboxItemGone => "inbox_item_gone",
         }
     }
 
@@ -160,6 +172,9 @@ impl Reason {
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
             Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+            Self::WaiverReasonMissing => "a waiver needs its reason",
+            Self::DismissReasonMissing => "a dismissal needs its reason",
+            Self::InboxItemGone => "no open item with that id in the inbox (already triaged?)",
         }
     }
 }
