@@ -5,12 +5,14 @@ import { adminEn } from './admin.en';
 import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
 import { calendarEn } from './calendar.en';
+import { listsEn } from './lists.en';
 
 export const en: Messages = {
   ...adminEn,
   ...reviewEn,
   ...reportsEn,
   ...calendarEn,
+  ...listsEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -412,6 +414,9 @@ export const en: Messages = {
       grid_degree: 'use 本科 or 研究生',
       grid_duplicate: 'appears twice',
       grid_liaison: 'use 校外住宿, 转专业 or 调换寝室',
+      waiver_reason_missing: 'A waiver needs its reason.',
+      dismiss_reason_missing: 'A dismissal needs its reason.',
+      inbox_item_gone: 'This report is no longer waiting (filed or dismissed already); refresh and try again.',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -429,6 +434,7 @@ export const en: Messages = {
       minutes: 'Minutes',
       signed_by: 'Signed by',
       items: 'Decisions',
+      item: 'Report',
     },
   },
 };

@@ -3,12 +3,14 @@ import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
+import { listsZhCN } from './lists.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
   ...reviewZhCN,
   ...reportsZhCN,
   ...calendarZhCN,
+  ...listsZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -410,6 +412,9 @@ export const zhCN = {
       grid_degree: '请填写“本科”或“研究生”',
       grid_duplicate: '重复出现',
       grid_liaison: '请填写“校外住宿”“转专业”或“调换寝室”',
+      waiver_reason_missing: '免除须填写理由。',
+      dismiss_reason_missing: '不予处理须填写理由。',
+      inbox_item_gone: '该报告已不在待分拣中（可能已归档或已不予处理），请刷新后重试。',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -427,6 +432,7 @@ export const zhCN = {
       minutes: '会议纪要',
       signed_by: '签字人',
       items: '研判决定',
+      item: '报告',
     },
   },
 } as const;
