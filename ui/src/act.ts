@@ -108,10 +108,11 @@ export function prefillFromQuery(q: LocationQuery): Prefill | null {
   };
 }
 
-/** Where to return after the record is saved: only the pages that send here. */
+/** Where to return after the record is saved: only the pages that send here (with their filter). */
 export function returnPath(q: LocationQuery): string | null {
-  const from = one(q, 'from');
-  return from === '/obligations' || from === '/dashboard' ? from : null;
+  const from = one(q, 'from') ?? '';
+  const path = from.split('?')[0];
+  return path === '/obligations' || path === '/dashboard' ? from : null;
 }
 
 /** Where 记录 on an open student obligation goes: the fulfilling page, or the student's file
