@@ -326,7 +326,7 @@ export const en: Messages = {
   },
   importRoster: {
     title: 'Import roster',
-    intro: 'Import students from Excel (.xlsx / .xls) or CSV: preview first, then confirm.',
+    intro: 'Import the student roster, or a list received this semester (screening results, academic warnings, rewards and sanctions, hardship, disasters, special groups, observers\' reports), from Excel (.xlsx / .xls) or CSV: check first, then confirm; the same list twice writes nothing twice.',
     soon: 'Roster import is coming soon.',
   },
   duration: {

@@ -324,7 +324,7 @@ export const zhCN = {
   },
   importRoster: {
     title: '导入名单',
-    intro: '从 Excel（.xlsx / .xls）或 CSV 文件导入学生名单：先预览，再确认导入。',
+    intro: '从 Excel（.xlsx / .xls）或 CSV 文件导入学生花名册，或本学期收到的各类名单（心理普查结果、学业预警、奖惩、困难认定、突发变故、特殊群体、心理委员与寝室长报告）：先核对，再确认导入；同一份名单重复导入不会重复写入。',
     soon: '名单导入功能即将提供。',
   },
   duration: {
