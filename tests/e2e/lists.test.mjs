@@ -234,6 +234,24 @@ test('lists in, triage, and obligations worked from 待办 in the real window', 
   await d.waitFor(byTestId('file-obligations'), { predicate: (s) => s.includes('八必谈·学业困难谈话') });
   await d.waitFor('[data-testid="file-obligation"][data-rule="must-talk.academic"][data-status="done"]');
   await shot('45-lists-student-file');
+
+  // The dashboard offers the same actions: 记录 on an obligation a record fulfils opens that form.
+  await click(d, byTestId('nav-dashboard'));
+  await d.waitFor(`${byTestId('dashboard-obligations')} ${byTestId('obligation-record')}`, { timeout: 30_000 });
+  const key = await d.execute(
+    `const b = [...document.querySelectorAll('[data-testid="dashboard-obligations"] [data-testid="obligation-record"]')]
+       .find((e) => !['weekly-review|', 'inbox.triage|'].some((p) => e.dataset.obligation.startsWith(p)));
+     return b ? b.dataset.obligation : null;`,
+  );
+  if (key) {
+    await click(d, `${byTestId('dashboard-obligations')} [data-testid="obligation-record"][data-obligation="${key}"]`);
+    await d.waitFor(byTestId('record-prefilled'), { timeout: 30_000 });
+    await click(d, byTestId('record-cancel'));
+    await dialogsClosed(d);
+  }
+  await click(d, byTestId('nav-dashboard'));
+  await d.waitFor(`${byTestId('dashboard-obligations')} ${byTestId('obligation-record')}`, { timeout: 30_000 });
+  await shot('46-lists-dashboard');
 });
 
 test('the command line confirms every step, and the same files again add nothing', () => {
