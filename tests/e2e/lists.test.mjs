@@ -251,6 +251,14 @@ test('lists in, triage, and obligations worked from 待办 in the real window', 
   }
   await click(d, byTestId('nav-dashboard'));
   await d.waitFor(`${byTestId('dashboard-obligations')} ${byTestId('obligation-record')}`, { timeout: 30_000 });
+  for (let i = 0; i < 100; i += 1) {
+    const masked = await d
+      .execute("return [...document.querySelectorAll('.el-loading-mask')].some((m) => m.offsetParent !== null)")
+      .catch(() => true);
+    if (!masked) break;
+    assert.ok(i < 99, 'the dashboard finishes loading');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await shot('46-lists-dashboard');
 });
 
