@@ -63,6 +63,12 @@ const COMMANDS: &[&str] = &[
     "network_activities",
     "network_activity_add",
     "network_waive",
+    "list_pick",
+    "list_import",
+    "inbox_view",
+    "inbox_file",
+    "inbox_dismiss",
+    "student_obligations",
 ];
 
 fn main() {

@@ -57,11 +57,17 @@ pub enum Reason {
     GridLiaison,
     /// A file offered as a passphrase handover or receipt that is not encrypted to a passphrase.
     NotPassphraseFile,
+    /// A student's obligation waived 免除 without its reason.
+    WaiverReasonMissing,
+    /// An observer's report dismissed 不予处理 without its reason.
+    DismissReasonMissing,
+    /// No open item of the triage inbox has this id (triaged meanwhile, or never there).
+    InboxItemGone,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 24] = [
+    pub const ALL: [Reason; 27] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -86,6 +92,9 @@ impl Reason {
         Self::GridDuplicate,
         Self::GridLiaison,
         Self::NotPassphraseFile,
+        Self::WaiverReasonMissing,
+        Self::DismissReasonMissing,
+        Self::InboxItemGone,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -115,6 +124,9 @@ impl Reason {
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
             Self::NotPassphraseFile => "not_passphrase_file",
+            Self::WaiverReasonMissing => "waiver_reason_missing",
+            Self::DismissReasonMissing => "dismiss_reason_missing",
+            Self::InboxItemGone => "inbox_item_gone",
         }
     }
 
@@ -167,6 +179,9 @@ impl Reason {
             Self::NotPassphraseFile => {
                 "this file is not encrypted to a passphrase; import it as an ordinary bundle or receipt"
             }
+            Self::WaiverReasonMissing => "a waiver needs its reason",
+            Self::DismissReasonMissing => "a dismissal needs its reason",
+            Self::InboxItemGone => "no open item with that id in the inbox (already triaged?)",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod admin_commands;
 pub mod commands;
 pub mod dialogs;
 pub mod error;
+pub mod list_commands;
 pub mod policy_commands;
 pub mod protect;
 pub mod report_commands;
@@ -24,6 +25,8 @@ pub mod student_commands;
 
 #[cfg(test)]
 mod hardening_tests;
+#[cfg(test)]
+mod list_tests;
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]
@@ -108,6 +111,12 @@ pub fn run() {
             report_commands::network_activities,
             report_commands::network_activity_add,
             report_commands::network_waive,
+            list_commands::list_pick,
+            list_commands::list_import,
+            list_commands::inbox_view,
+            list_commands::inbox_file,
+            list_commands::inbox_dismiss,
+            list_commands::student_obligations,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

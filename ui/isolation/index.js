@@ -61,6 +61,12 @@ const ALLOWED = new Set([
   'network_activities',
   'network_activity_add',
   'network_waive',
+  'list_pick',
+  'list_import',
+  'inbox_view',
+  'inbox_file',
+  'inbox_dismiss',
+  'student_obligations',
   'plugin:event|listen',
   'plugin:event|unlisten',
 ]);

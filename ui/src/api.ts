@@ -78,6 +78,13 @@ export const api = {
   networkActivities: () => invoke<Admin.NetworkWork>('network_activities'),
   networkActivityAdd: (activity: Admin.NetworkActivity) => invoke<string>('network_activity_add', { activity }),
   networkWaive: (waiver: Admin.NetworkWaiver) => invoke<void>('network_waive', { waiver }),
+  // Lists in 名单, the triage inbox 收件箱 and a student's own obligations (list_commands.rs).
+  listPick: (kind: Admin.ListKind) => invoke<Admin.ListImportReport | null>('list_pick', { kind }),
+  listImport: () => invoke<Admin.ListImportReport>('list_import'),
+  inboxView: () => invoke<Admin.InboxView>('inbox_view'),
+  inboxFile: (id: string, note: string) => invoke<string>('inbox_file', { id, note }),
+  inboxDismiss: (id: string, reason: string) => invoke<void>('inbox_dismiss', { id, reason }),
+  studentObligations: (studentNo: string) => invoke<Admin.Obligation[]>('student_obligations', { studentNo }),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

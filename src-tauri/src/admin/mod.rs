@@ -5,15 +5,17 @@
 //!
 //! Files are chosen in native dialogs ([`dialogs`](crate::dialogs)) opened while the state mutex is
 //! free, so a dialog left open never blocks the auto-lock thread. A roster or profile chosen for a
-//! two-step screen (preview, then import) is kept in [`Staging`] by path; its content is read
+//! two-step screen (preview, then import: rosters and lists [`lists`]) is kept in [`Staging`] by path; its content is read
 //! again at the second step and never kept in memory between the two.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
+use xindang::roster::lists::ListKind;
 use xindang::site::SiteProfile;
 
 mod passphrase;
+mod lists;
 mod roster;
 mod settings;
 mod sync;
@@ -21,6 +23,7 @@ mod sync;
 mod tests;
 
 pub use passphrase::*;
+pub use lists::*;
 pub use roster::*;
 pub use settings::*;
 pub use sync::*;
@@ -35,6 +38,7 @@ pub(crate) struct Staged {
     pub(crate) profile: Option<SiteProfile>,
     /// A passphrase handover or receipt, between its preview and its import.
     pub(crate) passphrase_file: Option<PathBuf>,
+    pub(crate) list: Option<(PathBuf, ListKind)>,
 }
 
 impl Staging {

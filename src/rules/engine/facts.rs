@@ -117,10 +117,10 @@ pub fn validate_body(body: &RecordBody) -> Result<()> {
             field: "rule",
             reason: "is required",
         }),
-        RecordBody::Waiver(w) if blank(&w.reason) => Err(Error::Invalid {
-            field: "reason",
-            reason: "a waiver needs its reason",
-        }),
+        RecordBody::Waiver(w) if blank(&w.reason) => Err(Error::refused(
+            "reason",
+            crate::reason::Reason::WaiverReasonMissing,
+        )),
         RecordBody::Review(r) if blank(&r.reason) => Err(Error::Invalid {
             field: "reason",
             reason: "a review decision needs its reason",

@@ -7,6 +7,7 @@
 
 mod facts;
 mod follow_ups;
+pub mod fulfil;
 mod must_talk;
 mod need;
 mod semester;
@@ -23,6 +24,7 @@ use crate::model::{StudentProfile, StudentStatus};
 use need::{Label, Need};
 
 pub use facts::{validate_body, Facts, RecordInput, StudentInput};
+pub use fulfil::{Fulfil, FulfilAction};
 
 /// Where an obligation stands.
 #[typeshare]
@@ -74,6 +76,8 @@ pub enum ObligationKind {
     Sweep,
     /// The academic calendar runs out: the school must add the next semesters 续订校历.
     Calendar,
+    /// An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed.
+    Triage,
 }
 
 /// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of
@@ -139,6 +143,10 @@ pub struct Obligation {
     /// Why it was waived.
     #[typeshare(serialized_as = "Option<String>")]
     pub waived_reason: Option<Text>,
+    /// How a student's obligation is fulfilled (`None` for a network or college duty, whose
+    /// activities the network page records).
+    #[serde(default)]
+    pub fulfil: Option<Fulfil>,
 }
 
 /// Which obligations to list.
@@ -471,5 +479,6 @@ fn obligation(
         fulfilled_by: fulfilled.map(|(id, _)| id.to_string().into()),
         fulfilled_on: fulfilled.map(|(_, d)| d),
         waived_reason: waived_reason.map(Text::from),
+        fulfil: fulfil::of(n.rule, n.until),
     }
 }

@@ -192,6 +192,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     classroom_visit: 'Classroom visit',
     sweep: 'Semester sweep',
     calendar: 'Extend the calendar',
+    triage: 'Triage an observer\'s report',
   },
   sync: {
     tabSite: 'Sites and keys',

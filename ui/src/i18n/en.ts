@@ -5,12 +5,14 @@ import { adminEn } from './admin.en';
 import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
 import { calendarEn } from './calendar.en';
+import { listsEn } from './lists.en';
 
 export const en: Messages = {
   ...adminEn,
   ...reviewEn,
   ...reportsEn,
   ...calendarEn,
+  ...listsEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -324,7 +326,7 @@ export const en: Messages = {
   },
   importRoster: {
     title: 'Import roster',
-    intro: 'Import students from Excel (.xlsx / .xls) or CSV: preview first, then confirm.',
+    intro: 'Import the student roster, or a list received this semester (screening results, academic warnings, rewards and sanctions, hardship, disasters, special groups, observers\' reports), from Excel (.xlsx / .xls) or CSV: check first, then confirm; the same list twice writes nothing twice.',
     soon: 'Roster import is coming soon.',
   },
   duration: {
@@ -413,6 +415,9 @@ export const en: Messages = {
       grid_duplicate: 'appears twice',
       grid_liaison: 'use 校外住宿, 转专业 or 调换寝室',
       not_passphrase_file: 'This file is not encrypted to a passphrase: import it as an ordinary bundle or receipt.',
+      waiver_reason_missing: 'A waiver needs its reason.',
+      dismiss_reason_missing: 'A dismissal needs its reason.',
+      inbox_item_gone: 'This report is no longer waiting (filed or dismissed already); refresh and try again.',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -430,6 +435,7 @@ export const en: Messages = {
       minutes: 'Minutes',
       signed_by: 'Signed by',
       items: 'Decisions',
+      item: 'Report',
     },
   },
 };

@@ -3,12 +3,14 @@ import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
+import { listsZhCN } from './lists.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
   ...reviewZhCN,
   ...reportsZhCN,
   ...calendarZhCN,
+  ...listsZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -322,7 +324,7 @@ export const zhCN = {
   },
   importRoster: {
     title: '导入名单',
-    intro: '从 Excel（.xlsx / .xls）或 CSV 文件导入学生名单：先预览，再确认导入。',
+    intro: '从 Excel（.xlsx / .xls）或 CSV 文件导入学生花名册，或本学期收到的各类名单（心理普查结果、学业预警、奖惩、困难认定、突发变故、特殊群体、心理委员与寝室长报告）：先核对，再确认导入；同一份名单重复导入不会重复写入。',
     soon: '名单导入功能即将提供。',
   },
   duration: {
@@ -411,6 +413,9 @@ export const zhCN = {
       grid_duplicate: '重复出现',
       grid_liaison: '请填写“校外住宿”“转专业”或“调换寝室”',
       not_passphrase_file: '此文件不是口令加密的文件，请用“导入数据包”或“导入回执”导入。',
+      waiver_reason_missing: '免除须填写理由。',
+      dismiss_reason_missing: '不予处理须填写理由。',
+      inbox_item_gone: '该报告已不在待分拣中（可能已归档或已不予处理），请刷新后重试。',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -428,6 +433,7 @@ export const zhCN = {
       minutes: '会议纪要',
       signed_by: '签字人',
       items: '研判决定',
+      item: '报告',
     },
   },
 } as const;

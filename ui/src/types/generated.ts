@@ -786,6 +786,8 @@ export enum ObligationKind {
 	Sweep = "sweep",
 	/** The academic calendar runs out: the school must add the next semesters 续订校历. */
 	Calendar = "calendar",
+	/** An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed. */
+	Triage = "triage",
 }
 
 /** Where an obligation stands. */
@@ -798,6 +800,63 @@ export enum ObligationStatus {
 	Done = "done",
 	/** Waived with a reason. */
 	Waived = "waived",
+}
+
+/** The action that fulfils an obligation. */
+export enum FulfilAction {
+	/** A talk 谈心谈话 (of [`Fulfil::category`]). */
+	Talk = "talk",
+	/** A contact with the parents 家校联系. */
+	ParentContact = "parent_contact",
+	/** An individual plan 一人一策, restated or reviewed. */
+	Plan = "plan",
+	/** A screening result 心理普查. */
+	Screening = "screening",
+	/** The return record 复学 with the hospital's certificate. */
+	ReturnCertificate = "return_certificate",
+	/** The return record with the psychological assessment. */
+	ReturnAssessment = "return_assessment",
+	/** The return record with the approval. */
+	ReturnApproval = "return_approval",
+	/** The weekly review 周研判, decided on its own page. */
+	WeeklyReview = "weekly_review",
+	/** An observer's report waiting in the triage inbox 收件箱. */
+	Triage = "triage",
+}
+
+/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
+export enum TalkCategory {
+	/** 新生 a freshman. */
+	Freshman = "freshman",
+	/** 重要时间节点 start of term, before holidays, after grades. */
+	KeyTime = "key-time",
+	/** 特殊学生群体 a special group. */
+	SpecialGroup = "special-group",
+	/** 主动要约谈 the student asked for a talk. */
+	Requested = "requested",
+	/** 奖励、批评或处分 reward, criticism or sanction. */
+	RewardDiscipline = "reward-discipline",
+	/** 学业困难、学业预警、退学试读 academic trouble. */
+	Academic = "academic",
+	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
+	Relationship = "relationship",
+	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
+	Hardship = "hardship",
+	/** 其他 any other talk. */
+	Other = "other",
+}
+
+/** How to fulfil one obligation of a student. */
+export interface Fulfil {
+	/** What to do. */
+	action: FulfilAction;
+	/** The talk's category (talks only; `other` when any talk counts). */
+	category?: TalkCategory;
+	/**
+	 * The last day a record still counts (a semester's or a week's window), if the rule has one:
+	 * a late record must be dated on or before it.
+	 */
+	until?: string;
 }
 
 /**
@@ -844,6 +903,11 @@ export interface Obligation {
 	fulfilled_on?: string;
 	/** Why it was waived. */
 	waived_reason?: string;
+	/**
+	 * How a student's obligation is fulfilled (`None` for a network or college duty, whose
+	 * activities the network page records).
+	 */
+	fulfil?: Fulfil;
 }
 
 /** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
@@ -884,28 +948,6 @@ export interface StudentSummary {
 	concern?: ConcernLevel;
 	/** Number of records in the file. */
 	record_count: number;
-}
-
-/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
-export enum TalkCategory {
-	/** 新生 a freshman. */
-	Freshman = "freshman",
-	/** 重要时间节点 start of term, before holidays, after grades. */
-	KeyTime = "key-time",
-	/** 特殊学生群体 a special group. */
-	SpecialGroup = "special-group",
-	/** 主动要约谈 the student asked for a talk. */
-	Requested = "requested",
-	/** 奖励、批评或处分 reward, criticism or sanction. */
-	RewardDiscipline = "reward-discipline",
-	/** 学业困难、学业预警、退学试读 academic trouble. */
-	Academic = "academic",
-	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
-	Relationship = "relationship",
-	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
-	Hardship = "hardship",
-	/** 其他 any other talk. */
-	Other = "other",
 }
 
 /** One recently written record, as the activity list shows it (header facts only, no text). */
@@ -1175,6 +1217,30 @@ export interface InboxItem {
 	resolved_on?: string;
 }
 
+/** One inbox item as the triage page shows it. */
+export interface InboxRow {
+	/** The item. */
+	item: InboxItem;
+	/** 班级 of the student as the archive has it (empty when the student left the archive). */
+	class_name: string;
+	/** Days since it came in. */
+	age_days: number;
+	/** Open and waiting longer than the limit. */
+	overdue: boolean;
+}
+
+/** The triage inbox on a day. */
+export interface InboxView {
+	/** Open items first (oldest first), then the triaged ones, newest first. */
+	rows: InboxRow[];
+	/** Items waiting for triage. */
+	open: number;
+	/** Of those, the overdue ones. */
+	overdue: number;
+	/** Days an item may wait. */
+	triage_days: number;
+}
+
 /** 重点关注 an entry on the key-concern list. */
 export interface KeyConcern {
 	/** Level. */
@@ -1316,6 +1382,8 @@ export interface ListImportReport {
 	errors: RowError[];
 	/** Key-concern entries suggested for flagged screening results. */
 	proposals: ConcernProposal[];
+	/** The first rows to be written (at most [`LIST_SAMPLE`]), as the preview shows them. */
+	sample: ListEntry[];
 }
 
 /** A list read: its sheets, its rows, its refused rows. */
