@@ -145,7 +145,16 @@ fn triage_and_waivers_are_refused_without_their_reason() {
     let file = sess.student_file("2025010101").expect("file");
     assert!(file.records.iter().any(|r| r.id == filed));
 
-    // The triage duties are done; a student's waiver needs its reason, as on the command line.
+    // The triage duties are done (under a policy with a triage deadline: 003's; the default 000
+    // names none, and owes none); a student's waiver needs its reason, as on the command line.
+    let owes = |sess: &xindang::Session| {
+        sess.student_obligations("2025010101", today())
+            .expect("duties")
+            .iter()
+            .any(|o| &*o.rule == "inbox.triage")
+    };
+    assert!(!owes(sess));
+    sess.set_policy(xindang::rules::PRESETS[3].1).expect("003");
     let duties = sess
         .student_obligations("2025010101", today())
         .expect("duties");

@@ -72,10 +72,6 @@ struct Inbox {
     items: Vec<InboxItem>,
 }
 
-/// Days an observer's report may wait for triage before it is overdue (the policy format has
-/// no setting for it yet).
-pub const TRIAGE_DAYS: i64 = 3;
-
 impl Session {
     /// Every item of the inbox, oldest first.
     pub(super) fn inbox_items(&self) -> Result<Vec<InboxItem>> {
@@ -100,16 +96,18 @@ impl Session {
         Ok(items)
     }
 
-    /// Open items received more than [`TRIAGE_DAYS`] before `today`.
+    /// Open items received more than the policy's `triage_days` before `today` (none when the
+    /// policy sets no deadline).
     ///
     /// # Errors
     /// Storage or tamper errors.
     pub fn inbox_overdue(&self, today: NaiveDate) -> Result<Vec<InboxItem>> {
+        let days = i64::from(self.policy()?.cadence.triage_days);
         Ok(self
             .inbox_items()?
             .into_iter()
             .filter(|i| {
-                i.status == InboxStatus::Open && (today - i.received).num_days() > TRIAGE_DAYS
+                days > 0 && i.status == InboxStatus::Open && (today - i.received).num_days() > days
             })
             .collect())
     }

@@ -66,7 +66,7 @@ pub mod triage;
 
 #[cfg(feature = "synth")]
 pub use demo::DemoWork;
-pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
+pub use inbox::{InboxItem, InboxStatus};
 use index::{RecordHead, StudentEntry};
 pub(crate) use keys::SessionKeys;
 pub use lists::{ConcernProposal, ListImportReport};

@@ -1,13 +1,14 @@
 //! Acting where the work shows: the triage inbox as the app shows it (each item's age and whether
 //! it is overdue), the inbox's items as obligations of their students (so an untriaged report
-//! older than [`TRIAGE_DAYS`] is overdue in 待办 like any other duty), and one student's open and
-//! recent obligations for the top of the student file.
+//! older than the policy's `cadence.triage_days` is overdue in 待办 like any other duty; a policy
+//! without that deadline owes none), and one student's open and recent obligations for the top
+//! of the student file.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
-use super::inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
+use super::inbox::{InboxItem, InboxStatus};
 use super::Session;
 use crate::error::Result;
 use crate::rules::calendar::plus;
@@ -41,13 +42,13 @@ pub struct InboxView {
     pub open: i32,
     /// Of those, the overdue ones.
     pub overdue: i32,
-    /// Days an item may wait.
+    /// Days an item may wait (the policy's; 0 = no deadline).
     pub triage_days: i32,
 }
 
-/// The day an item's triage is due.
-fn due_of(item: &InboxItem) -> NaiveDate {
-    plus(item.received, TRIAGE_DAYS as u32)
+/// The day an item's triage is due, `days` after it came in; none without a deadline.
+fn due_of(item: &InboxItem, days: u32) -> Option<NaiveDate> {
+    (days > 0).then(|| plus(item.received, days))
 }
 
 impl Session {
@@ -56,15 +57,16 @@ impl Session {
     /// # Errors
     /// Storage or tamper errors.
     pub fn inbox_view(&self, today: NaiveDate) -> Result<InboxView> {
+        let days = self.policy()?.cadence.triage_days;
         let mut view = InboxView {
             rows: Vec::new(),
             open: 0,
             overdue: 0,
-            triage_days: TRIAGE_DAYS as i32,
+            triage_days: days as i32,
         };
         for item in self.inbox()? {
             let open = item.status == InboxStatus::Open;
-            let overdue = open && due_of(&item) < today;
+            let overdue = open && due_of(&item, days).is_some_and(|d| d < today);
             view.open += i32::from(open);
             view.overdue += i32::from(overdue);
             let class_name = self
@@ -82,7 +84,8 @@ impl Session {
     }
 
     /// The triage duty of each inbox item received by `today` whose student is in the archive:
-    /// due [`TRIAGE_DAYS`] after it came in, done on the day it was filed or dismissed.
+    /// due the policy's `triage_days` after it came in (none when the policy sets no deadline),
+    /// done on the day it was filed or dismissed.
     pub(super) fn inbox_obligations(
         &self,
         policy: &Policy,
@@ -97,7 +100,9 @@ impl Session {
                 continue;
             };
             let p = &self.students[&sid].profile;
-            let due = due_of(&item);
+            let Some(due) = due_of(&item, policy.cadence.triage_days) else {
+                continue;
+            };
             let (status, fulfilled_by, fulfilled_on) = match item.status {
                 InboxStatus::Open if due < today => (ObligationStatus::Overdue, None, None),
                 InboxStatus::Open => (ObligationStatus::Due, None, None),

@@ -14,16 +14,16 @@ use std::sync::{Mutex, PoisonError};
 use xindang::roster::lists::ListKind;
 use xindang::site::SiteProfile;
 
-mod passphrase;
 mod lists;
+mod passphrase;
 mod roster;
 mod settings;
 mod sync;
 #[cfg(test)]
 mod tests;
 
-pub use passphrase::*;
 pub use lists::*;
+pub use passphrase::*;
 pub use roster::*;
 pub use settings::*;
 pub use sync::*;

@@ -83,6 +83,7 @@ export const listsEn = {
   },
   inbox: {
     intro: 'Reports of class and dorm observers wait here. Triage each within {days} days: file it into the student\'s file, or dismiss it with a reason. Reporters never see any file.',
+    introNoLimit: 'Reports of class and dorm observers wait here. Triage each promptly: file it into the student\'s file, or dismiss it with a reason (the school\'s rules set no deadline). Reporters never see any file.',
     open: 'Waiting {n}',
     overdue: 'Overdue {n}',
     empty: 'No reports waiting.',

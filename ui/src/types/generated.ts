@@ -1237,7 +1237,7 @@ export interface InboxView {
 	open: number;
 	/** Of those, the overdue ones. */
 	overdue: number;
-	/** Days an item may wait. */
+	/** Days an item may wait (the policy's; 0 = no deadline). */
 	triage_days: number;
 }
 
