@@ -55,11 +55,23 @@ pub enum Reason {
     GridDuplicate,
     /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
     GridLiaison,
+    /// A return 复学 approved without the hospital certificate on record (seed 000 四（一）4).
+    ReturnNeedsCertificate,
+    /// A return 复学 approved without a psychological assessment on record (seed 000 四（一）4).
+    ReturnNeedsAssessment,
+    /// A profile amendment without its reason.
+    AmendReasonMissing,
+    /// A profile amendment that changes nothing.
+    AmendNothingChanged,
+    /// A profile amendment that changes the 学号 (a file's identity never changes).
+    AmendStudentNo,
+    /// A profile field name or value the amendment does not know.
+    AmendFieldValue,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 23] = [
+    pub const ALL: [Reason; 29] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -83,6 +95,12 @@ impl Reason {
         Self::GridDegree,
         Self::GridDuplicate,
         Self::GridLiaison,
+        Self::ReturnNeedsCertificate,
+        Self::ReturnNeedsAssessment,
+        Self::AmendReasonMissing,
+        Self::AmendNothingChanged,
+        Self::AmendStudentNo,
+        Self::AmendFieldValue,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -111,6 +129,12 @@ impl Reason {
             Self::GridDegree => "grid_degree",
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
+            Self::ReturnNeedsCertificate => "return_needs_certificate",
+            Self::ReturnNeedsAssessment => "return_needs_assessment",
+            Self::AmendReasonMissing => "amend_reason_missing",
+            Self::AmendNothingChanged => "amend_nothing_changed",
+            Self::AmendStudentNo => "amend_student_no",
+            Self::AmendFieldValue => "amend_field_value",
         }
     }
 
@@ -160,6 +184,16 @@ impl Reason {
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
             Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+            Self::ReturnNeedsCertificate => {
+                "a return is approved only with the hospital certificate on record"
+            }
+            Self::ReturnNeedsAssessment => {
+                "a return is approved only with a psychological assessment on record"
+            }
+            Self::AmendReasonMissing => "a profile amendment needs its reason",
+            Self::AmendNothingChanged => "the amendment changes nothing",
+            Self::AmendStudentNo => "the 学号 of a file cannot be changed",
+            Self::AmendFieldValue => "not a field of the profile, or not a value it takes",
         }
     }
 }
