@@ -5,12 +5,14 @@ import { adminEn } from './admin.en';
 import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
 import { calendarEn } from './calendar.en';
+import { careEn } from './care.en';
 
 export const en: Messages = {
   ...adminEn,
   ...reviewEn,
   ...reportsEn,
   ...calendarEn,
+  ...careEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -226,6 +228,7 @@ export const en: Messages = {
       waiver: 'Waiver',
       review: 'Weekly review',
       observation: 'Observer report',
+      profile_amendment: 'Profile change',
     },
     talk: {
       freshman: 'Freshman',
@@ -412,6 +415,12 @@ export const en: Messages = {
       grid_degree: 'use 本科 or 研究生',
       grid_duplicate: 'appears twice',
       grid_liaison: 'use 校外住宿, 转专业 or 调换寝室',
+      return_needs_certificate: 'A return is approved only with the hospital certificate on record: record it first (tick “hospital certificate”).',
+      return_needs_assessment: 'A return is approved only with a psychological assessment on record: enter its result, or record it first.',
+      amend_reason_missing: 'Give the reason for the change.',
+      amend_nothing_changed: 'Nothing was changed.',
+      amend_student_no: 'The student number cannot be changed.',
+      amend_field_value: 'Not a field or value the profile takes.',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -429,6 +438,13 @@ export const en: Messages = {
       minutes: 'Minutes',
       signed_by: 'Signed by',
       items: 'Decisions',
+      certificate: 'Hospital certificate',
+      assessment: 'Psychological assessment',
+      profile: 'Profile',
+      student_no: 'Student number',
+      field: 'Field',
+      recovery_key: 'Recovery key',
+      passphrase: 'Passphrase',
     },
   },
 };

@@ -3,12 +3,14 @@ import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
+import { careZhCN } from './care.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
   ...reviewZhCN,
   ...reportsZhCN,
   ...calendarZhCN,
+  ...careZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -224,6 +226,7 @@ export const zhCN = {
       waiver: '豁免',
       review: '周研判',
       observation: '观察员报告',
+      profile_amendment: '基本信息变更',
     },
     talk: {
       freshman: '新生',
@@ -410,6 +413,12 @@ export const zhCN = {
       grid_degree: '请填写“本科”或“研究生”',
       grid_duplicate: '重复出现',
       grid_liaison: '请填写“校外住宿”“转专业”或“调换寝室”',
+      return_needs_certificate: '复学须先有医院诊断证明：请先记录已提交诊断证明（勾选“医院诊断证明”），方能批准复学。',
+      return_needs_assessment: '复学须先有心理评估：请填写评估结果，或先记录评估，方能批准复学。',
+      amend_reason_missing: '请填写修改原因。',
+      amend_nothing_changed: '没有任何修改。',
+      amend_student_no: '学号不可修改。',
+      amend_field_value: '字段或取值无效。',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -427,6 +436,13 @@ export const zhCN = {
       minutes: '会议纪要',
       signed_by: '签字人',
       items: '研判决定',
+      certificate: '医院诊断证明',
+      assessment: '心理评估',
+      profile: '基本信息',
+      student_no: '学号',
+      field: '字段',
+      recovery_key: '恢复密钥',
+      passphrase: '口令',
     },
   },
 } as const;
