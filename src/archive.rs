@@ -155,8 +155,7 @@ pub(crate) fn retry_after_secs(db: &Connection) -> Result<u64> {
     let Some(last) = last.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
         return Ok(0);
     };
-    let until =
-        last.with_timezone(&Utc) + chrono::Duration::seconds(throttle_delay_secs(failures));
+    let until = last.with_timezone(&Utc) + chrono::Duration::seconds(throttle_delay_secs(failures));
     // Rounded up, so a wait of 0.4 s is reported as 1 s, not as none.
     let left_ms = (until - Utc::now()).num_milliseconds();
     Ok(if left_ms <= 0 {

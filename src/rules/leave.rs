@@ -46,7 +46,10 @@ pub fn check(review: &LeaveReview, earlier: &[LeaveMark]) -> Result<()> {
             .filter(|m| m.kind == LeaveKind::Return)
     };
     if !review.certificate && !returns().any(|m| m.certificate) {
-        return Err(Error::refused("certificate", Reason::ReturnNeedsCertificate));
+        return Err(Error::refused(
+            "certificate",
+            Reason::ReturnNeedsCertificate,
+        ));
     }
     if review.assessment.trim().is_empty() && !returns().any(|m| m.assessed) {
         return Err(Error::refused("assessment", Reason::ReturnNeedsAssessment));
@@ -95,7 +98,13 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn mark(d: &str, kind: LeaveKind, certificate: bool, assessed: bool, approved: bool) -> LeaveMark {
+    fn mark(
+        d: &str,
+        kind: LeaveKind,
+        certificate: bool,
+        assessed: bool,
+        approved: bool,
+    ) -> LeaveMark {
         LeaveMark {
             date: day(d),
             kind,
@@ -140,7 +149,10 @@ mod tests {
         // A certificate of an earlier leave does not count for this one.
         let again = mark("2026-10-01", LeaveKind::Leave, false, false, true);
         assert_eq!(
-            reason(check(&review(false, "评估通过", true), &[leave, cert, again])),
+            reason(check(
+                &review(false, "评估通过", true),
+                &[leave, cert, again]
+            )),
             Some(Reason::ReturnNeedsCertificate)
         );
     }

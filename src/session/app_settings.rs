@@ -136,7 +136,11 @@ mod tests {
         ));
         s.verify_passphrase("另一个口令-2027").expect("new one");
         let log = s.audit_log().expect("log");
-        assert_eq!(log.len(), before + 2, "a wrong check is audited after a right one");
+        assert_eq!(
+            log.len(),
+            before + 2,
+            "a wrong check is audited after a right one"
+        );
         assert_eq!(log[before + 1].action, AuditAction::FailedUnlock);
     }
 

@@ -67,7 +67,11 @@ pub fn field_text(p: &StudentProfile, field: &str) -> String {
         "guardians" => p
             .guardians
             .iter()
-            .map(|g| format!("{} {} {}", g.relation, g.name, g.phone).trim().to_string())
+            .map(|g| {
+                format!("{} {} {}", g.relation, g.name, g.phone)
+                    .trim()
+                    .to_string()
+            })
             .collect::<Vec<_>>()
             .join("；"),
         "off_campus" => match &p.off_campus {
@@ -125,7 +129,11 @@ pub fn set_field(p: &mut StudentProfile, field: &str, value: &str) -> Result<()>
             p.birth_date = if v.is_empty() {
                 None
             } else {
-                Some(crate::rules::calendar::parse_day(Some(v), "birth_date", today())?)
+                Some(crate::rules::calendar::parse_day(
+                    Some(v),
+                    "birth_date",
+                    today(),
+                )?)
             }
         }
         "college" => p.college = text(),
@@ -374,7 +382,9 @@ mod tests {
                 .reason(),
             Some(Reason::AmendStudentNo)
         );
-        let a = s.amend_profile(&sno, p, "调换寝室", "李老师").expect("amend");
+        let a = s
+            .amend_profile(&sno, p, "调换寝室", "李老师")
+            .expect("amend");
         assert_eq!(
             a.changes,
             [
@@ -406,7 +416,12 @@ mod tests {
     #[test]
     fn fields_parse_from_text() {
         let mut p = StudentProfile::default();
-        set_field(&mut p, "guardians", "母亲,王芳,13900000000；父亲，贾政，13900000001").expect("g");
+        set_field(
+            &mut p,
+            "guardians",
+            "母亲,王芳,13900000000；父亲，贾政，13900000001",
+        )
+        .expect("g");
         assert_eq!(p.guardians.len(), 2);
         assert_eq!(p.guardians[1].relation, "父亲");
         set_field(&mut p, "off_campus.accompanied", "是").expect("accompanied");

@@ -19,7 +19,13 @@ fn setup() -> Xd {
     x
 }
 
-fn leave_json(date: &str, kind: &str, certificate: bool, assessment: &str, approved: bool) -> String {
+fn leave_json(
+    date: &str,
+    kind: &str,
+    certificate: bool,
+    assessment: &str,
+    approved: bool,
+) -> String {
     format!(
         r#"{{"date":"{date}","author":"李老师","amends":null,"amend_reason":"","body":{{"kind":"leave_review","data":{{"kind":"{kind}","certificate":{certificate},"assessment":"{assessment}","approved":{approved},"notes":""}}}}}}"#
     )
@@ -57,33 +63,65 @@ fn open_rules(x: &Xd, today: &str) -> Vec<String> {
 #[test]
 fn a_return_approval_without_a_certificate_on_record_is_refused_and_nothing_is_written() {
     let x = setup();
-    let out = add(&x, "leave.json", &leave_json("2026-09-03", "leave", true, "建议休学治疗", true));
+    let out = add(
+        &x,
+        "leave.json",
+        &leave_json("2026-09-03", "leave", true, "建议休学治疗", true),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(show(&x)["profile"]["status"], "on_leave", "a leave sets 学籍状态");
+    assert_eq!(
+        show(&x)["profile"]["status"],
+        "on_leave",
+        "a leave sets 学籍状态"
+    );
 
     let records = show(&x)["records"].as_array().unwrap().len();
     let before = writes(&x);
-    let out = add(&x, "r1.json", &leave_json("2026-11-20", "return", false, "评估通过", true));
+    let out = add(
+        &x,
+        "r1.json",
+        &leave_json("2026-11-20", "return", false, "评估通过", true),
+    );
     assert!(!out.status.success());
     assert_eq!(
         stderr(&out).trim(),
         "error: invalid certificate: a return is approved only with the hospital certificate on record"
     );
     let file = show(&x);
-    assert_eq!(file["records"].as_array().unwrap().len(), records, "nothing written");
+    assert_eq!(
+        file["records"].as_array().unwrap().len(),
+        records,
+        "nothing written"
+    );
     assert_eq!(file["profile"]["status"], "on_leave");
     assert_eq!(writes(&x), before, "no write audited");
 
     // The certificate recorded first, then an approval without an assessment: refused too.
-    let out = add(&x, "r2.json", &leave_json("2026-11-15", "return", true, "", false));
+    let out = add(
+        &x,
+        "r2.json",
+        &leave_json("2026-11-15", "return", true, "", false),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = add(&x, "r3.json", &leave_json("2026-11-20", "return", false, " ", true));
+    let out = add(
+        &x,
+        "r3.json",
+        &leave_json("2026-11-20", "return", false, " ", true),
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("invalid assessment"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid assessment"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(show(&x)["profile"]["status"], "on_leave");
 
     // With the assessment: approved, and the status restored.
-    let out = add(&x, "r4.json", &leave_json("2026-11-20", "return", false, "评估通过，可复学", true));
+    let out = add(
+        &x,
+        "r4.json",
+        &leave_json("2026-11-20", "return", false, "评估通过，可复学", true),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(show(&x)["profile"]["status"], "enrolled");
     let audit = x.json(&["audit", "list", "--json"]);
@@ -110,15 +148,25 @@ fn a_leave_pauses_term_duties_but_not_the_contacts_of_a_diagnosed_student() {
     ];
     let enrolled = open_rules(&x, "2026-11-24");
     for rule in ["screening.semester", "parents.all", "must-talk.freshman"] {
-        assert!(enrolled.iter().any(|r| r == rule), "{rule} owed while enrolled");
+        assert!(
+            enrolled.iter().any(|r| r == rule),
+            "{rule} owed while enrolled"
+        );
     }
 
-    assert!(add(&x, "leave.json", &leave_json("2026-09-03", "leave", true, "建议休学", true))
-        .status
-        .success());
+    assert!(add(
+        &x,
+        "leave.json",
+        &leave_json("2026-09-03", "leave", true, "建议休学", true)
+    )
+    .status
+    .success());
     let on_leave = open_rules(&x, "2026-11-24");
     for rule in paused {
-        assert!(!on_leave.iter().any(|r| r == rule), "{rule} paused on leave");
+        assert!(
+            !on_leave.iter().any(|r| r == rule),
+            "{rule} paused on leave"
+        );
     }
     assert!(
         on_leave.iter().any(|r| r == "diagnosed.student"),
@@ -129,8 +177,14 @@ fn a_leave_pauses_term_duties_but_not_the_contacts_of_a_diagnosed_student() {
     let back = leave_json("2026-11-20", "return", true, "评估通过", true);
     assert!(add(&x, "back.json", &back).status.success());
     let after = open_rules(&x, "2026-11-24");
-    assert!(!after.iter().any(|r| r == "screening.semester"), "{after:?}");
-    assert!(!after.iter().any(|r| r == "must-talk.freshman"), "{after:?}");
+    assert!(
+        !after.iter().any(|r| r == "screening.semester"),
+        "{after:?}"
+    );
+    assert!(
+        !after.iter().any(|r| r == "must-talk.freshman"),
+        "{after:?}"
+    );
     assert!(after.iter().any(|r| r == "parents.all"), "{after:?}");
     assert!(after.iter().any(|r| r == "return.approval"), "{after:?}");
 }
@@ -202,22 +256,36 @@ fn after_a_profile_amendment_show_has_the_new_value_and_the_audit_names_the_chan
 fn a_profile_amendment_needs_its_reason_and_a_change() {
     let x = setup();
     let before = writes(&x);
-    let out = x.run(&["student", "amend", SNO, "--dorm", "7栋-101", "--reason", "  "]);
+    let out = x.run(&[
+        "student", "amend", SNO, "--dorm", "7栋-101", "--reason", "  ",
+    ]);
     assert_eq!(
         stderr(&out).trim(),
         "error: invalid reason: a profile amendment needs its reason"
     );
-    let out = x.run(&["student", "amend", SNO, "--dorm", "6栋-302", "--reason", "核对"]);
+    let out = x.run(&[
+        "student", "amend", SNO, "--dorm", "6栋-302", "--reason", "核对",
+    ]);
     assert_eq!(
         stderr(&out).trim(),
         "error: invalid profile: the amendment changes nothing"
     );
-    let out = x.run(&["student", "amend", SNO, "--status", "away", "--reason", "核对"]);
+    let out = x.run(&[
+        "student", "amend", SNO, "--status", "away", "--reason", "核对",
+    ]);
     assert!(stderr(&out).contains("invalid field"), "{}", stderr(&out));
     assert_eq!(writes(&x), before, "nothing written");
     assert_eq!(show(&x)["profile"]["dorm"], "6栋-302");
 
     // The status through an amendment, in Chinese or English.
-    x.ok(&["student", "amend", SNO, "--status", "休学", "--reason", "学院通知"]);
+    x.ok(&[
+        "student",
+        "amend",
+        SNO,
+        "--status",
+        "休学",
+        "--reason",
+        "学院通知",
+    ]);
     assert_eq!(show(&x)["profile"]["status"], "on_leave");
 }

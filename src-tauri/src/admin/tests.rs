@@ -141,7 +141,8 @@ fn passphrase_change_checks_the_old_one() {
     );
     s.lock();
     assert_eq!(code(s.unlock(new)), "wrong_passphrase");
-    s.unlock(other).expect("unlock with the passphrase set by recovery");
+    s.unlock(other)
+        .expect("unlock with the passphrase set by recovery");
 }
 
 #[test]

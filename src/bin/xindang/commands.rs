@@ -297,10 +297,7 @@ fn student(dir: &Path, command: StudentCommand) -> Result<()> {
             for (field, value) in args.fields() {
                 xindang::session::profile::set_field(&mut profile, field, value)?;
             }
-            let author = args
-                .author
-                .clone()
-                .unwrap_or_else(|| s.actor().to_string());
+            let author = args.author.clone().unwrap_or_else(|| s.actor().to_string());
             let amendment = s.amend_profile(&args.student_no, profile, &args.reason, &author)?;
             for c in &amendment.changes {
                 println!("{}: {} -> {}", c.field, c.old, c.new);

@@ -394,7 +394,10 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>, needs: &mut
     if on_leave || !leaves.is_empty() {
         needs.retain(|n| {
             !paused_by_leave(n.rule)
-                || !(on_leave || leaves.iter().any(|(from, to)| *from <= n.due && n.due < *to))
+                || !(on_leave
+                    || leaves
+                        .iter()
+                        .any(|(from, to)| *from <= n.due && n.due < *to))
         });
     }
 }
