@@ -74,7 +74,8 @@ async function click(d, css) {
       await d.click(await d.waitFor(css));
       return;
     } catch (e) {
-      if (!/intercepted/.test(e.message) || i >= 30) throw e;
+      // Also a virtual table re-rendering under the pointer (stale or not yet interactable).
+      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -112,6 +113,7 @@ async function setSwitch(d, testid, on) {
 
 async function openFile(d) {
   await click(d, byTestId('nav-students'));
+  await d.waitFor(byTestId('student-count'), { predicate: (s) => s.includes('共 1 名学生') });
   await click(d, byTestId(`open-${SNO}`));
   await d.waitFor(byTestId('file-title'), { predicate: (s) => s.includes('史湘云') });
 }
@@ -128,6 +130,7 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   await d.waitFor(byTestId('unlock-screen'));
   await click(d, byTestId('unlock-forgot'));
   await d.waitFor(byTestId('recover-form'));
+  await shot('39-recover-form');
   await d.type(await d.waitFor(input('recover-key')), 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH');
   await d.type(await d.waitFor(input('recover-passphrase')), NEW_PASSPHRASE);
   await d.type(await d.waitFor(input('recover-confirm')), NEW_PASSPHRASE);
