@@ -138,7 +138,7 @@ enum StudentCommand {
         file: PathBuf,
     },
     /// Amend fields of a student's profile, with the reason (kept in the file and audited).
-    Amend(AmendArgs),
+    Amend(Box<AmendArgs>),
 }
 
 /// The fields `student amend` may change; each given one is set, the others kept.
