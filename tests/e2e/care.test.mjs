@@ -130,13 +130,13 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   await d.waitFor(byTestId('unlock-screen'));
   await click(d, byTestId('unlock-forgot'));
   await d.waitFor(byTestId('recover-form'));
-  await shot('39-recover-form');
+  await shot('care-1-recover-form');
   await d.type(await d.waitFor(input('recover-key')), 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH');
   await d.type(await d.waitFor(input('recover-passphrase')), NEW_PASSPHRASE);
   await d.type(await d.waitFor(input('recover-confirm')), NEW_PASSPHRASE);
   await click(d, byTestId('recover-submit'));
   await d.waitFor(byTestId('recover-error'), { timeout: 30_000, predicate: (s) => s.includes('恢复密钥错误') });
-  await shot('40-recover-wrong-key');
+  await shot('care-2-recover-wrong-key');
   const keyInput = await d.waitFor(input('recover-key'));
   await clearInput(d, keyInput);
   await d.type(keyInput, recoveryKey.toLowerCase());
@@ -159,7 +159,7 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   await setSwitch(d, 'leave-approved', true);
   await click(d, byTestId('record-save'));
   await d.waitFor('.el-message--error', { predicate: (s) => s.includes('医院诊断证明') });
-  await shot('41-return-refused');
+  await shot('care-3-return-refused');
   assert.equal((await d.findAll(byTestId('record-form'))).length, 1, 'the form stays open');
 
   // With the certificate recorded: approved, and the student is enrolled again.
@@ -168,7 +168,7 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   await dialogsClosed(d);
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes('心理评估通过，建议复学') });
   await d.waitFor(byTestId('file-profile'), { predicate: (s) => s.includes('在读') && !s.includes('休学') });
-  await shot('42-return-approved');
+  await shot('care-4-return-approved');
 
   // The profile amended in the app: the reason is required; the timeline shows old → new and why.
   await click(d, byTestId('profile-edit'));
@@ -183,7 +183,7 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   await d.waitFor('.el-form-item__error', { predicate: (s) => s.includes('请填写修改原因') });
   await d.type(await d.waitFor('textarea[data-testid="pf-reason"], [data-testid="pf-reason"] textarea'), '复学后调换寝室，家长更换电话');
   await d.type(await d.waitFor(input('pf-author')), '王老师');
-  await shot('43-profile-form');
+  await shot('care-5-profile-form');
   await click(d, byTestId('profile-save'));
   await dialogsClosed(d);
   await d.waitFor(byTestId('file-profile'), { predicate: (s) => s.includes('7栋-101') && s.includes('13900007772') });
@@ -191,7 +191,7 @@ test('forgot the passphrase, a return refused then approved, the profile amended
     predicate: (s) =>
       s.includes('基本信息变更') && s.includes('6栋-302 → 7栋-101') && s.includes('复学后调换寝室，家长更换电话'),
   });
-  await shot('44-profile-amended');
+  await shot('care-6-profile-amended');
 
   // Lock: the new passphrase opens the archive, the forgotten one no longer does.
   await click(d, byTestId('lock-button'));
