@@ -342,7 +342,7 @@ impl Session {
         // an approved leave or return changes 学籍状态 in the same transaction.
         let new_status = match &record.body {
             RecordBody::LeaveReview(l) => {
-                let marks = self.leave_marks(sid, amends);
+                let marks = self.leave_marks(sid, amends, record.date);
                 crate::rules::leave::check(l, &marks)?;
                 crate::rules::leave::status_after(self.students[&sid].profile.status, l)
             }
@@ -381,12 +381,19 @@ impl Session {
         Ok(id)
     }
 
-    /// The leave reviews of a student's file as their headers show them, oldest first: those not
-    /// superseded, and not `amended` (the record an amendment being written replaces).
-    fn leave_marks(&self, sid: i64, amended: Option<i64>) -> Vec<crate::rules::leave::LeaveMark> {
+    /// The leave reviews of a student's file as their headers show them, oldest first: those dated
+    /// up to `until` (recorded first), not superseded, and not `amended` (the record an amendment
+    /// being written replaces).
+    fn leave_marks(
+        &self,
+        sid: i64,
+        amended: Option<i64>,
+        until: NaiveDate,
+    ) -> Vec<crate::rules::leave::LeaveMark> {
         let heads = &self.students[&sid].heads;
         heads
             .iter()
+            .filter(|h| h.date <= until)
             .filter(|h| Some(h.id) != amended && !heads.iter().any(|o| o.amends() == Some(h.id)))
             .filter_map(|h| {
                 let f = h.facts.as_deref()?;

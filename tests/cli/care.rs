@@ -96,6 +96,24 @@ fn a_return_approval_without_a_certificate_on_record_is_refused_and_nothing_is_w
     assert_eq!(file["profile"]["status"], "on_leave");
     assert_eq!(writes(&x), before, "no write audited");
 
+    // A certificate dated after the approval was not on record at the time.
+    let out = add(
+        &x,
+        "late.json",
+        &leave_json("2026-11-25", "return", true, "", false),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = add(
+        &x,
+        "r1b.json",
+        &leave_json("2026-11-20", "return", false, "评估通过", true),
+    );
+    assert!(
+        stderr(&out).contains("invalid certificate"),
+        "{}",
+        stderr(&out)
+    );
+
     // The certificate recorded first, then an approval without an assessment: refused too.
     let out = add(
         &x,
