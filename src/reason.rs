@@ -45,7 +45,7 @@ pub enum Reason {
     GridUnreadable,
     /// Grid table: the workbook has no sheet.
     GridNoSheet,
-    /// Grid table: a role other than 辅导员, 心理委员, 寝室长.
+    /// Grid table: a role other than 辅导员, 班主任, 心理委员, 寝室长.
     GridRole,
     /// Grid table: a required cell is empty.
     GridRequired,
@@ -55,6 +55,8 @@ pub enum Reason {
     GridDuplicate,
     /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
     GridLiaison,
+    /// A file offered as a passphrase handover or receipt that is not encrypted to a passphrase.
+    NotPassphraseFile,
     /// A return 复学 approved without the hospital certificate on record (seed 000 四（一）4).
     ReturnNeedsCertificate,
     /// A return 复学 approved without a psychological assessment on record (seed 000 四（一）4).
@@ -71,7 +73,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 29] = [
+    pub const ALL: [Reason; 30] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -95,6 +97,7 @@ impl Reason {
         Self::GridDegree,
         Self::GridDuplicate,
         Self::GridLiaison,
+        Self::NotPassphraseFile,
         Self::ReturnNeedsCertificate,
         Self::ReturnNeedsAssessment,
         Self::AmendReasonMissing,
@@ -129,6 +132,7 @@ impl Reason {
             Self::GridDegree => "grid_degree",
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
+            Self::NotPassphraseFile => "not_passphrase_file",
             Self::ReturnNeedsCertificate => "return_needs_certificate",
             Self::ReturnNeedsAssessment => "return_needs_assessment",
             Self::AmendReasonMissing => "amend_reason_missing",
@@ -179,11 +183,14 @@ impl Reason {
             Self::GridNoHeader => "no header row with this column in the first 10 rows",
             Self::GridUnreadable => "the file is not a readable workbook",
             Self::GridNoSheet => "the workbook has no sheet",
-            Self::GridRole => "use 辅导员, 心理委员 or 寝室长",
+            Self::GridRole => "use 辅导员, 班主任, 心理委员 or 寝室长",
             Self::GridRequired => "is required",
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
             Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+            Self::NotPassphraseFile => {
+                "this file is not encrypted to a passphrase; import it as an ordinary bundle or receipt"
+            }
             Self::ReturnNeedsCertificate => {
                 "a return is approved only with the hospital certificate on record"
             }

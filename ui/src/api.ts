@@ -43,6 +43,14 @@ export const api = {
   handoverExport: (to: string, studentNos: string[], status: Admin.StudentStatus | null) =>
     invoke<Admin.BundleExported | null>('handover_export', { to, studentNos, status }),
   receiptImport: () => invoke<Admin.ReceiptReport | null>('receipt_import'),
+  handoverPassphrase: () => invoke<string>('handover_passphrase'),
+  handoverExportPassphrase: (to: string, studentNos: string[], status: Admin.StudentStatus | null, passphrase: string) =>
+    invoke<Admin.BundleExported | null>('handover_export_passphrase', { to, studentNos, status, passphrase }),
+  auditAlarmSettle: (site: string) => invoke<void>('audit_alarm_settle', { site }),
+  passphraseFilePick: () => invoke<string | null>('passphrase_file_pick'),
+  passphraseFilePreview: (passphrase: string) => invoke<Admin.BundlePreview>('passphrase_file_preview', { passphrase }),
+  passphraseFileImport: (passphrase: string, fingerprint: string) =>
+    invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint }),
   listStudents: () => invoke<StudentSummary[]>('list_students'),
   // The counselor's desk (student_commands.rs).
   dashboard: () => invoke<Dashboard>('dashboard'),

@@ -13,12 +13,14 @@ use std::sync::{Mutex, PoisonError};
 
 use xindang::site::SiteProfile;
 
+mod passphrase;
 mod roster;
 mod settings;
 mod sync;
 #[cfg(test)]
 mod tests;
 
+pub use passphrase::*;
 pub use roster::*;
 pub use settings::*;
 pub use sync::*;
@@ -31,6 +33,8 @@ pub struct Staging(Mutex<Staged>);
 pub(crate) struct Staged {
     pub(crate) roster: Option<PathBuf>,
     pub(crate) profile: Option<SiteProfile>,
+    /// A passphrase handover or receipt, between its preview and its import.
+    pub(crate) passphrase_file: Option<PathBuf>,
 }
 
 impl Staging {

@@ -1608,6 +1608,40 @@ export interface ParentContact {
 	text: string;
 }
 
+/** What a receipt import did. */
+export interface ReceiptReport {
+	/** The bundle acknowledged. */
+	bundle_id: string;
+	/** Its kind. */
+	kind: BundleKind;
+	/** Who acknowledged it. */
+	site: string;
+	/** Its fingerprint (to compare by phone after a passphrase handover). */
+	site_fingerprint: string;
+	/** Our sequence number up to which the peer now holds everything. */
+	acked_to: number;
+	/** Files retired (handover receipts). */
+	retired: number;
+	/**
+	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
+	 * a change): kept here and writable again.
+	 */
+	kept: string[];
+	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
+	receipt_hash: string;
+}
+
+/**
+ * What the second step of a passphrase file did: a handover imported (with its receipt saved),
+ * or a receipt applied.
+ */
+export interface PassphraseImported {
+	/** The handover bundle imported, when the file was one. */
+	bundle?: BundleImported;
+	/** The receipt applied, when the file was one. */
+	receipt?: ReceiptReport;
+}
+
 /** A handover sent and waiting for its receipt: until then those files are read-only here. */
 export interface PendingHandover {
 	/** The bundle id. */
@@ -1669,29 +1703,6 @@ export interface ProfileAmendment {
 	changes: FieldChange[];
 	/** Why (required). */
 	reason: string;
-}
-
-/** What a receipt import did. */
-export interface ReceiptReport {
-	/** The bundle acknowledged. */
-	bundle_id: string;
-	/** Its kind. */
-	kind: BundleKind;
-	/** Who acknowledged it. */
-	site: string;
-	/** Its fingerprint (to compare by phone after a passphrase handover). */
-	site_fingerprint: string;
-	/** Our sequence number up to which the peer now holds everything. */
-	acked_to: number;
-	/** Files retired (handover receipts). */
-	retired: number;
-	/**
-	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
-	 * a change): kept here and writable again.
-	 */
-	kept: string[];
-	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
-	receipt_hash: string;
 }
 
 /** 转介 / 诊断 a referral and, when known, the diagnosis. */
@@ -2019,6 +2030,8 @@ export interface SyncOverview {
 	conflicts: SyncConflict[];
 	/** Students by college (center archives only). */
 	colleges?: CollegeOverview[];
+	/** Sites whose audit log went backwards in a bundle, until a person settles each. */
+	alarms: AuditAlarm[];
 }
 
 /** 谈心谈话 a talk record. */
