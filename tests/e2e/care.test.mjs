@@ -2,7 +2,7 @@
 // recovery key (the command line's `init` printed it) and sets a new one; a return to school is
 // refused without the hospital certificate and approved once it and the assessment are recorded,
 // and the status follows; the profile is amended with its reason and the timeline shows it; the
-// new passphrase opens the archive, and the audit names the change.
+// new passphrase opens the archive; a new recovery key asks for it; the audit names the change.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -199,6 +199,27 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   await d.waitFor(byTestId('unlock-error'), { timeout: 30_000, predicate: (s) => /口令错误/.test(s) });
   await d.type(await d.waitFor(input('unlock-passphrase')), NEW_PASSPHRASE + Keys.ENTER);
   await d.waitFor(byTestId('main-layout'), { timeout: 30_000 });
+
+  // A new recovery key (it voids the paper one) asks for the current passphrase, checked by the core.
+  await click(d, byTestId('nav-settings'));
+  await click(d, '#tab-recovery');
+  await click(d, byTestId('recovery-generate'));
+  await click(d, '.el-message-box__btns .el-button--primary');
+  await d.waitFor(byTestId('recovery-passphrase-dialog'));
+  await d.type(await d.waitFor(input('recovery-current-passphrase')), OLD_PASSPHRASE);
+  await click(d, byTestId('recovery-passphrase-submit'));
+  await d.waitFor(`${byTestId('recovery-passphrase-dialog')} .el-form-item__error`, {
+    timeout: 30_000,
+    predicate: (s) => s.includes('口令错误'),
+  });
+  assert.equal((await d.findAll(byTestId('recovery-new-key'))).length, 0, 'no key without the passphrase');
+  await shot('care-7-recovery-key-asks-passphrase');
+  await d.type(await d.waitFor(input('recovery-current-passphrase')), NEW_PASSPHRASE);
+  await click(d, byTestId('recovery-passphrase-submit'));
+  const shown = await d.waitFor(byTestId('recovery-new-key'), { timeout: 30_000 });
+  assert.match((await d.text(shown)).replace(/[\s-]+/g, ''), /^[0-9A-Z]{32}$/, 'eight groups of four');
+  await shot('care-8-recovery-key-new');
+  await click(d, byTestId('recovery-done'));
 });
 
 test('the command line sees what the app wrote: the new profile, and the audit names the change', () => {
@@ -212,5 +233,6 @@ test('the command line sees what the app wrote: the new profile, and the audit n
   assert.equal(entry.student_no, SNO);
   assert.ok(!JSON.stringify(audit).includes('7栋-101'), 'the audit holds no values');
   assert.ok(audit.some((e) => e.detail === 'leave_review record; profile: status'));
-  assert.ok(audit.some((e) => e.action === 'failed_unlock'), 'the wrong recovery key and passphrase are audited');
+  assert.ok(audit.some((e) => e.action === 'failed_unlock'), 'the wrong recovery key and passphrases are audited');
+  assert.equal(audit.filter((e) => e.action === 'recovery_key_change').length, 1, 'one new recovery key, after the passphrase');
 });
