@@ -17,6 +17,9 @@ export const careEn: Widen<typeof careZhCN> = {
     back: 'Back to the passphrase',
     errKeyRequired: 'Enter the recovery key',
   },
+  leaveForm: {
+    returnHint: 'A return is approved only with the hospital certificate and an assessment on record (here, or in an earlier record). Approval sets the status back to enrolled; an approved leave sets it to on leave and pauses term duties such as screening and parent contacts.',
+  },
   recoveryConfirm: {
     prompt: 'Enter the current passphrase before a new recovery key is generated.',
     passphrase: 'Current passphrase',

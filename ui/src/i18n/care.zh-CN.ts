@@ -13,6 +13,9 @@ export const careZhCN = {
     back: '返回口令解锁',
     errKeyRequired: '请输入恢复密钥',
   },
+  leaveForm: {
+    returnHint: '批准复学前，须已记录医院诊断证明和心理评估（可在本条中勾选、填写，或先另记一条）。批准后学籍状态恢复为在读；批准休学则改为休学，并暂停普查、家长联系等学期工作。',
+  },
   recoveryConfirm: {
     prompt: '生成新的恢复密钥前，请输入当前口令。',
     passphrase: '当前口令',
