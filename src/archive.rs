@@ -138,6 +138,92 @@ pub fn throttle_delay_secs(failures: i64) -> i64 {
     }
 }
 
+/// Seconds to wait before the next attempt is accepted (0 when none).
+pub(crate) fn retry_after_secs(db: &Connection) -> Result<u64> {
+    let failures: i64 = db
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'failed_unlocks'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    let last: Option<String> = db
+        .query_row("SELECT max(at) FROM failed_unlocks", [], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let Some(last) = last.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
+        return Ok(0);
+    };
+    let until = last.with_timezone(&Utc) + chrono::Duration::seconds(throttle_delay_secs(failures));
+    // Rounded up, so a wait of 0.4 s is reported as 1 s, not as none.
+    let left_ms = (until - Utc::now()).num_milliseconds();
+    Ok(if left_ms <= 0 {
+        0
+    } else {
+        (left_ms as u64).div_ceil(1000)
+    })
+}
+
+/// Refuses an attempt while the delay after the failures in a row has not passed.
+pub(crate) fn check_throttle(db: &Connection) -> Result<()> {
+    match retry_after_secs(db)? {
+        0 => Ok(()),
+        s => Err(Error::UnlockThrottled {
+            retry_after_secs: s,
+        }),
+    }
+}
+
+/// Counts a wrong passphrase or recovery key (time only, in clear: no key is there to seal it).
+pub(crate) fn record_failure(db: &Connection) -> Result<()> {
+    let tx = db.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO failed_unlocks (at) VALUES (?1)",
+        [Utc::now().to_rfc3339()],
+    )?;
+    tx.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'failed_unlocks'",
+        [],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Moves the failed attempts counted in clear into the sealed audit log and resets the count: done
+/// in the transaction of a successful unlock or passphrase check, when the audit key is there.
+pub(crate) fn fold_failures(
+    tx: &Connection,
+    id: &[u8; 16],
+    audit_key: &Key,
+    mut head: audit::Head,
+) -> Result<audit::Head> {
+    let failures = tx
+        .prepare("SELECT at FROM failed_unlocks ORDER BY id")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for at in failures {
+        let at = chrono::DateTime::parse_from_rfc3339(&at)
+            .map(|t| {
+                t.with_timezone(&Local)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+            })
+            .unwrap_or(at);
+        let entry = AuditEntry {
+            seq: 0,
+            at,
+            actor: String::new(),
+            action: AuditAction::FailedUnlock,
+            student_no: None,
+            detail: "wrong passphrase or recovery key".into(),
+        };
+        head = audit::append(tx, id, audit_key, head, &entry)?;
+    }
+    tx.execute("DELETE FROM failed_unlocks", [])?;
+    tx.execute("UPDATE meta SET value = 0 WHERE key = 'failed_unlocks'", [])?;
+    Ok(head)
+}
+
 impl Archive {
     /// Whether `dir` holds an archive.
     pub fn exists(dir: &Path) -> bool {
@@ -264,55 +350,15 @@ impl Archive {
 
     /// Seconds to wait before the next attempt is accepted (0 when none).
     pub fn retry_after_secs(&self) -> Result<u64> {
-        let failures: i64 = self
-            .db
-            .query_row(
-                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'failed_unlocks'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        let last: Option<String> = self
-            .db
-            .query_row("SELECT max(at) FROM failed_unlocks", [], |r| r.get(0))
-            .optional()?
-            .flatten();
-        let Some(last) = last.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()) else {
-            return Ok(0);
-        };
-        let until =
-            last.with_timezone(&Utc) + chrono::Duration::seconds(throttle_delay_secs(failures));
-        // Rounded up, so a wait of 0.4 s is reported as 1 s, not as none.
-        let left_ms = (until - Utc::now()).num_milliseconds();
-        Ok(if left_ms <= 0 {
-            0
-        } else {
-            (left_ms as u64).div_ceil(1000)
-        })
+        retry_after_secs(&self.db)
     }
 
     fn check_throttle(&self) -> Result<()> {
-        match self.retry_after_secs()? {
-            0 => Ok(()),
-            s => Err(Error::UnlockThrottled {
-                retry_after_secs: s,
-            }),
-        }
+        check_throttle(&self.db)
     }
 
     fn record_failure(&self) -> Result<()> {
-        let tx = self.db.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO failed_unlocks (at) VALUES (?1)",
-            [Utc::now().to_rfc3339()],
-        )?;
-        tx.execute(
-            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'failed_unlocks'",
-            [],
-        )?;
-        tx.commit()?;
-        Ok(())
+        record_failure(&self.db)
     }
 
     /// Opens a key slot with a passphrase. A wrong one is counted, audited at the next unlock,
@@ -390,29 +436,7 @@ impl Archive {
         let mut conn = db::connect(&self.dir.join(db::DB_FILE), false)?;
         let mut head = audit::read_head(&conn, &audit_key)?;
         let tx = conn.transaction()?;
-        let failures = tx
-            .prepare("SELECT at FROM failed_unlocks ORDER BY id")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for at in failures {
-            let at = chrono::DateTime::parse_from_rfc3339(&at)
-                .map(|t| {
-                    t.with_timezone(&Local)
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-                })
-                .unwrap_or(at);
-            let entry = AuditEntry {
-                seq: 0,
-                at,
-                actor: String::new(),
-                action: AuditAction::FailedUnlock,
-                student_no: None,
-                detail: "wrong passphrase or recovery key".into(),
-            };
-            head = audit::append(&tx, &self.id, &audit_key, head, &entry)?;
-        }
-        tx.execute("DELETE FROM failed_unlocks", [])?;
-        tx.execute("UPDATE meta SET value = 0 WHERE key = 'failed_unlocks'", [])?;
+        head = fold_failures(&tx, &self.id, &audit_key, head)?;
         let entry = AuditEntry {
             seq: 0,
             at: now_text(),

@@ -63,11 +63,23 @@ pub enum Reason {
     DismissReasonMissing,
     /// No open item of the triage inbox has this id (triaged meanwhile, or never there).
     InboxItemGone,
+    /// A return 复学 approved without the hospital certificate on record (seed 000 四（一）4).
+    ReturnNeedsCertificate,
+    /// A return 复学 approved without a psychological assessment on record (seed 000 四（一）4).
+    ReturnNeedsAssessment,
+    /// A profile amendment without its reason.
+    AmendReasonMissing,
+    /// A profile amendment that changes nothing.
+    AmendNothingChanged,
+    /// A profile amendment that changes the 学号 (a file's identity never changes).
+    AmendStudentNo,
+    /// A profile field name or value the amendment does not know.
+    AmendFieldValue,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 27] = [
+    pub const ALL: [Reason; 33] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -95,6 +107,12 @@ impl Reason {
         Self::WaiverReasonMissing,
         Self::DismissReasonMissing,
         Self::InboxItemGone,
+        Self::ReturnNeedsCertificate,
+        Self::ReturnNeedsAssessment,
+        Self::AmendReasonMissing,
+        Self::AmendNothingChanged,
+        Self::AmendStudentNo,
+        Self::AmendFieldValue,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -127,6 +145,12 @@ impl Reason {
             Self::WaiverReasonMissing => "waiver_reason_missing",
             Self::DismissReasonMissing => "dismiss_reason_missing",
             Self::InboxItemGone => "inbox_item_gone",
+            Self::ReturnNeedsCertificate => "return_needs_certificate",
+            Self::ReturnNeedsAssessment => "return_needs_assessment",
+            Self::AmendReasonMissing => "amend_reason_missing",
+            Self::AmendNothingChanged => "amend_nothing_changed",
+            Self::AmendStudentNo => "amend_student_no",
+            Self::AmendFieldValue => "amend_field_value",
         }
     }
 
@@ -182,6 +206,16 @@ impl Reason {
             Self::WaiverReasonMissing => "a waiver needs its reason",
             Self::DismissReasonMissing => "a dismissal needs its reason",
             Self::InboxItemGone => "no open item with that id in the inbox (already triaged?)",
+            Self::ReturnNeedsCertificate => {
+                "a return is approved only with the hospital certificate on record"
+            }
+            Self::ReturnNeedsAssessment => {
+                "a return is approved only with a psychological assessment on record"
+            }
+            Self::AmendReasonMissing => "a profile amendment needs its reason",
+            Self::AmendNothingChanged => "the amendment changes nothing",
+            Self::AmendStudentNo => "the 学号 of a file cannot be changed",
+            Self::AmendFieldValue => "not a field of the profile, or not a value it takes",
         }
     }
 }

@@ -68,8 +68,11 @@ pub fn change_passphrase(
 
 /// Replaces the recovery key; the new one is shown once.
 #[tauri::command(async)]
-pub fn new_recovery_key(state: State<'_, Shared>) -> Result<String, CommandError> {
-    state.with(admin::new_recovery_key)
+pub fn new_recovery_key(
+    state: State<'_, Shared>,
+    passphrase: Zeroizing<String>,
+) -> Result<String, CommandError> {
+    state.with(|s| admin::new_recovery_key(s, &passphrase))
 }
 
 /// Stores and applies the auto-lock time; returns the time in force.

@@ -36,6 +36,16 @@ pub fn unlock(state: State<'_, Shared>, passphrase: Zeroizing<String>) -> Result
     state.with(|s| s.unlock(&passphrase))
 }
 
+/// 忘记口令: unlocks with the recovery key and sets a new passphrase (throttled like an unlock).
+#[tauri::command(async)]
+pub fn unlock_with_recovery(
+    state: State<'_, Shared>,
+    recovery_key: Zeroizing<String>,
+    new_passphrase: Zeroizing<String>,
+) -> Result<(), CommandError> {
+    state.with(|s| s.unlock_with_recovery(&recovery_key, &new_passphrase))
+}
+
 /// Locks the archive: the keys are dropped and zeroized.
 #[tauri::command(async)]
 pub fn lock(state: State<'_, Shared>) {

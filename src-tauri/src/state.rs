@@ -135,6 +135,29 @@ impl AppState {
         Ok(())
     }
 
+    /// 忘记口令: unlocks with the recovery key and sets a new passphrase; the core checks the new
+    /// one's strength before trying the key, and throttles wrong keys like wrong passphrases.
+    pub fn unlock_with_recovery(
+        &mut self,
+        recovery_key: &str,
+        new_passphrase: &str,
+    ) -> Result<(), CommandError> {
+        if self.session.is_some() {
+            return Err(CommandError::already_unlocked());
+        }
+        check_passphrase_arg(new_passphrase)?;
+        if recovery_key.trim().is_empty() || recovery_key.len() > MAX_PASSPHRASE_BYTES {
+            return Err(CommandError::invalid("recovery_key", "empty or too long"));
+        }
+        self.session = Some(Session::recover(
+            &Archive::open(&self.archive_dir)?,
+            recovery_key,
+            new_passphrase,
+        )?);
+        crate::admin::apply_archive_settings(self);
+        Ok(())
+    }
+
     /// Locks: drops the session and with it the keys. Returns whether it was unlocked.
     pub fn lock(&mut self) -> bool {
         self.session.take().map(Session::lock).is_some()

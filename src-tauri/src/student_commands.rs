@@ -11,7 +11,7 @@ use tauri::{Manager, State, WebviewWindow};
 use typeshare::typeshare;
 use xindang::audit::AuditAction;
 use xindang::model::media::{read_attachment, sniff_media_type};
-use xindang::model::{Attachment, NewRecord, StudentFile};
+use xindang::model::{Attachment, NewRecord, ProfileAmendment, StudentFile, StudentProfile};
 use xindang::rules::calendar::{parse_day, today};
 use xindang::session::desk::Dashboard;
 use xindang::session::ATTACHMENT_LIMIT_MB;
@@ -53,6 +53,22 @@ pub fn add_record(
     record: NewRecord,
 ) -> Result<String, CommandError> {
     state.with(|s| Ok(s.session_mut()?.add_record(&student_no, record)?))
+}
+
+/// Amends a student's profile with the reason (a `profile_amendment` record, audited); returns
+/// the amendment (each field old → new).
+#[tauri::command(async)]
+pub fn amend_profile(
+    state: State<'_, Shared>,
+    student_no: String,
+    profile: StudentProfile,
+    reason: String,
+    author: String,
+) -> Result<ProfileAmendment, CommandError> {
+    state.with(|s| {
+        Ok(s.session_mut()?
+            .amend_profile(&student_no, profile, &reason, &author)?)
+    })
 }
 
 /// An attachment for the preview, audited as an export (the bytes leave the archive): one byte

@@ -333,6 +333,29 @@ pub struct Observation {
     pub note: String,
 }
 
+/// One field of the profile as an amendment changed it, both values as text.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field's name in `StudentProfile`, e.g. `dorm`, `guardians`, `off_campus`.
+    pub field: String,
+    /// The value before.
+    pub old: String,
+    /// The value after.
+    pub new: String,
+}
+
+/// 基本信息变更 an audited change of the profile 一生一档: each field old → new, and why. Kept in the
+/// file as a record, so the timeline shows who changed what and why; the audit names the fields.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileAmendment {
+    /// The fields changed.
+    pub changes: Vec<FieldChange>,
+    /// Why (required).
+    pub reason: String,
+}
+
 /// The content of a record, by kind.
 #[typeshare]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,6 +387,8 @@ pub enum RecordBody {
     Review(Review),
     /// 观察报告 an observer's report, filed from the inbox
     Observation(Observation),
+    /// 基本信息变更 an amendment of the profile 一生一档, with its reason
+    ProfileAmendment(ProfileAmendment),
 }
 
 impl RecordBody {
@@ -383,6 +408,7 @@ impl RecordBody {
             Self::Waiver(_) => "waiver",
             Self::Review(_) => "review",
             Self::Observation(_) => "observation",
+            Self::ProfileAmendment(_) => "profile_amendment",
         }
     }
 }

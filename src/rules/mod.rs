@@ -8,6 +8,7 @@ pub mod college;
 pub mod crisis;
 pub mod engine;
 pub mod grid;
+pub mod leave;
 pub mod network;
 pub mod policy;
 pub mod provenance;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
 use super::Session;
-use crate::archive::{slot_binding, Archive, SiteKind};
+use crate::archive::{self, slot_binding, Archive, SiteKind};
 use crate::crypto::{self, kdf::KdfParams};
 use crate::error::{Error, Result};
 
@@ -26,8 +26,11 @@ pub struct AppSettings {
 
 impl Session {
     /// Checks `passphrase` against the passphrase slots without unlocking anything (the old
-    /// passphrase of a change). Costs one key derivation per slot.
-    pub fn verify_passphrase(&self, passphrase: &str) -> Result<()> {
+    /// passphrase of a change, the confirmation of a new recovery key). Costs one key derivation
+    /// per slot. Throttled like an unlock, on the same count: a wrong one is counted and slows down
+    /// the next attempts (and unlocks); a right one moves the failures counted into the audit log.
+    pub fn verify_passphrase(&mut self, passphrase: &str) -> Result<()> {
+        archive::check_throttle(&self.db)?;
         let mut stmt = self.db.prepare(
             "SELECT id, kdf, salt, wrapped FROM key_slots WHERE kind = 'passphrase' \
              ORDER BY (id = ?1) DESC, id",
@@ -42,15 +45,32 @@ impl Session {
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
         for (id, kdf, salt, wrapped) in slots {
             let params: KdfParams =
                 serde_json::from_str(&kdf).map_err(|_| Error::Tamper("key slot parameters"))?;
             let kek = params.derive(passphrase.as_bytes(), &salt)?;
             if crypto::open(&kek, &slot_binding(&self.id, id), &wrapped, "key slot").is_ok() {
-                return Ok(());
+                return self.fold_failed_checks();
             }
         }
+        archive::record_failure(&self.db)?;
         Err(Error::WrongPassphrase)
+    }
+
+    /// Audits the failed attempts counted since the last unlock and resets the count.
+    fn fold_failed_checks(&mut self) -> Result<()> {
+        let failed: i64 = self
+            .db
+            .query_row("SELECT count(*) FROM failed_unlocks", [], |r| r.get(0))?;
+        if failed == 0 {
+            return Ok(());
+        }
+        let tx = self.db.unchecked_transaction()?;
+        let head = archive::fold_failures(&tx, &self.id, &self.keys.audit, self.head)?;
+        tx.commit()?;
+        self.head = head;
+        Ok(())
     }
 
     /// The app's archive-wide settings (defaults when never saved).
@@ -101,18 +121,49 @@ mod tests {
             s.verify_passphrase("not the passphrase"),
             Err(Error::WrongPassphrase)
         ));
+        s.verify_passphrase(PASSPHRASE).expect("right one again");
         let before = s.audit_log().expect("log").len();
         s.change_passphrase("另一个口令-2027").expect("change");
+        s.verify_passphrase("另一个口令-2027").expect("new one");
+        assert_eq!(
+            s.audit_log().expect("log").len(),
+            before + 1,
+            "right checks are not audited, the change is"
+        );
         assert!(matches!(
             s.verify_passphrase(PASSPHRASE),
             Err(Error::WrongPassphrase)
         ));
         s.verify_passphrase("另一个口令-2027").expect("new one");
+        let log = s.audit_log().expect("log");
         assert_eq!(
-            s.audit_log().expect("log").len(),
-            before + 1,
-            "checks are not audited, the change is"
+            log.len(),
+            before + 2,
+            "a wrong check is audited after a right one"
         );
+        assert_eq!(log[before + 1].action, AuditAction::FailedUnlock);
+    }
+
+    #[test]
+    fn passphrase_checks_are_throttled_like_unlocks() {
+        let (dir, mut s) = archive(SiteKind::College, 0);
+        for _ in 0..3 {
+            assert!(matches!(
+                s.verify_passphrase("not the passphrase"),
+                Err(Error::WrongPassphrase)
+            ));
+        }
+        // Three are free (typing mistakes); then the right one waits, and so does a new key.
+        assert!(matches!(
+            s.verify_passphrase(PASSPHRASE),
+            Err(Error::UnlockThrottled { .. })
+        ));
+        assert!(matches!(
+            s.new_recovery_key_confirmed(PASSPHRASE),
+            Err(Error::UnlockThrottled { .. })
+        ));
+        let archive = Archive::open(&dir.path().join("a")).expect("open");
+        assert!(archive.retry_after_secs().expect("retry") > 0);
     }
 
     #[test]

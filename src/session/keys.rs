@@ -53,6 +53,16 @@ impl Session {
         Session::open(archive.open_recovery_slot(recovery)?)
     }
 
+    /// 忘记口令: unlocks with the recovery key and sets `new_passphrase` on the first passphrase
+    /// slot. The new passphrase is checked for strength before the key is tried, so a weak one
+    /// never spends an attempt; the key is throttled like an unlock.
+    pub fn recover(archive: &Archive, recovery: &str, new_passphrase: &str) -> Result<Session> {
+        archive::check_passphrase(new_passphrase)?;
+        let mut s = Session::unlock_with_recovery(archive, recovery)?;
+        s.change_passphrase(new_passphrase)?;
+        Ok(s)
+    }
+
     /// Rewrites the key slot this session was unlocked with (or, after a recovery-key unlock, the
     /// first passphrase slot). Nothing else in the archive changes.
     pub fn change_passphrase(&mut self, new: &str) -> Result<()> {
@@ -84,6 +94,14 @@ impl Session {
             },
         )?;
         Ok(())
+    }
+
+    /// Replaces the recovery key after checking the current passphrase (throttled like an unlock,
+    /// [`Session::verify_passphrase`]): the new key voids the paper copy of the old one, so whoever
+    /// asks must know the passphrase, not merely find the window unlocked.
+    pub fn new_recovery_key_confirmed(&mut self, passphrase: &str) -> Result<RecoveryKey> {
+        self.verify_passphrase(passphrase)?;
+        self.new_recovery_key()
     }
 
     /// Replaces the recovery key; the new one must be shown once.

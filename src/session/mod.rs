@@ -11,6 +11,7 @@
 //! | `keys.rs` | the session's keys; creating and unlocking an archive; key slots | `create`, `create_as`, `unlock`, `unlock_with_recovery`, `change_passphrase`, `new_recovery_key` |
 //! | `index.rs` | the decrypted in-memory index (built from rows or the snapshot) and lookups by 学号 | `list_students`, `student_count`, `profile`, `index_from_snapshot` |
 //! | `records.rs` | students and records written and read: validation, bulk load, attachments | `put_student`, `load_students`, `add_record`, `add_attachment`, `attachment`, `student_file` |
+//! | `profile.rs` | the profile amended field by field, with its reason, kept in the file | `amend_profile` |
 //! | `snapshot.rs`, `snapshot/codec.rs` | the sealed index snapshot: file I/O, and its compact encoding | — |
 //! | `search.rs` | search by 学号 and 姓名 in memory | `search` … |
 //! | `desk.rs` | the counselor's dashboard and the student-list export | `dashboard`, `export_students` … |
@@ -36,6 +37,7 @@ use crate::crypto::{self, Binding, Key};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::normalize;
+use crate::reason::Reason;
 use crate::recovery::RecoveryKey;
 
 pub mod app_settings;
@@ -53,6 +55,7 @@ pub mod network;
 pub mod obligation_pages;
 mod oplog;
 pub mod policy_checks;
+pub mod profile;
 mod records;
 pub mod review;
 mod rules;

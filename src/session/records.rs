@@ -334,18 +334,78 @@ impl Session {
             }
             None => None,
         };
+        if matches!(record.body, RecordBody::ProfileAmendment(_)) {
+            // A profile amendment is written only with the profile it describes (`amend_profile`).
+            return Err(Error::refused("kind", Reason::AmendFieldValue));
+        }
+        // 休学 / 复学: a return is approved only with the certificate and the assessment on record;
+        // an approved leave or return changes 学籍状态 in the same transaction.
+        let new_status = match &record.body {
+            RecordBody::LeaveReview(l) => {
+                let marks = self.leave_marks(sid, amends, record.date);
+                crate::rules::leave::check(l, &marks)?;
+                crate::rules::leave::status_after(self.students[&sid].profile.status, l)
+            }
+            _ => None,
+        };
         let sno = self.students[&sid].profile.student_no.clone();
-        let detail = format!("{} record", record.body.kind_name());
-        let head = self.write(AuditAction::Write, Some(&sno), detail, |tx, me| {
-            me.insert_record(tx, sid, &me.students[&sid].key, &record, amends)
+        let mut detail = format!("{} record", record.body.kind_name());
+        if new_status.is_some() {
+            detail.push_str("; profile: status");
+        }
+        let (head, updated) = self.write(AuditAction::Write, Some(&sno), detail, |tx, me| {
+            let s = &me.students[&sid];
+            let head = me.insert_record(tx, sid, &s.key, &record, amends)?;
+            let updated = match new_status {
+                Some(status) => {
+                    let profile = StudentProfile {
+                        status,
+                        ..s.profile.clone()
+                    };
+                    Some((me.update_profile(tx, s, &profile)?, profile))
+                }
+                None => None,
+            };
+            Ok((head, updated))
         })?;
         let id = head.id.to_string();
         if let Some(s) = self.students.get_mut(&sid) {
+            if let Some((version, profile)) = updated {
+                s.version = version;
+                s.profile = profile;
+            }
             s.heads.push(head);
             s.heads
                 .sort_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)));
         }
         Ok(id)
+    }
+
+    /// The leave reviews of a student's file as their headers show them, oldest first: those dated
+    /// up to `until` (recorded first), not superseded, and not `amended` (the record an amendment
+    /// being written replaces).
+    fn leave_marks(
+        &self,
+        sid: i64,
+        amended: Option<i64>,
+        until: NaiveDate,
+    ) -> Vec<crate::rules::leave::LeaveMark> {
+        let heads = &self.students[&sid].heads;
+        heads
+            .iter()
+            .filter(|h| h.date <= until)
+            .filter(|h| Some(h.id) != amended && !heads.iter().any(|o| o.amends() == Some(h.id)))
+            .filter_map(|h| {
+                let f = h.facts.as_deref()?;
+                Some(crate::rules::leave::LeaveMark {
+                    date: h.date,
+                    kind: f.leave?,
+                    certificate: f.certificate,
+                    assessed: f.assessed,
+                    approved: f.approved,
+                })
+            })
+            .collect()
     }
 
     /// Attaches a file (scanned certificate, PDF …) to a student's file, sealed. Returns the id of

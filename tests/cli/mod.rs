@@ -2,6 +2,7 @@ mod archive;
 mod audit;
 mod bundle_tamper;
 mod bundles;
+mod care;
 mod crash;
 mod crash_bundles;
 mod crash_soak;

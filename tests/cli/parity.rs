@@ -232,3 +232,62 @@ fn a_waiver_or_a_dismissal_without_its_reason_is_refused_by_both() {
         ("invalid_input", Some("item"), Some(Reason::InboxItemGone))
     );
 }
+
+#[test]
+fn a_return_without_a_certificate_is_refused_by_both() {
+    let x = Xd::init();
+    x.import(&[profile(A, "甲同学", "13800000000")]);
+    let record = |kind: &str, certificate: bool, approved: bool| {
+        json!({"date": "2026-11-02", "author": "李老师", "amends": null, "amend_reason": "",
+            "body": {"kind": "leave_review", "data": {"kind": kind, "certificate": certificate,
+            "assessment": "评估通过", "approved": approved, "notes": ""}}})
+    };
+    let leave = x.path("leave.json");
+    std::fs::write(&leave, record("leave", true, true).to_string()).unwrap();
+    x.ok(&["record", "add", "--student", A, leave.to_str().unwrap()]);
+    let back = record("return", false, true);
+    let path = x.path("return.json");
+    std::fs::write(&path, back.to_string()).unwrap();
+    let expected = Error::refused("certificate", Reason::ReturnNeedsCertificate);
+    cli_refuses(
+        &x.run(&["record", "add", "--student", A, path.to_str().unwrap()]),
+        &expected,
+    );
+    let mut s = session(&x);
+    let e = s
+        .add_record(A, serde_json::from_value(back).unwrap())
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field(), e.reason()),
+        (
+            "invalid_input",
+            Some("certificate"),
+            Some(Reason::ReturnNeedsCertificate)
+        )
+    );
+    assert_eq!(s.student_file(A).unwrap().records.len(), 1);
+}
+
+#[test]
+fn a_profile_amendment_without_its_reason_is_refused_by_both() {
+    let x = Xd::init();
+    x.import(&[profile(A, "甲同学", "13800000000")]);
+    let expected = Error::refused("reason", Reason::AmendReasonMissing);
+    cli_refuses(
+        &x.run(&["student", "amend", A, "--dorm", "7栋-101", "--reason", " "]),
+        &expected,
+    );
+    let mut s = session(&x);
+    let mut p = s.profile(A).unwrap().clone();
+    p.dorm = "7栋-101".into();
+    let e = s.amend_profile(A, p, " ", "李老师").unwrap_err();
+    assert_eq!(
+        (e.code(), e.field(), e.reason()),
+        (
+            "invalid_input",
+            Some("reason"),
+            Some(Reason::AmendReasonMissing)
+        )
+    );
+    assert_eq!(s.profile(A).unwrap().dorm, "6栋-302");
+}

@@ -3,12 +3,15 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { ArchiveStatus, LockedEvent, StudentSummary } from './types/generated';
 import type * as Admin from './types/generated';
-import type { Dashboard, ExportDone, NewRecord, StudentFile } from './types/generated';
+import type { Dashboard, ExportDone, NewRecord, ProfileAmendment, StudentFile, StudentProfile } from './types/generated';
 
 export const api = {
   archiveStatus: () => invoke<ArchiveStatus>('archive_status'),
   createArchive: (passphrase: string) => invoke<string>('create_archive', { passphrase }),
   unlock: (passphrase: string) => invoke<void>('unlock', { passphrase }),
+  // 忘记口令: the recovery key unlocks and sets a new passphrase (throttled like an unlock).
+  unlockWithRecovery: (recoveryKey: string, newPassphrase: string) =>
+    invoke<void>('unlock_with_recovery', { recoveryKey, newPassphrase }),
   lock: () => invoke<void>('lock'),
   touch: () => invoke<void>('touch'),
   // Administrative screens (src-tauri/src/admin_commands.rs). File choices happen in native dialogs
@@ -17,7 +20,7 @@ export const api = {
   rosterPreview: (overrides: Admin.ColumnOverrides) => invoke<Admin.RosterPreview>('roster_preview', { overrides }),
   rosterImport: (overrides: Admin.ColumnOverrides) => invoke<Admin.ImportReport>('roster_import', { overrides }),
   changePassphrase: (old: string, next: string) => invoke<void>('change_passphrase', { old, new: next }),
-  newRecoveryKey: () => invoke<string>('new_recovery_key'),
+  newRecoveryKey: (passphrase: string) => invoke<string>('new_recovery_key', { passphrase }),
   setAutoLock: (seconds: number) => invoke<number>('set_auto_lock', { seconds }),
   policyView: () => invoke<Admin.PolicyView>('policy_view'),
   policyPreset: (id: string) => invoke<string>('policy_preset', { id }),
@@ -53,6 +56,8 @@ export const api = {
   dashboard: () => invoke<Dashboard>('dashboard'),
   studentFile: (studentNo: string) => invoke<StudentFile>('student_file', { studentNo }),
   addRecord: (studentNo: string, record: NewRecord) => invoke<string>('add_record', { studentNo, record }),
+  amendProfile: (studentNo: string, profile: StudentProfile, reason: string, author: string) =>
+    invoke<ProfileAmendment>('amend_profile', { studentNo, profile, reason, author }),
   attachmentContent: (studentNo: string, recordId: string) =>
     invoke<ArrayBuffer>('attachment_content', { studentNo, recordId }).then(unframePreview),
   logPrint: (studentNo: string) => invoke<void>('log_print', { studentNo }),

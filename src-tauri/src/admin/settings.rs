@@ -37,13 +37,18 @@ pub struct PolicyView {
 pub fn change_passphrase(state: &mut AppState, old: &str, new: &str) -> Result<(), CommandError> {
     crate::state::check_passphrase_arg(old)?;
     crate::state::check_passphrase_arg(new)?;
-    state.session()?.verify_passphrase(old)?;
+    state.session_mut()?.verify_passphrase(old)?;
     Ok(state.session_mut()?.change_passphrase(new)?)
 }
 
-/// Replaces the recovery key; returns the new one, to be shown once.
-pub fn new_recovery_key(state: &mut AppState) -> Result<String, CommandError> {
-    Ok(state.session_mut()?.new_recovery_key()?.to_string())
+/// Replaces the recovery key after the core checked the current passphrase (throttled like an
+/// unlock); returns the new one, to be shown once.
+pub fn new_recovery_key(state: &mut AppState, passphrase: &str) -> Result<String, CommandError> {
+    crate::state::check_passphrase_arg(passphrase)?;
+    Ok(state
+        .session_mut()?
+        .new_recovery_key_confirmed(passphrase)?
+        .to_string())
 }
 
 /// Stores the auto-lock time in the archive and applies it at once. Returns the time in force.

@@ -114,8 +114,53 @@ fn passphrase_change_checks_the_old_one() {
     s.lock();
     assert_eq!(code(s.unlock(PASSPHRASE)), "wrong_passphrase");
     s.unlock(new).expect("unlock with the new one");
-    let key = new_recovery_key(&mut s).expect("recovery key");
+    assert_eq!(
+        code(new_recovery_key(&mut s, PASSPHRASE)),
+        "wrong_passphrase",
+        "a new recovery key needs the current passphrase"
+    );
+    assert_eq!(code(new_recovery_key(&mut s, "")), "invalid_input");
+    let key = new_recovery_key(&mut s, new).expect("recovery key");
     assert_eq!(key.split('-').count(), 8);
+    // Forgotten passphrase: the new recovery key unlocks and sets another passphrase.
+    s.lock();
+    let other = "第三个口令-shell-2028";
+    assert_eq!(
+        code(s.unlock_with_recovery(&key, "short")),
+        "weak_passphrase",
+        "checked before the key is tried"
+    );
+    assert_eq!(
+        code(s.unlock_with_recovery("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", other)),
+        "wrong_recovery_key"
+    );
+    s.unlock_with_recovery(&key, other).expect("recover");
+    assert_eq!(
+        code(s.unlock_with_recovery(&key, other)),
+        "already_unlocked"
+    );
+    s.lock();
+    assert_eq!(code(s.unlock(new)), "wrong_passphrase");
+    s.unlock(other)
+        .expect("unlock with the passphrase set by recovery");
+}
+
+#[test]
+fn wrong_recovery_keys_are_throttled_like_passphrases() {
+    let (_dir, mut s) = unlocked();
+    s.lock();
+    let bad = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH";
+    for _ in 0..3 {
+        assert_eq!(
+            code(s.unlock_with_recovery(bad, "新的口令-shell-2027")),
+            "wrong_recovery_key"
+        );
+    }
+    assert_eq!(
+        code(s.unlock_with_recovery(bad, "新的口令-shell-2027")),
+        "unlock_throttled"
+    );
+    assert_eq!(code(s.unlock(PASSPHRASE)), "unlock_throttled");
 }
 
 #[test]

@@ -292,6 +292,18 @@ fn student(dir: &Path, command: StudentCommand) -> Result<()> {
             println!("{}", s.put_student(profile)?);
             Ok(())
         }
+        StudentCommand::Amend(args) => {
+            let mut profile = s.profile(&args.student_no)?.clone();
+            for (field, value) in args.fields() {
+                xindang::session::profile::set_field(&mut profile, field, value)?;
+            }
+            let author = args.author.clone().unwrap_or_else(|| s.actor().to_string());
+            let amendment = s.amend_profile(&args.student_no, profile, &args.reason, &author)?;
+            for c in &amendment.changes {
+                println!("{}: {} -> {}", c.field, c.old, c.new);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -137,6 +137,111 @@ enum StudentCommand {
         /// The JSON file.
         file: PathBuf,
     },
+    /// Amend fields of a student's profile, with the reason (kept in the file and audited).
+    Amend(Box<AmendArgs>),
+}
+
+/// The fields `student amend` may change; each given one is set, the others kept.
+#[derive(clap::Args)]
+struct AmendArgs {
+    /// 学号
+    student_no: String,
+    /// Why (required).
+    #[arg(long)]
+    reason: String,
+    /// 姓名
+    #[arg(long)]
+    name: Option<String>,
+    /// 性别: male, female (or empty).
+    #[arg(long)]
+    gender: Option<String>,
+    /// 出生日期, YYYY-MM-DD (or empty).
+    #[arg(long)]
+    birth_date: Option<String>,
+    /// 学院
+    #[arg(long)]
+    college: Option<String>,
+    /// 专业
+    #[arg(long)]
+    major: Option<String>,
+    /// 班级
+    #[arg(long = "class")]
+    class_name: Option<String>,
+    /// 宿舍
+    #[arg(long)]
+    dorm: Option<String>,
+    /// 年级
+    #[arg(long)]
+    grade: Option<String>,
+    /// undergraduate or graduate.
+    #[arg(long)]
+    level: Option<String>,
+    /// 学籍状态: enrolled, on-leave, graduated, withdrawn, transferred.
+    #[arg(long)]
+    status: Option<String>,
+    /// 联系电话
+    #[arg(long)]
+    phone: Option<String>,
+    /// 家庭住址
+    #[arg(long)]
+    home_address: Option<String>,
+    /// 监护人, the whole list: `relation,name,phone` separated by `;`.
+    #[arg(long)]
+    guardians: Option<String>,
+    /// 校外住址 (off-campus housing); `--off-campus none` removes the housing entry.
+    #[arg(long)]
+    off_campus: Option<String>,
+    /// 陪读: yes or no.
+    #[arg(long)]
+    accompanied: Option<String>,
+    /// The accompanying person 陪读人.
+    #[arg(long)]
+    companion: Option<String>,
+    /// The college approved the off-campus arrangement: yes or no.
+    #[arg(long)]
+    off_campus_approved: Option<String>,
+    /// Author (defaults to the unlocking slot's name).
+    #[arg(long)]
+    author: Option<String>,
+}
+
+impl AmendArgs {
+    /// The fields given, as the core names them, in the order they apply.
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        let off_campus = match self.off_campus.as_deref() {
+            Some(v) if v.trim() == "none" => Some(("off_campus", v)),
+            Some(v) => Some(("off_campus.address", v)),
+            None => None,
+        };
+        [
+            ("name", self.name.as_deref()),
+            ("gender", self.gender.as_deref()),
+            ("birth_date", self.birth_date.as_deref()),
+            ("college", self.college.as_deref()),
+            ("major", self.major.as_deref()),
+            ("class_name", self.class_name.as_deref()),
+            ("dorm", self.dorm.as_deref()),
+            ("grade", self.grade.as_deref()),
+            ("level", self.level.as_deref()),
+            ("status", self.status.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("home_address", self.home_address.as_deref()),
+            ("guardians", self.guardians.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(f, v)| Some((f, v?)))
+        .chain(off_campus)
+        .chain(
+            [
+                ("off_campus.accompanied", self.accompanied.as_deref()),
+                ("off_campus.companion", self.companion.as_deref()),
+                ("off_campus.approved", self.off_campus_approved.as_deref()),
+            ]
+            .into_iter()
+            .filter_map(|(f, v)| Some((f, v?))),
+        )
+        .collect()
+    }
 }
 
 #[derive(Subcommand)]

@@ -373,19 +373,54 @@ pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
 }
 
 /// Every need of one student: the must-talks and follow-ups of their records, then the duties of
-/// the semester in force while they are enrolled.
+/// the semester in force. A student on leave 休学 owes no term duty (screening, the parents' term
+/// contacts, the weekly review, the freshman talk), neither now nor for the days of an earlier leave
+/// (from an approved leave to the approved return); the contacts of a diagnosed student go on, as
+/// seed 000 asks that students on leave be kept in touch with (四（一）4–5).
 fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>, needs: &mut Vec<Need>) {
-    let enrolled = match s.profile.status {
-        StudentStatus::Enrolled => true,
-        StudentStatus::OnLeave => false,
+    let on_leave = match s.profile.status {
+        StudentStatus::Enrolled => false,
+        StudentStatus::OnLeave => true,
         _ => return,
     };
     let sem = policy.semester_at(today);
     must_talk::needs(policy, sem, s, needs);
     follow_ups::needs(&policy.cadence, s, needs);
-    if let Some(sem) = sem.filter(|_| enrolled) {
+    if let Some(sem) = sem {
         semester::needs(policy, today, sem, s, needs);
     }
+    let leaves = crate::rules::leave::periods(s.records.iter().filter_map(|r| {
+        let f = r.facts?;
+        Some(crate::rules::leave::LeaveMark {
+            date: r.date,
+            kind: f.leave?,
+            certificate: f.certificate,
+            assessed: f.assessed,
+            approved: f.approved,
+        })
+    }));
+    if on_leave || !leaves.is_empty() {
+        needs.retain(|n| {
+            !paused_by_leave(n.rule)
+                || !(on_leave
+                    || leaves
+                        .iter()
+                        .any(|(from, to)| *from <= n.due && n.due < *to))
+        });
+    }
+}
+
+/// The term duties a leave pauses.
+fn paused_by_leave(rule: &str) -> bool {
+    matches!(
+        rule,
+        "screening.semester"
+            | "screening.freshman"
+            | "parents.all"
+            | "parents.key-concern"
+            | "weekly-review"
+            | "must-talk.freshman"
+    )
 }
 
 /// Matches needs to records family by family, sets the status of each, and appends those

@@ -6,6 +6,7 @@ import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
 import { calendarEn } from './calendar.en';
 import { listsEn } from './lists.en';
+import { careEn } from './care.en';
 
 export const en: Messages = {
   ...adminEn,
@@ -13,6 +14,7 @@ export const en: Messages = {
   ...reportsEn,
   ...calendarEn,
   ...listsEn,
+  ...careEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -228,6 +230,7 @@ export const en: Messages = {
       waiver: 'Waiver',
       review: 'Weekly review',
       observation: 'Observer report',
+      profile_amendment: 'Profile change',
     },
     talk: {
       freshman: 'Freshman',
@@ -418,6 +421,12 @@ export const en: Messages = {
       waiver_reason_missing: 'A waiver needs its reason.',
       dismiss_reason_missing: 'A dismissal needs its reason.',
       inbox_item_gone: 'This report is no longer waiting (filed or dismissed already); refresh and try again.',
+      return_needs_certificate: 'must be on record before a return is approved (tick “certificate presented”).',
+      return_needs_assessment: 'must be on record before a return is approved: enter its result.',
+      amend_reason_missing: 'Give the reason for the change.',
+      amend_nothing_changed: 'Nothing was changed.',
+      amend_student_no: 'The student number cannot be changed.',
+      amend_field_value: 'Not a field or value the profile takes.',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -436,6 +445,13 @@ export const en: Messages = {
       signed_by: 'Signed by',
       items: 'Decisions',
       item: 'Report',
+      certificate: 'Hospital certificate',
+      assessment: 'Psychological assessment',
+      profile: 'Profile',
+      student_no: 'Student number',
+      field: 'Field',
+      recovery_key: 'Recovery key',
+      passphrase: 'Passphrase',
     },
   },
 };

@@ -4,6 +4,7 @@ import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
 import { listsZhCN } from './lists.zh-CN';
+import { careZhCN } from './care.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
@@ -11,6 +12,7 @@ export const zhCN = {
   ...reportsZhCN,
   ...calendarZhCN,
   ...listsZhCN,
+  ...careZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -226,6 +228,7 @@ export const zhCN = {
       waiver: '豁免',
       review: '周研判',
       observation: '观察员报告',
+      profile_amendment: '基本信息变更',
     },
     talk: {
       freshman: '新生',
@@ -416,6 +419,12 @@ export const zhCN = {
       waiver_reason_missing: '免除须填写理由。',
       dismiss_reason_missing: '不予处理须填写理由。',
       inbox_item_gone: '该报告已不在待分拣中（可能已归档或已不予处理），请刷新后重试。',
+      return_needs_certificate: '复学审批前须先记录（勾选“已提交医院证明”），方能批准复学。',
+      return_needs_assessment: '复学审批前须先记录评估结果，方能批准复学。',
+      amend_reason_missing: '请填写修改原因。',
+      amend_nothing_changed: '没有任何修改。',
+      amend_student_no: '学号不可修改。',
+      amend_field_value: '字段或取值无效。',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -434,6 +443,13 @@ export const zhCN = {
       signed_by: '签字人',
       items: '研判决定',
       item: '报告',
+      certificate: '医院诊断证明',
+      assessment: '心理评估',
+      profile: '基本信息',
+      student_no: '学号',
+      field: '字段',
+      recovery_key: '恢复密钥',
+      passphrase: '口令',
     },
   },
 } as const;

@@ -994,6 +994,16 @@ export interface ExportDone {
 	file_name: string;
 }
 
+/** One field of the profile as an amendment changed it, both values as text. */
+export interface FieldChange {
+	/** The field's name in `StudentProfile`, e.g. `dorm`, `guardians`, `off_campus`. */
+	field: string;
+	/** The value before. */
+	old: string;
+	/** The value after. */
+	new: string;
+}
+
 /** What a check found wrong. */
 export enum NetworkIssueKind {
 	/** Two people with one id. */
@@ -1567,7 +1577,9 @@ export type RecordBody =
 	/** 周研判 a weekly review decision */
 	| { kind: "review", data: Review }
 	/** 观察报告 an observer's report, filed from the inbox */
-	| { kind: "observation", data: Observation };
+	| { kind: "observation", data: Observation }
+	/** 基本信息变更 an amendment of the profile 一生一档, with its reason */
+	| { kind: "profile_amendment", data: ProfileAmendment };
 
 /** A record as written: what happened, when, and whether it amends an earlier one. */
 export interface NewRecord {
@@ -1748,6 +1760,17 @@ export interface PolicyView {
 	text: string;
 	/** The shipped presets. */
 	presets: PolicyPreset[];
+}
+
+/**
+ * 基本信息变更 an audited change of the profile 一生一档: each field old → new, and why. Kept in the
+ * file as a record, so the timeline shows who changed what and why; the audit names the fields.
+ */
+export interface ProfileAmendment {
+	/** The fields changed. */
+	changes: FieldChange[];
+	/** Why (required). */
+	reason: string;
 }
 
 /** 转介 / 诊断 a referral and, when known, the diagnosis. */

@@ -1,0 +1,68 @@
+// English twin of care.zh-CN.ts.
+import type { careZhCN } from './care.zh-CN';
+
+type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
+
+export const careEn: Widen<typeof careZhCN> = {
+  recover: {
+    forgot: 'Forgot the passphrase? Use the recovery key',
+    title: 'Recover the archive with the recovery key',
+    intro: 'Enter the recovery key written down when the archive was created, and choose a new passphrase. After too many wrong keys you must wait before trying again.',
+    recoveryKey: 'Recovery key',
+    recoveryKeyPlaceholder: 'e.g. ABCD-EFGH-… (case does not matter)',
+    newPassphrase: 'New passphrase',
+    confirm: 'Repeat the new passphrase',
+    submit: 'Unlock and set the new passphrase',
+    submitting: 'Checking the recovery key…',
+    back: 'Back to the passphrase',
+    errKeyRequired: 'Enter the recovery key',
+  },
+  leaveForm: {
+    returnHint: 'A return is approved only with the hospital certificate and an assessment on record (here, or in an earlier record). Approval sets the status back to enrolled; an approved leave sets it to on leave and pauses term duties such as screening and parent contacts.',
+  },
+  recoveryConfirm: {
+    prompt: 'Enter the current passphrase before a new recovery key is generated.',
+    passphrase: 'Current passphrase',
+    errRequired: 'Enter the current passphrase',
+  },
+  profileEdit: {
+    open: 'Edit the profile',
+    title: 'Edit the profile',
+    intro: 'Every change goes into the file’s timeline and the audit log, with its reason. The student number cannot change.',
+    guardianRelation: 'Relation',
+    guardianName: 'Name',
+    guardianPhone: 'Phone',
+    addGuardian: 'Add a guardian',
+    removeGuardian: 'Remove',
+    offCampus: 'Off-campus housing / accompanying parent',
+    offCampusAddress: 'Off-campus address',
+    accompanied: 'A parent lives with the student',
+    companion: 'Accompanying person',
+    offCampusApproved: 'Approved by the college',
+    reason: 'Reason for the change',
+    reasonPlaceholder: 'e.g. moved to another dorm; new parent phone',
+    author: 'Changed by',
+    save: 'Save the changes',
+    saved: 'Profile changed',
+    errReason: 'Give the reason for the change',
+    errAuthor: 'Give who changed it',
+    none: '(empty)',
+    change: '{field}: {old} → {new}',
+  },
+  profileField: {
+    name: 'Name',
+    gender: 'Gender',
+    birth_date: 'Date of birth',
+    college: 'College',
+    major: 'Major',
+    class_name: 'Class',
+    dorm: 'Dorm',
+    grade: 'Year',
+    level: 'Level',
+    status: 'Enrolment status',
+    phone: 'Phone',
+    home_address: 'Home address',
+    guardians: 'Parents / guardians',
+    off_campus: 'Off-campus housing / accompanying parent',
+  },
+};
