@@ -46,6 +46,7 @@ pub mod center;
 // The demo college's work: only with the synthetic generator (not in the app).
 #[cfg(feature = "synth")]
 mod demo;
+mod departures;
 pub mod desk;
 mod inbox;
 mod index;

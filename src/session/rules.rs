@@ -196,6 +196,10 @@ impl Session {
             self.inbox_obligations(policy, today)?,
             filter,
         ));
+        list.extend(engine::filter(
+            self.handover_obligations(policy, today)?,
+            filter,
+        ));
         // Unstable (no buffer of half the list, tens of MB at 100,000 students) on an order
         // that ties only identical obligations, so the result is the stable sort's.
         list.sort_unstable_by(engine::listing_order);

@@ -6,6 +6,7 @@ mod care;
 mod crash;
 mod crash_bundles;
 mod crash_soak;
+mod departures;
 mod desk;
 mod diskfull;
 mod fuzz_seeds;

@@ -40,6 +40,8 @@ export function pageOf(o: Obligation): string | null {
       return '/review';
     case FulfilAction.Triage:
       return '/inbox';
+    case FulfilAction.Handover:
+      return '/sync';
     default:
       return null;
   }

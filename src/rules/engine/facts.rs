@@ -43,6 +43,10 @@ pub struct Facts {
     /// A weekly review's decision (for the reports; the level change is in the header).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<ReviewDecision>,
+    /// A profile amendment that changed 学籍状态 (the day a student left school starts the
+    /// handover's clock).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub status_changed: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -84,6 +88,12 @@ impl Facts {
                 decision: Some(r.decision),
                 ..Facts::default()
             },
+            RecordBody::ProfileAmendment(a) if a.changes.iter().any(|c| c.field == "status") => {
+                Facts {
+                    status_changed: true,
+                    ..Facts::default()
+                }
+            }
             _ => return None,
         };
         Some(f)

@@ -32,6 +32,8 @@ pub enum FulfilAction {
     WeeklyReview,
     /// An observer's report waiting in the triage inbox 收件箱.
     Triage,
+    /// The file handed over 移交 on the sync page (a handover bundle exported).
+    Handover,
 }
 
 /// How to fulfil one obligation of a student.
@@ -73,6 +75,7 @@ pub fn of(rule: &str, until: Option<NaiveDate>) -> Option<Fulfil> {
         "return.assessment" => hint(FulfilAction::ReturnAssessment, None),
         "return.approval" => hint(FulfilAction::ReturnApproval, None),
         "weekly-review" => hint(FulfilAction::WeeklyReview, None),
+        HANDOVER => hint(FulfilAction::Handover, None),
         TRIAGE => hint(FulfilAction::Triage, None),
         _ => None,
     }
@@ -80,6 +83,9 @@ pub fn of(rule: &str, until: Option<NaiveDate>) -> Option<Fulfil> {
 
 /// Rule id of an observer's report waiting for triage (src/session/inbox.rs).
 pub const TRIAGE: &str = "inbox.triage";
+
+/// Rule id of the handover of a departed student's file (src/session/departures.rs).
+pub const HANDOVER: &str = "archive.handover";
 
 #[cfg(test)]
 mod tests {
@@ -116,6 +122,8 @@ mod tests {
             FulfilAction::ReturnAssessment => ("leave_review", back(false, true, false)),
             FulfilAction::ReturnApproval => ("leave_review", back(false, false, true)),
             FulfilAction::Triage => ("observation", Facts::default()),
+            // A bundle, not a record (tests/cli/departures.rs); the engine never lists this rule.
+            FulfilAction::Handover => ("handover", Facts::default()),
         }
     }
 

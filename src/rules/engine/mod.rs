@@ -78,6 +78,8 @@ pub enum ObligationKind {
     Calendar,
     /// An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed.
     Triage,
+    /// The file of a student who left school 毕业、退学、转学, handed over to the center (004).
+    Handover,
 }
 
 /// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of

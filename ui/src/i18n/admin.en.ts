@@ -193,6 +193,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     sweep: 'Semester sweep',
     calendar: 'Extend the calendar',
     triage: 'Triage an observer\'s report',
+    handover: 'Hand over a departed student\'s file',
   },
   sync: {
     tabSite: 'Sites and keys',

@@ -189,6 +189,7 @@ export const adminZhCN = {
     sweep: '学期始末摸排',
     calendar: '续订校历',
     triage: '观察员报告分拣',
+    handover: '离校学生档案移送',
   },
   sync: {
     tabSite: '站点与公钥',

@@ -788,6 +788,8 @@ export enum ObligationKind {
 	Calendar = "calendar",
 	/** An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed. */
 	Triage = "triage",
+	/** The file of a student who left school 毕业、退学、转学, handed over to the center (004). */
+	Handover = "handover",
 }
 
 /** Where an obligation stands. */
@@ -822,6 +824,8 @@ export enum FulfilAction {
 	WeeklyReview = "weekly_review",
 	/** An observer's report waiting in the triage inbox 收件箱. */
 	Triage = "triage",
+	/** The file handed over 移交 on the sync page (a handover bundle exported). */
+	Handover = "handover",
 }
 
 /** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
