@@ -144,6 +144,9 @@ export function cli(sandbox, args, env = {}) {
   const out = spawnSync(CLI_BIN, ['--archive', sandbox.archive, ...args], {
     env: { ...process.env, XINDANG_KDF_MS: KDF_MS, ...env },
     encoding: 'utf8',
+    // The JSON of a 100,000-student archive is tens of MB (the default buffer is 1 MB, and a
+    // larger answer is cut off with no status).
+    maxBuffer: 512 * 1024 * 1024,
   });
   if (out.status !== 0) throw new Error(`xindang ${args.join(' ')} failed: ${out.stderr}`);
   return out.stdout;
