@@ -55,11 +55,25 @@ pub enum Reason {
     GridDuplicate,
     /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
     GridLiaison,
+    /// A time that is not `YYYY-MM-DD HH:MM`.
+    BadTime,
+    /// A crisis step or closing for a student without an open crisis case.
+    CrisisNoOpenCase,
+    /// A crisis step the policy's protocol does not name.
+    CrisisStepUnknown,
+    /// A crisis step or closing without who did or approved it.
+    CrisisWhoMissing,
+    /// A crisis case closed without its reason.
+    CrisisReasonMissing,
+    /// A crisis report without what happened.
+    CrisisTextMissing,
+    /// A crisis step or closing dated before the case was opened.
+    CrisisBeforeCase,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 23] = [
+    pub const ALL: [Reason; 30] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -83,6 +97,13 @@ impl Reason {
         Self::GridDegree,
         Self::GridDuplicate,
         Self::GridLiaison,
+        Self::BadTime,
+        Self::CrisisNoOpenCase,
+        Self::CrisisStepUnknown,
+        Self::CrisisWhoMissing,
+        Self::CrisisReasonMissing,
+        Self::CrisisTextMissing,
+        Self::CrisisBeforeCase,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -111,6 +132,13 @@ impl Reason {
             Self::GridDegree => "grid_degree",
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
+            Self::BadTime => "bad_time",
+            Self::CrisisNoOpenCase => "crisis_no_open_case",
+            Self::CrisisStepUnknown => "crisis_step_unknown",
+            Self::CrisisWhoMissing => "crisis_who_missing",
+            Self::CrisisReasonMissing => "crisis_reason_missing",
+            Self::CrisisTextMissing => "crisis_text_missing",
+            Self::CrisisBeforeCase => "crisis_before_case",
         }
     }
 
@@ -160,6 +188,13 @@ impl Reason {
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
             Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+            Self::BadTime => "use YYYY-MM-DD HH:MM",
+            Self::CrisisNoOpenCase => "the student has no open crisis case",
+            Self::CrisisStepUnknown => "the policy's crisis protocol has no step with this key",
+            Self::CrisisWhoMissing => "name who did it (or approved it)",
+            Self::CrisisReasonMissing => "closing a crisis case needs its reason",
+            Self::CrisisTextMissing => "a crisis report says what happened",
+            Self::CrisisBeforeCase => "is before the crisis case was opened",
         }
     }
 }

@@ -1,4 +1,4 @@
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
@@ -203,6 +203,59 @@ pub struct CrisisAssessment {
     pub rationale: String,
     /// Actions taken.
     pub actions: String,
+    /// The time of day of the assessment, from which the steps of its level are due in hours
+    /// (absent in records written before crisis cases: counted from the start of the day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
+}
+
+/// 危机初报 the first report of a crisis before any assessment: opens a crisis case, whose steps
+/// for every level are due from its time; the assessment that follows grades it.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisReport {
+    /// Who found or reported the student 第一响应人 (e.g. "寝室长 李某").
+    pub reporter: String,
+    /// What happened (required).
+    pub text: String,
+    /// The time of day of the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
+}
+
+/// 危机处置步骤 a step of the open crisis case done: which step of the policy's protocol, when and
+/// by whom. Fulfils that step's obligation.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisStep {
+    /// The step's key in the policy (`[[crisis.response]]` or `[[crisis.aftercare]]`).
+    pub step: String,
+    /// Who did it (required).
+    pub by: String,
+    /// The time of day it was done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
+    /// Notes.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// 结案 the closing of a crisis case: why, and who approved it. The case stays in the file and
+/// owes nothing more.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisClose {
+    /// Why the case is closed (required).
+    pub reason: String,
+    /// Who approved the closing (required).
+    pub approved_by: String,
+    /// The time of day of the closing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
 }
 
 /// 一人一策 an individual plan: prevention, intervention, handling.
@@ -364,6 +417,12 @@ pub enum RecordBody {
     Review(Review),
     /// 观察报告 an observer's report, filed from the inbox
     Observation(Observation),
+    /// 危机初报 a crisis first reported, before any assessment
+    CrisisReport(CrisisReport),
+    /// 危机处置步骤 a step of a crisis case done
+    CrisisStep(CrisisStep),
+    /// 危机结案 a crisis case closed
+    CrisisClose(CrisisClose),
 }
 
 impl RecordBody {
@@ -383,6 +442,9 @@ impl RecordBody {
             Self::Waiver(_) => "waiver",
             Self::Review(_) => "review",
             Self::Observation(_) => "observation",
+            Self::CrisisReport(_) => "crisis_report",
+            Self::CrisisStep(_) => "crisis_step",
+            Self::CrisisClose(_) => "crisis_close",
         }
     }
 }

@@ -309,6 +309,7 @@ fn resolve(
             fulfilled_by: fulfilled_by.map(Text::from),
             fulfilled_on,
             waived_reason: waived_reason.map(Text::from),
+            due_at: None,
         });
     }
     out

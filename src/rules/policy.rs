@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
 use typeshare::typeshare;
 
-pub use super::crisis::{ArchiveRules, CrisisLevelRule, CrisisProtocol};
+pub use super::crisis::{ArchiveRules, CrisisLevelRule, CrisisProtocol, CrisisStepRule};
 use super::network::NetworkRole;
 use crate::error::{Error, Result};
 use crate::model::TalkCategory;
@@ -432,6 +432,9 @@ impl Policy {
         if let Some(crisis) = &self.crisis {
             if let Err(reason) = crisis.check() {
                 return bad("crisis", None, "levels", reason);
+            }
+            if let Err(reason) = crisis.check_steps() {
+                return bad("crisis", None, "response", reason);
             }
         }
         if let Some((key, _)) = self.sources.iter().find(|(_, v)| v.trim().is_empty()) {

@@ -324,6 +324,7 @@ impl Session {
     pub fn add_record(&mut self, student_no: &str, record: NewRecord) -> Result<String> {
         validate_record(&record)?;
         let sid = self.student_id(student_no)?;
+        self.check_crisis_record(sid, &record)?;
         let amends = match &record.amends {
             Some(a) => {
                 let a = parse_id(a)?;

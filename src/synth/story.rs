@@ -659,6 +659,7 @@ pub(crate) fn records(
                 level: lv,
                 rationale,
                 actions,
+                time: None,
             }),
         );
         if level >= 1 || rng.chance(5_000) {

@@ -159,7 +159,10 @@ fn profiles_and_records_are_valid() {
                 RecordBody::Attachment(_)
                 | RecordBody::Event(_)
                 | RecordBody::Waiver(_)
-                | RecordBody::Observation(_) => panic!("no attachments expected"),
+                | RecordBody::Observation(_)
+                | RecordBody::CrisisReport(_)
+                | RecordBody::CrisisStep(_)
+                | RecordBody::CrisisClose(_) => panic!("no attachments expected"),
             }
         }
     }

@@ -74,6 +74,8 @@ pub enum ObligationKind {
     Sweep,
     /// The academic calendar runs out: the school must add the next semesters 续订校历.
     Calendar,
+    /// A step of a crisis case 危机处置 (response or after-care), due in hours.
+    CrisisStep,
 }
 
 /// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of
@@ -139,6 +141,10 @@ pub struct Obligation {
     /// Why it was waived.
     #[typeshare(serialized_as = "Option<String>")]
     pub waived_reason: Option<Text>,
+    /// The time it is due, `YYYY-MM-DD HH:MM`, for duties due in hours (a crisis case's steps);
+    /// `due` is its day. Absent for duties due on a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
 }
 
 /// Which obligations to list.
@@ -302,6 +308,22 @@ pub fn compute_student(
     needs_of(policy, today, s, &mut needs);
     resolve(policy, today, s, &mut needs, select, scratch, out);
     scratch.needs = needs;
+    if policy.crisis.is_some()
+        && s.records
+            .iter()
+            .any(|r| r.kind == "crisis" || r.kind == "crisis_report")
+    {
+        let from = out.len();
+        crate::rules::crisis_case::obligations(policy, today, s.profile, &s.records, out);
+        let mut i = from;
+        while i < out.len() {
+            if select.keeps(out[i].due, out[i].status) {
+                i += 1;
+            } else {
+                out.swap_remove(i);
+            }
+        }
+    }
 }
 
 /// The order of obligation lists: due date, then student or person, rule, subject, and the rest
@@ -471,5 +493,6 @@ fn obligation(
         fulfilled_by: fulfilled.map(|(id, _)| id.to_string().into()),
         fulfilled_on: fulfilled.map(|(_, d)| d),
         waived_reason: waived_reason.map(Text::from),
+        due_at: None,
     }
 }

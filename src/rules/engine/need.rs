@@ -74,6 +74,7 @@ pub(super) fn facts<'a>(r: &RecordInput<'a>) -> &'a Facts {
         trigger: None,
         waiver: None,
         decision: None,
+        crisis: None,
     };
     r.facts.unwrap_or(&NONE)
 }

@@ -341,5 +341,6 @@ fn status_of(
         fulfilled_by: fulfilled_by.map(Text::from),
         fulfilled_on,
         waived_reason: waived_reason.map(Text::from),
+        due_at: None,
     }
 }
