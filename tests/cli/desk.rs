@@ -114,7 +114,11 @@ fn dashboard_shows_open_crises_key_concern_and_recent_records() {
     assert_eq!(d.counts.students, 3);
     assert_eq!(d.crises.len(), 1, "only the recent case is open");
     assert_eq!(d.crises[0].student_no, "2025000001");
-    assert_eq!(d.crises[0].level, Some(CrisisLevel::C), "the amendment counts");
+    assert_eq!(
+        d.crises[0].level,
+        Some(CrisisLevel::C),
+        "the amendment counts"
+    );
     // The organiser is the policy's: preset 000 names none per level, 002 its 第十二条（三）.
     assert_eq!(d.crises[0].organiser, "");
     s.set_policy(xindang::rules::PRESETS[2].1).unwrap();

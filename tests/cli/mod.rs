@@ -5,6 +5,7 @@ mod bundles;
 mod crash;
 mod crash_bundles;
 mod crash_soak;
+mod crisis;
 mod desk;
 mod diskfull;
 mod fuzz_seeds;
