@@ -255,19 +255,17 @@ pub fn tracks(protocol: Option<&CrisisProtocol>, records: &[RecordInput<'_>]) ->
     for r in order {
         let at = moment(r);
         match r.kind {
-            "crisis_report" => {
-                if open.is_none() {
-                    let mut t = Track::open(r.id, at);
-                    if assess_hours > 0 {
-                        t.owed.push(Owed {
-                            key: ASSESSMENT_STEP.into(),
-                            since: at,
-                            due: plus_hours(at, assess_hours),
-                        });
-                    }
-                    t.grade(protocol, None, at);
-                    open = Some(t);
+            "crisis_report" if open.is_none() => {
+                let mut t = Track::open(r.id, at);
+                if assess_hours > 0 {
+                    t.owed.push(Owed {
+                        key: ASSESSMENT_STEP.into(),
+                        since: at,
+                        due: plus_hours(at, assess_hours),
+                    });
                 }
+                t.grade(protocol, None, at);
+                open = Some(t);
             }
             "crisis" => {
                 let t = open.get_or_insert_with(|| Track::open(r.id, at));
@@ -508,7 +506,7 @@ pub fn obligations(
         if o.key == ASSESSMENT_STEP {
             push(
                 "crisis.assessment".into(),
-                format!("危机处置·{}", ASSESSMENT_LABEL.to_string()),
+                format!("危机处置·{ASSESSMENT_LABEL}"),
                 policy.source_of_field("crisis.assess_hours"),
                 o.since,
                 o.due,
@@ -538,5 +536,203 @@ pub fn obligations(
             due,
             &r.key,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::engine::{CrisisFact, Facts};
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, TIME_FORMAT).unwrap()
+    }
+
+    /// A crisis record of `kind` at `when` (a step's key and who in `step`, `by`).
+    fn fact(when: &str, step: &str, by: &str) -> Facts {
+        Facts {
+            crisis: Some(CrisisFact {
+                time: Some(at(when).time()),
+                step: step.into(),
+                by: by.into(),
+            }),
+            ..Facts::default()
+        }
+    }
+
+    fn input<'a>(
+        id: i64,
+        kind: &'a str,
+        when: &str,
+        level: Option<CrisisLevel>,
+        f: &'a Facts,
+    ) -> RecordInput<'a> {
+        RecordInput {
+            id,
+            date: at(when).date(),
+            kind,
+            category: None,
+            concern: None,
+            concern_until: None,
+            crisis: level,
+            facts: Some(f),
+        }
+    }
+
+    fn profile() -> StudentProfile {
+        StudentProfile {
+            student_no: "2025000001".into(),
+            name: "张三".into(),
+            ..StudentProfile::default()
+        }
+    }
+
+    fn owed(t: &Track) -> Vec<(&str, String)> {
+        t.owed
+            .iter()
+            .map(|o| (o.key.as_str(), show(o.due)))
+            .collect()
+    }
+
+    #[test]
+    fn an_assessment_opens_a_case_owing_its_levels_steps_in_hours() {
+        let p = Policy::preset("002").unwrap();
+        let f = fact("2026-11-24 09:30", "", "");
+        let records = [input(
+            1,
+            "crisis",
+            "2026-11-24 09:30",
+            Some(CrisisLevel::C),
+            &f,
+        )];
+        let tracks = tracks(p.crisis.as_ref(), &records);
+        assert_eq!(tracks.len(), 1);
+        assert_eq!(
+            owed(&tracks[0]),
+            [
+                ("report", "2026-11-24 11:30".to_string()),
+                ("watch", "2026-11-24 10:30".to_string()),
+                ("parents", "2026-11-24 21:30".to_string()),
+                ("referral", "2026-11-25 09:30".to_string()),
+            ]
+        );
+        let v = view(
+            p.crisis.as_ref(),
+            &profile(),
+            &tracks[0],
+            at("2026-11-24 11:00"),
+        );
+        assert_eq!(v.level, Some(CrisisLevel::C));
+        assert_eq!(v.next.as_ref().map(|s| s.key.as_str()), Some("watch"));
+        assert_eq!(
+            v.next.as_ref().map(|s| s.status),
+            Some(CaseStepStatus::Overdue)
+        );
+        assert!(v
+            .steps
+            .iter()
+            .any(|s| s.key == "filing" && s.status == CaseStepStatus::Waiting));
+    }
+
+    #[test]
+    fn regrading_keeps_done_steps_adds_new_ones_and_drops_the_rest() {
+        let p = Policy::preset("002").unwrap();
+        let b = fact("2026-11-24 08:00", "", "");
+        let s = fact("2026-11-24 09:00", "report", "王老师");
+        let c = fact("2026-11-24 14:00", "", "");
+        let a = fact("2026-11-25 09:00", "", "");
+        let records = [
+            input(1, "crisis", "2026-11-24 08:00", Some(CrisisLevel::B), &b),
+            input(2, "crisis_step", "2026-11-24 09:00", None, &s),
+            input(3, "crisis", "2026-11-24 14:00", Some(CrisisLevel::C), &c),
+        ];
+        let t = &tracks(p.crisis.as_ref(), &records)[0];
+        assert_eq!(
+            owed(t),
+            [
+                ("report", "2026-11-24 10:00".to_string()),
+                ("watch", "2026-11-24 09:00".to_string()),
+                ("parents", "2026-11-24 20:00".to_string()),
+                ("referral", "2026-11-25 14:00".to_string()),
+            ]
+        );
+        let mut down = records.to_vec();
+        down.push(input(
+            4,
+            "crisis",
+            "2026-11-25 09:00",
+            Some(CrisisLevel::A),
+            &a,
+        ));
+        let all = tracks(p.crisis.as_ref(), &down);
+        assert_eq!(all.len(), 1, "a re-grading is the same case");
+        assert_eq!(owed(&all[0]), [("report", "2026-11-24 10:00".to_string())]);
+        assert_eq!(all[0].done("report").map(|d| d.by.as_str()), Some("王老师"));
+    }
+
+    #[test]
+    fn a_report_owes_the_assessment_and_a_closing_ends_the_case() {
+        let p = Policy::preset("001").unwrap();
+        let r = fact("2026-11-24 01:10", "", "");
+        let c = fact("2026-11-24 03:00", "", "");
+        let close = fact("2026-11-26 10:00", "", "学工部");
+        let again = fact("2026-12-01 09:00", "", "");
+        let records = [
+            input(1, "crisis_report", "2026-11-24 01:10", None, &r),
+            input(2, "crisis", "2026-11-24 03:00", Some(CrisisLevel::C), &c),
+            input(3, "crisis_close", "2026-11-26 10:00", None, &close),
+            input(
+                4,
+                "crisis",
+                "2026-12-01 09:00",
+                Some(CrisisLevel::B),
+                &again,
+            ),
+        ];
+        let first = tracks(p.crisis.as_ref(), &records[..1]);
+        assert_eq!(
+            owed(&first[0]).iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            ["assessment", "on-site", "report"]
+        );
+        let all = tracks(p.crisis.as_ref(), &records);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].done(ASSESSMENT_STEP).map(|d| d.id), Some(2));
+        assert_eq!(all[0].closed.as_ref().map(|c| c.2.as_str()), Some("学工部"));
+        assert!(open_track(&all).is_some_and(|t| t.id == 4));
+        // The closed case owes nothing; the open one does.
+        let mut out = Vec::new();
+        obligations(
+            &p,
+            at("2026-11-27 00:00").date(),
+            &profile(),
+            &records[..3],
+            &mut out,
+        );
+        assert!(out.is_empty());
+        obligations(
+            &p,
+            at("2026-12-01 00:00").date(),
+            &profile(),
+            &records,
+            &mut out,
+        );
+        assert!(out.iter().all(|o| o.since == at("2026-12-01 00:00").date()));
+        assert!(out.iter().any(|o| &*o.rule == "crisis.step.watch"));
+    }
+
+    #[test]
+    fn the_presets_steps_are_checked() {
+        let text = crate::rules::PRESETS[2]
+            .1
+            .replacen("key = \"watch\"", "key = \"report\"", 1);
+        assert!(Policy::parse(&text).is_err());
+        let text = crate::rules::PRESETS[2]
+            .1
+            .replacen("\nhours = 24\n", "\nhours = 0\n", 1);
+        assert!(Policy::parse(&text).is_err());
+        for id in ["000", "003", "004"] {
+            let p = Policy::preset(id).unwrap();
+            assert!(p.crisis.is_none_or(|c| c.response.is_empty()), "{id}");
+        }
     }
 }

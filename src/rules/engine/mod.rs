@@ -22,7 +22,7 @@ use super::policy::Policy;
 use crate::model::{StudentProfile, StudentStatus};
 use need::{Label, Need};
 
-pub use facts::{validate_body, Facts, RecordInput, StudentInput};
+pub use facts::{validate_body, CrisisFact, Facts, RecordInput, StudentInput};
 
 /// Where an obligation stands.
 #[typeshare]
