@@ -192,6 +192,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     classroom_visit: 'Classroom visit',
     sweep: 'Semester sweep',
     calendar: 'Extend the calendar',
+    crisis_step: 'Crisis step',
   },
   sync: {
     tabSite: 'Sites and keys',

@@ -188,6 +188,7 @@ export const adminZhCN = {
     classroom_visit: '深入课堂',
     sweep: '学期始末摸排',
     calendar: '续订校历',
+    crisis_step: '危机处置',
   },
   sync: {
     tabSite: '站点与公钥',

@@ -3,12 +3,14 @@ import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
+import { crisisZhCN } from './crisis.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
   ...reviewZhCN,
   ...reportsZhCN,
   ...calendarZhCN,
+  ...crisisZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -126,7 +128,10 @@ export const zhCN = {
       keyConcernList: '重点关注名单',
       keyConcernAll: '全部 {total} 名',
       noKeyConcern: '暂无重点关注学生',
-      crisisList: '危机个案（近 60 天评估）',
+      crisisList: '危机个案（未结案）',
+      crisisUnassessed: '待评估',
+      crisisNext: '下一步：{step}，{due} 前',
+      crisisNoNext: '处置步骤均已完成，待结案',
       noCrises: '暂无危机个案',
       crisisLevel: '{level} 级',
       organiser: '组织处置：{who}',
@@ -224,6 +229,9 @@ export const zhCN = {
       waiver: '豁免',
       review: '周研判',
       observation: '观察员报告',
+      crisis_report: '危机初报',
+      crisis_step: '危机处置步骤',
+      crisis_close: '危机个案结案',
     },
     talk: {
       freshman: '新生',
@@ -318,6 +326,13 @@ export const zhCN = {
       levelC: 'C 级：症状严重，已有自伤或伤人行为，未造成严重后果',
       levelD: 'D 级：症状严重，有危及生命的伤害行为，正在发生或已造成严重后果',
       organiserNone: '本校工作规则未规定该级危机的组织者',
+      time: '时间',
+      crisisReporter: '报告人（第一响应人）',
+      crisisText: '情况描述',
+      crisisReportHint: '危机初报即开案：评估定级前先按规则要求的步骤处置。',
+      step: '处置步骤',
+      by: '完成人',
+      approvedBy: '批准人',
     },
   },
   importRoster: {
@@ -410,6 +425,13 @@ export const zhCN = {
       grid_degree: '请填写“本科”或“研究生”',
       grid_duplicate: '重复出现',
       grid_liaison: '请填写“校外住宿”“转专业”或“调换寝室”',
+      bad_time: '时间格式应为“年-月-日 时:分”，如 2026-11-24 09:30。',
+      crisis_no_open_case: '该学生没有未结案的危机个案：请先记录危机初报或危机评估。',
+      crisis_step_unknown: '本校工作规则中没有这一处置步骤。',
+      crisis_who_missing: '请填写完成人（结案须填写批准人）。',
+      crisis_reason_missing: '结案须写明原因。',
+      crisis_text_missing: '危机初报须写明情况。',
+      crisis_before_case: '时间早于该危机个案的开案时间。',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -427,6 +449,12 @@ export const zhCN = {
       minutes: '会议纪要',
       signed_by: '签字人',
       items: '研判决定',
+      step: '处置步骤',
+      by: '完成人',
+      approved_by: '批准人',
+      at: '时间',
+      text: '情况描述',
+      student: '学生',
     },
   },
 } as const;

@@ -455,6 +455,42 @@ export interface CalendarView {
 	status?: CalendarStatus;
 }
 
+/** Where a step of a case stands at the moment asked. */
+export enum CaseStepStatus {
+	/** Owed, due time not passed. */
+	Due = "due",
+	/** Owed, due time passed. */
+	Overdue = "overdue",
+	/** Done by a `crisis_step` record (or, for the assessment, by the assessment). */
+	Done = "done",
+	/** Offered, not owed: done where the situation calls for it. */
+	Offered = "offered",
+	/** After-care not yet started: the response still owes a step. */
+	Waiting = "waiting",
+}
+
+/** One step of a case as the file and the dashboard show it. */
+export interface CaseStep {
+	/** The step's key (what `crisis step --step` takes), or `assessment`. */
+	key: string;
+	/** What is done, in Chinese, with the level's organiser filled in. */
+	label: string;
+	/** Who does it. */
+	who: string;
+	/** An after-care step 后续工作 rather than a response step. */
+	aftercare: boolean;
+	/** Where it stands. */
+	status: CaseStepStatus;
+	/** When it is due, `YYYY-MM-DD HH:MM` (owed steps only). */
+	due_at?: string;
+	/** When it was done. */
+	done_at?: string;
+	/** Who did it. */
+	done_by: string;
+	/** The record that did it. */
+	record?: string;
+}
+
 /** One college in the school-wide picture. */
 export interface CollegeOverview {
 	/** 学院, as the profiles name it. */
@@ -689,9 +725,14 @@ export interface CrisisAssessment {
 	rationale: string;
 	/** Actions taken. */
 	actions: string;
+	/**
+	 * The time of day of the assessment, from which the steps of its level are due in hours
+	 * (absent in records written before crisis cases: counted from the start of the day).
+	 */
+	time?: string;
 }
 
-/** An open crisis case: the latest assessment of a student within [`CRISIS_OPEN_DAYS`]. */
+/** A crisis case of a student, as the student file and the dashboard show it. */
 export interface CrisisCase {
 	/** 学号 */
 	student_no: string;
@@ -701,15 +742,48 @@ export interface CrisisCase {
 	college: string;
 	/** 班级 */
 	class_name: string;
-	/** Level A–D. */
-	level: CrisisLevel;
+	/** The record that opened it (a first report or an assessment). */
+	id: string;
+	/** When it was opened, `YYYY-MM-DD HH:MM`. */
+	opened_at: string;
+	/** The day of its latest grading (or of its opening, if not yet assessed). */
+	date: string;
+	/** Level A–D of the latest assessment; none while only reported. */
+	level?: CrisisLevel;
 	/**
-	 * Who organises the response at this level, as the policy's crisis protocol says (002
-	 * 第十二条（三）); empty when the policy names no organiser per level.
+	 * Who organises the response at this level (002 第十二条（三）); empty when the policy names
+	 * none per level.
 	 */
 	organiser: string;
-	/** The day of the assessment. */
-	date: string;
+	/** Who supports it. */
+	support: string;
+	/** The emergency plan of this level, else the school's crisis plan. */
+	plan: string;
+	/** Whether the policy names response steps at all (if not, the app says so). */
+	protocol: boolean;
+	/** The response steps, then the after-care steps: owed, offered, and done. */
+	steps: CaseStep[];
+	/** The next owed step not done, the soonest due (what the dashboard shows). */
+	next?: CaseStep;
+	/** When it was closed, `YYYY-MM-DD HH:MM`; none while open. */
+	closed_at?: string;
+	/** Who approved the closing. */
+	closed_approved_by: string;
+	/** The closing record. */
+	closed_by?: string;
+}
+
+/**
+ * 结案 the closing of a crisis case: why, and who approved it. The case stays in the file and
+ * owes nothing more.
+ */
+export interface CrisisClose {
+	/** Why the case is closed (required). */
+	reason: string;
+	/** Who approved the closing (required). */
+	approved_by: string;
+	/** The time of day of the closing. */
+	time?: string;
 }
 
 /** One crisis level of the protocol. */
@@ -724,6 +798,28 @@ export interface CrisisLevelRule {
 	plan?: string;
 }
 
+/** One step of the crisis response or after-care, as the policy states it. */
+export interface CrisisStepRule {
+	/**
+	 * Its key, recorded by the `crisis_step` record that does it (`report`, `parents` …:
+	 * lower-case letters, digits and `-`, unique in the protocol).
+	 */
+	key: string;
+	/** What is done, in Chinese. `{organiser}` stands for the organiser of the case's level. */
+	label: string;
+	/** Who does it. */
+	who?: string;
+	/** Due within this many hours (1 to 8760). */
+	hours: number;
+	/** The levels that require it; empty: every level, and a case not yet assessed. */
+	levels?: CrisisLevel[];
+	/**
+	 * Offered, not owed: done where the situation calls for it (休学 where advised, the police
+	 * where parents refuse and there is danger); never an obligation.
+	 */
+	offered?: boolean;
+}
+
 /** A school's crisis protocol. Every part may be left out when the seed does not state it. */
 export interface CrisisProtocol {
 	/** The levels A–D with their organisers (002), in order, each at most once. */
@@ -736,6 +832,49 @@ export interface CrisisProtocol {
 	after: string[];
 	/** The school's crisis plan the response follows (001). */
 	plan: string;
+	/**
+	 * The response steps 处置步骤 a crisis case owes, each due in hours after the record that
+	 * requires it (the first report or the assessment of its level). Empty: the policy names none.
+	 */
+	response: CrisisStepRule[];
+	/**
+	 * The after-care steps 后续工作 (002 第十二条（四）), due in hours after the response's last
+	 * step owed is done.
+	 */
+	aftercare: CrisisStepRule[];
+	/**
+	 * A case opened by a first report owes its assessment 危机评估 within this many hours
+	 * (0 = not asked).
+	 */
+	assess_hours: number;
+}
+
+/**
+ * 危机初报 the first report of a crisis before any assessment: opens a crisis case, whose steps
+ * for every level are due from its time; the assessment that follows grades it.
+ */
+export interface CrisisReport {
+	/** Who found or reported the student 第一响应人 (e.g. "寝室长 李某"). */
+	reporter: string;
+	/** What happened (required). */
+	text: string;
+	/** The time of day of the report. */
+	time?: string;
+}
+
+/**
+ * 危机处置步骤 a step of the open crisis case done: which step of the policy's protocol, when and
+ * by whom. Fulfils that step's obligation.
+ */
+export interface CrisisStep {
+	/** The step's key in the policy (`[[crisis.response]]` or `[[crisis.aftercare]]`). */
+	step: string;
+	/** Who did it (required). */
+	by: string;
+	/** The time of day it was done. */
+	time?: string;
+	/** Notes. */
+	note?: string;
 }
 
 /** The headline numbers of the dashboard. */
@@ -786,6 +925,8 @@ export enum ObligationKind {
 	Sweep = "sweep",
 	/** The academic calendar runs out: the school must add the next semesters 续订校历. */
 	Calendar = "calendar",
+	/** A step of a crisis case 危机处置 (response or after-care), due in hours. */
+	CrisisStep = "crisis_step",
 }
 
 /** Where an obligation stands. */
@@ -844,6 +985,11 @@ export interface Obligation {
 	fulfilled_on?: string;
 	/** Why it was waived. */
 	waived_reason?: string;
+	/**
+	 * The time it is due, `YYYY-MM-DD HH:MM`, for duties due in hours (a crisis case's steps);
+	 * `due` is its day. Absent for duties due on a day.
+	 */
+	due_at?: string;
 }
 
 /** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
@@ -938,7 +1084,7 @@ export interface Dashboard {
 	obligations: Obligation[];
 	/** Students on the key-concern list, highest level first. */
 	key_concern: StudentSummary[];
-	/** Open crisis cases, highest level first. */
+	/** Open crisis cases, highest level first, with their next due step. */
 	crises: CrisisCase[];
 	/** The latest records written, newest first. */
 	recent: RecentRecord[];
@@ -1499,7 +1645,13 @@ export type RecordBody =
 	/** 周研判 a weekly review decision */
 	| { kind: "review", data: Review }
 	/** 观察报告 an observer's report, filed from the inbox */
-	| { kind: "observation", data: Observation };
+	| { kind: "observation", data: Observation }
+	/** 危机初报 a crisis first reported, before any assessment */
+	| { kind: "crisis_report", data: CrisisReport }
+	/** 危机处置步骤 a step of a crisis case done */
+	| { kind: "crisis_step", data: CrisisStep }
+	/** 危机结案 a crisis case closed */
+	| { kind: "crisis_close", data: CrisisClose };
 
 /** A record as written: what happened, when, and whether it amends an earlier one. */
 export interface NewRecord {
