@@ -232,6 +232,10 @@ pub struct CrisisReport {
 pub struct CrisisStep {
     /// The step's key in the policy (`[[crisis.response]]` or `[[crisis.aftercare]]`).
     pub step: String,
+    /// The step's label as the policy said it when the step was done (the file keeps it when
+    /// the policy changes); filled by the core when left empty.
+    #[serde(default)]
+    pub label: String,
     /// Who did it (required).
     pub by: String,
     /// The time of day it was done.

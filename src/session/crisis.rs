@@ -14,6 +14,15 @@ impl StudentEntry {
     /// This student's crisis cases, oldest first, from the records not superseded (all dates:
     /// a case is as its records make it).
     fn crisis_tracks(&self, protocol: Option<&crate::rules::crisis::CrisisProtocol>) -> Vec<Track> {
+        // Most students never had a crisis: skip building their input (the dashboard asks for
+        // every student's cases at 100,000 students).
+        if !self
+            .heads
+            .iter()
+            .any(|h| crisis_case::CASE_KINDS.contains(&h.kind.as_str()))
+        {
+            return Vec::new();
+        }
         let mut input = StudentInput {
             profile: &self.profile,
             records: Vec::new(),
@@ -90,6 +99,7 @@ impl Session {
             amend_reason: String::new(),
             body: RecordBody::CrisisStep(CrisisStep {
                 step: step.trim().to_string(),
+                label: String::new(),
                 by: by.trim().to_string(),
                 time: Some(at.time()),
                 note: note.to_string(),
@@ -118,6 +128,27 @@ impl Session {
             }),
         };
         self.add_record(student_no, record)
+    }
+
+    /// A step record's label, from the student's open case (the policy's words, the organiser
+    /// filled in), when the writer left it empty.
+    pub(super) fn label_crisis_step(&self, sid: i64, record: &mut NewRecord) -> Result<()> {
+        let RecordBody::CrisisStep(step) = &mut record.body else {
+            return Ok(());
+        };
+        if !step.label.trim().is_empty() {
+            return Ok(());
+        }
+        let s = &self.students[&sid];
+        let protocol = self.policy()?.crisis;
+        let tracks = s.crisis_tracks(protocol.as_ref());
+        if let Some(t) = crisis_case::open_track(&tracks) {
+            let view = crisis_case::view(protocol.as_ref(), &s.profile, t, NaiveDateTime::MIN);
+            if let Some(v) = view.steps.iter().find(|v| v.key == step.step.trim()) {
+                step.label = v.label.clone();
+            }
+        }
+        Ok(())
     }
 
     /// What a crisis record needs beyond its own fields, checked before it is written (by

@@ -162,6 +162,18 @@ fn steps_are_done_with_time_and_who_and_after_care_follows_the_response() {
     assert_eq!(report["fulfilled_by"], id.as_str());
     // No after-care while the response owes a step.
     assert!(!rules(&list).iter().any(|r| r.starts_with("crisis.after.")));
+    // The step record keeps the policy's words of the step, the organiser filled in.
+    let file = x.json(&["student", "show", SNO, "--json"]);
+    let rec = file["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(
+        rec["record"]["body"]["data"]["label"],
+        "报告学校分管心理健康工作校领导（非上班时间为值班校领导）"
+    );
     let c = &cases(&x)[0];
     assert_eq!(step(c, "report")["done_by"], "王老师");
     assert_eq!(step(c, "report")["done_at"], "2026-11-24 10:00");

@@ -58,7 +58,7 @@ export function recordHeadline(body: RecordBody): string {
     case 'key_concern':
       return `${kindLabel('key_concern')} · ${t(`concern.${body.data.level}`)}`;
     case 'crisis_step':
-      return `${kindLabel('crisis_step')} · ${body.data.step}`;
+      return `${kindLabel('crisis_step')} · ${body.data.label || body.data.step}`;
     default:
       return kindLabel(body.kind);
   }

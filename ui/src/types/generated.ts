@@ -869,6 +869,11 @@ export interface CrisisReport {
 export interface CrisisStep {
 	/** The step's key in the policy (`[[crisis.response]]` or `[[crisis.aftercare]]`). */
 	step: string;
+	/**
+	 * The step's label as the policy said it when the step was done (the file keeps it when
+	 * the policy changes); filled by the core when left empty.
+	 */
+	label?: string;
 	/** Who did it (required). */
 	by: string;
 	/** The time of day it was done. */
