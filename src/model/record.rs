@@ -291,6 +291,34 @@ pub struct Referral {
     pub hospital_diagnosed: bool,
     /// Medication and revisit notes.
     pub medication: String,
+    /// The first revisit 复诊 date the hospital set, if any: a reminder is due on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub next_revisit: Option<NaiveDate>,
+}
+
+/// 用药与复诊 a diagnosed student's treatment as data (000 四（一）3: 叮嘱学生按时服药，定期复诊):
+/// the medication now, a revisit done, the next revisit date (each gets a reminder), or the
+/// hospital's finding that the student recovered, which ends the diagnosed student's duties.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Treatment {
+    /// The medication now, as prescribed (name, dose, how often); empty: none.
+    pub medication: String,
+    /// Takes it as prescribed 按时服药.
+    pub adherent: bool,
+    /// A revisit 复诊 took place on the record's day.
+    pub revisited: bool,
+    /// The next revisit date the hospital set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub next_revisit: Option<NaiveDate>,
+    /// 康复: the hospital found the student recovered; the half-monthly contacts and the revisit
+    /// reminders end on the record's day.
+    pub recovered: bool,
+    /// Notes.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// 休学 / 复学 a leave or return review.
@@ -427,6 +455,8 @@ pub enum RecordBody {
     CrisisStep(CrisisStep),
     /// 危机结案 a crisis case closed
     CrisisClose(CrisisClose),
+    /// 用药与复诊 a diagnosed student's medication and revisits
+    Treatment(Treatment),
 }
 
 impl RecordBody {
@@ -449,6 +479,7 @@ impl RecordBody {
             Self::CrisisReport(_) => "crisis_report",
             Self::CrisisStep(_) => "crisis_step",
             Self::CrisisClose(_) => "crisis_close",
+            Self::Treatment(_) => "treatment",
         }
     }
 }

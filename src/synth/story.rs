@@ -731,6 +731,7 @@ pub(crate) fn records(
                 diagnosis,
                 hospital_diagnosed: r.diagnosis.is_some(),
                 medication,
+                next_revisit: None,
             }),
         );
     }

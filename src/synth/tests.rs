@@ -162,7 +162,8 @@ fn profiles_and_records_are_valid() {
                 | RecordBody::Observation(_)
                 | RecordBody::CrisisReport(_)
                 | RecordBody::CrisisStep(_)
-                | RecordBody::CrisisClose(_) => panic!("no attachments expected"),
+                | RecordBody::CrisisClose(_)
+                | RecordBody::Treatment(_) => panic!("no attachments expected"),
             }
         }
     }

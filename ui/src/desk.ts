@@ -65,7 +65,7 @@ export function recordHeadline(body: RecordBody): string {
 }
 
 /** The kinds written through the record form (attachments have their own upload). */
-export const FORM_KINDS = ['talk', 'parent_contact', 'key_concern', 'crisis_report', 'crisis', 'plan', 'referral', 'leave_review', 'screening'] as const;
+export const FORM_KINDS = ['talk', 'parent_contact', 'key_concern', 'crisis_report', 'crisis', 'plan', 'referral', 'treatment', 'leave_review', 'screening'] as const;
 export type FormKind = (typeof FORM_KINDS)[number];
 
 /** Whether a record of this kind is written (and so amended) with the record form. */

@@ -44,6 +44,15 @@ pub struct Facts {
     /// A weekly review's decision (for the reports; the level change is in the header).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<ReviewDecision>,
+    /// A revisit 复诊 done (a treatment record).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revisited: bool,
+    /// The next revisit date set (a referral or a treatment record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_revisit: Option<NaiveDate>,
+    /// The hospital found the student recovered (a treatment record).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub recovered: bool,
     /// What the crisis case reads of a crisis record (report, assessment, step, closing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crisis: Option<CrisisFact>,
@@ -87,8 +96,15 @@ impl Facts {
                 flagged: true,
                 ..Facts::default()
             },
-            RecordBody::Referral(r) if r.hospital_diagnosed => Facts {
-                diagnosed: true,
+            RecordBody::Referral(r) if r.hospital_diagnosed || r.next_revisit.is_some() => Facts {
+                diagnosed: r.hospital_diagnosed,
+                next_revisit: r.next_revisit,
+                ..Facts::default()
+            },
+            RecordBody::Treatment(t) => Facts {
+                revisited: t.revisited,
+                next_revisit: t.next_revisit,
+                recovered: t.recovered,
                 ..Facts::default()
             },
             RecordBody::Plan(p) if !p.review_dates.is_empty() => Facts {

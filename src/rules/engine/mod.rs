@@ -5,6 +5,7 @@
 //! family a record fulfils at most one need (two academic warnings need two talks), and needs are
 //! served in order of their due dates by the earliest record in their window.
 
+mod diagnosed;
 mod facts;
 mod follow_ups;
 mod must_talk;
@@ -76,6 +77,8 @@ pub enum ObligationKind {
     Calendar,
     /// A step of a crisis case 危机处置 (response or after-care), due in hours.
     CrisisStep,
+    /// A diagnosed student's revisit 复诊 (a reminder on its date).
+    Revisit,
 }
 
 /// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of
@@ -397,6 +400,7 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>, needs: &mut
     let sem = policy.semester_at(today);
     must_talk::needs(policy, sem, s, needs);
     follow_ups::needs(&policy.cadence, s, needs);
+    diagnosed::needs(policy, today, s, needs);
     if let Some(sem) = sem.filter(|_| enrolled) {
         semester::needs(policy, today, sem, s, needs);
     }

@@ -74,6 +74,9 @@ pub(super) fn facts<'a>(r: &RecordInput<'a>) -> &'a Facts {
         trigger: None,
         waiver: None,
         decision: None,
+        revisited: false,
+        next_revisit: None,
+        recovered: false,
         crisis: None,
     };
     r.facts.unwrap_or(&NONE)

@@ -20,7 +20,7 @@ pub fn kind(name: &str) -> KindName {
 }
 
 /// The record kinds as `RecordBody::kind_name` names them.
-const KINDS: [&str; 15] = [
+const KINDS: [&str; 16] = [
     "screening",
     "talk",
     "parent_contact",
@@ -36,6 +36,7 @@ const KINDS: [&str; 15] = [
     "crisis_report",
     "crisis_step",
     "crisis_close",
+    "treatment",
 ];
 
 /// A record kind's name in a header of the index: one of the known names by number, anything

@@ -193,6 +193,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     sweep: 'Semester sweep',
     calendar: 'Extend the calendar',
     crisis_step: 'Crisis step',
+    revisit: 'Revisit reminder',
   },
   sync: {
     tabSite: 'Sites and keys',

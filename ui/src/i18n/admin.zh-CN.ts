@@ -189,6 +189,7 @@ export const adminZhCN = {
     sweep: '学期始末摸排',
     calendar: '续订校历',
     crisis_step: '危机处置',
+    revisit: '复诊提醒',
   },
   sync: {
     tabSite: '站点与公钥',

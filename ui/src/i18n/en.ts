@@ -234,6 +234,7 @@ export const en: Messages = {
       crisis_report: 'Crisis first report',
       crisis_step: 'Crisis step',
       crisis_close: 'Crisis case closed',
+      treatment: 'Medication and revisits',
     },
     talk: {
       freshman: 'Freshman',
@@ -335,6 +336,13 @@ export const en: Messages = {
       step: 'Step',
       by: 'Done by',
       approvedBy: 'Approved by',
+      nextRevisit: 'Next revisit',
+      currentMedication: 'Medication now',
+      medicationPlaceholder: 'Name, dose, how often; empty if none',
+      adherent: 'Takes it as prescribed',
+      revisited: 'Revisit done today',
+      recovered: 'Recovered (hospital’s finding)',
+      recoveredHint: 'Once recovery is recorded, the half-monthly contacts and revisit reminders end from that day.',
     },
   },
   importRoster: {

@@ -232,6 +232,7 @@ export const zhCN = {
       crisis_report: '危机初报',
       crisis_step: '危机处置步骤',
       crisis_close: '危机个案结案',
+      treatment: '用药与复诊',
     },
     talk: {
       freshman: '新生',
@@ -333,6 +334,13 @@ export const zhCN = {
       step: '处置步骤',
       by: '完成人',
       approvedBy: '批准人',
+      nextRevisit: '下次复诊日期',
+      currentMedication: '目前用药',
+      medicationPlaceholder: '药名、剂量、服用次数；未用药留空',
+      adherent: '按时服药',
+      revisited: '本次已复诊',
+      recovered: '经医院评估康复',
+      recoveredHint: '记录康复后，每半月联系和复诊提醒自该日起结束。',
     },
   },
   importRoster: {

@@ -932,6 +932,8 @@ export enum ObligationKind {
 	Calendar = "calendar",
 	/** A step of a crisis case 危机处置 (response or after-care), due in hours. */
 	CrisisStep = "crisis_step",
+	/** A diagnosed student's revisit 复诊 (a reminder on its date). */
+	Revisit = "revisit",
 }
 
 /** Where an obligation stands. */
@@ -1656,7 +1658,9 @@ export type RecordBody =
 	/** 危机处置步骤 a step of a crisis case done */
 	| { kind: "crisis_step", data: CrisisStep }
 	/** 危机结案 a crisis case closed */
-	| { kind: "crisis_close", data: CrisisClose };
+	| { kind: "crisis_close", data: CrisisClose }
+	/** 用药与复诊 a diagnosed student's medication and revisits */
+	| { kind: "treatment", data: Treatment };
 
 /** A record as written: what happened, when, and whether it amends an earlier one. */
 export interface NewRecord {
@@ -1840,6 +1844,8 @@ export interface Referral {
 	hospital_diagnosed: boolean;
 	/** Medication and revisit notes. */
 	medication: string;
+	/** The first revisit 复诊 date the hospital set, if any: a reminder is due on it. */
+	next_revisit?: string;
 }
 
 /** Which report. */
@@ -2165,6 +2171,29 @@ export interface Talk {
 	text: string;
 	/** When to follow up, if agreed. */
 	follow_up?: string;
+}
+
+/**
+ * 用药与复诊 a diagnosed student's treatment as data (000 四（一）3: 叮嘱学生按时服药，定期复诊):
+ * the medication now, a revisit done, the next revisit date (each gets a reminder), or the
+ * hospital's finding that the student recovered, which ends the diagnosed student's duties.
+ */
+export interface Treatment {
+	/** The medication now, as prescribed (name, dose, how often); empty: none. */
+	medication: string;
+	/** Takes it as prescribed 按时服药. */
+	adherent: boolean;
+	/** A revisit 复诊 took place on the record's day. */
+	revisited: boolean;
+	/** The next revisit date the hospital set. */
+	next_revisit?: string;
+	/**
+	 * 康复: the hospital found the student recovered; the half-monthly contacts and the revisit
+	 * reminders end on the record's day.
+	 */
+	recovered: boolean;
+	/** Notes. */
+	note?: string;
 }
 
 /** An obligation waived, with its reason (e.g. the student was on leave). */
