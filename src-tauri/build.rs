@@ -35,6 +35,12 @@ const COMMANDS: &[&str] = &[
     "bundle_import",
     "handover_export",
     "receipt_import",
+    "handover_passphrase",
+    "handover_export_passphrase",
+    "passphrase_file_pick",
+    "passphrase_file_preview",
+    "passphrase_file_import",
+    "audit_alarm_settle",
     "list_students",
     "dashboard",
     "student_file",
@@ -60,6 +66,12 @@ const COMMANDS: &[&str] = &[
     "network_activities",
     "network_activity_add",
     "network_waive",
+    "list_pick",
+    "list_import",
+    "inbox_view",
+    "inbox_file",
+    "inbox_dismiss",
+    "student_obligations",
 ];
 
 fn main() {

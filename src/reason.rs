@@ -45,7 +45,7 @@ pub enum Reason {
     GridUnreadable,
     /// Grid table: the workbook has no sheet.
     GridNoSheet,
-    /// Grid table: a role other than 辅导员, 心理委员, 寝室长.
+    /// Grid table: a role other than 辅导员, 班主任, 心理委员, 寝室长.
     GridRole,
     /// Grid table: a required cell is empty.
     GridRequired,
@@ -69,11 +69,19 @@ pub enum Reason {
     CrisisTextMissing,
     /// A crisis step or closing dated before the case was opened.
     CrisisBeforeCase,
+    /// A file offered as a passphrase handover or receipt that is not encrypted to a passphrase.
+    NotPassphraseFile,
+    /// A student's obligation waived 免除 without its reason.
+    WaiverReasonMissing,
+    /// An observer's report dismissed 不予处理 without its reason.
+    DismissReasonMissing,
+    /// No open item of the triage inbox has this id (triaged meanwhile, or never there).
+    InboxItemGone,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 30] = [
+    pub const ALL: [Reason; 34] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -104,6 +112,10 @@ impl Reason {
         Self::CrisisReasonMissing,
         Self::CrisisTextMissing,
         Self::CrisisBeforeCase,
+        Self::NotPassphraseFile,
+        Self::WaiverReasonMissing,
+        Self::DismissReasonMissing,
+        Self::InboxItemGone,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -139,6 +151,10 @@ impl Reason {
             Self::CrisisReasonMissing => "crisis_reason_missing",
             Self::CrisisTextMissing => "crisis_text_missing",
             Self::CrisisBeforeCase => "crisis_before_case",
+            Self::NotPassphraseFile => "not_passphrase_file",
+            Self::WaiverReasonMissing => "waiver_reason_missing",
+            Self::DismissReasonMissing => "dismiss_reason_missing",
+            Self::InboxItemGone => "inbox_item_gone",
         }
     }
 
@@ -183,7 +199,7 @@ impl Reason {
             Self::GridNoHeader => "no header row with this column in the first 10 rows",
             Self::GridUnreadable => "the file is not a readable workbook",
             Self::GridNoSheet => "the workbook has no sheet",
-            Self::GridRole => "use 辅导员, 心理委员 or 寝室长",
+            Self::GridRole => "use 辅导员, 班主任, 心理委员 or 寝室长",
             Self::GridRequired => "is required",
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
@@ -195,6 +211,12 @@ impl Reason {
             Self::CrisisReasonMissing => "closing a crisis case needs its reason",
             Self::CrisisTextMissing => "a crisis report says what happened",
             Self::CrisisBeforeCase => "is before the crisis case was opened",
+            Self::NotPassphraseFile => {
+                "this file is not encrypted to a passphrase; import it as an ordinary bundle or receipt"
+            }
+            Self::WaiverReasonMissing => "a waiver needs its reason",
+            Self::DismissReasonMissing => "a dismissal needs its reason",
+            Self::InboxItemGone => "no open item with that id in the inbox (already triaged?)",
         }
     }
 }

@@ -10,13 +10,13 @@ use xindang::roster::ColumnOverrides;
 use xindang::session::audit_pages::{AuditCheck, AuditPage, AuditQuery};
 use xindang::session::obligation_pages::{ObligationPage, ObligationQuery};
 use xindang::session::policy_checks::PolicyProblem;
-use xindang::session::sync::ReceiptReport;
+use xindang::session::sync::{BundlePreview, ReceiptReport};
 use xindang::site::SiteProfile;
 use zeroize::Zeroizing;
 
 use crate::admin::{
-    self, BundleExported, BundleImported, PolicyView, ReportExported, RosterPreview, Staging,
-    SyncOverview,
+    self, BundleExported, BundleImported, PassphraseImported, PolicyView, ReportExported,
+    RosterPreview, Staging, SyncOverview,
 };
 use crate::error::CommandError;
 use crate::state::Shared;
@@ -209,4 +209,62 @@ pub fn receipt_import(
     state: State<'_, Shared>,
 ) -> Result<Option<ReceiptReport>, CommandError> {
     admin::receipt_import(&app, &state)
+}
+
+/// A passphrase for a handover to another institution, offered by default (six groups of four
+/// digits, read out by phone).
+#[tauri::command]
+pub fn handover_passphrase() -> String {
+    xindang::bundle::generate_passphrase().to_string()
+}
+
+/// Exports a handover bundle encrypted to a passphrase (`null` when cancelled).
+#[tauri::command(async)]
+pub fn handover_export_passphrase(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    to: String,
+    student_nos: Vec<String>,
+    status: Option<StudentStatus>,
+    passphrase: String,
+) -> Result<Option<BundleExported>, CommandError> {
+    admin::handover_export_passphrase(&app, &state, &to, &student_nos, status, &passphrase)
+}
+
+/// Picks a passphrase handover or receipt and keeps it for the next steps (`null` when cancelled).
+#[tauri::command(async)]
+pub fn passphrase_file_pick(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    staging: State<'_, Staging>,
+) -> Result<Option<String>, CommandError> {
+    admin::passphrase_file_pick(&app, &state, &staging)
+}
+
+/// Decrypts and verifies the picked file and says who signed it; writes nothing.
+#[tauri::command(async)]
+pub fn passphrase_file_preview(
+    state: State<'_, Shared>,
+    staging: State<'_, Staging>,
+    passphrase: String,
+) -> Result<BundlePreview, CommandError> {
+    state.with(|s| admin::passphrase_file_preview(s, &staging, &passphrase))
+}
+
+/// Imports the picked file once its signer's fingerprint was compared by phone.
+#[tauri::command(async)]
+pub fn passphrase_file_import(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    staging: State<'_, Staging>,
+    passphrase: String,
+    fingerprint: String,
+) -> Result<PassphraseImported, CommandError> {
+    admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint)
+}
+
+/// Settles a site's audit alarm once a person looked into it (audited).
+#[tauri::command(async)]
+pub fn audit_alarm_settle(state: State<'_, Shared>, site: String) -> Result<(), CommandError> {
+    state.with(|s| Ok(s.session_mut()?.settle_audit_alarm(&site)?))
 }

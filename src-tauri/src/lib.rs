@@ -14,6 +14,7 @@ pub mod commands;
 pub mod crisis_commands;
 pub mod dialogs;
 pub mod error;
+pub mod list_commands;
 pub mod policy_commands;
 pub mod protect;
 pub mod report_commands;
@@ -25,6 +26,8 @@ pub mod student_commands;
 
 #[cfg(test)]
 mod hardening_tests;
+#[cfg(test)]
+mod list_tests;
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]
@@ -81,6 +84,12 @@ pub fn run() {
             admin_commands::bundle_import,
             admin_commands::handover_export,
             admin_commands::receipt_import,
+            admin_commands::handover_passphrase,
+            admin_commands::handover_export_passphrase,
+            admin_commands::passphrase_file_pick,
+            admin_commands::passphrase_file_preview,
+            admin_commands::passphrase_file_import,
+            admin_commands::audit_alarm_settle,
             commands::list_students,
             student_commands::dashboard,
             student_commands::student_file,
@@ -106,6 +115,12 @@ pub fn run() {
             report_commands::network_activities,
             report_commands::network_activity_add,
             report_commands::network_waive,
+            list_commands::list_pick,
+            list_commands::list_import,
+            list_commands::inbox_view,
+            list_commands::inbox_file,
+            list_commands::inbox_dismiss,
+            list_commands::student_obligations,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

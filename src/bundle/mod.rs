@@ -431,6 +431,19 @@ pub fn is_passphrase_file(file: &[u8]) -> bool {
     age::Decryptor::new_buffered(file).is_ok_and(|d| d.is_scrypt())
 }
 
+/// Refuses a file offered as a passphrase handover or receipt that is not one (checked before
+/// asking anyone for a passphrase).
+pub fn check_passphrase_file(file: &[u8]) -> Result<()> {
+    if is_passphrase_file(file) {
+        Ok(())
+    } else {
+        Err(Error::Refused {
+            field: "bundle",
+            reason: crate::reason::Reason::NotPassphraseFile,
+        })
+    }
+}
+
 /// Decrypts a passphrase bundle. A wrong passphrase is `bundle_passphrase`; damage is
 /// `bundle_damaged`.
 pub fn decrypt_passphrase(passphrase: &str, file: &[u8]) -> Result<Zeroizing<Vec<u8>>> {

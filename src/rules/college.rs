@@ -85,19 +85,24 @@ struct Duty {
 /// `college_review_meeting` activity of a counselor of that college, and the sweeps at its start
 /// and end, fulfilled by a `sweep` of such a counselor; for the archive, the monthly report of each
 /// month of the semester begun by `today`, due on the policy's day of the next month, fulfilled by
-/// exporting that month's report; the school's trainings, fulfilled by any training; and the
-/// warning that the calendar runs out.
+/// exporting that month's report; the school's trainings, fulfilled by any training, in the
+/// school's own archive only (`school`: the center's, whose staff hold them; a college archive
+/// does not owe them); and the warning that the calendar runs out.
 pub fn obligations(
     policy: &Policy,
     today: NaiveDate,
     net: &Network,
     log: &NetworkLog,
     reports: &ReportLog,
+    school: bool,
 ) -> Vec<Obligation> {
     let mut duties = Vec::new();
     calendar_end(policy, today, &mut duties);
     if let Some(sem) = policy.semester_at(today) {
         semester_duties(policy, today, sem, net, &mut duties);
+    }
+    if !school {
+        duties.retain(|d| d.rule != SCHOOL_TRAINING);
     }
     duties.retain(|d| d.since <= today);
     duties.sort_by(|a, b| (a.rule, &a.college, a.due).cmp(&(b.rule, &b.college, b.due)));
@@ -310,6 +315,7 @@ fn resolve(
             fulfilled_on,
             waived_reason: waived_reason.map(Text::from),
             due_at: None,
+            fulfil: None,
         });
     }
     out

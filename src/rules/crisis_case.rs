@@ -490,7 +490,7 @@ pub fn obligations(
             person_name: "".into(),
             subject: "".into(),
             kind: ObligationKind::CrisisStep,
-            rule: rule.into(),
+            rule: rule.as_str().into(),
             label: label.into(),
             source: source.into(),
             since: since.date(),
@@ -500,6 +500,7 @@ pub fn obligations(
             fulfilled_on: done.map(|d| d.at.date()),
             waived_reason: reason.map(Into::into),
             due_at: Some(show(due)),
+            fulfil: crate::rules::engine::fulfil::of(&rule, None),
         });
     };
     for o in &t.owed {

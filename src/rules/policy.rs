@@ -241,6 +241,10 @@ pub struct Cadence {
     /// The monthly report 月报 of a month is submitted by this day of the next month (002 asks for
     /// the monthly report without naming a day; 0 = not asked, the default).
     pub monthly_report_day: u32,
+    /// Observers' reports 心理委员、寝室长报告 in the triage inbox are filed or dismissed within
+    /// this many days of coming in (003 and 004 ask for reports handled 及时 without a number:
+    /// local; 0 = no deadline, the inbox still lists them).
+    pub triage_days: u32,
 }
 
 /// The four-level network's ratios and rules (003, 004); each may be left out (0 / false / empty

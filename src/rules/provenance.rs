@@ -38,6 +38,7 @@ pub fn field_of(rule: &str) -> Option<&'static str> {
         "backbone-meeting" => "cadence.backbone_meeting_days",
         "network-training" => "cadence.network_trainings_per_semester",
         "school-training" => "cadence.school_trainings_per_semester",
+        "inbox.triage" => "cadence.triage_days",
         "dorm-head-meeting" => "cadence.dorm_head_meeting_days",
         "backbone.dorm-visits.monthly" => "cadence.backbone_dorm_visits_monthly",
         "training.backbone" => "cadence.backbone_training_hours",

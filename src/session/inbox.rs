@@ -13,6 +13,7 @@ use super::Session;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::model::{NewRecord, Observation, RecordBody};
+use crate::reason::Reason;
 use crate::roster::lists::ListEntry;
 
 /// Where an inbox item stands.
@@ -71,10 +72,6 @@ struct Inbox {
     items: Vec<InboxItem>,
 }
 
-/// Days an observer's report may wait for triage before it is overdue (the policy format has
-/// no setting for it yet).
-pub const TRIAGE_DAYS: i64 = 3;
-
 impl Session {
     /// Every item of the inbox, oldest first.
     pub(super) fn inbox_items(&self) -> Result<Vec<InboxItem>> {
@@ -99,16 +96,18 @@ impl Session {
         Ok(items)
     }
 
-    /// Open items received more than [`TRIAGE_DAYS`] before `today`.
+    /// Open items received more than the policy's `triage_days` before `today` (none when the
+    /// policy sets no deadline).
     ///
     /// # Errors
     /// Storage or tamper errors.
     pub fn inbox_overdue(&self, today: NaiveDate) -> Result<Vec<InboxItem>> {
+        let days = i64::from(self.policy()?.cadence.triage_days);
         Ok(self
             .inbox_items()?
             .into_iter()
             .filter(|i| {
-                i.status == InboxStatus::Open && (today - i.received).num_days() > TRIAGE_DAYS
+                days > 0 && i.status == InboxStatus::Open && (today - i.received).num_days() > days
             })
             .collect())
     }
@@ -146,10 +145,7 @@ impl Session {
         let at = items
             .iter()
             .position(|i| i.id == id.trim() && i.status == InboxStatus::Open)
-            .ok_or(Error::Invalid {
-                field: "inbox item",
-                reason: "no open item with that id (already triaged?)",
-            })?;
+            .ok_or(Error::refused("item", Reason::InboxItemGone))?;
         let item = items.remove(at);
         Ok((item, items))
     }
@@ -159,7 +155,7 @@ impl Session {
     /// record's id.
     ///
     /// # Errors
-    /// `Invalid` for an unknown or triaged item, `StudentNotFound` when the student left the
+    /// Refused (`inbox_item_gone`) for an unknown or triaged item, `StudentNotFound` when the student left the
     /// archive; storage errors.
     pub fn file_observation(
         &mut self,
@@ -208,13 +204,11 @@ impl Session {
     /// Dismisses an open item with its reason (required); nothing reaches the student's file.
     ///
     /// # Errors
-    /// `Invalid` for a blank reason or an unknown or triaged item; storage errors.
+    /// Refused for a blank reason (`dismiss_reason_missing`) or an unknown or triaged item
+    /// (`inbox_item_gone`); storage errors.
     pub fn dismiss_observation(&mut self, id: &str, reason: &str, today: NaiveDate) -> Result<()> {
         if reason.trim().is_empty() {
-            return Err(Error::Invalid {
-                field: "reason",
-                reason: "a dismissal needs its reason",
-            });
+            return Err(Error::refused("reason", Reason::DismissReasonMissing));
         }
         let (mut item, mut rest) = self.take_open(id)?;
         let sno = item.student_no.clone();

@@ -59,7 +59,12 @@ pub struct ListImportReport {
     pub errors: Vec<RowError>,
     /// Key-concern entries suggested for flagged screening results.
     pub proposals: Vec<ConcernProposal>,
+    /// The first rows to be written (at most [`LIST_SAMPLE`]), as the preview shows them.
+    pub sample: Vec<ListEntry>,
 }
+
+/// Rows of a list shown before importing it.
+pub const LIST_SAMPLE: usize = 50;
 
 /// The level a flagged result suggests (DOMAIN.md: results feed the key-concern list).
 fn proposed_level(result: ScreeningResult) -> Option<ConcernLevel> {
@@ -154,6 +159,7 @@ impl Session {
             unchanged: 0,
             errors: parsed.errors.clone(),
             proposals: Vec::new(),
+            sample: Vec::new(),
         };
         let inbox = self.inbox_items()?;
         let mut records: Vec<(i64, NewRecord)> = Vec::new();
@@ -192,6 +198,9 @@ impl Session {
                     if inbox.iter().any(|i| i.is_entry(e, o)) {
                         report.unchanged += 1;
                     } else {
+                        if report.sample.len() < LIST_SAMPLE {
+                            report.sample.push(e.clone());
+                        }
                         observations.push(e.clone());
                     }
                     continue;
@@ -220,6 +229,9 @@ impl Session {
                         });
                     }
                 }
+            }
+            if report.sample.len() < LIST_SAMPLE {
+                report.sample.push(e.clone());
             }
             records.push((
                 sid,

@@ -16,6 +16,7 @@
 //! | `desk.rs` | the counselor's dashboard and the student-list export | `dashboard`, `export_students` … |
 //! | `rules.rs` | sealed settings, the policy, obligations | `policy`, `obligations` … |
 //! | `network.rs` | the four-level network, meetings and reports | `network` … |
+//! | `lists.rs`, `inbox.rs`, `triage.rs` | semester lists in; the observers' triage inbox, its duties, a student's own obligations | `import_list`, `inbox`, `inbox_view`, `file_observation`, `dismiss_observation`, `student_obligations` |
 //! | `center.rs` | the center's school-wide picture | `center_overview`, `flagged_students` |
 //! | `crisis.rs` | crisis cases: open ones, a student's, a step done, a closing | `crisis_cases`, `student_crisis_cases`, `record_crisis_step`, `close_crisis` |
 //! | `app_queries.rs` | what the app's administrative screens ask | `audit_page`, `obligation_page` … |
@@ -63,10 +64,11 @@ pub mod snapshot;
 pub mod sync;
 #[cfg(test)]
 mod test_archive;
+pub mod triage;
 
 #[cfg(feature = "synth")]
 pub use demo::DemoWork;
-pub use inbox::{InboxItem, InboxStatus, TRIAGE_DAYS};
+pub use inbox::{InboxItem, InboxStatus};
 use index::{RecordHead, StudentEntry};
 pub(crate) use keys::SessionKeys;
 pub use lists::{ConcernProposal, ListImportReport};

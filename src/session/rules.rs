@@ -187,8 +187,13 @@ impl Session {
             ));
         }
         let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
+        let school = self.site_kind()? == crate::archive::SiteKind::Center;
         list.extend(engine::filter(
-            college::obligations(policy, today, &net, &log, &reports),
+            college::obligations(policy, today, &net, &log, &reports, school),
+            filter,
+        ));
+        list.extend(engine::filter(
+            self.inbox_obligations(policy, today)?,
             filter,
         ));
         // Unstable (no buffer of half the list, tens of MB at 100,000 students) on an order

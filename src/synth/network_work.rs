@@ -82,7 +82,9 @@ pub fn network_work(
     };
     for _ in 0..4 {
         let mut todo: Vec<Obligation> = network::obligations(policy, today, net, &log, students);
-        todo.extend(college::obligations(policy, today, net, &log, &reports));
+        todo.extend(college::obligations(
+            policy, today, net, &log, &reports, false,
+        ));
         todo.retain(|o| o.status == ObligationStatus::Overdue && !slips(seed, o));
         if todo.is_empty() {
             break;

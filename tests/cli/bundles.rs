@@ -1047,6 +1047,48 @@ fn a_passphrase_handover_reaches_another_institution_and_its_receipt_retires_the
         .unwrap();
     assert!(plain.starts_with(b"XINDANG-BUNDLE/1\n"));
     assert!(String::from_utf8_lossy(&plain).contains(marker));
+    // Without a passphrase given, one is generated and printed: six groups of four digits, and
+    // it is the one the file opens with.
+    let other_student = listing(&col)
+        .iter()
+        .map(|st| st["student_no"].as_str().unwrap().to_string())
+        .find(|n| *n != sno)
+        .unwrap();
+    let g = col.path("generated.age");
+    let out = col.run(&[
+        "handover",
+        "export",
+        "--student",
+        &other_student,
+        "--to",
+        "某大学心理中心",
+        "--passphrase",
+        "--out",
+        s(&g),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    let generated = said
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Passphrase (read it out to 某大学心理中心 by phone, group by group): ")
+        })
+        .unwrap_or_else(|| panic!("no passphrase printed: {said}"));
+    let groups: Vec<&str> = generated.split('-').collect();
+    assert_eq!(groups.len(), 6, "{generated}");
+    assert!(groups
+        .iter()
+        .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit())));
+    assert!(
+        !stdout(&out).contains(generated),
+        "stdout keeps only the bundle id"
+    );
+    let id = age::scrypt::Identity::new(generated.to_string().into());
+    let bytes = std::fs::read(&g).unwrap();
+    assert!(age::Decryptor::new_buffered(&bytes[..])
+        .unwrap()
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .is_ok());
 
     // The other institution: a wrong passphrase changes nothing; the right one imports.
     let other = Xd::init();

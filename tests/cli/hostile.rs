@@ -504,3 +504,71 @@ fn an_audit_log_that_went_backwards_raises_the_alarm() {
     w.center.settle_audit_alarm("甲学院").expect("settle");
     assert!(!alarm(&w.center));
 }
+
+/// Retirement leaves the 学号 and the reason of a handed-over student in no weekly review: the
+/// meeting keeps its other students and the decision's count, not who it was nor why.
+#[test]
+fn a_retired_students_review_decision_keeps_neither_number_nor_reason() {
+    use xindang::rules::review::{ReviewItem, ReviewMeeting};
+    let mut w = World::new();
+    let (gone, stays) = ("2024990077", "2024990078");
+    for no in [gone, stays] {
+        w.a.put_student(student(no, "甲学院")).expect("put");
+        let concern = NewRecord {
+            body: RecordBody::KeyConcern(KeyConcern {
+                level: ConcernLevel::Key,
+                problem_types: vec!["情绪问题".into()],
+                until: None,
+                reason: "普查预警".into(),
+            }),
+            ..talk("")
+        };
+        w.a.add_record(no, concern).expect("concern");
+    }
+    let agenda = w.a.review_agenda(day()).expect("agenda");
+    let items: Vec<ReviewItem> = agenda
+        .items
+        .iter()
+        .map(|i| ReviewItem {
+            student_no: i.student_no.clone(),
+            decision: ReviewDecision::Keep,
+            level: None,
+            reason: format!("维持关注：{}的情况需要继续跟进", i.student_no),
+        })
+        .collect();
+    assert_eq!(items.len(), 2);
+    let id =
+        w.a.sign_review(ReviewMeeting {
+            id: String::new(),
+            date: day(),
+            attendees: vec!["王老师".into()],
+            minutes: "周研判".into(),
+            signed_by: "王老师".into(),
+            items,
+        })
+        .expect("sign");
+    let h = w.path("h.age");
+    let choice = xindang::session::sync::HandoverChoice {
+        student_nos: vec![gone.into()],
+        ..Default::default()
+    };
+    w.a.export_handover(xindang::site::CENTER_NAME, &choice, &h)
+        .expect("handover");
+    let (_, receipt) = w
+        .center
+        .import_bundle(&std::fs::read(&h).expect("read"))
+        .expect("import");
+    assert_eq!(w.a.import_receipt(&receipt).expect("receipt").retired, 1);
+    let m = w.a.review_meeting(&id).expect("meeting");
+    assert_eq!(m.items.len(), 2, "the meeting keeps its count of decisions");
+    let text = serde_json::to_string(&m).expect("json");
+    assert!(!text.contains(gone), "{text}");
+    assert!(text.contains(stays), "{text}");
+    assert_eq!(
+        m.items
+            .iter()
+            .filter(|i| i.student_no.is_empty() && i.reason.is_empty())
+            .count(),
+        1
+    );
+}

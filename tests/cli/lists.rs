@@ -437,3 +437,61 @@ fn a_3000_student_demo_is_mostly_kept_up() {
     let inbox = x.json(&["list", "inbox", "--json"]);
     assert_eq!(inbox.as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn an_untriaged_report_is_an_obligation_overdue_after_the_limit_and_done_once_triaged() {
+    let x = archive_of_three();
+    let path = x.path("寝室长报告.xlsx");
+    workbook(
+        &path,
+        &[(
+            "报告",
+            vec![
+                row(&["宿舍", "报告人", "学号", "观察内容", "日期"]),
+                row(&[
+                    "7-302",
+                    "寝室长 钱某",
+                    "2025010101",
+                    "夜里常哭",
+                    "2026-10-10",
+                ]),
+            ],
+        )],
+    );
+    assert_eq!(import(&x, &path, "observations", &[])["added"], 1);
+    let triage_on = |day: &str| -> Value {
+        let list = x.json(&[
+            "obligations",
+            "--json",
+            "--today",
+            day,
+            "--student",
+            "2025010101",
+        ]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["rule"] == "inbox.triage")
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // Received on the import's day (2026-10-15), due three days later.
+    let o = triage_on("2026-10-17");
+    assert_eq!(o["status"], "due", "{o}");
+    assert_eq!(o["due"], "2026-10-18");
+    assert_eq!(o["kind"], "triage");
+    assert_eq!(o["fulfil"]["action"], "triage");
+    assert_eq!(triage_on("2026-10-19")["status"], "overdue");
+    let id = x.json(&["list", "inbox", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    x.ok(&["list", "file", &id]);
+    assert_eq!(triage_on("2026-10-19")["status"], "done");
+    // Every must-talk the import or a record calls for names what fulfils it.
+    let list = obligations_of(&x, "2025010101");
+    assert!(list
+        .iter()
+        .filter(|o| o["rule"] != "inbox.triage")
+        .all(|o| o["fulfil"]["action"].is_string()));
+}

@@ -932,3 +932,22 @@ fn the_monthly_report_appears_falls_overdue_and_is_submitted_by_its_export() {
         .ok(&["audit", "list", "--json"])
         .contains("report Monthly 2026-09-01..2026-09-30"));
 }
+
+/// The school's trainings of the network (000: "每学期至少举办两场以上心理危机干预培训") are the
+/// school's duty: the center's archive owes them, a college's does not (its counselors do not each
+/// hold the school's trainings).
+#[test]
+fn the_schools_trainings_are_owed_by_the_center_alone() {
+    let college = Xd::init();
+    assert!(college_duties(&college, "2026-09-13", "school-training").is_empty());
+    let center = Xd::empty();
+    let out = center.run(&["init", "--center"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let owed = college_duties(&center, "2026-09-13", "school-training");
+    assert_eq!(
+        owed.iter()
+            .map(|(_, subject, status, _)| (subject.as_str(), status.as_str()))
+            .collect::<Vec<_>>(),
+        [("第1场", "due"), ("第2场", "due")]
+    );
+}

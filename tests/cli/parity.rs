@@ -231,3 +231,80 @@ fn a_crisis_step_without_an_open_case_or_of_no_step_is_refused_by_both() {
         .iter()
         .all(|s| s.done_at.is_none() || s.key == "assessment"));
 }
+
+#[test]
+fn a_waiver_or_a_dismissal_without_its_reason_is_refused_by_both() {
+    let x = Xd::init();
+    x.import(&[profile(A, "甲同学", "13800000000")]);
+    let expected = Error::refused("reason", Reason::WaiverReasonMissing);
+    cli_refuses(
+        &x.run(&[
+            "waive",
+            "--student",
+            A,
+            "--rule",
+            "parents.all",
+            "--due",
+            "2026-11-30",
+            "--reason",
+            " ",
+        ]),
+        &expected,
+    );
+    let waiver: xindang::model::NewRecord = serde_json::from_value(json!({
+        "date": "2026-11-02", "author": "李老师", "amend_reason": "",
+        "body": {"kind": "waiver", "data": {"rule": "parents.all", "due": "2026-11-30", "reason": " "}}
+    }))
+    .unwrap();
+    let e = session(&x).add_record(A, waiver).unwrap_err();
+    assert_eq!(
+        (e.code(), e.field(), e.reason()),
+        (
+            "invalid_input",
+            Some("reason"),
+            Some(Reason::WaiverReasonMissing)
+        )
+    );
+
+    // An observer's report in the inbox, dismissed without a reason, then twice.
+    let csv = x.path("晴雨表.csv");
+    std::fs::write(
+        &csv,
+        format!("学号,观察内容,日期\n{A},情绪低落,2026-11-02\n"),
+    )
+    .unwrap();
+    x.ok(&[
+        "list",
+        "import",
+        csv.to_str().unwrap(),
+        "--kind",
+        "observations",
+    ]);
+    let id = x.json(&["list", "inbox", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expected = Error::refused("reason", Reason::DismissReasonMissing);
+    cli_refuses(
+        &x.run(&["list", "dismiss", &id, "--reason", " "]),
+        &expected,
+    );
+    let today = calendar::today();
+    let e = session(&x)
+        .dismiss_observation(&id, " ", today)
+        .unwrap_err();
+    assert_eq!(e.reason(), Some(Reason::DismissReasonMissing));
+    x.ok(&["list", "dismiss", &id, "--reason", "已由宿管处理"]);
+    let expected = Error::refused("item", Reason::InboxItemGone);
+    cli_refuses(
+        &x.run(&["list", "dismiss", &id, "--reason", "再次"]),
+        &expected,
+    );
+    let e = session(&x)
+        .dismiss_observation(&id, "再次", today)
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field(), e.reason()),
+        ("invalid_input", Some("item"), Some(Reason::InboxItemGone))
+    );
+}

@@ -4,7 +4,7 @@
 // passphrase change followed by lock and unlock. Native dialogs are answered through
 // XINDANG_E2E_DIALOG (debug builds only): each line of that file answers one dialog.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
@@ -240,6 +240,82 @@ test("handover: one student's file to the center, retired here when the receipt 
   await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 2 名学生/.test(s) });
 });
 
+test('passphrase handover: a generated passphrase for another university, its receipt retires the file', async (t) => {
+  onFailure(t, 'admin-passphrase-handover');
+  const { driver: d, shot } = app;
+  await d.click(await d.waitFor(byTestId('nav-sync')));
+  await d.click(await d.waitFor('#tab-handover'));
+  await d.click(await d.waitFor(byTestId('handover-mode-passphrase')));
+  // A passphrase is generated and offered: six groups of four digits, easy to read out by phone.
+  let pass = '';
+  for (let i = 0; i < 50 && !/^\d{4}(-\d{4}){5}$/.test(pass); i += 1) {
+    pass = await d.execute(`return document.querySelector('#handover-passphrase')?.value ?? ''`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(pass, /^\d{4}(-\d{4}){5}$/);
+  // Beside it, this site's fingerprint, for the other side to compare by phone.
+  const hint = await d.text(await d.waitFor(byTestId('handover-passphrase-hint'), { predicate: (s) => s.includes('电话') }));
+  const ours = hint.match(/[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3}/)?.[0];
+  assert.ok(ours, `our fingerprint is shown beside the passphrase: ${hint}`);
+  await d.type(await d.waitFor('#handover-institution'), '某大学心理健康教育中心');
+
+  const picked = async () => (await d.text(await d.waitFor(byTestId('sync-page')))).includes('已选 1 名学生');
+  for (let attempt = 0; attempt < 4 && !(await picked()); attempt += 1) {
+    await d.click(await d.waitFor(byTestId('handover-students')));
+    const pick = await d.waitFor(`${byTestId('handover-students')} input`);
+    await clearInput(d, pick);
+    await d.type(pick, '2025030101');
+    for (let i = 0; i < 5 && !(await picked()); i += 1) {
+      const item = await d
+        .waitFor('.el-select-dropdown__item', { timeout: 5_000, predicate: (s) => s.includes('2025030101') })
+        .catch(() => null);
+      if (!item) break;
+      await d.click(item).catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  await d.click(await d.waitFor(byTestId('page-title')));
+  await overlaysGone(d);
+  await shot('28-handover-passphrase');
+  const handover = join(sandbox.root, 'to-university.age');
+  answer(handover);
+  await d.click(await d.waitFor(byTestId('handover-export')));
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => /移交数据包已保存：to-university\.age，共 1 名学生.*已用交接口令加密/.test(s) });
+
+  // The university runs XinDang without any profile from us: the passphrase and our fingerprint
+  // (read out by phone) import it, and its receipt is encrypted to the same passphrase.
+  const uni = { archive: join(sandbox.root, 'university') };
+  const uniEnv = { XINDANG_PASSPHRASE: CENTER_PASSPHRASE, XINDANG_BUNDLE_PASSPHRASE: pass };
+  cli(uni, ['init'], uniEnv);
+  const uniFingerprint = cli(uni, ['profile', 'export', '--out', join(sandbox.root, 'uni.json'), '--name', '某大学心理健康教育中心'], uniEnv).trim();
+  const receipt = join(sandbox.root, 'from-university.age');
+  const report = JSON.parse(
+    cli(uni, ['bundle', 'import', handover, '--fingerprint', ours, '--receipt-out', receipt, '--json'], uniEnv),
+  );
+  assert.equal(report.students_added, 1);
+
+  // Its receipt back in the app: a wrong passphrase is refused in Chinese; the right one shows who
+  // signed it; confirmed, the file handed over is retired here.
+  await d.click(await d.waitFor('#tab-sync'));
+  answer(receipt);
+  await d.click(await d.waitFor(byTestId('sync-import-passphrase')));
+  const box = await d.waitFor('#passphrase-input');
+  await d.type(box, '0000-0000-0000-0000-0000-0001' + Keys.ENTER);
+  await d.waitFor(byTestId('passphrase-error'), { predicate: (s) => s.includes('交接口令不正确') });
+  await clearInput(d, box);
+  await d.type(box, pass);
+  await d.click(await d.waitFor(byTestId('passphrase-check')));
+  await d.waitFor(byTestId('passphrase-fingerprint'), { timeout: 30_000, predicate: (s) => s.trim() === uniFingerprint });
+  await d.waitFor(byTestId('passphrase-kind'), { predicate: (s) => s.includes('回执') });
+  await new Promise((r) => setTimeout(r, 600)); // the dialog fades in
+  await shot('29-passphrase-receipt-check');
+  await d.click(await d.waitFor(byTestId('passphrase-confirm')));
+  await overlaysGone(d);
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => /已导入“某大学心理健康教育中心”的回执：归档移交的档案 1 份/.test(s) });
+  await d.click(await d.waitFor(byTestId('nav-students')));
+  await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 1 名学生/.test(s) });
+});
+
 test('passphrase change: the wrong old one is refused, the new one unlocks', async (t) => {
   onFailure(t, 'admin-passphrase');
   const { driver: d, shot } = app;
@@ -304,4 +380,63 @@ test("the center's overview by college, in the app on the center's archive", asy
   await d.click(await d.waitFor('#tab-overview'));
   await d.waitFor(byTestId('sync-overview'), { content: true, predicate: (s) => s.includes('外国语学院33') });
   await shot('30-center-overview');
+});
+
+test('a college that restored an old copy of its archive raises the audit alarm at the center', async (t) => {
+  // College 乙 syncs twice, then restores a backup taken between the two: its next bundle shows an
+  // audit log shorter than the center saw before. Done with the command line; seen in the app.
+  const college = { archive: join(sandbox.root, 'college-b') };
+  const env = { XINDANG_PASSPHRASE: 'e2e-乙学院-口令-2026' };
+  const b = (args) => cli(college, args, env);
+  b(['init']);
+  b(['demo', '--students', '5', '--seed', '3']);
+  const bProfile = join(sandbox.root, 'college-b.json');
+  b(['profile', 'export', '--out', bProfile, '--name', '乙学院']);
+  centerCli(['profile', 'import', bProfile]);
+  const cProfile = join(sandbox.root, 'center-again.json');
+  centerCli(['profile', 'export', '--out', cProfile]);
+  b(['profile', 'import', cProfile]);
+  const send = (name) => {
+    const file = join(sandbox.root, name);
+    b(['bundle', 'export', '--to', 'center', '--out', file]);
+    return file;
+  };
+  centerCli(['bundle', 'import', send('b1.age')]);
+  const backup = join(sandbox.root, 'college-b-backup');
+  cpSync(college.archive, backup, { recursive: true });
+  const [first] = JSON.parse(b(['student', 'list', '--json']));
+  const now = new Date();
+  const today = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+  for (let i = 0; i < 8; i += 1) {
+    b(['talk', 'add', '--student', first.student_no, '--category', 'other', '--date', today, '--text', `第${i + 1}次约谈`]);
+  }
+  centerCli(['bundle', 'import', send('b2.age')]);
+  assert.deepEqual(JSON.parse(centerCli(['bundle', 'alarms', '--json'])), []);
+  rmSync(college.archive, { recursive: true });
+  cpSync(backup, college.archive, { recursive: true });
+  // The restored copy numbers its next bundle as the one the center already has: refused as stale.
+  assert.throws(() => centerCli(['bundle', 'import', send('b2-again.age')]));
+  centerCli(['bundle', 'import', send('b3.age')]);
+  const [alarm] = JSON.parse(centerCli(['bundle', 'alarms', '--json']));
+  assert.equal(alarm?.site, '乙学院');
+  assert.ok(alarm.shorter && alarm.got_seq < alarm.seen_seq, JSON.stringify(alarm));
+
+  const centerApp = await startApp(sandbox, { XINDANG_ARCHIVE: center.archive });
+  t.after(() => centerApp.close());
+  const { driver: d, shot } = centerApp;
+  t.after(async () => {
+    if (t.passed === false) await shot('admin-alarm-failure');
+  });
+  await d.type(await d.waitFor(input('unlock-passphrase')), CENTER_PASSPHRASE + Keys.ENTER);
+  await d.waitFor(byTestId('main-layout'), { timeout: 30_000 });
+  await d.click(await d.waitFor(byTestId('nav-sync')));
+  await d.waitFor(byTestId('sync-alarm'), {
+    predicate: (s) => s.includes('乙学院') && s.includes(`已有 ${alarm.seen_seq} 条，这次只有 ${alarm.got_seq} 条`),
+  });
+  await d.waitFor(byTestId('page-title'), { predicate: (s) => s.includes('同步与移交') });
+  await new Promise((r) => setTimeout(r, 500)); // the page settles before the picture
+  await shot('31-audit-alarm');
+  await d.click(await d.waitFor(byTestId('sync-alarm-settle')));
+  await d.waitFor(byTestId('sync-message'), { predicate: (s) => s.includes('已解除“乙学院”的审计警报') });
+  assert.equal((await d.findAll(byTestId('sync-alarm'))).length, 0);
 });

@@ -209,7 +209,14 @@ export async function startApp(sandbox, env = {}) {
   }
   const shot = async (name) => {
     try {
-      // Let transitions (menus fade their highlight over 0.3 s) and the next paint finish.
+      // Text in characters not shown before waits for their font subset to load (font-display:
+      // block, so a machine without CJK fonts never shows boxes), and WebKit keeps the last frame
+      // until then: wait for the fonts, then let transitions (menus fade their highlight over
+      // 0.3 s) and the next paint finish.
+      await Promise.race([
+        driver.execute('return document.fonts.ready.then(() => document.fonts.status)').catch(() => null),
+        sleep(10_000),
+      ]);
       await sleep(400);
       writeFileSync(join(ARTIFACTS, `${name}.png`), await driver.screenshot());
     } catch (e) {

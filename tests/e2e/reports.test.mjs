@@ -216,13 +216,14 @@ test('network: the check, ratios and coverage, the grid exported, a broken one r
   await d.waitFor(byTestId('grid-done'), { predicate: (s) => s.includes('已导出：网格管理表.xlsx') });
   assert.equal(readFileSync(grid).subarray(0, 2).toString('latin1'), 'PK');
 
-  // The same table with the counselors' role misspelt: refused at row 2, column 角色, network kept.
+  // The same table with the counselors' role misspelt (班长 is no role of the network): refused at row 2,
+  // column 角色, network kept.
   const broken = join(sandbox.root, '网格管理表-有误.xlsx');
-  writeFileSync(broken, rezip(unzip(grid), 'xl/sharedStrings.xml', (x) => x.replace('<t>辅导员</t>', '<t>班主任</t>')));
+  writeFileSync(broken, rezip(unzip(grid), 'xl/sharedStrings.xml', (x) => x.replace('<t>辅导员</t>', '<t>班长</t>')));
   answer(broken);
   await d.click(await d.waitFor(byTestId('grid-import')));
   await d.waitFor(byTestId('grid-refused'), {
-    predicate: (s) => s.includes('网格管理表-有误.xlsx 未导入') && s.includes('工作表“网格管理表”第 2 行“角色”列：请填写“辅导员”“心理委员”或“寝室长”'),
+    predicate: (s) => s.includes('网格管理表-有误.xlsx 未导入') && s.includes('工作表“网格管理表”第 2 行“角色”列：请填写“辅导员”“班主任”“心理委员”或“寝室长”'),
   });
   assert.equal(await d.text(await d.waitFor(byTestId('network-ratio'))), ratio);
   await shot('32-network-refused');

@@ -202,6 +202,8 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   const pass = 'demo-e2e-口令-2026';
   cli(demo, ['init'], { XINDANG_PASSPHRASE: pass });
   cli(demo, ['demo', '--students', '300', '--seed', '1'], { XINDANG_PASSPHRASE: pass });
+  // The demo's own rules (preset 000) name no organiser per crisis level; 衢州's (002) do.
+  cli(demo, ['policy', 'preset', '002'], { XINDANG_PASSPHRASE: pass });
   const picture = join(import.meta.dirname, '../../assets/icons/128x128.png');
   const dialogs = join(demo.root, 'dialogs.txt');
   writeFileSync(dialogs, `${picture}\n${picture}\n${picture}\n`);
@@ -250,7 +252,7 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   await pickOption(d, '危机评估');
   await click(d, `${byTestId('crisis-B')}`);
   await d.waitFor(`${byTestId('crisis-B')}.is-checked`);
-  await d.waitFor(byTestId('crisis-organiser'), { predicate: (s) => s.includes('学院分管学生工作领导牵头') });
+  await d.waitFor(byTestId('crisis-organiser'), { predicate: (s) => s.includes('二级学院分管心理健康工作领导') });
   await shot('17-crisis-form');
   await click(d, byTestId('record-cancel'));
   await dialogsClosed(d);

@@ -40,6 +40,14 @@ export const api = {
   handoverExport: (to: string, studentNos: string[], status: Admin.StudentStatus | null) =>
     invoke<Admin.BundleExported | null>('handover_export', { to, studentNos, status }),
   receiptImport: () => invoke<Admin.ReceiptReport | null>('receipt_import'),
+  handoverPassphrase: () => invoke<string>('handover_passphrase'),
+  handoverExportPassphrase: (to: string, studentNos: string[], status: Admin.StudentStatus | null, passphrase: string) =>
+    invoke<Admin.BundleExported | null>('handover_export_passphrase', { to, studentNos, status, passphrase }),
+  auditAlarmSettle: (site: string) => invoke<void>('audit_alarm_settle', { site }),
+  passphraseFilePick: () => invoke<string | null>('passphrase_file_pick'),
+  passphraseFilePreview: (passphrase: string) => invoke<Admin.BundlePreview>('passphrase_file_preview', { passphrase }),
+  passphraseFileImport: (passphrase: string, fingerprint: string) =>
+    invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint }),
   listStudents: () => invoke<StudentSummary[]>('list_students'),
   // The counselor's desk (student_commands.rs).
   dashboard: () => invoke<Dashboard>('dashboard'),
@@ -76,6 +84,13 @@ export const api = {
   networkActivities: () => invoke<Admin.NetworkWork>('network_activities'),
   networkActivityAdd: (activity: Admin.NetworkActivity) => invoke<string>('network_activity_add', { activity }),
   networkWaive: (waiver: Admin.NetworkWaiver) => invoke<void>('network_waive', { waiver }),
+  // Lists in 名单, the triage inbox 收件箱 and a student's own obligations (list_commands.rs).
+  listPick: (kind: Admin.ListKind) => invoke<Admin.ListImportReport | null>('list_pick', { kind }),
+  listImport: () => invoke<Admin.ListImportReport>('list_import'),
+  inboxView: () => invoke<Admin.InboxView>('inbox_view'),
+  inboxFile: (id: string, note: string) => invoke<string>('inbox_file', { id, note }),
+  inboxDismiss: (id: string, reason: string) => invoke<void>('inbox_dismiss', { id, reason }),
+  studentObligations: (studentNo: string) => invoke<Admin.Obligation[]>('student_obligations', { studentNo }),
 };
 
 /** Rust locked the archive by itself (idle): the UI must return to the unlock screen. */

@@ -64,8 +64,9 @@ export function recordHeadline(body: RecordBody): string {
   }
 }
 
-/** The kinds written through the record form (attachments have their own upload). */
-export const FORM_KINDS = ['talk', 'parent_contact', 'key_concern', 'crisis_report', 'crisis', 'plan', 'referral', 'treatment', 'leave_review', 'screening'] as const;
+/** The kinds written through the record form (attachments have their own upload; waivers their
+ * dialog on an obligation; weekly reviews the 周研判 page; observations the inbox). */
+export const FORM_KINDS = ['talk', 'parent_contact', 'key_concern', 'crisis_report', 'crisis', 'plan', 'referral', 'treatment', 'leave_review', 'screening', 'event'] as const;
 export type FormKind = (typeof FORM_KINDS)[number];
 
 /** Whether a record of this kind is written (and so amended) with the record form. */

@@ -11,6 +11,7 @@ import StudentFilePage from './views/StudentFilePage.vue';
 import ReviewPage from './views/ReviewPage.vue';
 import ReportsPage from './views/ReportsPage.vue';
 import NetworkPage from './views/NetworkPage.vue';
+import InboxPage from './views/InboxPage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -21,6 +22,7 @@ export const router = createRouter({
     { path: '/students/:studentNo', component: StudentFilePage, props: true },
     { path: '/import', component: ImportPage },
     { path: '/obligations', component: ObligationsPage },
+    { path: '/inbox', component: InboxPage },
     { path: '/review', component: ReviewPage },
     { path: '/reports', component: ReportsPage },
     { path: '/network', component: NetworkPage },

@@ -5,20 +5,25 @@
 //!
 //! Files are chosen in native dialogs ([`dialogs`](crate::dialogs)) opened while the state mutex is
 //! free, so a dialog left open never blocks the auto-lock thread. A roster or profile chosen for a
-//! two-step screen (preview, then import) is kept in [`Staging`] by path; its content is read
+//! two-step screen (preview, then import: rosters and lists [`lists`]) is kept in [`Staging`] by path; its content is read
 //! again at the second step and never kept in memory between the two.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
+use xindang::roster::lists::ListKind;
 use xindang::site::SiteProfile;
 
+mod lists;
+mod passphrase;
 mod roster;
 mod settings;
 mod sync;
 #[cfg(test)]
 mod tests;
 
+pub use lists::*;
+pub use passphrase::*;
 pub use roster::*;
 pub use settings::*;
 pub use sync::*;
@@ -31,6 +36,9 @@ pub struct Staging(Mutex<Staged>);
 pub(crate) struct Staged {
     pub(crate) roster: Option<PathBuf>,
     pub(crate) profile: Option<SiteProfile>,
+    /// A passphrase handover or receipt, between its preview and its import.
+    pub(crate) passphrase_file: Option<PathBuf>,
+    pub(crate) list: Option<(PathBuf, ListKind)>,
 }
 
 impl Staging {

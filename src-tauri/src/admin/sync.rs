@@ -7,7 +7,7 @@ use typeshare::typeshare;
 use xindang::bundle::{write_atomic, BundleKind};
 use xindang::model::StudentStatus;
 use xindang::session::sync::{
-    BundleImportReport, ExportReport, HandoverChoice, ReceiptReport, SyncConflict,
+    AuditAlarm, BundleImportReport, ExportReport, HandoverChoice, ReceiptReport, SyncConflict,
 };
 use xindang::site::SiteProfile;
 use xindang::SiteKind;
@@ -33,6 +33,8 @@ pub struct SyncOverview {
     pub conflicts: Vec<SyncConflict>,
     /// Students by college (center archives only).
     pub colleges: Option<Vec<xindang::session::center::CollegeOverview>>,
+    /// Sites whose audit log went backwards in a bundle, until a person settles each.
+    pub alarms: Vec<AuditAlarm>,
 }
 
 /// A bundle imported, and where its receipt was saved.
@@ -70,6 +72,7 @@ pub fn sync_overview(state: &mut AppState) -> Result<SyncOverview, CommandError>
         peers: session.peer_profiles()?,
         conflicts: session.sync_conflicts()?,
         colleges,
+        alarms: session.audit_alarms()?,
     })
 }
 
@@ -127,7 +130,7 @@ pub fn profile_trust(
     Ok(trusted)
 }
 
-fn stamp() -> String {
+pub(super) fn stamp() -> String {
     chrono::Local::now().format("%Y%m%d-%H%M").to_string()
 }
 

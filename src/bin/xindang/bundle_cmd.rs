@@ -127,6 +127,20 @@ pub enum BundleSub {
         /// The conflict's id, as `bundle conflicts` lists it.
         id: String,
     },
+    /// Sites whose audit log went backwards in a bundle (a restored older copy, a cut or
+    /// re-chained log): each an alarm until a person settles it.
+    Alarms {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle a site's audit alarm once it was looked into (audited); the next bundle must still
+    /// go beyond the highest audit position seen.
+    SettleAlarm {
+        /// The site's name.
+        #[arg(long)]
+        site: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,9 +176,13 @@ pub enum HandoverSub {
         #[arg(long, default_value = xindang::site::CENTER_NAME)]
         to: String,
         /// Encrypt to a passphrase (age scrypt) for an institution with which no profiles were
-        /// exchanged: from `XINDANG_BUNDLE_PASSPHRASE`, else asked twice. Tell it by another channel.
+        /// exchanged: from `XINDANG_BUNDLE_PASSPHRASE`, else one is generated (six groups of four
+        /// digits, easy to read out) and printed. Tell it by another channel than the file.
         #[arg(long)]
         passphrase: bool,
+        /// With --passphrase: type a passphrase of your own (asked twice) instead of the generated one.
+        #[arg(long, requires = "passphrase")]
+        own_passphrase: bool,
         /// The bundle file to write.
         #[arg(long)]
         out: PathBuf,
@@ -326,6 +344,33 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 eprintln!("Conflict {id} settled.");
                 Ok(())
             }
+            BundleSub::Alarms { json } => {
+                let list = s.audit_alarms()?;
+                if json {
+                    return print_json(&list);
+                }
+                for a in list {
+                    println!(
+                        "{}\taudit log at {} after {}{}\tbundle {}\t{}",
+                        a.site,
+                        a.got_seq,
+                        a.seen_seq,
+                        if a.shorter {
+                            " (shorter)"
+                        } else {
+                            " (same length, another head)"
+                        },
+                        a.bundle_id,
+                        a.at
+                    );
+                }
+                Ok(())
+            }
+            BundleSub::SettleAlarm { site } => {
+                s.settle_audit_alarm(&site)?;
+                eprintln!("Audit alarm of {site} settled.");
+                Ok(())
+            }
             BundleSub::Conflicts { json } => {
                 let list = s.sync_conflicts()?;
                 if json {
@@ -409,6 +454,7 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                     grade,
                     to,
                     passphrase,
+                    own_passphrase,
                     out,
                 },
         } => {
@@ -418,8 +464,16 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 grade,
             };
             let r = if passphrase {
-                let pass = secrets::bundle_passphrase(true)?;
-                let r = s.export_handover_passphrase(&to, &pass, &choice, &out)?;
+                let pass = secrets::handover_passphrase(own_passphrase)?;
+                let r = s.export_handover_passphrase(&to, &pass.text, &choice, &out)?;
+                if pass.generated {
+                    // The one thing the person must read out: on stdout's neighbour, stderr, so
+                    // scripts keep reading the bundle id from stdout.
+                    eprintln!(
+                        "Passphrase (read it out to {to} by phone, group by group): {}",
+                        *pass.text
+                    );
+                }
                 eprintln!(
                     "Encrypted to a passphrase: tell it to {to} by another channel than the file. This site's fingerprint, for them to compare by phone: {}",
                     s.site_profile(None)?.fingerprint

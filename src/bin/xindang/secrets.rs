@@ -58,3 +58,25 @@ pub fn bundle_passphrase(new: bool) -> Result<Zeroizing<String>> {
 pub fn recovery_key() -> Result<Zeroizing<String>> {
     read("XINDANG_RECOVERY_KEY", "Recovery key: ")
 }
+
+/// A handover's passphrase and whether this program made it up.
+pub struct HandoverPassphrase {
+    pub text: Zeroizing<String>,
+    pub generated: bool,
+}
+
+/// The passphrase a handover is encrypted to: `XINDANG_BUNDLE_PASSPHRASE` if set; else typed twice
+/// when `own`; else generated ([`xindang::bundle::generate_passphrase`]), which is the default
+/// because a person rarely invents one as strong and as easy to read out by phone.
+pub fn handover_passphrase(own: bool) -> Result<HandoverPassphrase> {
+    if std::env::var_os("XINDANG_BUNDLE_PASSPHRASE").is_some() || own {
+        return Ok(HandoverPassphrase {
+            text: bundle_passphrase(true)?,
+            generated: false,
+        });
+    }
+    Ok(HandoverPassphrase {
+        text: xindang::bundle::generate_passphrase(),
+        generated: true,
+    })
+}

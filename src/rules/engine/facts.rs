@@ -171,10 +171,10 @@ pub fn validate_body(body: &RecordBody) -> Result<()> {
             field: "rule",
             reason: "is required",
         }),
-        RecordBody::Waiver(w) if blank(&w.reason) => Err(Error::Invalid {
-            field: "reason",
-            reason: "a waiver needs its reason",
-        }),
+        RecordBody::Waiver(w) if blank(&w.reason) => Err(Error::refused(
+            "reason",
+            crate::reason::Reason::WaiverReasonMissing,
+        )),
         RecordBody::CrisisReport(c) if blank(&c.text) => refused("text", Reason::CrisisTextMissing),
         RecordBody::CrisisStep(c) if blank(&c.step) => refused("step", Reason::CrisisStepUnknown),
         RecordBody::CrisisStep(c) if blank(&c.by) => refused("by", Reason::CrisisWhoMissing),

@@ -8,6 +8,7 @@
 mod diagnosed;
 mod facts;
 mod follow_ups;
+pub mod fulfil;
 mod must_talk;
 mod need;
 mod semester;
@@ -24,6 +25,7 @@ use crate::model::{StudentProfile, StudentStatus};
 use need::{Label, Need};
 
 pub use facts::{validate_body, CrisisFact, Facts, RecordInput, StudentInput};
+pub use fulfil::{Fulfil, FulfilAction};
 
 /// Where an obligation stands.
 #[typeshare]
@@ -79,6 +81,8 @@ pub enum ObligationKind {
     CrisisStep,
     /// A diagnosed student's revisit 复诊 (a reminder on its date).
     Revisit,
+    /// An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed.
+    Triage,
 }
 
 /// A string an obligation shares with others: the dashboard at 100,000 students lists hundreds of
@@ -148,6 +152,10 @@ pub struct Obligation {
     /// `due` is its day. Absent for duties due on a day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<String>,
+    /// How a student's obligation is fulfilled (`None` for a network or college duty, whose
+    /// activities the network page records).
+    #[serde(default)]
+    pub fulfil: Option<Fulfil>,
 }
 
 /// Which obligations to list.
@@ -498,5 +506,6 @@ fn obligation(
         fulfilled_on: fulfilled.map(|(_, d)| d),
         waived_reason: waived_reason.map(Text::from),
         due_at: None,
+        fulfil: fulfil::of(n.rule, n.until),
     }
 }

@@ -342,5 +342,6 @@ fn status_of(
         fulfilled_on,
         waived_reason: waived_reason.map(Text::from),
         due_at: None,
+        fulfil: None,
     }
 }

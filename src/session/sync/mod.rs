@@ -37,6 +37,7 @@ mod handover;
 mod import;
 mod merge;
 mod receipts;
+mod redact;
 mod retire;
 mod site;
 

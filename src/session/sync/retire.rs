@@ -2,9 +2,9 @@ use super::*;
 
 impl Session {
     /// Retires exactly the files of a handover bundle whose receipt was verified: data keys and
-    /// profiles overwritten, rows deleted (secure delete), a tombstone with the receipt's hash
-    /// kept, audited; then the file rebuilt and the WAL checkpointed, and the index snapshot
-    /// replaced.
+    /// profiles overwritten, rows deleted (secure delete), the weekly reviews and the inbox
+    /// rewritten without them, a tombstone with the receipt's hash kept, audited; then the file
+    /// rebuilt and the WAL checkpointed, and the index snapshot replaced.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn retire(
         &mut self,
@@ -59,7 +59,13 @@ impl Session {
             kept.len(),
             receipt_hash
         );
+        let retired_nos: HashSet<String> = expected
+            .iter()
+            .filter_map(|sid| self.students.get(sid))
+            .map(|s| s.profile.student_no.clone())
+            .collect();
         self.write(AuditAction::Write, None, detail, |tx, me| {
+            me.redact_retired(tx, &retired_nos)?;
             for sid in &kept {
                 tx.execute("DELETE FROM handovers WHERE student_id = ?1", [sid])?;
             }

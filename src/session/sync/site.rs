@@ -1,7 +1,7 @@
 use super::*;
 
 impl Session {
-    pub(super) fn site_kind(&self) -> Result<SiteKind> {
+    pub(crate) fn site_kind(&self) -> Result<SiteKind> {
         let v: String =
             self.db
                 .query_row("SELECT value FROM meta WHERE key = 'site_kind'", [], |r| {

@@ -6,6 +6,7 @@ import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
 import { calendarEn } from './calendar.en';
 import { crisisEn } from './crisis.en';
+import { listsEn } from './lists.en';
 
 export const en: Messages = {
   ...adminEn,
@@ -13,6 +14,7 @@ export const en: Messages = {
   ...reportsEn,
   ...calendarEn,
   ...crisisEn,
+  ...listsEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -347,7 +349,7 @@ export const en: Messages = {
   },
   importRoster: {
     title: 'Import roster',
-    intro: 'Import students from Excel (.xlsx / .xls) or CSV: preview first, then confirm.',
+    intro: 'Import the student roster, or a list received this semester (screening results, academic warnings, rewards and sanctions, hardship, disasters, special groups, observers\' reports), from Excel (.xlsx / .xls) or CSV: check first, then confirm; the same list twice writes nothing twice.',
     soon: 'Roster import is coming soon.',
   },
   duration: {
@@ -430,7 +432,7 @@ export const en: Messages = {
       grid_no_header: 'no header row with this column in the first 10 rows',
       grid_unreadable: 'the file is not a readable workbook',
       grid_no_sheet: 'the workbook has no sheet',
-      grid_role: 'use 辅导员, 心理委员 or 寝室长',
+      grid_role: 'use 辅导员, 班主任, 心理委员 or 寝室长',
       grid_required: 'is required',
       grid_degree: 'use 本科 or 研究生',
       grid_duplicate: 'appears twice',
@@ -442,6 +444,10 @@ export const en: Messages = {
       crisis_reason_missing: 'Closing a case needs its reason.',
       crisis_text_missing: 'A first report says what happened.',
       crisis_before_case: 'The time is before the case was opened.',
+      not_passphrase_file: 'This file is not encrypted to a passphrase: import it as an ordinary bundle or receipt.',
+      waiver_reason_missing: 'A waiver needs its reason.',
+      dismiss_reason_missing: 'A dismissal needs its reason.',
+      inbox_item_gone: 'This report is no longer waiting (filed or dismissed already); refresh and try again.',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -465,6 +471,7 @@ export const en: Messages = {
       at: 'Time',
       text: 'What happened',
       student: 'Student',
+      item: 'Report',
     },
   },
 };

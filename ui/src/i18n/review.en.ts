@@ -29,6 +29,7 @@ export const reviewEn: Widen<typeof reviewZhCN> = {
     decision: 'Decision',
     newLevel: 'New level',
     reason: 'Reason',
+    handedOver: 'A student handed over (the file is destroyed here)',
     reasonPlaceholder: 'Required: why',
     bulkReason: 'Common reason',
     bulkPlaceholder: 'For students kept without a reason yet',

@@ -24,6 +24,7 @@ export const reviewZhCN = {
     decision: '研判决定',
     newLevel: '调整后等级',
     reason: '理由',
+    handedOver: '已移交的学生（档案已从本机销毁）',
     reasonPlaceholder: '必填：研判依据',
     bulkReason: '统一理由',
     bulkPlaceholder: '为尚未填写理由且决定为维持的学生统一填写',

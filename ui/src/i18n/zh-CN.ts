@@ -4,6 +4,7 @@ import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
 import { crisisZhCN } from './crisis.zh-CN';
+import { listsZhCN } from './lists.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
@@ -11,6 +12,7 @@ export const zhCN = {
   ...reportsZhCN,
   ...calendarZhCN,
   ...crisisZhCN,
+  ...listsZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -345,7 +347,7 @@ export const zhCN = {
   },
   importRoster: {
     title: '导入名单',
-    intro: '从 Excel（.xlsx / .xls）或 CSV 文件导入学生名单：先预览，再确认导入。',
+    intro: '从 Excel（.xlsx / .xls）或 CSV 文件导入学生花名册，或本学期收到的各类名单（心理普查结果、学业预警、奖惩、困难认定、突发变故、特殊群体、心理委员与寝室长报告）：先核对，再确认导入；同一份名单重复导入不会重复写入。',
     soon: '名单导入功能即将提供。',
   },
   duration: {
@@ -428,7 +430,7 @@ export const zhCN = {
       grid_no_header: '前 10 行中没有包含此列的表头',
       grid_unreadable: '文件不是可读取的 Excel 工作簿',
       grid_no_sheet: '工作簿中没有工作表',
-      grid_role: '请填写“辅导员”“心理委员”或“寝室长”',
+      grid_role: '请填写“辅导员”“班主任”“心理委员”或“寝室长”',
       grid_required: '不能为空',
       grid_degree: '请填写“本科”或“研究生”',
       grid_duplicate: '重复出现',
@@ -440,6 +442,10 @@ export const zhCN = {
       crisis_reason_missing: '结案须写明原因。',
       crisis_text_missing: '危机初报须写明情况。',
       crisis_before_case: '时间早于该危机个案的开案时间。',
+      not_passphrase_file: '此文件不是口令加密的文件，请用“导入数据包”或“导入回执”导入。',
+      waiver_reason_missing: '免除须填写理由。',
+      dismiss_reason_missing: '不予处理须填写理由。',
+      inbox_item_gone: '该报告已不在待分拣中（可能已归档或已不予处理），请刷新后重试。',
     },
     // The fields an error names (`field` of a command error).
     field: {
@@ -463,6 +469,7 @@ export const zhCN = {
       at: '时间',
       text: '情况描述',
       student: '学生',
+      item: '报告',
     },
   },
 } as const;

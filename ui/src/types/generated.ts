@@ -934,6 +934,8 @@ export enum ObligationKind {
 	CrisisStep = "crisis_step",
 	/** A diagnosed student's revisit 复诊 (a reminder on its date). */
 	Revisit = "revisit",
+	/** An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed. */
+	Triage = "triage",
 }
 
 /** Where an obligation stands. */
@@ -946,6 +948,67 @@ export enum ObligationStatus {
 	Done = "done",
 	/** Waived with a reason. */
 	Waived = "waived",
+}
+
+/** The action that fulfils an obligation. */
+export enum FulfilAction {
+	/** A talk 谈心谈话 (of [`Fulfil::category`]). */
+	Talk = "talk",
+	/** A contact with the parents 家校联系. */
+	ParentContact = "parent_contact",
+	/** An individual plan 一人一策, restated or reviewed. */
+	Plan = "plan",
+	/** A screening result 心理普查. */
+	Screening = "screening",
+	/** The return record 复学 with the hospital's certificate. */
+	ReturnCertificate = "return_certificate",
+	/** The return record with the psychological assessment. */
+	ReturnAssessment = "return_assessment",
+	/** The return record with the approval. */
+	ReturnApproval = "return_approval",
+	/** The weekly review 周研判, decided on its own page. */
+	WeeklyReview = "weekly_review",
+	/** An observer's report waiting in the triage inbox 收件箱. */
+	Triage = "triage",
+	/** A step of the open crisis case, recorded with 完成 in the case at the top of the file. */
+	CrisisStep = "crisis_step",
+	/** A treatment record 用药与复诊 noting the revisit. */
+	Treatment = "treatment",
+}
+
+/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
+export enum TalkCategory {
+	/** 新生 a freshman. */
+	Freshman = "freshman",
+	/** 重要时间节点 start of term, before holidays, after grades. */
+	KeyTime = "key-time",
+	/** 特殊学生群体 a special group. */
+	SpecialGroup = "special-group",
+	/** 主动要约谈 the student asked for a talk. */
+	Requested = "requested",
+	/** 奖励、批评或处分 reward, criticism or sanction. */
+	RewardDiscipline = "reward-discipline",
+	/** 学业困难、学业预警、退学试读 academic trouble. */
+	Academic = "academic",
+	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
+	Relationship = "relationship",
+	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
+	Hardship = "hardship",
+	/** 其他 any other talk. */
+	Other = "other",
+}
+
+/** How to fulfil one obligation of a student. */
+export interface Fulfil {
+	/** What to do. */
+	action: FulfilAction;
+	/** The talk's category (talks only; `other` when any talk counts). */
+	category?: TalkCategory;
+	/**
+	 * The last day a record still counts (a semester's or a week's window), if the rule has one:
+	 * a late record must be dated on or before it.
+	 */
+	until?: string;
 }
 
 /**
@@ -997,6 +1060,11 @@ export interface Obligation {
 	 * `due` is its day. Absent for duties due on a day.
 	 */
 	due_at?: string;
+	/**
+	 * How a student's obligation is fulfilled (`None` for a network or college duty, whose
+	 * activities the network page records).
+	 */
+	fulfil?: Fulfil;
 }
 
 /** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
@@ -1037,28 +1105,6 @@ export interface StudentSummary {
 	concern?: ConcernLevel;
 	/** Number of records in the file. */
 	record_count: number;
-}
-
-/** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
-export enum TalkCategory {
-	/** 新生 a freshman. */
-	Freshman = "freshman",
-	/** 重要时间节点 start of term, before holidays, after grades. */
-	KeyTime = "key-time",
-	/** 特殊学生群体 a special group. */
-	SpecialGroup = "special-group",
-	/** 主动要约谈 the student asked for a talk. */
-	Requested = "requested",
-	/** 奖励、批评或处分 reward, criticism or sanction. */
-	RewardDiscipline = "reward-discipline",
-	/** 学业困难、学业预警、退学试读 academic trouble. */
-	Academic = "academic",
-	/** 寝室矛盾、恋爱、人际关系 dorm conflict, romance, relationships. */
-	Relationship = "relationship",
-	/** 家庭经济困难、突发灾害 economic hardship or disaster. */
-	Hardship = "hardship",
-	/** 其他 any other talk. */
-	Other = "other",
 }
 
 /** One recently written record, as the activity list shows it (header facts only, no text). */
@@ -1328,6 +1374,30 @@ export interface InboxItem {
 	resolved_on?: string;
 }
 
+/** One inbox item as the triage page shows it. */
+export interface InboxRow {
+	/** The item. */
+	item: InboxItem;
+	/** 班级 of the student as the archive has it (empty when the student left the archive). */
+	class_name: string;
+	/** Days since it came in. */
+	age_days: number;
+	/** Open and waiting longer than the limit. */
+	overdue: boolean;
+}
+
+/** The triage inbox on a day. */
+export interface InboxView {
+	/** Open items first (oldest first), then the triaged ones, newest first. */
+	rows: InboxRow[];
+	/** Items waiting for triage. */
+	open: number;
+	/** Of those, the overdue ones. */
+	overdue: number;
+	/** Days an item may wait (the policy's; 0 = no deadline). */
+	triage_days: number;
+}
+
 /** 重点关注 an entry on the key-concern list. */
 export interface KeyConcern {
 	/** Level. */
@@ -1469,6 +1539,8 @@ export interface ListImportReport {
 	errors: RowError[];
 	/** Key-concern entries suggested for flagged screening results. */
 	proposals: ConcernProposal[];
+	/** The first rows to be written (at most [`LIST_SAMPLE`]), as the preview shows them. */
+	sample: ListEntry[];
 }
 
 /** A list read: its sheets, its rows, its refused rows. */
@@ -1757,6 +1829,40 @@ export interface ParentContact {
 	text: string;
 }
 
+/** What a receipt import did. */
+export interface ReceiptReport {
+	/** The bundle acknowledged. */
+	bundle_id: string;
+	/** Its kind. */
+	kind: BundleKind;
+	/** Who acknowledged it. */
+	site: string;
+	/** Its fingerprint (to compare by phone after a passphrase handover). */
+	site_fingerprint: string;
+	/** Our sequence number up to which the peer now holds everything. */
+	acked_to: number;
+	/** Files retired (handover receipts). */
+	retired: number;
+	/**
+	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
+	 * a change): kept here and writable again.
+	 */
+	kept: string[];
+	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
+	receipt_hash: string;
+}
+
+/**
+ * What the second step of a passphrase file did: a handover imported (with its receipt saved),
+ * or a receipt applied.
+ */
+export interface PassphraseImported {
+	/** The handover bundle imported, when the file was one. */
+	bundle?: BundleImported;
+	/** The receipt applied, when the file was one. */
+	receipt?: ReceiptReport;
+}
+
 /** A handover sent and waiting for its receipt: until then those files are read-only here. */
 export interface PendingHandover {
 	/** The bundle id. */
@@ -1807,29 +1913,6 @@ export interface PolicyView {
 	text: string;
 	/** The shipped presets. */
 	presets: PolicyPreset[];
-}
-
-/** What a receipt import did. */
-export interface ReceiptReport {
-	/** The bundle acknowledged. */
-	bundle_id: string;
-	/** Its kind. */
-	kind: BundleKind;
-	/** Who acknowledged it. */
-	site: string;
-	/** Its fingerprint (to compare by phone after a passphrase handover). */
-	site_fingerprint: string;
-	/** Our sequence number up to which the peer now holds everything. */
-	acked_to: number;
-	/** Files retired (handover receipts). */
-	retired: number;
-	/**
-	 * 学号 of the files handed over that the receiver refused (it held them already, or refused
-	 * a change): kept here and writable again.
-	 */
-	kept: string[];
-	/** SHA-256 of the receipt's manifest, kept in the tombstone. */
-	receipt_hash: string;
 }
 
 /** 转介 / 诊断 a referral and, when known, the diagnosis. */
@@ -2159,6 +2242,8 @@ export interface SyncOverview {
 	conflicts: SyncConflict[];
 	/** Students by college (center archives only). */
 	colleges?: CollegeOverview[];
+	/** Sites whose audit log went backwards in a bundle, until a person settles each. */
+	alarms: AuditAlarm[];
 }
 
 /** 谈心谈话 a talk record. */
