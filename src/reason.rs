@@ -55,6 +55,20 @@ pub enum Reason {
     GridDuplicate,
     /// Grid table: a liaison reason other than 校外住宿, 转专业, 调换寝室.
     GridLiaison,
+    /// A time that is not `YYYY-MM-DD HH:MM`.
+    BadTime,
+    /// A crisis step or closing for a student without an open crisis case.
+    CrisisNoOpenCase,
+    /// A crisis step the policy's protocol does not name.
+    CrisisStepUnknown,
+    /// A crisis step or closing without who did or approved it.
+    CrisisWhoMissing,
+    /// A crisis case closed without its reason.
+    CrisisReasonMissing,
+    /// A crisis report without what happened.
+    CrisisTextMissing,
+    /// A crisis step or closing dated before the case was opened.
+    CrisisBeforeCase,
     /// A file offered as a passphrase handover or receipt that is not encrypted to a passphrase.
     NotPassphraseFile,
     /// A student's obligation waived 免除 without its reason.
@@ -79,7 +93,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 33] = [
+    pub const ALL: [Reason; 40] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -103,6 +117,13 @@ impl Reason {
         Self::GridDegree,
         Self::GridDuplicate,
         Self::GridLiaison,
+        Self::BadTime,
+        Self::CrisisNoOpenCase,
+        Self::CrisisStepUnknown,
+        Self::CrisisWhoMissing,
+        Self::CrisisReasonMissing,
+        Self::CrisisTextMissing,
+        Self::CrisisBeforeCase,
         Self::NotPassphraseFile,
         Self::WaiverReasonMissing,
         Self::DismissReasonMissing,
@@ -141,6 +162,13 @@ impl Reason {
             Self::GridDegree => "grid_degree",
             Self::GridDuplicate => "grid_duplicate",
             Self::GridLiaison => "grid_liaison",
+            Self::BadTime => "bad_time",
+            Self::CrisisNoOpenCase => "crisis_no_open_case",
+            Self::CrisisStepUnknown => "crisis_step_unknown",
+            Self::CrisisWhoMissing => "crisis_who_missing",
+            Self::CrisisReasonMissing => "crisis_reason_missing",
+            Self::CrisisTextMissing => "crisis_text_missing",
+            Self::CrisisBeforeCase => "crisis_before_case",
             Self::NotPassphraseFile => "not_passphrase_file",
             Self::WaiverReasonMissing => "waiver_reason_missing",
             Self::DismissReasonMissing => "dismiss_reason_missing",
@@ -200,6 +228,13 @@ impl Reason {
             Self::GridDegree => "use 本科 or 研究生",
             Self::GridDuplicate => "appears twice",
             Self::GridLiaison => "use 校外住宿, 转专业 or 调换寝室",
+            Self::BadTime => "use YYYY-MM-DD HH:MM",
+            Self::CrisisNoOpenCase => "the student has no open crisis case",
+            Self::CrisisStepUnknown => "the policy's crisis protocol has no step with this key",
+            Self::CrisisWhoMissing => "name who did it (or approved it)",
+            Self::CrisisReasonMissing => "closing a crisis case needs its reason",
+            Self::CrisisTextMissing => "a crisis report says what happened",
+            Self::CrisisBeforeCase => "is before the crisis case was opened",
             Self::NotPassphraseFile => {
                 "this file is not encrypted to a passphrase; import it as an ordinary bundle or receipt"
             }

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod admin_commands;
 pub mod commands;
+pub mod crisis_commands;
 pub mod dialogs;
 pub mod error;
 pub mod list_commands;
@@ -99,6 +100,9 @@ pub fn run() {
             student_commands::log_print,
             student_commands::export_student_list,
             student_commands::add_attachment_file,
+            crisis_commands::crisis_cases,
+            crisis_commands::crisis_step,
+            crisis_commands::crisis_close,
             review_commands::review_board,
             review_commands::review_sign,
             review_commands::review_meetings,

@@ -1,4 +1,4 @@
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use typeshare::typeshare;
 
@@ -203,6 +203,63 @@ pub struct CrisisAssessment {
     pub rationale: String,
     /// Actions taken.
     pub actions: String,
+    /// The time of day of the assessment, from which the steps of its level are due in hours
+    /// (absent in records written before crisis cases: counted from the start of the day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
+}
+
+/// 危机初报 the first report of a crisis before any assessment: opens a crisis case, whose steps
+/// for every level are due from its time; the assessment that follows grades it.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisReport {
+    /// Who found or reported the student 第一响应人 (e.g. "寝室长 李某").
+    pub reporter: String,
+    /// What happened (required).
+    pub text: String,
+    /// The time of day of the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
+}
+
+/// 危机处置步骤 a step of the open crisis case done: which step of the policy's protocol, when and
+/// by whom. Fulfils that step's obligation.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisStep {
+    /// The step's key in the policy (`[[crisis.response]]` or `[[crisis.aftercare]]`).
+    pub step: String,
+    /// The step's label as the policy said it when the step was done (the file keeps it when
+    /// the policy changes); filled by the core when left empty.
+    #[serde(default)]
+    pub label: String,
+    /// Who did it (required).
+    pub by: String,
+    /// The time of day it was done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
+    /// Notes.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// 结案 the closing of a crisis case: why, and who approved it. The case stays in the file and
+/// owes nothing more.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisClose {
+    /// Why the case is closed (required).
+    pub reason: String,
+    /// Who approved the closing (required).
+    pub approved_by: String,
+    /// The time of day of the closing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub time: Option<NaiveTime>,
 }
 
 /// 一人一策 an individual plan: prevention, intervention, handling.
@@ -234,6 +291,34 @@ pub struct Referral {
     pub hospital_diagnosed: bool,
     /// Medication and revisit notes.
     pub medication: String,
+    /// The first revisit 复诊 date the hospital set, if any: a reminder is due on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub next_revisit: Option<NaiveDate>,
+}
+
+/// 用药与复诊 a diagnosed student's treatment as data (000 四（一）3: 叮嘱学生按时服药，定期复诊):
+/// the medication now, a revisit done, the next revisit date (each gets a reminder), or the
+/// hospital's finding that the student recovered, which ends the diagnosed student's duties.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Treatment {
+    /// The medication now, as prescribed (name, dose, how often); empty: none.
+    pub medication: String,
+    /// Takes it as prescribed 按时服药.
+    pub adherent: bool,
+    /// A revisit 复诊 took place on the record's day.
+    pub revisited: bool,
+    /// The next revisit date the hospital set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[typeshare(serialized_as = "Option<String>")]
+    pub next_revisit: Option<NaiveDate>,
+    /// 康复: the hospital found the student recovered; the half-monthly contacts and the revisit
+    /// reminders end on the record's day.
+    pub recovered: bool,
+    /// Notes.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// 休学 / 复学 a leave or return review.
@@ -389,6 +474,14 @@ pub enum RecordBody {
     Observation(Observation),
     /// 基本信息变更 an amendment of the profile 一生一档, with its reason
     ProfileAmendment(ProfileAmendment),
+    /// 危机初报 a crisis first reported, before any assessment
+    CrisisReport(CrisisReport),
+    /// 危机处置步骤 a step of a crisis case done
+    CrisisStep(CrisisStep),
+    /// 危机结案 a crisis case closed
+    CrisisClose(CrisisClose),
+    /// 用药与复诊 a diagnosed student's medication and revisits
+    Treatment(Treatment),
 }
 
 impl RecordBody {
@@ -409,6 +502,10 @@ impl RecordBody {
             Self::Review(_) => "review",
             Self::Observation(_) => "observation",
             Self::ProfileAmendment(_) => "profile_amendment",
+            Self::CrisisReport(_) => "crisis_report",
+            Self::CrisisStep(_) => "crisis_step",
+            Self::CrisisClose(_) => "crisis_close",
+            Self::Treatment(_) => "treatment",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Date arithmetic over the academic calendar: weeks, periods, semester parts.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 
 use crate::error::{Error, Reason, Result};
 
@@ -16,6 +16,39 @@ pub fn parse_day(text: Option<&str>, field: &'static str, today: NaiveDate) -> R
         None => Ok(today),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
             .map_err(|_| Error::refused(field, Reason::BadDate)),
+    }
+}
+
+/// Now by this computer's clock (local time), to the minute.
+pub fn now() -> NaiveDateTime {
+    let n = chrono::Local::now().naive_local();
+    n.with_second(0)
+        .and_then(|n| n.with_nanosecond(0))
+        .unwrap_or(n)
+}
+
+/// The moment a question about `day` is asked at: now when `day` is today, else the start of
+/// that day (a dashboard or list computed for another day).
+pub fn moment_of(day: NaiveDate) -> NaiveDateTime {
+    let now = now();
+    if now.date() == day {
+        now
+    } else {
+        day.and_time(chrono::NaiveTime::MIN)
+    }
+}
+
+/// A moment as a user types it: `YYYY-MM-DD HH:MM` (or with `T` between, as a browser's
+/// date-time field sends it), or `now` when absent or blank. Refused as [`Reason::BadTime`].
+pub fn parse_moment(
+    text: Option<&str>,
+    field: &'static str,
+    now: NaiveDateTime,
+) -> Result<NaiveDateTime> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(now),
+        Some(t) => NaiveDateTime::parse_from_str(&t.replacen('T', " ", 1), "%Y-%m-%d %H:%M")
+            .map_err(|_| Error::refused(field, Reason::BadTime)),
     }
 }
 

@@ -314,6 +314,7 @@ fn resolve(
             fulfilled_by: fulfilled_by.map(Text::from),
             fulfilled_on,
             waived_reason: waived_reason.map(Text::from),
+            due_at: None,
             fulfil: None,
         });
     }

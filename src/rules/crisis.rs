@@ -26,7 +26,51 @@ pub struct CrisisProtocol {
     pub after: Vec<String>,
     /// The school's crisis plan the response follows (001).
     pub plan: String,
+    /// The response steps 处置步骤 a crisis case owes, each due in hours after the record that
+    /// requires it (the first report or the assessment of its level). Empty: the policy names none.
+    pub response: Vec<CrisisStepRule>,
+    /// The after-care steps 后续工作 (002 第十二条（四）), due in hours after the response's last
+    /// step owed is done.
+    pub aftercare: Vec<CrisisStepRule>,
+    /// A case opened by a first report owes its assessment 危机评估 within this many hours
+    /// (0 = not asked).
+    pub assess_hours: u32,
 }
+
+/// One step of the crisis response or after-care, as the policy states it.
+#[typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrisisStepRule {
+    /// Its key, recorded by the `crisis_step` record that does it (`report`, `parents` …:
+    /// lower-case letters, digits and `-`, unique in the protocol).
+    pub key: String,
+    /// What is done, in Chinese. `{organiser}` stands for the organiser of the case's level.
+    pub label: String,
+    /// Who does it.
+    #[serde(default)]
+    pub who: String,
+    /// Due within this many hours (1 to 8760).
+    pub hours: u32,
+    /// The levels that require it; empty: every level, and a case not yet assessed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<CrisisLevel>,
+    /// Offered, not owed: done where the situation calls for it (休学 where advised, the police
+    /// where parents refuse and there is danger); never an obligation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offered: bool,
+}
+
+impl CrisisStepRule {
+    /// Whether a case at `level` (`None`: not yet assessed) needs this step.
+    pub fn applies(&self, level: Option<CrisisLevel>) -> bool {
+        self.levels.is_empty() || level.is_some_and(|l| self.levels.contains(&l))
+    }
+}
+
+/// The key of the assessment a case opened by a first report owes (`assess_hours`): done by the
+/// crisis assessment record itself, not by a `crisis_step`.
+pub const ASSESSMENT_STEP: &str = "assessment";
 
 /// One crisis level of the protocol.
 #[typeshare]
@@ -60,6 +104,41 @@ impl CrisisProtocol {
             return Err("each level names its organiser");
         }
         Ok(())
+    }
+
+    /// Checks the steps: keys well formed and unique, labels given, hours in range.
+    pub(crate) fn check_steps(&self) -> Result<(), &'static str> {
+        let all: Vec<&CrisisStepRule> = self.response.iter().chain(&self.aftercare).collect();
+        for (i, s) in all.iter().enumerate() {
+            let key_ok = !s.key.is_empty()
+                && s.key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !key_ok || s.key == ASSESSMENT_STEP {
+                return Err("a step's key is lower-case letters, digits and -, not \"assessment\"");
+            }
+            if all[..i].iter().any(|o| o.key == s.key) {
+                return Err("each step's key is used once");
+            }
+            if s.label.trim().is_empty() {
+                return Err("each step has its label");
+            }
+            if !(1..=8760).contains(&s.hours) {
+                return Err("a step is due within 1 to 8760 hours");
+            }
+        }
+        if self.assess_hours > 8760 {
+            return Err("assess_hours is 0 (not asked) to 8760");
+        }
+        Ok(())
+    }
+
+    /// A step of the response or the after-care by its key.
+    pub fn step(&self, key: &str) -> Option<&CrisisStepRule> {
+        self.response
+            .iter()
+            .chain(&self.aftercare)
+            .find(|s| s.key == key)
     }
 }
 

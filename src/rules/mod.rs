@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod calendar_form;
 pub mod college;
 pub mod crisis;
+pub mod crisis_case;
 pub mod engine;
 pub mod grid;
 pub mod leave;

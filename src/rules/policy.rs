@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
 use typeshare::typeshare;
 
-pub use super::crisis::{ArchiveRules, CrisisLevelRule, CrisisProtocol};
+pub use super::crisis::{ArchiveRules, CrisisLevelRule, CrisisProtocol, CrisisStepRule};
 use super::network::NetworkRole;
 use crate::error::{Error, Result};
 use crate::model::TalkCategory;
@@ -184,8 +184,12 @@ impl MustTalk {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Cadence {
-    /// Hospital-diagnosed students: contact the student and the parents every this many days (000: 15).
+    /// Hospital-diagnosed students: contact the student and the parents every this many days (000: 15),
+    /// over breaks and leave too, until a recorded recovery or the student leaves school.
     pub diagnosed_contact_days: u32,
+    /// A revisit 复诊 date set for a diagnosed student: the reminder opens this many days before it
+    /// and is due on it (000 asks for 定期复诊; the days are local; 0 = not asked).
+    pub revisit_reminder_days: u32,
     /// Parent contacts per semester for key-concern students (001: 2).
     pub key_concern_parent_contacts: u32,
     /// Parent contacts per semester for every student (000: 1).
@@ -436,6 +440,9 @@ impl Policy {
         if let Some(crisis) = &self.crisis {
             if let Err(reason) = crisis.check() {
                 return bad("crisis", None, "levels", reason);
+            }
+            if let Err(reason) = crisis.check_steps() {
+                return bad("crisis", None, "response", reason);
             }
         }
         if let Some((key, _)) = self.sources.iter().find(|(_, v)| v.trim().is_empty()) {

@@ -28,6 +28,7 @@ pub fn field_of(rule: &str) -> Option<&'static str> {
             "cadence.return_review_days"
         }
         "diagnosed.student" | "diagnosed.parents" => "cadence.diagnosed_contact_days",
+        "diagnosed.revisit" => "cadence.revisit_reminder_days",
         "parents.all" => "cadence.all_parent_contacts",
         "parents.key-concern" => "cadence.key_concern_parent_contacts",
         "weekly-review" => "cadence.weekly_review_weekday",

@@ -96,6 +96,7 @@ impl Session {
                 source: policy.source_of_rule(HANDOVER).into(),
                 since,
                 due,
+                due_at: None,
                 status,
                 fulfilled_by,
                 fulfilled_on: None,

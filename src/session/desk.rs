@@ -3,7 +3,7 @@
 //! and sealed-header facts); no record body is opened. Exporting a list is the one write: the file
 //! goes where the user chose, and the export is in the audit log in the same transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -15,16 +15,9 @@ use typeshare::typeshare;
 use super::{Session, StudentEntry};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{
-    ConcernLevel, CrisisLevel, StudentProfile, StudentStatus, StudentSummary, TalkCategory,
-};
+use crate::model::{ConcernLevel, StudentProfile, StudentStatus, StudentSummary, TalkCategory};
 use crate::roster::RosterError;
 use crate::rules::{Obligation, ObligationFilter, ObligationStatus};
-
-/// A crisis assessment counts as an open case for this many days after its date, unless a later
-/// assessment replaced it (the model has no "case closed" record; this is the working window the
-/// seeds' follow-up visits imply).
-pub const CRISIS_OPEN_DAYS: i64 = 60;
 
 /// Obligations due within this many days (from today) appear on the dashboard with the overdue ones.
 pub const DUE_SOON_DAYS: i64 = 7;
@@ -126,27 +119,7 @@ pub struct DeskCounts {
     pub students: i32,
 }
 
-/// An open crisis case: the latest assessment of a student within [`CRISIS_OPEN_DAYS`].
-#[typeshare]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CrisisCase {
-    /// 学号
-    pub student_no: String,
-    /// 姓名
-    pub student_name: String,
-    /// 学院
-    pub college: String,
-    /// 班级
-    pub class_name: String,
-    /// Level A–D.
-    pub level: CrisisLevel,
-    /// Who organises the response at this level, as the policy's crisis protocol says (002
-    /// 第十二条（三）); empty when the policy names no organiser per level.
-    pub organiser: String,
-    /// The day of the assessment.
-    #[typeshare(serialized_as = "String")]
-    pub date: NaiveDate,
-}
+pub use crate::rules::crisis_case::CrisisCase;
 
 /// One recently written record, as the activity list shows it (header facts only, no text).
 #[typeshare]
@@ -184,40 +157,10 @@ pub struct Dashboard {
     pub obligations: Vec<Obligation>,
     /// Students on the key-concern list, highest level first.
     pub key_concern: Vec<StudentSummary>,
-    /// Open crisis cases, highest level first.
+    /// Open crisis cases, highest level first, with their next due step.
     pub crises: Vec<CrisisCase>,
     /// The latest records written, newest first.
     pub recent: Vec<RecentRecord>,
-}
-
-/// The open crisis case of one student on `today`, if any.
-fn open_crisis(
-    s: &StudentEntry,
-    today: NaiveDate,
-    protocol: Option<&crate::rules::crisis::CrisisProtocol>,
-) -> Option<CrisisCase> {
-    let superseded: HashSet<i64> = s.heads.iter().filter_map(|h| h.amends()).collect();
-    let latest = s
-        .heads
-        .iter()
-        .filter(|h| h.crisis.is_some() && h.date <= today && !superseded.contains(&h.id))
-        .max_by(|a, b| (a.date, &a.written_at).cmp(&(b.date, &b.written_at)))?;
-    let level = latest.crisis?;
-    if (today - latest.date).num_days() > CRISIS_OPEN_DAYS {
-        return None;
-    }
-    Some(CrisisCase {
-        student_no: s.profile.student_no.clone(),
-        student_name: s.profile.name.clone(),
-        college: s.profile.college.clone(),
-        class_name: s.profile.class_name.clone(),
-        level,
-        organiser: protocol
-            .and_then(|p| p.level(level))
-            .map(|l| l.organiser.clone())
-            .unwrap_or_default(),
-        date: latest.date,
-    })
 }
 
 impl Session {
@@ -264,18 +207,7 @@ impl Session {
         });
         counts.key_concern = key_concern.len() as i32;
 
-        let protocol = self.policy()?.crisis;
-        let mut crises: Vec<CrisisCase> = self
-            .students
-            .values()
-            .filter_map(|s| open_crisis(s, today, protocol.as_ref()))
-            .collect();
-        crises.sort_by(|a, b| {
-            b.level
-                .cmp(&a.level)
-                .then_with(|| b.date.cmp(&a.date))
-                .then_with(|| a.student_no.cmp(&b.student_no))
-        });
+        let crises = self.crisis_cases(crate::rules::calendar::moment_of(today))?;
         counts.open_crises = crises.len() as i32;
 
         Ok(Dashboard {

@@ -19,6 +19,7 @@
 //! | `network.rs` | the four-level network, meetings and reports | `network` … |
 //! | `lists.rs`, `inbox.rs`, `triage.rs` | semester lists in; the observers' triage inbox, its duties, a student's own obligations | `import_list`, `inbox`, `inbox_view`, `file_observation`, `dismiss_observation`, `student_obligations` |
 //! | `center.rs` | the center's school-wide picture | `center_overview`, `flagged_students` |
+//! | `crisis.rs` | crisis cases: open ones, a student's, a step done, a closing | `crisis_cases`, `student_crisis_cases`, `record_crisis_step`, `close_crisis` |
 //! | `app_queries.rs` | what the app's administrative screens ask | `audit_page`, `obligation_page` … |
 //! | `oplog.rs` | the change log's per-session state (keys, the open transaction's clock) | — |
 //! | `sync/` | sites, the change log, bundles, receipts, handover, retirement (see its own table) | `site_profile`, `export_bundle`, `import_bundle`, `import_receipt` … |
@@ -43,6 +44,7 @@ use crate::recovery::RecoveryKey;
 pub mod app_settings;
 pub mod audit_pages;
 pub mod center;
+mod crisis;
 // The demo college's work: only with the synthetic generator (not in the app).
 #[cfg(feature = "synth")]
 mod demo;

@@ -321,9 +321,11 @@ impl Session {
 
     /// Appends a record to a student's file; an amendment names the record it corrects, which is
     /// kept. Returns the new record's id.
-    pub fn add_record(&mut self, student_no: &str, record: NewRecord) -> Result<String> {
+    pub fn add_record(&mut self, student_no: &str, mut record: NewRecord) -> Result<String> {
         validate_record(&record)?;
         let sid = self.student_id(student_no)?;
+        self.check_crisis_record(sid, &record)?;
+        self.label_crisis_step(sid, &mut record)?;
         let amends = match &record.amends {
             Some(a) => {
                 let a = parse_id(a)?;

@@ -231,7 +231,7 @@ impl Session {
 impl super::StudentEntry {
     /// Makes `input` this student as the engine sees it on `today`, reusing its buffer: records
     /// dated after `today` and records superseded by an amendment left out.
-    fn fill_rule_input<'a>(
+    pub(super) fn fill_rule_input<'a>(
         &'a self,
         today: NaiveDate,
         input: &mut StudentInput<'a>,

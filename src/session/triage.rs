@@ -132,6 +132,7 @@ impl Session {
                 fulfilled_on,
                 waived_reason: None,
                 fulfil: fulfil::of(TRIAGE, None),
+                due_at: None,
             });
         }
         Ok(out)

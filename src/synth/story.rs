@@ -659,6 +659,7 @@ pub(crate) fn records(
                 level: lv,
                 rationale,
                 actions,
+                time: None,
             }),
         );
         if level >= 1 || rng.chance(5_000) {
@@ -730,6 +731,7 @@ pub(crate) fn records(
                 diagnosis,
                 hospital_diagnosed: r.diagnosis.is_some(),
                 medication,
+                next_revisit: None,
             }),
         );
     }

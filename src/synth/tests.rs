@@ -161,6 +161,10 @@ fn profiles_and_records_are_valid() {
                 | RecordBody::Waiver(_)
                 | RecordBody::Observation(_)
                 | RecordBody::ProfileAmendment(_) => panic!("no attachments expected"),
+                RecordBody::CrisisReport(_)
+                | RecordBody::CrisisStep(_)
+                | RecordBody::CrisisClose(_)
+                | RecordBody::Treatment(_) => panic!("no attachments expected"),
             }
         }
     }

@@ -32,6 +32,7 @@ fn crisis(level: CrisisLevel) -> RecordBody {
         level,
         rationale: "评估依据".into(),
         actions: String::new(),
+        time: None,
     })
 }
 
@@ -79,9 +80,21 @@ fn dashboard_shows_open_crises_key_concern_and_recent_records() {
     amended.amends = Some(b);
     amended.amend_reason = "复核后升级".into();
     s.add_record("2025000001", amended).unwrap();
-    // An old crisis is no longer an open case.
-    s.add_record("2025000002", record(days_ago(200), crisis(CrisisLevel::D)))
+    // A crisis whose case was closed is no longer an open case, however recent.
+    s.add_record("2025000002", record(days_ago(5), crisis(CrisisLevel::D)))
         .unwrap();
+    s.add_record(
+        "2025000002",
+        record(
+            days_ago(2),
+            RecordBody::CrisisClose(CrisisClose {
+                reason: "已转介住院，危机解除".into(),
+                approved_by: "分管校领导".into(),
+                time: None,
+            }),
+        ),
+    )
+    .unwrap();
     s.add_record(
         "2025000003",
         record(
@@ -101,7 +114,11 @@ fn dashboard_shows_open_crises_key_concern_and_recent_records() {
     assert_eq!(d.counts.students, 3);
     assert_eq!(d.crises.len(), 1, "only the recent case is open");
     assert_eq!(d.crises[0].student_no, "2025000001");
-    assert_eq!(d.crises[0].level, CrisisLevel::C, "the amendment counts");
+    assert_eq!(
+        d.crises[0].level,
+        Some(CrisisLevel::C),
+        "the amendment counts"
+    );
     // The organiser is the policy's: preset 000 names none per level, 002 its 第十二条（三）.
     assert_eq!(d.crises[0].organiser, "");
     s.set_policy(xindang::rules::PRESETS[2].1).unwrap();
@@ -115,7 +132,7 @@ fn dashboard_shows_open_crises_key_concern_and_recent_records() {
     assert_eq!(d.key_concern[0].student_no, "2025000003");
     assert_eq!(d.key_concern[0].concern, Some(ConcernLevel::Special));
     // Newest written first; the amendment is marked.
-    assert_eq!(d.recent.len(), 4);
+    assert_eq!(d.recent.len(), 5);
     assert!(d
         .recent
         .windows(2)

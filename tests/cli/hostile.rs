@@ -67,6 +67,7 @@ fn crisis() -> NewRecord {
             level: CrisisLevel::D,
             rationale: "伪造的危机评估".into(),
             actions: String::new(),
+            time: None,
         }),
     }
 }

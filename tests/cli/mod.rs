@@ -6,6 +6,7 @@ mod care;
 mod crash;
 mod crash_bundles;
 mod crash_soak;
+mod crisis;
 mod departures;
 mod desk;
 mod diskfull;

@@ -693,3 +693,102 @@ fn obligations_name_the_source_of_their_rule() {
         .all(|o| !o["rule"].as_str().unwrap().starts_with("must-talk.")));
     assert!(all.iter().all(|o| o["source"].is_string()));
 }
+
+#[test]
+fn diagnosed_contacts_go_on_over_the_break_and_end_with_a_recorded_recovery() {
+    let x = setup(&[("2025010131", "2025")]);
+    let sno = "2025010131";
+    record(
+        &x,
+        sno,
+        "2026-12-20",
+        "referral",
+        r#"{"institution":"市精神卫生中心","reason":"持续低落","diagnosis":"抑郁发作","hospital_diagnosed":true,"medication":"舍曲林 50mg 每日一次"}"#,
+    );
+    // The autumn semester ends 2027-01-15, the spring one starts 2027-02-22: the winter break
+    // changes the channel (a call instead of a meeting), not the duty.
+    let dues = |today: &str| -> Vec<String> {
+        obligations_on(&x, today, &["--student", sno])
+            .into_iter()
+            .filter(|o| o["rule"] == "diagnosed.student")
+            .map(|o| o["due"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        dues("2027-02-10"),
+        ["2027-01-03", "2027-01-18", "2027-02-02", "2027-02-17"]
+    );
+    // The hospital finds the student recovered: no period begins after that day.
+    record(
+        &x,
+        sno,
+        "2027-01-25",
+        "treatment",
+        r#"{"medication":"","adherent":true,"revisited":true,"recovered":true,"note":"医院评估康复，停药"}"#,
+    );
+    assert_eq!(
+        dues("2027-02-10"),
+        ["2027-01-03", "2027-01-18", "2027-02-02"]
+    );
+}
+
+#[test]
+fn diagnosed_contacts_go_on_while_the_student_is_on_leave() {
+    let x = Xd::init();
+    use_every_rule(&x);
+    let mut p = profile("2025010132", "休学学生", "13800000132");
+    p.status = xindang::model::StudentStatus::OnLeave;
+    x.import(&[p]);
+    let sno = "2025010132";
+    record(
+        &x,
+        sno,
+        "2026-10-01",
+        "referral",
+        r#"{"institution":"市精神卫生中心","reason":"持续低落","diagnosis":"抑郁发作","hospital_diagnosed":true,"medication":"遵医嘱"}"#,
+    );
+    assert_eq!(rule(&x, sno, "diagnosed.parents").len(), 4);
+    assert_eq!(rule(&x, sno, "diagnosed.student").len(), 4);
+}
+
+#[test]
+fn each_revisit_date_set_gets_a_reminder_done_by_the_revisit() {
+    let x = setup(&[("2025010133", "2025")]);
+    let sno = "2025010133";
+    record(
+        &x,
+        sno,
+        "2026-11-02",
+        "referral",
+        r#"{"institution":"市精神卫生中心","reason":"持续低落","diagnosis":"抑郁发作","hospital_diagnosed":true,"medication":"遵医嘱","next_revisit":"2026-11-30"}"#,
+    );
+    let revisits = |today: &str| {
+        obligations_on(&x, today, &["--student", sno])
+            .into_iter()
+            .filter(|o| o["rule"] == "diagnosed.revisit")
+            .collect::<Vec<_>>()
+    };
+    // The reminder opens 7 days before the revisit (every-rule.toml) and is due on it.
+    assert!(revisits("2026-11-22").is_empty());
+    let r = revisits(TODAY);
+    assert_eq!(states(&r), st(&[("2026-11-30", "due")]));
+    assert_eq!(r[0]["since"], "2026-11-23");
+    assert_eq!(r[0]["kind"], "revisit");
+    // The revisit is recorded with the medication and the next date: the first reminder is done,
+    // the next one comes.
+    let id = record(
+        &x,
+        sno,
+        "2026-11-30",
+        "treatment",
+        r#"{"medication":"舍曲林 50mg 每日一次","adherent":true,"revisited":true,"next_revisit":"2026-12-28","recovered":false,"note":""}"#,
+    );
+    let r = revisits("2026-12-22");
+    assert_eq!(
+        states(&r),
+        st(&[("2026-11-30", "done"), ("2026-12-28", "due")])
+    );
+    assert_eq!(r[0]["fulfilled_by"], id.as_str());
+    // The test policy names no sources; preset 000 says "local: 000 四（一）3" (presets.rs).
+    assert_eq!(r[0]["source"], "local");
+}

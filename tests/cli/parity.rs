@@ -157,6 +157,82 @@ fn network_work_dated_after_today_is_refused_by_both() {
 }
 
 #[test]
+fn a_crisis_step_without_an_open_case_or_of_no_step_is_refused_by_both() {
+    let x = Xd::init();
+    x.ok(&["policy", "preset", "002"]);
+    x.import(&[profile(A, "甲同学", "13800000000")]);
+    let at = calendar::parse_moment(Some("2026-11-24 10:00"), "at", calendar::now()).unwrap();
+    // No case yet: the step and the closing are refused alike.
+    let expected = Error::refused("student", Reason::CrisisNoOpenCase);
+    cli_refuses(
+        &x.run(&[
+            "crisis",
+            "step",
+            A,
+            "--step",
+            "report",
+            "--by",
+            "王老师",
+            "--at",
+            "2026-11-24 10:00",
+        ]),
+        &expected,
+    );
+    let e = session(&x)
+        .record_crisis_step(A, "report", at, "王老师", "")
+        .unwrap_err();
+    assert_eq!(e.reason(), Some(Reason::CrisisNoOpenCase));
+    let e = session(&x).close_crisis(A, at, "结束", "领导").unwrap_err();
+    assert_eq!(e.reason(), Some(Reason::CrisisNoOpenCase));
+    // An open case, a step the policy does not name; a time in the wrong form.
+    x.ok(&[
+        "crisis",
+        "assess",
+        A,
+        "--level",
+        "C",
+        "--rationale",
+        "自伤",
+        "--at",
+        "2026-11-24 09:00",
+    ]);
+    let expected = Error::refused("step", Reason::CrisisStepUnknown);
+    cli_refuses(
+        &x.run(&["crisis", "step", A, "--step", "nap", "--by", "王老师"]),
+        &expected,
+    );
+    let e = session(&x)
+        .record_crisis_step(A, "nap", at, "王老师", "")
+        .unwrap_err();
+    assert_eq!(
+        (e.field(), e.reason()),
+        (Some("step"), Some(Reason::CrisisStepUnknown))
+    );
+    let bad = calendar::parse_moment(Some("11/24 10点"), "at", calendar::now()).unwrap_err();
+    assert_eq!(bad.reason(), Some(Reason::BadTime));
+    cli_refuses(
+        &x.run(&[
+            "crisis",
+            "step",
+            A,
+            "--step",
+            "report",
+            "--by",
+            "王老师",
+            "--at",
+            "11/24 10点",
+        ]),
+        &Error::refused("--at", Reason::BadTime),
+    );
+    // Nothing was written by any of them: every step is still owed.
+    let cases = session(&x).student_crisis_cases(A, at).unwrap();
+    assert!(cases[0]
+        .steps
+        .iter()
+        .all(|s| s.done_at.is_none() || s.key == "assessment"));
+}
+
+#[test]
 fn a_waiver_or_a_dismissal_without_its_reason_is_refused_by_both() {
     let x = Xd::init();
     x.import(&[profile(A, "甲同学", "13800000000")]);

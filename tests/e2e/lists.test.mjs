@@ -235,12 +235,13 @@ test('lists in, triage, and obligations worked from 待办 in the real window', 
   await d.waitFor('[data-testid="file-obligation"][data-rule="must-talk.academic"][data-status="done"]');
   await shot('45-lists-student-file');
 
-  // The dashboard offers the same actions: 记录 on an obligation a record fulfils opens that form.
+  // The dashboard offers the same actions: 记录 on an obligation a record fulfils opens that form
+  // (a weekly review, a triage and a crisis case's step are done on their pages).
   await click(d, byTestId('nav-dashboard'));
   await d.waitFor(`${byTestId('dashboard-obligations')} ${byTestId('obligation-record')}`, { timeout: 30_000 });
   const key = await d.execute(
     `const b = [...document.querySelectorAll('[data-testid="dashboard-obligations"] [data-testid="obligation-record"]')]
-       .find((e) => !['weekly-review|', 'inbox.triage|'].some((p) => e.dataset.obligation.startsWith(p)));
+       .find((e) => !['weekly-review|', 'inbox.triage|', 'crisis.'].some((p) => e.dataset.obligation.startsWith(p)));
      return b ? b.dataset.obligation : null;`,
   );
   if (key) {

@@ -42,6 +42,9 @@ export function pageOf(o: Obligation): string | null {
       return '/inbox';
     case FulfilAction.Handover:
       return '/sync';
+    case FulfilAction.CrisisStep:
+      // 完成 in the crisis case at the top of the student's file.
+      return `/students/${encodeURIComponent(o.student_no)}`;
     default:
       return null;
   }
@@ -61,6 +64,7 @@ const KINDS: Partial<Record<FulfilAction, FormKind>> = {
   [FulfilAction.ReturnCertificate]: 'leave_review',
   [FulfilAction.ReturnAssessment]: 'leave_review',
   [FulfilAction.ReturnApproval]: 'leave_review',
+  [FulfilAction.Treatment]: 'treatment',
 };
 
 /** The record form's prefill for an open student obligation, `null` when a page fulfils it. */

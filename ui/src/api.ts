@@ -64,6 +64,12 @@ export const api = {
   exportStudentList: (ids: string[]) => invoke<ExportDone | null>('export_student_list', { ids }),
   addAttachmentFile: (studentNo: string, date: string, author: string, description: string) =>
     invoke<string | null>('add_attachment_file', { studentNo, date, author, description }),
+  // Crisis cases (crisis_commands.rs); a first report and an assessment are records (addRecord).
+  crisisCases: (studentNo: string) => invoke<Admin.CrisisCase[]>('crisis_cases', { studentNo }),
+  crisisStep: (studentNo: string, step: string, at: string, by: string, note: string) =>
+    invoke<string>('crisis_step', { studentNo, step, at, by, note }),
+  crisisClose: (studentNo: string, at: string, reason: string, approvedBy: string) =>
+    invoke<string>('crisis_close', { studentNo, at, reason, approvedBy }),
 
   // 周研判 (src-tauri/src/review_commands.rs)
   reviewBoard: (date: string) => invoke<Admin.ReviewBoard>('review_board', { date }),

@@ -10,6 +10,18 @@ export function todayText(): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+/** Now as "YYYY-MM-DD HH:MM" in local time (what the core's moments are). */
+export function nowText(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${todayText()} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Now as "HH:MM" in local time. */
+export function timeText(): string {
+  return nowText().slice(11);
+}
+
 /** "2026-11-24T10:31:02+08:00" → "2026-11-24 10:31". */
 export function writtenAtText(rfc3339: string): string {
   return rfc3339.slice(0, 16).replace('T', ' ');
@@ -45,6 +57,8 @@ export function recordHeadline(body: RecordBody): string {
       return `${kindLabel('crisis')} · ${t('desk.dashboard.crisisLevel', { level: body.data.level })}`;
     case 'key_concern':
       return `${kindLabel('key_concern')} · ${t(`concern.${body.data.level}`)}`;
+    case 'crisis_step':
+      return `${kindLabel('crisis_step')} · ${body.data.label || body.data.step}`;
     default:
       return kindLabel(body.kind);
   }
@@ -52,7 +66,7 @@ export function recordHeadline(body: RecordBody): string {
 
 /** The kinds written through the record form (attachments have their own upload; waivers their
  * dialog on an obligation; weekly reviews the 周研判 page; observations the inbox). */
-export const FORM_KINDS = ['talk', 'parent_contact', 'key_concern', 'crisis', 'plan', 'referral', 'leave_review', 'screening', 'event'] as const;
+export const FORM_KINDS = ['talk', 'parent_contact', 'key_concern', 'crisis_report', 'crisis', 'plan', 'referral', 'treatment', 'leave_review', 'screening', 'event'] as const;
 export type FormKind = (typeof FORM_KINDS)[number];
 
 /** Whether a record of this kind is written (and so amended) with the record form. */

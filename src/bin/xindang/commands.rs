@@ -97,6 +97,7 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("{id}");
             Ok(())
         }
+        Command::Crisis { command } => crate::crisis_cmd::run(&dir, command),
         Command::Attachment { command } => attachment(&dir, command),
         Command::Passphrase { command } => passphrase(&dir, command),
         Command::RecoveryKey => {

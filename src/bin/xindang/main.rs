@@ -5,6 +5,7 @@
 
 mod bundle_cmd;
 mod commands;
+mod crisis_cmd;
 mod lists_cmd;
 mod network_cmd;
 mod rules_cmd;
@@ -65,6 +66,11 @@ enum Command {
     Record {
         #[command(subcommand)]
         command: RecordCommand,
+    },
+    /// Crisis cases 危机个案: report, assess, steps, closing, open cases.
+    Crisis {
+        #[command(subcommand)]
+        command: crisis_cmd::CrisisCommand,
     },
     /// Attached files.
     Attachment {

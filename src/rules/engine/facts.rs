@@ -1,11 +1,12 @@
 //! What the engine reads of a record and a student: the facts kept in the sealed header, and the
 //! inputs the session builds from its in-memory index.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::*;
+use crate::reason::Reason;
 use crate::rules::calendar::minus;
 use crate::rules::policy::{Policy, Semester};
 
@@ -47,6 +48,44 @@ pub struct Facts {
     /// handover's clock).
     #[serde(default, skip_serializing_if = "is_false")]
     pub status_changed: bool,
+    /// A revisit 复诊 done (a treatment record).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revisited: bool,
+    /// The next revisit date set (a referral or a treatment record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_revisit: Option<NaiveDate>,
+    /// The hospital found the student recovered (a treatment record).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub recovered: bool,
+    /// What the crisis case reads of a crisis record (report, assessment, step, closing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<CrisisFact>,
+}
+
+/// A crisis record as the crisis case reads it: when, and for a step which one and by whom (the
+/// level of an assessment is in the header).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrisisFact {
+    /// The time of day; absent: the start of the record's day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<NaiveTime>,
+    /// The step done (a `crisis_step`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub step: String,
+    /// Who did the step, or approved the closing.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
+}
+
+fn crisis(time: Option<NaiveTime>, step: &str, by: &str) -> Facts {
+    Facts {
+        crisis: Some(CrisisFact {
+            time,
+            step: step.to_string(),
+            by: by.to_string(),
+        }),
+        ..Facts::default()
+    }
 }
 
 fn is_false(b: &bool) -> bool {
@@ -61,8 +100,15 @@ impl Facts {
                 flagged: true,
                 ..Facts::default()
             },
-            RecordBody::Referral(r) if r.hospital_diagnosed => Facts {
-                diagnosed: true,
+            RecordBody::Referral(r) if r.hospital_diagnosed || r.next_revisit.is_some() => Facts {
+                diagnosed: r.hospital_diagnosed,
+                next_revisit: r.next_revisit,
+                ..Facts::default()
+            },
+            RecordBody::Treatment(t) => Facts {
+                revisited: t.revisited,
+                next_revisit: t.next_revisit,
+                recovered: t.recovered,
                 ..Facts::default()
             },
             RecordBody::Plan(p) if !p.review_dates.is_empty() => Facts {
@@ -94,6 +140,10 @@ impl Facts {
                     ..Facts::default()
                 }
             }
+            RecordBody::Crisis(c) if c.time.is_some() => crisis(c.time, "", ""),
+            RecordBody::CrisisReport(c) => crisis(c.time, "", ""),
+            RecordBody::CrisisStep(c) => crisis(c.time, c.step.trim(), c.by.trim()),
+            RecordBody::CrisisClose(c) => crisis(c.time, "", c.approved_by.trim()),
             _ => return None,
         };
         Some(f)
@@ -115,6 +165,10 @@ impl Review {
     }
 }
 
+fn refused(field: &'static str, reason: Reason) -> Result<()> {
+    Err(Error::Refused { field, reason })
+}
+
 /// Checks the record kinds the rules add.
 pub fn validate_body(body: &RecordBody) -> Result<()> {
     let blank = |s: &str| s.trim().is_empty();
@@ -131,6 +185,15 @@ pub fn validate_body(body: &RecordBody) -> Result<()> {
             "reason",
             crate::reason::Reason::WaiverReasonMissing,
         )),
+        RecordBody::CrisisReport(c) if blank(&c.text) => refused("text", Reason::CrisisTextMissing),
+        RecordBody::CrisisStep(c) if blank(&c.step) => refused("step", Reason::CrisisStepUnknown),
+        RecordBody::CrisisStep(c) if blank(&c.by) => refused("by", Reason::CrisisWhoMissing),
+        RecordBody::CrisisClose(c) if blank(&c.reason) => {
+            refused("reason", Reason::CrisisReasonMissing)
+        }
+        RecordBody::CrisisClose(c) if blank(&c.approved_by) => {
+            refused("approved_by", Reason::CrisisWhoMissing)
+        }
         RecordBody::Review(r) if blank(&r.reason) => Err(Error::Invalid {
             field: "reason",
             reason: "a review decision needs its reason",

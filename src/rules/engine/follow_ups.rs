@@ -27,8 +27,18 @@ pub(super) fn needs(cad: &Cadence, s: &StudentInput<'_>, needs: &mut Vec<Need>) 
         });
     }
 
-    // Post-crisis follow-ups, counted from the day after the assessment.
-    for r in s.records.iter().filter(|r| r.kind == "crisis") {
+    // Post-crisis follow-ups, counted from the day after the assessment, until the case is
+    // closed: a closed case owes nothing.
+    let closed = |d| {
+        s.records
+            .iter()
+            .any(|c| c.kind == "crisis_close" && c.date >= d)
+    };
+    for r in s
+        .records
+        .iter()
+        .filter(|r| r.kind == "crisis" && !closed(r.date))
+    {
         for (k, days) in cad.crisis_follow_up_days.iter().enumerate() {
             needs.push(Need {
                 rule: "crisis.follow-up",

@@ -34,6 +34,10 @@ pub enum FulfilAction {
     Triage,
     /// The file handed over 移交 on the sync page (a handover bundle exported).
     Handover,
+    /// A step of the open crisis case, recorded with 完成 in the case at the top of the file.
+    CrisisStep,
+    /// A treatment record 用药与复诊 noting the revisit.
+    Treatment,
 }
 
 /// How to fulfil one obligation of a student.
@@ -76,6 +80,13 @@ pub fn of(rule: &str, until: Option<NaiveDate>) -> Option<Fulfil> {
         "return.approval" => hint(FulfilAction::ReturnApproval, None),
         "weekly-review" => hint(FulfilAction::WeeklyReview, None),
         HANDOVER => hint(FulfilAction::Handover, None),
+        "diagnosed.revisit" => hint(FulfilAction::Treatment, None),
+        _ if rule.starts_with("crisis.step.")
+            || rule.starts_with("crisis.after.")
+            || rule == "crisis.assessment" =>
+        {
+            hint(FulfilAction::CrisisStep, None)
+        }
         TRIAGE => hint(FulfilAction::Triage, None),
         _ => None,
     }
@@ -124,6 +135,14 @@ mod tests {
             FulfilAction::Triage => ("observation", Facts::default()),
             // A bundle, not a record (tests/cli/departures.rs); the engine never lists this rule.
             FulfilAction::Handover => ("handover", Facts::default()),
+            FulfilAction::Treatment => (
+                "treatment",
+                Facts {
+                    revisited: true,
+                    ..Facts::default()
+                },
+            ),
+            FulfilAction::CrisisStep => ("crisis_step", Facts::default()),
         }
     }
 

@@ -5,6 +5,7 @@
 //! family a record fulfils at most one need (two academic warnings need two talks), and needs are
 //! served in order of their due dates by the earliest record in their window.
 
+mod diagnosed;
 mod facts;
 mod follow_ups;
 pub mod fulfil;
@@ -23,7 +24,7 @@ use super::policy::Policy;
 use crate::model::{StudentProfile, StudentStatus};
 use need::{Label, Need};
 
-pub use facts::{validate_body, Facts, RecordInput, StudentInput};
+pub use facts::{validate_body, CrisisFact, Facts, RecordInput, StudentInput};
 pub use fulfil::{Fulfil, FulfilAction};
 
 /// Where an obligation stands.
@@ -76,6 +77,10 @@ pub enum ObligationKind {
     Sweep,
     /// The academic calendar runs out: the school must add the next semesters 续订校历.
     Calendar,
+    /// A step of a crisis case 危机处置 (response or after-care), due in hours.
+    CrisisStep,
+    /// A diagnosed student's revisit 复诊 (a reminder on its date).
+    Revisit,
     /// An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed.
     Triage,
     /// The file of a student who left school 毕业、退学、转学, handed over to the center (004).
@@ -145,6 +150,10 @@ pub struct Obligation {
     /// Why it was waived.
     #[typeshare(serialized_as = "Option<String>")]
     pub waived_reason: Option<Text>,
+    /// The time it is due, `YYYY-MM-DD HH:MM`, for duties due in hours (a crisis case's steps);
+    /// `due` is its day. Absent for duties due on a day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
     /// How a student's obligation is fulfilled (`None` for a network or college duty, whose
     /// activities the network page records).
     #[serde(default)]
@@ -312,6 +321,22 @@ pub fn compute_student(
     needs_of(policy, today, s, &mut needs);
     resolve(policy, today, s, &mut needs, select, scratch, out);
     scratch.needs = needs;
+    if policy.crisis.is_some()
+        && s.records
+            .iter()
+            .any(|r| r.kind == "crisis" || r.kind == "crisis_report")
+    {
+        let from = out.len();
+        crate::rules::crisis_case::obligations(policy, today, s.profile, &s.records, out);
+        let mut i = from;
+        while i < out.len() {
+            if select.keeps(out[i].due, out[i].status) {
+                i += 1;
+            } else {
+                out.swap_remove(i);
+            }
+        }
+    }
 }
 
 /// The order of obligation lists: due date, then student or person, rule, subject, and the rest
@@ -388,6 +413,7 @@ fn needs_of(policy: &Policy, today: NaiveDate, s: &StudentInput<'_>, needs: &mut
     let sem = policy.semester_at(today);
     must_talk::needs(policy, sem, s, needs);
     follow_ups::needs(&policy.cadence, s, needs);
+    diagnosed::needs(policy, today, s, needs);
     if let Some(sem) = sem {
         semester::needs(policy, today, sem, s, needs);
     }
@@ -516,6 +542,7 @@ fn obligation(
         fulfilled_by: fulfilled.map(|(id, _)| id.to_string().into()),
         fulfilled_on: fulfilled.map(|(_, d)| d),
         waived_reason: waived_reason.map(Text::from),
+        due_at: None,
         fulfil: fulfil::of(n.rule, n.until),
     }
 }

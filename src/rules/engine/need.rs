@@ -75,6 +75,10 @@ pub(super) fn facts<'a>(r: &RecordInput<'a>) -> &'a Facts {
         waiver: None,
         decision: None,
         status_changed: false,
+        revisited: false,
+        next_revisit: None,
+        recovered: false,
+        crisis: None,
     };
     r.facts.unwrap_or(&NONE)
 }

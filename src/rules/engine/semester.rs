@@ -1,11 +1,12 @@
-//! The duties of a semester for an enrolled student: the whole-school screening, the contacts of a
-//! diagnosed student, the parent contacts, the weekly review of key-concern students.
+//! The duties of a semester for an enrolled student: the whole-school screening, the parent
+//! contacts, the weekly review of key-concern students (a diagnosed student's contacts are
+//! diagnosed.rs: they go on over breaks and leave).
 
 use chrono::NaiveDate;
 
-use super::need::{any_talk, facts, parent_contact, review, Accept, Label, Need};
+use super::need::{parent_contact, review, Label, Need};
 use super::{ObligationKind, StudentInput};
-use crate::rules::calendar::{minus, monday, periods, plus, split_ends};
+use crate::rules::calendar::{minus, monday, plus, split_ends};
 use crate::rules::policy::{Policy, Semester};
 
 /// The duties of semester `sem` on `today` for one enrolled student.
@@ -50,38 +51,6 @@ pub(super) fn needs(
             accept: |r| r.kind == "screening",
             not_id: None,
         });
-    }
-
-    // Hospital-diagnosed: the student and the parents every half month.
-    if let Some(diag) = s.records.iter().find(|r| facts(r).diagnosed) {
-        let from = diag.date.max(sem.start);
-        for (start, end) in periods(from, cad.diagnosed_contact_days, through) {
-            for (rule, kind, label, accept) in [
-                (
-                    "diagnosed.student",
-                    ObligationKind::Talk,
-                    "确诊学生·每半月联系学生",
-                    any_talk as Accept,
-                ),
-                (
-                    "diagnosed.parents",
-                    ObligationKind::ParentContact,
-                    "确诊学生·每半月联系家长",
-                    parent_contact as Accept,
-                ),
-            ] {
-                needs.push(Need {
-                    rule,
-                    kind,
-                    label: Label::Fixed(label),
-                    since: start,
-                    until: Some(end),
-                    due: end,
-                    accept,
-                    not_id: None,
-                });
-            }
-        }
     }
 
     // Parents: every student's once a semester, key-concern students' twice.

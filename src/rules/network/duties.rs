@@ -341,6 +341,7 @@ fn status_of(
         fulfilled_by: fulfilled_by.map(Text::from),
         fulfilled_on,
         waived_reason: waived_reason.map(Text::from),
+        due_at: None,
         fulfil: None,
     }
 }

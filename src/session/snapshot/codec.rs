@@ -20,7 +20,7 @@ pub fn kind(name: &str) -> KindName {
 }
 
 /// The record kinds as `RecordBody::kind_name` names them.
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 16] = [
     "screening",
     "talk",
     "parent_contact",
@@ -33,6 +33,10 @@ const KINDS: [&str; 12] = [
     "event",
     "waiver",
     "review",
+    "crisis_report",
+    "crisis_step",
+    "crisis_close",
+    "treatment",
 ];
 
 /// A record kind's name in a header of the index: one of the known names by number, anything

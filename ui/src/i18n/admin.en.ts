@@ -192,6 +192,8 @@ export const adminEn: Widen<typeof adminZhCN> = {
     classroom_visit: 'Classroom visit',
     sweep: 'Semester sweep',
     calendar: 'Extend the calendar',
+    crisis_step: 'Crisis step',
+    revisit: 'Revisit reminder',
     triage: 'Triage an observer\'s report',
     handover: 'Hand over a departed student\'s file',
   },

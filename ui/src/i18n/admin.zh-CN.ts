@@ -188,6 +188,8 @@ export const adminZhCN = {
     classroom_visit: '深入课堂',
     sweep: '学期始末摸排',
     calendar: '续订校历',
+    crisis_step: '危机处置',
+    revisit: '复诊提醒',
     triage: '观察员报告分拣',
     handover: '离校学生档案移送',
   },

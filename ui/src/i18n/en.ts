@@ -5,6 +5,7 @@ import { adminEn } from './admin.en';
 import { reviewEn } from './review.en';
 import { reportsEn } from './reports.en';
 import { calendarEn } from './calendar.en';
+import { crisisEn } from './crisis.en';
 import { listsEn } from './lists.en';
 import { careEn } from './care.en';
 
@@ -13,6 +14,7 @@ export const en: Messages = {
   ...reviewEn,
   ...reportsEn,
   ...calendarEn,
+  ...crisisEn,
   ...listsEn,
   ...careEn,
   app: {
@@ -132,7 +134,10 @@ export const en: Messages = {
       keyConcernList: 'Key-concern list',
       keyConcernAll: 'All {total}',
       noKeyConcern: 'No key-concern students',
-      crisisList: 'Crisis cases (assessed in the last 60 days)',
+      crisisList: 'Crisis cases (open)',
+      crisisUnassessed: 'Not assessed',
+      crisisNext: 'Next: {step}, by {due}',
+      crisisNoNext: 'Every step done; to be closed',
       noCrises: 'No crisis cases',
       crisisLevel: 'Level {level}',
       organiser: 'Organised by: {who}',
@@ -231,6 +236,10 @@ export const en: Messages = {
       review: 'Weekly review',
       observation: 'Observer report',
       profile_amendment: 'Profile change',
+      crisis_report: 'Crisis first report',
+      crisis_step: 'Crisis step',
+      crisis_close: 'Crisis case closed',
+      treatment: 'Medication and revisits',
     },
     talk: {
       freshman: 'Freshman',
@@ -325,6 +334,20 @@ export const en: Messages = {
       levelC: 'C: severe symptoms, self-harm or harm to others without serious result',
       levelD: 'D: harm endangering life, ongoing or with serious result',
       organiserNone: 'The school’s rules name no organiser for this level',
+      time: 'Time',
+      crisisReporter: 'Reported by (first responder)',
+      crisisText: 'What happened',
+      crisisReportHint: 'A first report opens the case: the steps the rules require start before the assessment.',
+      step: 'Step',
+      by: 'Done by',
+      approvedBy: 'Approved by',
+      nextRevisit: 'Next revisit',
+      currentMedication: 'Medication now',
+      medicationPlaceholder: 'Name, dose, how often; empty if none',
+      adherent: 'Takes it as prescribed',
+      revisited: 'Revisit done today',
+      recovered: 'Recovered (hospital’s finding)',
+      recoveredHint: 'Once recovery is recorded, the half-monthly contacts and revisit reminders end from that day.',
     },
   },
   importRoster: {
@@ -417,6 +440,13 @@ export const en: Messages = {
       grid_degree: 'use 本科 or 研究生',
       grid_duplicate: 'appears twice',
       grid_liaison: 'use 校外住宿, 转专业 or 调换寝室',
+      bad_time: 'Use YYYY-MM-DD HH:MM, e.g. 2026-11-24 09:30.',
+      crisis_no_open_case: 'The student has no open crisis case: record a first report or an assessment first.',
+      crisis_step_unknown: 'The school’s rules have no such crisis step.',
+      crisis_who_missing: 'Name who did it (or who approved the closing).',
+      crisis_reason_missing: 'Closing a case needs its reason.',
+      crisis_text_missing: 'A first report says what happened.',
+      crisis_before_case: 'The time is before the case was opened.',
       not_passphrase_file: 'This file is not encrypted to a passphrase: import it as an ordinary bundle or receipt.',
       waiver_reason_missing: 'A waiver needs its reason.',
       dismiss_reason_missing: 'A dismissal needs its reason.',
@@ -444,6 +474,12 @@ export const en: Messages = {
       minutes: 'Minutes',
       signed_by: 'Signed by',
       items: 'Decisions',
+      step: 'Step',
+      by: 'Done by',
+      approved_by: 'Approved by',
+      at: 'Time',
+      text: 'What happened',
+      student: 'Student',
       item: 'Report',
       certificate: 'Hospital certificate',
       assessment: 'Psychological assessment',

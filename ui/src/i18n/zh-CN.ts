@@ -3,6 +3,7 @@ import { adminZhCN } from './admin.zh-CN';
 import { reviewZhCN } from './review.zh-CN';
 import { reportsZhCN } from './reports.zh-CN';
 import { calendarZhCN } from './calendar.zh-CN';
+import { crisisZhCN } from './crisis.zh-CN';
 import { listsZhCN } from './lists.zh-CN';
 import { careZhCN } from './care.zh-CN';
 
@@ -11,6 +12,7 @@ export const zhCN = {
   ...reviewZhCN,
   ...reportsZhCN,
   ...calendarZhCN,
+  ...crisisZhCN,
   ...listsZhCN,
   ...careZhCN,
   app: {
@@ -130,7 +132,10 @@ export const zhCN = {
       keyConcernList: '重点关注名单',
       keyConcernAll: '全部 {total} 名',
       noKeyConcern: '暂无重点关注学生',
-      crisisList: '危机个案（近 60 天评估）',
+      crisisList: '危机个案（未结案）',
+      crisisUnassessed: '待评估',
+      crisisNext: '下一步：{step}，{due} 前',
+      crisisNoNext: '处置步骤均已完成，待结案',
       noCrises: '暂无危机个案',
       crisisLevel: '{level} 级',
       organiser: '组织处置：{who}',
@@ -229,6 +234,10 @@ export const zhCN = {
       review: '周研判',
       observation: '观察员报告',
       profile_amendment: '基本信息变更',
+      crisis_report: '危机初报',
+      crisis_step: '危机处置步骤',
+      crisis_close: '危机个案结案',
+      treatment: '用药与复诊',
     },
     talk: {
       freshman: '新生',
@@ -323,6 +332,20 @@ export const zhCN = {
       levelC: 'C 级：症状严重，已有自伤或伤人行为，未造成严重后果',
       levelD: 'D 级：症状严重，有危及生命的伤害行为，正在发生或已造成严重后果',
       organiserNone: '本校工作规则未规定该级危机的组织者',
+      time: '时间',
+      crisisReporter: '报告人（第一响应人）',
+      crisisText: '情况描述',
+      crisisReportHint: '危机初报即开案：评估定级前先按规则要求的步骤处置。',
+      step: '处置步骤',
+      by: '完成人',
+      approvedBy: '批准人',
+      nextRevisit: '下次复诊日期',
+      currentMedication: '目前用药',
+      medicationPlaceholder: '药名、剂量、服用次数；未用药留空',
+      adherent: '按时服药',
+      revisited: '本次已复诊',
+      recovered: '经医院评估康复',
+      recoveredHint: '记录康复后，每半月联系和复诊提醒自该日起结束。',
     },
   },
   importRoster: {
@@ -415,6 +438,13 @@ export const zhCN = {
       grid_degree: '请填写“本科”或“研究生”',
       grid_duplicate: '重复出现',
       grid_liaison: '请填写“校外住宿”“转专业”或“调换寝室”',
+      bad_time: '时间格式应为“年-月-日 时:分”，如 2026-11-24 09:30。',
+      crisis_no_open_case: '该学生没有未结案的危机个案：请先记录危机初报或危机评估。',
+      crisis_step_unknown: '本校工作规则中没有这一处置步骤。',
+      crisis_who_missing: '请填写完成人（结案须填写批准人）。',
+      crisis_reason_missing: '结案须写明原因。',
+      crisis_text_missing: '危机初报须写明情况。',
+      crisis_before_case: '时间早于该危机个案的开案时间。',
       not_passphrase_file: '此文件不是口令加密的文件，请用“导入数据包”或“导入回执”导入。',
       waiver_reason_missing: '免除须填写理由。',
       dismiss_reason_missing: '不予处理须填写理由。',
@@ -442,6 +472,12 @@ export const zhCN = {
       minutes: '会议纪要',
       signed_by: '签字人',
       items: '研判决定',
+      step: '处置步骤',
+      by: '完成人',
+      approved_by: '批准人',
+      at: '时间',
+      text: '情况描述',
+      student: '学生',
       item: '报告',
       certificate: '医院诊断证明',
       assessment: '心理评估',

@@ -455,6 +455,42 @@ export interface CalendarView {
 	status?: CalendarStatus;
 }
 
+/** Where a step of a case stands at the moment asked. */
+export enum CaseStepStatus {
+	/** Owed, due time not passed. */
+	Due = "due",
+	/** Owed, due time passed. */
+	Overdue = "overdue",
+	/** Done by a `crisis_step` record (or, for the assessment, by the assessment). */
+	Done = "done",
+	/** Offered, not owed: done where the situation calls for it. */
+	Offered = "offered",
+	/** After-care not yet started: the response still owes a step. */
+	Waiting = "waiting",
+}
+
+/** One step of a case as the file and the dashboard show it. */
+export interface CaseStep {
+	/** The step's key (what `crisis step --step` takes), or `assessment`. */
+	key: string;
+	/** What is done, in Chinese, with the level's organiser filled in. */
+	label: string;
+	/** Who does it. */
+	who: string;
+	/** An after-care step 后续工作 rather than a response step. */
+	aftercare: boolean;
+	/** Where it stands. */
+	status: CaseStepStatus;
+	/** When it is due, `YYYY-MM-DD HH:MM` (owed steps only). */
+	due_at?: string;
+	/** When it was done. */
+	done_at?: string;
+	/** Who did it. */
+	done_by: string;
+	/** The record that did it. */
+	record?: string;
+}
+
 /** One college in the school-wide picture. */
 export interface CollegeOverview {
 	/** 学院, as the profiles name it. */
@@ -689,9 +725,14 @@ export interface CrisisAssessment {
 	rationale: string;
 	/** Actions taken. */
 	actions: string;
+	/**
+	 * The time of day of the assessment, from which the steps of its level are due in hours
+	 * (absent in records written before crisis cases: counted from the start of the day).
+	 */
+	time?: string;
 }
 
-/** An open crisis case: the latest assessment of a student within [`CRISIS_OPEN_DAYS`]. */
+/** A crisis case of a student, as the student file and the dashboard show it. */
 export interface CrisisCase {
 	/** 学号 */
 	student_no: string;
@@ -701,15 +742,48 @@ export interface CrisisCase {
 	college: string;
 	/** 班级 */
 	class_name: string;
-	/** Level A–D. */
-	level: CrisisLevel;
+	/** The record that opened it (a first report or an assessment). */
+	id: string;
+	/** When it was opened, `YYYY-MM-DD HH:MM`. */
+	opened_at: string;
+	/** The day of its latest grading (or of its opening, if not yet assessed). */
+	date: string;
+	/** Level A–D of the latest assessment; none while only reported. */
+	level?: CrisisLevel;
 	/**
-	 * Who organises the response at this level, as the policy's crisis protocol says (002
-	 * 第十二条（三）); empty when the policy names no organiser per level.
+	 * Who organises the response at this level (002 第十二条（三）); empty when the policy names
+	 * none per level.
 	 */
 	organiser: string;
-	/** The day of the assessment. */
-	date: string;
+	/** Who supports it. */
+	support: string;
+	/** The emergency plan of this level, else the school's crisis plan. */
+	plan: string;
+	/** Whether the policy names response steps at all (if not, the app says so). */
+	protocol: boolean;
+	/** The response steps, then the after-care steps: owed, offered, and done. */
+	steps: CaseStep[];
+	/** The next owed step not done, the soonest due (what the dashboard shows). */
+	next?: CaseStep;
+	/** When it was closed, `YYYY-MM-DD HH:MM`; none while open. */
+	closed_at?: string;
+	/** Who approved the closing. */
+	closed_approved_by: string;
+	/** The closing record. */
+	closed_by?: string;
+}
+
+/**
+ * 结案 the closing of a crisis case: why, and who approved it. The case stays in the file and
+ * owes nothing more.
+ */
+export interface CrisisClose {
+	/** Why the case is closed (required). */
+	reason: string;
+	/** Who approved the closing (required). */
+	approved_by: string;
+	/** The time of day of the closing. */
+	time?: string;
 }
 
 /** One crisis level of the protocol. */
@@ -724,6 +798,28 @@ export interface CrisisLevelRule {
 	plan?: string;
 }
 
+/** One step of the crisis response or after-care, as the policy states it. */
+export interface CrisisStepRule {
+	/**
+	 * Its key, recorded by the `crisis_step` record that does it (`report`, `parents` …:
+	 * lower-case letters, digits and `-`, unique in the protocol).
+	 */
+	key: string;
+	/** What is done, in Chinese. `{organiser}` stands for the organiser of the case's level. */
+	label: string;
+	/** Who does it. */
+	who?: string;
+	/** Due within this many hours (1 to 8760). */
+	hours: number;
+	/** The levels that require it; empty: every level, and a case not yet assessed. */
+	levels?: CrisisLevel[];
+	/**
+	 * Offered, not owed: done where the situation calls for it (休学 where advised, the police
+	 * where parents refuse and there is danger); never an obligation.
+	 */
+	offered?: boolean;
+}
+
 /** A school's crisis protocol. Every part may be left out when the seed does not state it. */
 export interface CrisisProtocol {
 	/** The levels A–D with their organisers (002), in order, each at most once. */
@@ -736,6 +832,54 @@ export interface CrisisProtocol {
 	after: string[];
 	/** The school's crisis plan the response follows (001). */
 	plan: string;
+	/**
+	 * The response steps 处置步骤 a crisis case owes, each due in hours after the record that
+	 * requires it (the first report or the assessment of its level). Empty: the policy names none.
+	 */
+	response: CrisisStepRule[];
+	/**
+	 * The after-care steps 后续工作 (002 第十二条（四）), due in hours after the response's last
+	 * step owed is done.
+	 */
+	aftercare: CrisisStepRule[];
+	/**
+	 * A case opened by a first report owes its assessment 危机评估 within this many hours
+	 * (0 = not asked).
+	 */
+	assess_hours: number;
+}
+
+/**
+ * 危机初报 the first report of a crisis before any assessment: opens a crisis case, whose steps
+ * for every level are due from its time; the assessment that follows grades it.
+ */
+export interface CrisisReport {
+	/** Who found or reported the student 第一响应人 (e.g. "寝室长 李某"). */
+	reporter: string;
+	/** What happened (required). */
+	text: string;
+	/** The time of day of the report. */
+	time?: string;
+}
+
+/**
+ * 危机处置步骤 a step of the open crisis case done: which step of the policy's protocol, when and
+ * by whom. Fulfils that step's obligation.
+ */
+export interface CrisisStep {
+	/** The step's key in the policy (`[[crisis.response]]` or `[[crisis.aftercare]]`). */
+	step: string;
+	/**
+	 * The step's label as the policy said it when the step was done (the file keeps it when
+	 * the policy changes); filled by the core when left empty.
+	 */
+	label?: string;
+	/** Who did it (required). */
+	by: string;
+	/** The time of day it was done. */
+	time?: string;
+	/** Notes. */
+	note?: string;
 }
 
 /** The headline numbers of the dashboard. */
@@ -786,6 +930,10 @@ export enum ObligationKind {
 	Sweep = "sweep",
 	/** The academic calendar runs out: the school must add the next semesters 续订校历. */
 	Calendar = "calendar",
+	/** A step of a crisis case 危机处置 (response or after-care), due in hours. */
+	CrisisStep = "crisis_step",
+	/** A diagnosed student's revisit 复诊 (a reminder on its date). */
+	Revisit = "revisit",
 	/** An observer's report 观察员报告 waiting in the triage inbox: filed or dismissed. */
 	Triage = "triage",
 	/** The file of a student who left school 毕业、退学、转学, handed over to the center (004). */
@@ -826,6 +974,10 @@ export enum FulfilAction {
 	Triage = "triage",
 	/** The file handed over 移交 on the sync page (a handover bundle exported). */
 	Handover = "handover",
+	/** A step of the open crisis case, recorded with 完成 in the case at the top of the file. */
+	CrisisStep = "crisis_step",
+	/** A treatment record 用药与复诊 noting the revisit. */
+	Treatment = "treatment",
 }
 
 /** 八必谈 the eight must-talks (seed 001), and "other" for every other talk. */
@@ -908,6 +1060,11 @@ export interface Obligation {
 	/** Why it was waived. */
 	waived_reason?: string;
 	/**
+	 * The time it is due, `YYYY-MM-DD HH:MM`, for duties due in hours (a crisis case's steps);
+	 * `due` is its day. Absent for duties due on a day.
+	 */
+	due_at?: string;
+	/**
 	 * How a student's obligation is fulfilled (`None` for a network or college duty, whose
 	 * activities the network page records).
 	 */
@@ -984,7 +1141,7 @@ export interface Dashboard {
 	obligations: Obligation[];
 	/** Students on the key-concern list, highest level first. */
 	key_concern: StudentSummary[];
-	/** Open crisis cases, highest level first. */
+	/** Open crisis cases, highest level first, with their next due step. */
 	crises: CrisisCase[];
 	/** The latest records written, newest first. */
 	recent: RecentRecord[];
@@ -1583,7 +1740,15 @@ export type RecordBody =
 	/** 观察报告 an observer's report, filed from the inbox */
 	| { kind: "observation", data: Observation }
 	/** 基本信息变更 an amendment of the profile 一生一档, with its reason */
-	| { kind: "profile_amendment", data: ProfileAmendment };
+	| { kind: "profile_amendment", data: ProfileAmendment }
+	/** 危机初报 a crisis first reported, before any assessment */
+	| { kind: "crisis_report", data: CrisisReport }
+	/** 危机处置步骤 a step of a crisis case done */
+	| { kind: "crisis_step", data: CrisisStep }
+	/** 危机结案 a crisis case closed */
+	| { kind: "crisis_close", data: CrisisClose }
+	/** 用药与复诊 a diagnosed student's medication and revisits */
+	| { kind: "treatment", data: Treatment };
 
 /** A record as written: what happened, when, and whether it amends an earlier one. */
 export interface NewRecord {
@@ -1789,6 +1954,8 @@ export interface Referral {
 	hospital_diagnosed: boolean;
 	/** Medication and revisit notes. */
 	medication: string;
+	/** The first revisit 复诊 date the hospital set, if any: a reminder is due on it. */
+	next_revisit?: string;
 }
 
 /** Which report. */
@@ -2116,6 +2283,29 @@ export interface Talk {
 	text: string;
 	/** When to follow up, if agreed. */
 	follow_up?: string;
+}
+
+/**
+ * 用药与复诊 a diagnosed student's treatment as data (000 四（一）3: 叮嘱学生按时服药，定期复诊):
+ * the medication now, a revisit done, the next revisit date (each gets a reminder), or the
+ * hospital's finding that the student recovered, which ends the diagnosed student's duties.
+ */
+export interface Treatment {
+	/** The medication now, as prescribed (name, dose, how often); empty: none. */
+	medication: string;
+	/** Takes it as prescribed 按时服药. */
+	adherent: boolean;
+	/** A revisit 复诊 took place on the record's day. */
+	revisited: boolean;
+	/** The next revisit date the hospital set. */
+	next_revisit?: string;
+	/**
+	 * 康复: the hospital found the student recovered; the half-monthly contacts and the revisit
+	 * reminders end on the record's day.
+	 */
+	recovered: boolean;
+	/** Notes. */
+	note?: string;
 }
 
 /** An obligation waived, with its reason (e.g. the student was on leave). */
