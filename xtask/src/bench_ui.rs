@@ -1,5 +1,6 @@
 //! `cargo xtask bench --ui [--sizes 30000,100000] [--runs 5]`: the app in its real window, timed.
-//! Builds the UI and the release app and command line, makes a demo archive per size in
+//! Builds the UI and the app and command line as released but with debug assertions (profile
+//! `release-webdriver`: a release build refuses WebDriver), makes a demo archive per size in
 //! `<target>/bench-ui/` (kept for the next run; key slot at the 64 MiB floor, `XINDANG_KDF_MS=0`),
 //! then runs `tests/e2e/bench-ui.mjs` through WebDriver under Xvfb. Results in
 //! `<target>/bench-ui/summary.json` and on standard output; docs/benchmarks.md reports them.
@@ -7,7 +8,7 @@
 use std::path::Path;
 
 use crate::util::{cmd, step, Failure};
-use crate::{build_ui, exe, root, setup, target_dir};
+use crate::{build_ui, cargo, exe, root, setup, target_dir};
 
 /// The demo archives' passphrase (demo data only).
 const PASSPHRASE: &str = "xindang-bench-ui";
@@ -28,9 +29,29 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         setup::install(setup::Purpose::Test)
     })?;
     step("UI type check and build", build_ui)?;
-    // As a package is built: the embedded UI served by the custom protocol (no dev server).
-    crate::package::build_release()?;
-    let release = target_dir().join("release");
+    // As a package is built (the embedded UI served by the custom protocol, LTO), but with debug
+    // assertions on: a release build refuses WebDriver (Cargo.toml, profile release-webdriver).
+    step(
+        "build the app and command line (profile release-webdriver)",
+        || {
+            cmd(
+                cargo(),
+                [
+                    "build",
+                    "--profile",
+                    "release-webdriver",
+                    "-p",
+                    "xindang-app",
+                    "--features",
+                    "tauri/custom-protocol",
+                    "-p",
+                    "xindang",
+                ],
+            )
+            .run()
+        },
+    )?;
+    let release = target_dir().join("release-webdriver");
     let cli = release.join(exe("xindang"));
     let dir = target_dir().join("bench-ui");
     let mut archives = Vec::new();
