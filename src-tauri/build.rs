@@ -42,6 +42,8 @@ const COMMANDS: &[&str] = &[
     "passphrase_file_preview",
     "passphrase_file_import",
     "audit_alarm_settle",
+    "conflict_fields",
+    "conflict_settle",
     "list_students",
     "dashboard",
     "student_file",

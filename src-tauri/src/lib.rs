@@ -90,6 +90,8 @@ pub fn run() {
             admin_commands::passphrase_file_preview,
             admin_commands::passphrase_file_import,
             admin_commands::audit_alarm_settle,
+            admin_commands::conflict_fields,
+            admin_commands::conflict_settle,
             commands::list_students,
             student_commands::dashboard,
             student_commands::student_file,

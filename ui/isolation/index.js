@@ -40,6 +40,8 @@ const ALLOWED = new Set([
   'passphrase_file_preview',
   'passphrase_file_import',
   'audit_alarm_settle',
+  'conflict_fields',
+  'conflict_settle',
   'list_students',
   'dashboard',
   'student_file',
