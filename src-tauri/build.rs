@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "audit_alarm_settle",
     "conflict_fields",
     "conflict_settle",
+    "center_flagged",
     "list_students",
     "dashboard",
     "student_file",

@@ -5,7 +5,7 @@
 
 use tauri::{AppHandle, Emitter, State};
 use xindang::import::ImportReport;
-use xindang::model::StudentStatus;
+use xindang::model::{StudentStatus, StudentSummary};
 use xindang::roster::ColumnOverrides;
 use xindang::session::audit_pages::{AuditCheck, AuditPage, AuditQuery};
 use xindang::session::obligation_pages::{ObligationPage, ObligationQuery};
@@ -293,4 +293,13 @@ pub fn conflict_settle(
         Ok(s.session_mut()?
             .settle_conflict_taking(&id, &take, &author)?)
     })
+}
+
+/// The center's flagged-student list, of one college or of all (audited as a list read).
+#[tauri::command(async)]
+pub fn center_flagged(
+    state: State<'_, Shared>,
+    college: Option<String>,
+) -> Result<Vec<StudentSummary>, CommandError> {
+    state.with(|s| Ok(s.session_mut()?.flagged_students(college.as_deref())?))
 }

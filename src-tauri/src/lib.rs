@@ -92,6 +92,7 @@ pub fn run() {
             admin_commands::audit_alarm_settle,
             admin_commands::conflict_fields,
             admin_commands::conflict_settle,
+            admin_commands::center_flagged,
             commands::list_students,
             student_commands::dashboard,
             student_commands::student_file,

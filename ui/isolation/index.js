@@ -42,6 +42,7 @@ const ALLOWED = new Set([
   'audit_alarm_settle',
   'conflict_fields',
   'conflict_settle',
+  'center_flagged',
   'list_students',
   'dashboard',
   'student_file',
