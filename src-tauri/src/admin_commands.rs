@@ -5,12 +5,12 @@
 
 use tauri::{AppHandle, Emitter, State};
 use xindang::import::ImportReport;
-use xindang::model::StudentStatus;
+use xindang::model::{StudentStatus, StudentSummary};
 use xindang::roster::ColumnOverrides;
 use xindang::session::audit_pages::{AuditCheck, AuditPage, AuditQuery};
 use xindang::session::obligation_pages::{ObligationPage, ObligationQuery};
 use xindang::session::policy_checks::PolicyProblem;
-use xindang::session::sync::{BundlePreview, ReceiptReport};
+use xindang::session::sync::{BundlePreview, ConflictField, ReceiptReport};
 use xindang::site::SiteProfile;
 use zeroize::Zeroizing;
 
@@ -270,4 +270,36 @@ pub fn passphrase_file_import(
 #[tauri::command(async)]
 pub fn audit_alarm_settle(state: State<'_, Shared>, site: String) -> Result<(), CommandError> {
     state.with(|s| Ok(s.session_mut()?.settle_audit_alarm(&site)?))
+}
+
+/// A profile conflict side by side, field by field.
+#[tauri::command(async)]
+pub fn conflict_fields(
+    state: State<'_, Shared>,
+    id: String,
+) -> Result<Vec<ConflictField>, CommandError> {
+    state.with(|s| Ok(s.session()?.conflict_fields(&id)?))
+}
+
+/// Settles a conflict, taking the lost values of the fields named (an amendment, audited).
+#[tauri::command(async)]
+pub fn conflict_settle(
+    state: State<'_, Shared>,
+    id: String,
+    take: Vec<String>,
+    author: String,
+) -> Result<(), CommandError> {
+    state.with(|s| {
+        Ok(s.session_mut()?
+            .settle_conflict_taking(&id, &take, &author)?)
+    })
+}
+
+/// The center's flagged-student list, of one college or of all (audited as a list read).
+#[tauri::command(async)]
+pub fn center_flagged(
+    state: State<'_, Shared>,
+    college: Option<String>,
+) -> Result<Vec<StudentSummary>, CommandError> {
+    state.with(|s| Ok(s.session_mut()?.flagged_students(college.as_deref())?))
 }

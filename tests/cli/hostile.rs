@@ -572,3 +572,64 @@ fn a_retired_students_review_decision_keeps_neither_number_nor_reason() {
         1
     );
 }
+
+/// A profile conflict is settled field by field: the values in force and those that lost side
+/// by side; taking a lost value amends the profile with a reason naming the site, audited.
+#[test]
+fn a_profile_conflict_is_settled_field_by_field() {
+    let mut w = World::new();
+    let no = "2024990099";
+    w.a.put_student(student(no, "甲学院")).expect("put");
+    let p = w.path("a1.age");
+    sync(&mut w.a, &mut w.center, &p);
+    let mut at_center = w.center.profile(no).expect("x").clone();
+    at_center.dorm = "中心登记的宿舍".into();
+    w.center.put_student(at_center).expect("center edit");
+    let mut at_a = w.a.profile(no).expect("x").clone();
+    at_a.dorm = "学院登记的宿舍".into();
+    at_a.phone = "13900009999".into();
+    w.a.put_student(at_a).expect("college edit");
+    let p = w.path("a2.age");
+    let (report, _) = sync(&mut w.a, &mut w.center, &p);
+    assert_eq!(report.conflicts.len(), 1, "{report:?}");
+    assert!(
+        report.conflicts[0].lost.is_none(),
+        "the report names fields, not values"
+    );
+    let id = w.center.sync_conflicts().expect("conflicts")[0].id.clone();
+    let fields = w.center.conflict_fields(&id).expect("fields");
+    let in_force = w.center.profile(no).expect("x").dorm.clone();
+    let dorm = fields
+        .iter()
+        .find(|f| f.field == "dorm")
+        .expect("dorm differs");
+    assert_eq!(dorm.kept, in_force);
+    assert_ne!(dorm.lost, in_force);
+    // A field that does not differ is refused, and nothing changes.
+    assert!(w
+        .center
+        .settle_conflict_taking(&id, &["name".to_string()], "中心王老师")
+        .is_err());
+    assert_eq!(w.center.sync_conflicts().expect("conflicts").len(), 1);
+    let lost = dorm.lost.clone();
+    w.center
+        .settle_conflict_taking(&id, &["dorm".to_string()], "中心王老师")
+        .expect("settle");
+    assert_eq!(w.center.profile(no).expect("x").dorm, lost);
+    assert!(w.center.sync_conflicts().expect("conflicts").is_empty());
+    let file = file_of(&mut w.center, no);
+    let amended = file
+        .records
+        .iter()
+        .find_map(|r| match &r.record.body {
+            RecordBody::ProfileAmendment(a) => Some(a.clone()),
+            _ => None,
+        })
+        .expect("an amendment in the file");
+    assert!(
+        amended.reason.contains("同步冲突处理"),
+        "{}",
+        amended.reason
+    );
+    assert_eq!(amended.changes[0].field, "dorm");
+}

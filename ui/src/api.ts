@@ -46,6 +46,9 @@ export const api = {
   handoverPassphrase: () => invoke<string>('handover_passphrase'),
   handoverExportPassphrase: (to: string, studentNos: string[], status: Admin.StudentStatus | null, passphrase: string) =>
     invoke<Admin.BundleExported | null>('handover_export_passphrase', { to, studentNos, status, passphrase }),
+  centerFlagged: (college: string | null) => invoke<StudentSummary[]>('center_flagged', { college }),
+  conflictFields: (id: string) => invoke<Admin.ConflictField[]>('conflict_fields', { id }),
+  conflictSettle: (id: string, take: string[], author: string) => invoke<void>('conflict_settle', { id, take, author }),
   auditAlarmSettle: (site: string) => invoke<void>('audit_alarm_settle', { site }),
   passphraseFilePick: () => invoke<string | null>('passphrase_file_pick'),
   passphraseFilePreview: (passphrase: string) => invoke<Admin.BundlePreview>('passphrase_file_preview', { passphrase }),

@@ -122,10 +122,25 @@ pub enum BundleSub {
         #[arg(long)]
         json: bool,
     },
-    /// Mark a conflict settled, once the profile is checked (and corrected if need be).
+    /// A profile conflict side by side: each field that differs, in force and lost.
+    Conflict {
+        /// The conflict's id, as `bundle conflicts` lists it.
+        id: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a conflict settled, once the profile is checked; `--take FIELD` (repeat) takes the
+    /// value that lost for that field (an amendment of the profile, audited).
     Settle {
         /// The conflict's id, as `bundle conflicts` lists it.
         id: String,
+        /// A field whose lost value to take (as `bundle conflict` names it).
+        #[arg(long)]
+        take: Vec<String>,
+        /// Who decides (defaults to the unlocking slot's name).
+        #[arg(long)]
+        author: Option<String>,
     },
     /// Sites whose audit log went backwards in a bundle (a restored older copy, a cut or
     /// re-chained log): each an alarm until a person settles it.
@@ -339,9 +354,24 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 }
                 Ok(())
             }
-            BundleSub::Settle { id } => {
-                s.settle_conflict(&id)?;
-                eprintln!("Conflict {id} settled.");
+            BundleSub::Conflict { id, json } => {
+                let fields = s.conflict_fields(&id)?;
+                if json {
+                    return print_json(&fields);
+                }
+                for f in fields {
+                    println!("{}\tin force: {}\tlost: {}", f.field, f.kept, f.lost);
+                }
+                Ok(())
+            }
+            BundleSub::Settle { id, take, author } => {
+                let author = author.unwrap_or_else(|| s.actor().to_string());
+                s.settle_conflict_taking(&id, &take, &author)?;
+                if take.is_empty() {
+                    eprintln!("Conflict {id} settled.");
+                } else {
+                    eprintln!("Conflict {id} settled, taking {}.", take.join(", "));
+                }
                 Ok(())
             }
             BundleSub::Alarms { json } => {

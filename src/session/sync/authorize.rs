@@ -160,6 +160,7 @@ impl<'a> Authority<'a> {
                 kept_site: session.site_name(key, me, me)?,
                 other_site: self.sender.name.clone(),
                 at: now_text(),
+                lost: None,
             };
             report
                 .conflicts

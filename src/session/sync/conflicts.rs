@@ -96,3 +96,76 @@ impl Session {
         )
     }
 }
+
+impl Session {
+    /// A profile conflict side by side: each field where the profile in force and the one that
+    /// lost still differ, with both values as the base page shows them. Empty for a refusal, for
+    /// a conflict of an older version (which kept no values), or once the two agree.
+    pub fn conflict_fields(&self, id: &str) -> Result<Vec<ConflictField>> {
+        let c = self.conflict(id)?;
+        let Some(lost) = &c.lost else {
+            return Ok(Vec::new());
+        };
+        let kept = self.profile(&c.student_no)?;
+        Ok(crate::session::profile::profile_changes(kept, lost)
+            .into_iter()
+            .map(|f| ConflictField {
+                field: f.field,
+                kept: f.old,
+                lost: f.new,
+            })
+            .collect())
+    }
+
+    /// Settles a profile conflict taking, for each field of `take`, the value that lost: the
+    /// profile is amended (a `profile_amendment` record by `author` whose reason names the site
+    /// the values came from; a new edit here, which wins by clock and travels on), then the
+    /// conflict is settled; both audited. With `take` empty it only settles. A field not among
+    /// those still differing is refused, and nothing changes.
+    pub fn settle_conflict_taking(
+        &mut self,
+        id: &str,
+        take: &[String],
+        author: &str,
+    ) -> Result<()> {
+        if !take.is_empty() {
+            let c = self.conflict(id)?;
+            let differing = self.conflict_fields(id)?;
+            let lost = c.lost.as_ref().ok_or(Error::Invalid {
+                field: "take",
+                reason: "this conflict kept no other values",
+            })?;
+            if take
+                .iter()
+                .any(|t| !differing.iter().any(|f| &f.field == t))
+            {
+                return Err(Error::Invalid {
+                    field: "take",
+                    reason: "not a field that differs in this conflict",
+                });
+            }
+            let mut profile = serde_json::to_value(self.profile(&c.student_no)?)
+                .map_err(|_| Error::Tamper("a profile"))?;
+            let lost = serde_json::to_value(lost).map_err(|_| Error::Tamper("a conflict"))?;
+            for t in take {
+                profile[t.as_str()] = lost[t.as_str()].clone();
+            }
+            let profile: StudentProfile =
+                serde_json::from_value(profile).map_err(|_| Error::Tamper("a conflict"))?;
+            let reason = format!("同步冲突处理：采用“{}”的修改", c.other_site);
+            self.amend_profile(&c.student_no, profile, &reason, author)?;
+        }
+        self.settle_conflict(id)
+    }
+
+    /// One listed conflict by its id.
+    fn conflict(&self, id: &str) -> Result<SyncConflict> {
+        self.sync_conflicts()?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(Error::Invalid {
+                field: "conflict",
+                reason: "no open conflict with that id",
+            })
+    }
+}

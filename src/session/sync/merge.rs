@@ -355,10 +355,16 @@ impl Session {
                 kept_site: self.site_name(key, me, &kept)?,
                 other_site: self.site_name(key, me, &other)?,
                 at: now_text(),
+                lost: Some(if wins {
+                    current.clone()
+                } else {
+                    incoming.clone()
+                }),
             };
-            report
-                .conflicts
-                .push(self.insert_conflict(tx, key, sid, conflict)?);
+            // The report says which fields; the values stay in the (sealed) queue.
+            let mut listed = self.insert_conflict(tx, key, sid, conflict)?;
+            listed.lost = None;
+            report.conflicts.push(listed);
         }
         if wins {
             let version = current_version + 1;

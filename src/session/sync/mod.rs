@@ -243,6 +243,23 @@ pub struct SyncConflict {
     pub other_site: String,
     /// When the conflict was found (RFC 3339).
     pub at: String,
+    /// The profile that lost (profile conflicts found by this version; absent in older ones and
+    /// in import reports): offered side by side with the one in force, field by field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<StudentProfile>,
+}
+
+/// One field of a profile conflict, side by side: the value in force and the one that lost, as
+/// the base page shows them.
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictField {
+    /// The profile field's name, e.g. `dorm`.
+    pub field: String,
+    /// The value in force.
+    pub kept: String,
+    /// The value that lost.
+    pub lost: String,
 }
 
 /// What an export wrote.

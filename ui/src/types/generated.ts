@@ -319,6 +319,92 @@ export enum ConflictKind {
 	AttachmentType = "attachment_type",
 }
 
+/** Gender as rosters record it (性别). */
+export enum Gender {
+	/** 男 */
+	Male = "male",
+	/** 女 */
+	Female = "female",
+}
+
+/** Degree level: undergraduates and graduate students get separate networks (seed 004). */
+export enum DegreeLevel {
+	/** 本科 undergraduate */
+	Undergraduate = "undergraduate",
+	/** 研究生 graduate */
+	Graduate = "graduate",
+}
+
+/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
+export enum StudentStatus {
+	/** 在读 */
+	Enrolled = "enrolled",
+	/** 休学 on leave */
+	OnLeave = "on_leave",
+	/** 毕业 */
+	Graduated = "graduated",
+	/** 退学 */
+	Withdrawn = "withdrawn",
+	/** 转学 */
+	Transferred = "transferred",
+}
+
+/** A guardian (监护人 / 家长) and how to reach them. */
+export interface Guardian {
+	/** Name. */
+	name: string;
+	/** Relation to the student, e.g. 父亲, 母亲. */
+	relation: string;
+	/** Phone number. */
+	phone: string;
+}
+
+/** Off-campus housing 校外租房 and accompanying parent 陪读 (seed 000). */
+export interface OffCampus {
+	/** Address. */
+	address: string;
+	/** 陪读: a parent lives with the student. */
+	accompanied: boolean;
+	/** Name of the accompanying person, if any. */
+	companion: string;
+	/** Whether the college approved the arrangement. */
+	approved: boolean;
+}
+
+/** The basic information of a student file 一生一档. */
+export interface StudentProfile {
+	/** 学号, normalised (NFKC, no spaces, upper case). */
+	student_no: string;
+	/** 姓名 */
+	name: string;
+	/** 性别 */
+	gender?: Gender;
+	/** 出生日期 */
+	birth_date?: string;
+	/** 学院 */
+	college: string;
+	/** 专业 */
+	major: string;
+	/** 班级 */
+	class_name: string;
+	/** 宿舍, e.g. "6栋-302". */
+	dorm: string;
+	/** 年级, the enrolment year as written, e.g. "2025". */
+	grade: string;
+	/** Undergraduate or graduate. */
+	level: DegreeLevel;
+	/** Enrolment status. */
+	status: StudentStatus;
+	/** 联系电话 */
+	phone: string;
+	/** 籍贯 / home address, free text. */
+	home_address: string;
+	/** Guardians and their contacts. */
+	guardians: Guardian[];
+	/** Off-campus housing, if the student lives off campus. */
+	off_campus?: OffCampus;
+}
+
 /**
  * Something an import could not decide alone, for a person to settle: a profile edit that lost
  * to a concurrent one, or changes refused (see [`ConflictKind`]).
@@ -341,6 +427,11 @@ export interface SyncConflict {
 	other_site: string;
 	/** When the conflict was found (RFC 3339). */
 	at: string;
+	/**
+	 * The profile that lost (profile conflicts found by this version; absent in older ones and
+	 * in import reports): offered side by side with the one in force, field by field.
+	 */
+	lost?: StudentProfile;
 }
 
 /** What an import did. */
@@ -695,6 +786,19 @@ export interface ConcernRow {
 	parent_contacts: number;
 	/** Obligations still open at the end of the period. */
 	open_obligations: number;
+}
+
+/**
+ * One field of a profile conflict, side by side: the value in force and the one that lost, as
+ * the base page shows them.
+ */
+export interface ConflictField {
+	/** The profile field's name, e.g. `dorm`. */
+	field: string;
+	/** The value in force. */
+	kept: string;
+	/** The value that lost. */
+	lost: string;
 }
 
 /** A labelled count (a bar of a chart). */
@@ -1071,20 +1175,6 @@ export interface Obligation {
 	fulfil?: Fulfil;
 }
 
-/** Enrolment status (学籍状态). Students who leave have their file handed over to the center. */
-export enum StudentStatus {
-	/** 在读 */
-	Enrolled = "enrolled",
-	/** 休学 on leave */
-	OnLeave = "on_leave",
-	/** 毕业 */
-	Graduated = "graduated",
-	/** 退学 */
-	Withdrawn = "withdrawn",
-	/** 转学 */
-	Transferred = "transferred",
-}
-
 /** One student as lists show it: enough to search, filter and open the file. */
 export interface StudentSummary {
 	/** Internal id of the student row (a string for the UI). */
@@ -1245,16 +1335,6 @@ export interface GridImported {
 	check?: NetworkCheck;
 	/** Why the file was refused (`None` when imported). */
 	problem?: GridProblem;
-}
-
-/** A guardian (监护人 / 家长) and how to reach them. */
-export interface Guardian {
-	/** Name. */
-	name: string;
-	/** Relation to the student, e.g. 父亲, 母亲. */
-	relation: string;
-	/** Phone number. */
-	phone: string;
 }
 
 /**
@@ -1637,14 +1717,6 @@ export enum NetworkRole {
 	DormHead = "dorm_head",
 }
 
-/** Degree level: undergraduates and graduate students get separate networks (seed 004). */
-export enum DegreeLevel {
-	/** 本科 undergraduate */
-	Undergraduate = "undergraduate",
-	/** 研究生 graduate */
-	Graduate = "graduate",
-}
-
 /** One person of the network. */
 export interface NetworkPerson {
 	/** 工号 (counselor) or 学号 (student member); unique in the network. */
@@ -1809,18 +1881,6 @@ export interface ObligationQuery {
 	page: number;
 	/** Rows per page (1–500). */
 	page_size: number;
-}
-
-/** Off-campus housing 校外租房 and accompanying parent 陪读 (seed 000). */
-export interface OffCampus {
-	/** Address. */
-	address: string;
-	/** 陪读: a parent lives with the student. */
-	accompanied: boolean;
-	/** Name of the accompanying person, if any. */
-	companion: string;
-	/** Whether the college approved the arrangement. */
-	approved: boolean;
 }
 
 /** How a parent was reached. */
@@ -2110,48 +2170,6 @@ export interface ReviewMeetingSummary {
 	closed: number;
 	/** Of which raised. */
 	raised: number;
-}
-
-/** Gender as rosters record it (性别). */
-export enum Gender {
-	/** 男 */
-	Male = "male",
-	/** 女 */
-	Female = "female",
-}
-
-/** The basic information of a student file 一生一档. */
-export interface StudentProfile {
-	/** 学号, normalised (NFKC, no spaces, upper case). */
-	student_no: string;
-	/** 姓名 */
-	name: string;
-	/** 性别 */
-	gender?: Gender;
-	/** 出生日期 */
-	birth_date?: string;
-	/** 学院 */
-	college: string;
-	/** 专业 */
-	major: string;
-	/** 班级 */
-	class_name: string;
-	/** 宿舍, e.g. "6栋-302". */
-	dorm: string;
-	/** 年级, the enrolment year as written, e.g. "2025". */
-	grade: string;
-	/** Undergraduate or graduate. */
-	level: DegreeLevel;
-	/** Enrolment status. */
-	status: StudentStatus;
-	/** 联系电话 */
-	phone: string;
-	/** 籍贯 / home address, free text. */
-	home_address: string;
-	/** Guardians and their contacts. */
-	guardians: Guardian[];
-	/** Off-campus housing, if the student lives off campus. */
-	off_campus?: OffCampus;
 }
 
 /** One imported student and the row it came from. */
