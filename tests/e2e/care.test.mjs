@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const OLD_PASSPHRASE = '遗忘的口令-e2e-2026';
 const NEW_PASSPHRASE = '新设的口令-care-2027';
@@ -66,20 +66,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Clicks the element once it takes clicks (a fading message or overlay may cover it briefly). */
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      // Also a virtual table re-rendering under the pointer (stale or not yet interactable).
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 async function pickOption(d, text) {
   const clicked = await d.execute(

@@ -3,9 +3,10 @@
 // flagged-student list per college matches the command line's. Archives are made and synced by
 // the command line; the app opens the center's.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { byTestId, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, cli, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 
 const CENTER_PASS = 'e2e-center-口令-2026';
@@ -40,9 +41,24 @@ before(() => {
     k(['bundle', 'export', '--to', 'center', '--out', file]);
     c(['bundle', 'import', file]);
   };
-  send('b1.age');
   const [first] = JSON.parse(k(['student', 'list', '--json']));
   sno = first.student_no;
+  // A flagged screening today, so the college's flagged list has this student at least.
+  const now = new Date();
+  const today = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+  const screening = join(sandbox.root, 'screening.json');
+  writeFileSync(
+    screening,
+    JSON.stringify({
+      date: today,
+      author: '李老师',
+      amends: null,
+      amend_reason: '',
+      body: { kind: 'screening', data: { instrument: 'UPI', score: '27', result: 'moderate', flagged: true, notes: '第25题阳性' } },
+    }),
+  );
+  k(['record', 'add', '--student', sno, screening]);
+  send('b1.age');
   college_name = JSON.parse(c(['student', 'show', sno, '--json'])).profile.college;
   // Both ends change the same student's dorm; the college's edit travels to the center.
   c(['student', 'amend', sno, '--dorm', '中心登记-9栋-101', '--reason', '中心核对住宿']);
@@ -51,6 +67,7 @@ before(() => {
   const conflicts = JSON.parse(c(['bundle', 'conflicts', '--json']));
   assert.equal(conflicts.length, 1, JSON.stringify(conflicts));
   flagged = JSON.parse(c(['center', 'flagged', '--college', college_name, '--json']));
+  assert.ok(flagged.some((f) => f.student_no === sno), 'the flagged screening reached the center');
   inForce = JSON.parse(c(['student', 'show', sno, '--json'])).profile.dorm;
   assert.ok(DORMS.includes(inForce), inForce);
 });
@@ -66,33 +83,36 @@ test("the center settles a conflict side by side and reads a college's flagged s
   });
   await d.type(await d.waitFor(input('unlock-passphrase')), CENTER_PASS + Keys.ENTER);
   await d.waitFor(byTestId('main-layout'), { timeout: 30_000 });
-  await d.click(await d.waitFor(byTestId('nav-sync')));
-  await d.click(await d.waitFor('#tab-conflicts'));
+  await click(d, byTestId('nav-sync'));
+  await click(d, '#tab-conflicts');
   await d.waitFor(byTestId('sync-conflicts'), { content: true, predicate: (s) => s.includes(sno) && s.includes('宿舍') });
-  await d.click(await d.waitFor(byTestId(`conflict-open-${sno}`)));
-  const table = await d.waitFor(byTestId('conflict-fields'), { predicate: (s) => s.includes('宿舍') });
-  const text = await d.text(table);
-  assert.ok(DORMS.every((dorm) => text.includes(dorm)), text);
+  await click(d, byTestId(`conflict-open-${sno}`));
+  // el-table keeps its cells' text in the DOM (content), not all of it in the rendered text.
+  await d.waitFor(byTestId('conflict-fields'), {
+    content: true,
+    predicate: (s) => s.includes('宿舍') && DORMS.every((dorm) => s.includes(dorm)),
+  });
   // Which edit is in force depends on the clocks (last writer wins): take the other one.
-  await d.click(await d.waitFor(`${byTestId('conflict-take-dorm')}`));
-  await d.click(await d.waitFor(byTestId('conflict-confirm')));
+  await click(d, `${byTestId('conflict-take-dorm')}`);
+  await click(d, byTestId('conflict-confirm'));
   await d.waitFor(byTestId('conflict-error'), { predicate: (s) => s.includes('处理人') });
   await d.type(await d.waitFor('#conflict-author'), '中心王老师');
   await new Promise((r) => setTimeout(r, 300));
   await shot('33-conflict-side-by-side');
-  await d.click(await d.waitFor(byTestId('conflict-confirm')));
+  await click(d, byTestId('conflict-confirm'));
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => s.includes(`学号 ${sno} 的冲突已处理`) && s.includes('宿舍') });
   await d.waitFor(byTestId('sync-conflicts'), { predicate: (s) => s.includes('没有冲突') });
 
   // The flagged list of the student's college, as the command line gives it.
-  await d.click(await d.waitFor('#tab-flagged'));
+  await click(d, '#tab-flagged');
   await d.waitFor(byTestId('flagged-count'));
-  await d.click(await d.waitFor(byTestId('flagged-college')));
+  await click(d, byTestId('flagged-college'));
   await d.click(await d.waitFor('.el-select-dropdown__item', { predicate: (s) => s.trim() === college_name }));
   await d.waitFor(byTestId('flagged-count'), { predicate: (s) => s.includes(`共 ${flagged.length} 名学生`) });
-  if (flagged.length > 0) {
-    await d.waitFor(byTestId('flagged-table'), { content: true, predicate: (s) => s.includes(flagged[0].student_no) });
-  }
+  await d.waitFor(byTestId('flagged-table'), {
+    content: true,
+    predicate: (s) => flagged.every((f) => s.includes(f.student_no)),
+  });
   await shot('34-flagged-list');
 });
 

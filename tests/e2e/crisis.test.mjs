@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const PASSPHRASE = '危机个案-e2e-口令2026';
 const ENV = { XINDANG_PASSPHRASE: PASSPHRASE };
@@ -27,19 +27,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Clicks the element once it takes clicks (a fading message or dialog may cover it briefly). */
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      if (!/intercepted|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /** Clicks the option with this text in the open Element Plus dropdown. */
 async function pickOption(d, text) {

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const PASSPHRASE = 'e2e-fonts-口令-2026';
 const RARE_NAME = '龚䶮𠮷';
@@ -101,18 +101,6 @@ async function noTofu(d, shot, name, mustShow = []) {
   for (const m of mustShow) assert.ok(last.checked.some((c) => c.includes(m)), `${name}: "${m}" not on screen: ${JSON.stringify(last.checked)}`);
   assert.deepEqual(last.problems, [], `${name}: tofu risk`);
   return last.checked;
-}
-
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      if (!/intercepted/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 test('every control, cell and rare name uses the bundled fonts, loaded', async (t) => {

@@ -230,6 +230,22 @@ export async function startApp(sandbox, env = {}) {
   return { driver, shot, close, log: () => driverProc.log(), busAddress: address };
 }
 
+/**
+ * Clicks `css` once it takes clicks: a dialog or drop-down still fading out may intercept the first
+ * ones, and a re-rendering (virtual) table may replace the element under the pointer.
+ */
+export async function click(d, css) {
+  for (let i = 0; ; i += 1) {
+    try {
+      await d.click(await d.waitFor(css));
+      return;
+    } catch (e) {
+      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 /** The input inside an Element Plus component marked with `data-testid` (or the input itself). */
 export function input(testid) {
   return `input[data-testid="${testid}"], [data-testid="${testid}"] input`;

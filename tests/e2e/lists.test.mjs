@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 import { writeXlsx } from './xlsx.mjs';
 
@@ -94,19 +94,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Clicks once the element takes clicks (a fading message or a re-render may cover it briefly). */
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
 async function dialogsClosed(d) {

@@ -6,7 +6,7 @@
 // dorm head holding a backbone meeting. The app and the command line never write the archive at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 
 const PASS = 'network-work-e2e-口令-2026';
@@ -46,19 +46,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Clicks once the element takes clicks (a fading message or a re-render may cover it briefly). */
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 /** Replaces a date input's text; a date panel still fading out may take the first clicks. */
 async function typeDate(d, css, text) {

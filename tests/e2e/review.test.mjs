@@ -5,7 +5,7 @@
 // listed and opens read-only.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 
 const PASS = 'review-e2e-口令-2026';
@@ -22,19 +22,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Clicks once the element takes clicks (a fading message or a re-render may cover it briefly). */
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      if (!/intercepted|stale/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 const LEVEL_ZH = { general: '一般关注', key: '重点关注', special: '特别关注' };
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, clearInput, cli, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
 import { readSheet } from './xlsx.mjs';
 
 const PASSPHRASE = '秋水长天-e2e-口令2026';
@@ -60,18 +60,6 @@ async function pickOption(d, text) {
  * Clicks the element once it takes clicks: a table re-rendering after a search, or a message fading
  * out, briefly covers it (WebDriver answers "element click intercepted").
  */
-async function click(d, css) {
-  for (let i = 0; ; i += 1) {
-    try {
-      await d.click(await d.waitFor(css));
-      return;
-    } catch (e) {
-      if (!/intercepted/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 /** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
 async function dialogsClosed(d) {
   for (let i = 0; i < 50; i += 1) {
