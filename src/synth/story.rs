@@ -6,14 +6,17 @@
 use super::rng::Rng;
 use super::texts::{self, ContactKind, Ctx, KeyTimeKind, SpecialKind};
 use crate::model::{
-    ConcernLevel, ContactMethod, CrisisAssessment, CrisisLevel, Guardian, KeyConcern, LeaveKind,
-    LeaveReview, NewRecord, ParentContact, Plan, RecordBody, Referral, Screening, ScreeningResult,
-    StudentStatus, Talk, TalkCategory,
+    ConcernLevel, ContactMethod, CrisisAssessment, CrisisClose, CrisisLevel, Guardian, KeyConcern,
+    LeaveKind, LeaveReview, NewRecord, ParentContact, Plan, RecordBody, Referral, Screening,
+    ScreeningResult, StudentStatus, Talk, TalkCategory,
 };
 use chrono::{Datelike, NaiveDate};
 
 /// A day, as days from the common era (0001-01-01 is day 1, a Monday).
 pub(crate) type Day = i32;
+
+/// Days after which a synthetic crisis case is closed 结案 (a crisis this recent stays open).
+const CRISIS_CLOSED_AFTER: Day = 60;
 
 /// The day of a calendar date (0 for an impossible date, which the tables never produce).
 pub(crate) fn ymd(y: i32, m: u32, d: u32) -> Day {
@@ -664,6 +667,20 @@ pub(crate) fn records(
         );
         if level >= 1 || rng.chance(5_000) {
             b.contact(rng, c, ContactKind::Crisis);
+        }
+        // The case is closed once the crisis has passed (the seeds' month of follow-up visits);
+        // a recent one stays open in the demo. No draw from the generator: the rest of the
+        // stream is unchanged.
+        if c + CRISIS_CLOSED_AFTER <= today {
+            b.push(
+                c + CRISIS_CLOSED_AFTER,
+                w.counselor,
+                RecordBody::CrisisClose(CrisisClose {
+                    reason: "危机解除，转入重点关注跟踪".into(),
+                    approved_by: "学工部".into(),
+                    time: None,
+                }),
+            );
         }
     }
     if let Some(k) = &st.key {

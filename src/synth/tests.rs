@@ -156,6 +156,8 @@ fn profiles_and_records_are_valid() {
                 RecordBody::LeaveReview(l) => assert!(!l.assessment.is_empty()),
                 // Plan reviews and weekly reviews of the counselors who keep up (keepup.rs).
                 RecordBody::Review(v) => assert!(!v.reason.is_empty()),
+                // A crisis case closed once the crisis has passed.
+                RecordBody::CrisisClose(c) => assert!(!c.reason.is_empty()),
                 RecordBody::Attachment(_)
                 | RecordBody::Event(_)
                 | RecordBody::Waiver(_)
@@ -163,7 +165,6 @@ fn profiles_and_records_are_valid() {
                 | RecordBody::ProfileAmendment(_) => panic!("no attachments expected"),
                 RecordBody::CrisisReport(_)
                 | RecordBody::CrisisStep(_)
-                | RecordBody::CrisisClose(_)
                 | RecordBody::Treatment(_) => panic!("no attachments expected"),
             }
         }

@@ -25,6 +25,7 @@ let warned; // two students on the 学业预警 list
 let waive; // the obligation of `normal` to waive
 let filed; // the inbox item to file
 let dismissed; // the inbox item to dismiss
+let late; // a student whose academic talk is overdue, acted on from the dashboard
 
 function day(offset) {
   const t = new Date(Date.now() + offset * 86_400_000);
@@ -60,10 +61,19 @@ before(() => {
     if (quiet.length === 1 && !waivable) continue;
     if (quiet.length === 1) waive = waivable;
     quiet.push(s);
-    if (quiet.length === 4) break;
+    if (quiet.length === 5) break;
   }
   [flagged, normal, ...warned] = quiet;
-  assert.ok(warned.length === 2 && waive, 'four enrolled students, the second with an obligation to waive');
+  late = warned.pop();
+  assert.ok(warned.length === 2 && late && waive, 'five enrolled students, the second with an obligation to waive');
+  // A 学业预警 whose talk fell due the day before anything else still open: the dashboard lists
+  // the first 100 open obligations by due date, and this one leads them.
+  const open = JSON.parse(cli(sandbox, ['obligations', '--open', '--json'], ENV));
+  const first = open.map((o) => o.due).sort()[0];
+  const back = (d, n) => new Date(Date.parse(`${d}T12:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+  cli(sandbox, ['event', '--student', late.student_no, '--trigger', 'academic', '--date', back(first, 8)], ENV);
+  const owed = obligations(late).find((o) => o.rule === 'must-talk.academic' && o.status === 'overdue');
+  assert.ok(owed && owed.due < first, `the late talk leads the open obligations (${owed?.due} < ${first})`);
 
   const when = day(-2);
   screeningFile = join(sandbox.root, '2026秋心理普查结果.xlsx');
@@ -225,18 +235,11 @@ test('lists in, triage, and obligations worked from 待办 in the real window', 
   // The dashboard offers the same actions: 记录 on an obligation a record fulfils opens that form
   // (a weekly review, a triage and a crisis case's step are done on their pages).
   await click(d, byTestId('nav-dashboard'));
-  await d.waitFor(`${byTestId('dashboard-obligations')} ${byTestId('obligation-record')}`, { timeout: 30_000 });
-  const key = await d.execute(
-    `const b = [...document.querySelectorAll('[data-testid="dashboard-obligations"] [data-testid="obligation-record"]')]
-       .find((e) => !['weekly-review|', 'inbox.triage|', 'crisis.'].some((p) => e.dataset.obligation.startsWith(p)));
-     return b ? b.dataset.obligation : null;`,
-  );
-  if (key) {
-    await click(d, `${byTestId('dashboard-obligations')} [data-testid="obligation-record"][data-obligation="${key}"]`);
-    await d.waitFor(byTestId('record-prefilled'), { timeout: 30_000 });
-    await click(d, byTestId('record-cancel'));
-    await dialogsClosed(d);
-  }
+  const overdue = `${byTestId('dashboard-obligations')} [data-testid="obligation-record"][data-obligation^="must-talk.academic|${late.student_no}|"]`;
+  await click(d, overdue);
+  await d.waitFor(byTestId('record-prefilled'), { timeout: 30_000, predicate: (s) => s.includes('学业') });
+  await click(d, byTestId('record-cancel'));
+  await dialogsClosed(d);
   await click(d, byTestId('nav-dashboard'));
   await d.waitFor(`${byTestId('dashboard-obligations')} ${byTestId('obligation-record')}`, { timeout: 30_000 });
   for (let i = 0; i < 100; i += 1) {
