@@ -190,6 +190,10 @@ pub struct Cadence {
     /// A revisit 复诊 date set for a diagnosed student: the reminder opens this many days before it
     /// and is due on it (000 asks for 定期复诊; the days are local; 0 = not asked).
     pub revisit_reminder_days: u32,
+    /// Students living off campus 校外租房 or with an accompanying parent 陪读: contact the student
+    /// and the parents every this many days of a semester (000 四（一）5 asks for it 定期; the days
+    /// are local; 0 = not asked).
+    pub off_campus_contact_days: u32,
     /// Parent contacts per semester for key-concern students (001: 2).
     pub key_concern_parent_contacts: u32,
     /// Parent contacts per semester for every student (000: 1).

@@ -39,6 +39,7 @@ pub fn field_of(rule: &str) -> Option<&'static str> {
         "network-training" => "cadence.network_trainings_per_semester",
         "school-training" => "cadence.school_trainings_per_semester",
         "inbox.triage" => "cadence.triage_days",
+        "off-campus.student" | "off-campus.parents" => "cadence.off_campus_contact_days",
         "archive.handover" => "archive.handover_days",
         "dorm-head-meeting" => "cadence.dorm_head_meeting_days",
         "backbone.dorm-visits.monthly" => "cadence.backbone_dorm_visits_monthly",

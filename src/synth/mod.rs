@@ -655,6 +655,7 @@ impl Generator {
                     status: st.status,
                     grade: cohort.year.to_string(),
                     guardians: guardians.clone(),
+                    off_campus: off_campus.clone(),
                     ..StudentProfile::default()
                 };
                 let w = keepup::Writer {

@@ -307,3 +307,67 @@ fn a_profile_amendment_needs_its_reason_and_a_change() {
     ]);
     assert_eq!(show(&x)["profile"]["status"], "on_leave");
 }
+
+/// 000 四（一）5: a student living off campus (or with an accompanying parent) is contacted, and
+/// so are the parents, every `off_campus_contact_days` of the semester; a talk and a parent
+/// contact in the period fulfil them; a student back on campus owes none.
+#[test]
+fn off_campus_students_and_their_parents_are_contacted_regularly() {
+    let x = setup();
+    x.ok(&["policy", "preset", "000"]);
+    let today = chrono::Local::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let off = |x: &Xd| -> Vec<(String, String)> {
+        x.json(&["obligations", "--today", &today, "--json", "--student", SNO])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["rule"].as_str().unwrap().starts_with("off-campus."))
+            .map(|o| {
+                (
+                    o["rule"].as_str().unwrap().to_string(),
+                    o["source"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert!(off(&x).is_empty(), "on campus: nothing owed");
+    x.ok(&[
+        "student",
+        "amend",
+        SNO,
+        "--off-campus",
+        "南湖路 12 号 3 单元 501",
+        "--accompanied",
+        "yes",
+        "--companion",
+        "母亲 王芳",
+        "--off-campus-approved",
+        "yes",
+        "--reason",
+        "家长陪读，学院已审批",
+    ]);
+    let owed = off(&x);
+    assert!(
+        owed.iter().any(|(r, _)| r == "off-campus.student")
+            && owed.iter().any(|(r, _)| r == "off-campus.parents"),
+        "{owed:?}"
+    );
+    // The source names the seed's clause, the interval marked as the school's.
+    assert!(
+        owed.iter().all(|(_, s)| s == "local: 000 四（一）5"),
+        "{owed:?}"
+    );
+    x.ok(&[
+        "student",
+        "amend",
+        SNO,
+        "--off-campus",
+        "none",
+        "--reason",
+        "搬回学校宿舍",
+    ]);
+    assert!(off(&x).is_empty(), "back on campus: nothing owed");
+}

@@ -67,10 +67,10 @@ pub fn of(rule: &str, until: Option<NaiveDate>) -> Option<Fulfil> {
         return hint(FulfilAction::Talk, Some(TalkCategory::parse(c)?));
     }
     match rule {
-        "screening.follow-up" | "crisis.follow-up" | "diagnosed.student" => {
+        "screening.follow-up" | "crisis.follow-up" | "diagnosed.student" | "off-campus.student" => {
             hint(FulfilAction::Talk, Some(TalkCategory::Other))
         }
-        "diagnosed.parents" | "parents.all" | "parents.key-concern" => {
+        "diagnosed.parents" | "parents.all" | "parents.key-concern" | "off-campus.parents" => {
             hint(FulfilAction::ParentContact, None)
         }
         "plan.review" => hint(FulfilAction::Plan, None),

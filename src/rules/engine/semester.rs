@@ -1,12 +1,12 @@
-//! The duties of a semester for an enrolled student: the whole-school screening, the parent
-//! contacts, the weekly review of key-concern students (a diagnosed student's contacts are
-//! diagnosed.rs: they go on over breaks and leave).
+//! The duties of a semester for an enrolled student: the whole-school screening, the contacts of
+//! a student living off campus, the parent contacts, the weekly review of key-concern students (a
+//! diagnosed student's contacts are diagnosed.rs: they go on over breaks and leave).
 
 use chrono::NaiveDate;
 
-use super::need::{parent_contact, review, Label, Need};
+use super::need::{any_talk, parent_contact, review, Accept, Label, Need};
 use super::{ObligationKind, StudentInput};
-use crate::rules::calendar::{minus, monday, plus, split_ends};
+use crate::rules::calendar::{minus, monday, periods, plus, split_ends};
 use crate::rules::policy::{Policy, Semester};
 
 /// The duties of semester `sem` on `today` for one enrolled student.
@@ -51,6 +51,38 @@ pub(super) fn needs(
             accept: |r| r.kind == "screening",
             not_id: None,
         });
+    }
+
+    // Off campus or 陪读 (000 四（一）5 "定期与学生及家长保持联系沟通"): the student and the parents
+    // every `off_campus_contact_days` of the semester, while the ledger has the student off campus.
+    if cad.off_campus_contact_days > 0 && s.profile.off_campus.is_some() {
+        for (start, end) in periods(sem.start, cad.off_campus_contact_days, through) {
+            for (rule, kind, label, accept) in [
+                (
+                    "off-campus.student",
+                    ObligationKind::Talk,
+                    "校外住宿/陪读·定期联系学生",
+                    any_talk as Accept,
+                ),
+                (
+                    "off-campus.parents",
+                    ObligationKind::ParentContact,
+                    "校外住宿/陪读·定期联系家长",
+                    parent_contact as Accept,
+                ),
+            ] {
+                needs.push(Need {
+                    rule,
+                    kind,
+                    label: Label::Fixed(label),
+                    since: start,
+                    until: Some(end),
+                    due: end,
+                    accept,
+                    not_id: None,
+                });
+            }
+        }
     }
 
     // Parents: every student's once a semester, key-concern students' twice.
