@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, dialogsClosed, pickOption, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const OLD_PASSPHRASE = '遗忘的口令-e2e-2026';
 const NEW_PASSPHRASE = '新设的口令-care-2027';
@@ -66,28 +66,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-async function pickOption(d, text) {
-  const clicked = await d.execute(
-    `const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter((li) => li.offsetParent !== null);
-     const item = items.find((li) => li.textContent.trim() === arguments[0]);
-     if (item) item.click();
-     return !!item;`,
-    [text],
-  );
-  assert.ok(clicked, `option ${text}`);
-}
-
-async function dialogsClosed(d) {
-  for (let i = 0; i < 50; i += 1) {
-    const open = await d.execute(
-      "return [...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none')",
-    );
-    if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('a dialog stayed open');
-}
 
 /** Sets an Element Plus switch to `on`. */
 async function setSwitch(d, testid, on) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, dialogsClosed, pickOption, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const PASSPHRASE = '危机个案-e2e-口令2026';
 const ENV = { XINDANG_PASSPHRASE: PASSPHRASE };
@@ -27,30 +27,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Clicks the option with this text in the open Element Plus dropdown. */
-async function pickOption(d, text) {
-  const clicked = await d.execute(
-    `const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter((li) => li.offsetParent !== null);
-     const item = items.find((li) => li.textContent.trim() === arguments[0]);
-     if (item) item.click();
-     return !!item;`,
-    [text],
-  );
-  assert.ok(clicked, `option ${text}`);
-}
-
-/** Waits until no dialog overlay is shown. */
-async function dialogsClosed(d) {
-  for (let i = 0; i < 50; i += 1) {
-    const open = await d.execute(
-      "return [...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none')",
-    );
-    if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('a dialog stayed open');
-}
 
 const textarea = (id) => `textarea[data-testid="${id}"], [data-testid="${id}"] textarea`;
 

@@ -246,6 +246,34 @@ export async function click(d, css) {
   }
 }
 
+/** Clicks the option with this text in the open Element Plus drop-down, once it has opened. */
+export async function pickOption(d, text) {
+  for (let i = 0; ; i += 1) {
+    const clicked = await d.execute(
+      `const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter((li) => li.offsetParent !== null);
+       const item = items.find((li) => li.textContent.trim() === arguments[0]);
+       if (item) item.click();
+       return !!item;`,
+      [text],
+    );
+    if (clicked) return;
+    if (i >= 50) throw new Error(`no option ${text} in the open drop-down`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
+export async function dialogsClosed(d) {
+  for (let i = 0; i < 50; i += 1) {
+    const open = await d.execute(
+      "return [...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none')",
+    );
+    if (!open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('a dialog stayed open');
+}
+
 /** The input inside an Element Plus component marked with `data-testid` (or the input itself). */
 export function input(testid) {
   return `input[data-testid="${testid}"], [data-testid="${testid}"] input`;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, dialogsClosed, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 import { writeXlsx } from './xlsx.mjs';
 
@@ -104,18 +104,6 @@ before(() => {
 });
 
 after(() => sandbox?.remove());
-
-/** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
-async function dialogsClosed(d) {
-  for (let i = 0; i < 60; i += 1) {
-    const open = await d
-      .execute("return [...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none')")
-      .catch(() => true);
-    if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('a dialog stayed open');
-}
 
 const TEXTAREA = (id) => `textarea[data-testid="${id}"], [data-testid="${id}"] textarea`;
 

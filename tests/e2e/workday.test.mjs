@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, click, clearInput, cli, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
+import { byTestId, click, dialogsClosed, pickOption, clearInput, cli, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
 import { readSheet } from './xlsx.mjs';
 
 const PASSPHRASE = '秋水长天-e2e-口令2026';
@@ -43,34 +43,6 @@ after(() => {
 
 const normalise = (s) => s.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
 const matches = (s, q) => normalise(s.student_no).includes(q) || normalise(s.name).includes(q) || s.initials.includes(q);
-
-/** Clicks the option with this text in the open Element Plus dropdown. */
-async function pickOption(d, text) {
-  const clicked = await d.execute(
-    `const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter((li) => li.offsetParent !== null);
-     const item = items.find((li) => li.textContent.trim() === arguments[0]);
-     if (item) item.click();
-     return !!item;`,
-    [text],
-  );
-  assert.ok(clicked, `option ${text}`);
-}
-
-/**
- * Clicks the element once it takes clicks: a table re-rendering after a search, or a message fading
- * out, briefly covers it (WebDriver answers "element click intercepted").
- */
-/** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
-async function dialogsClosed(d) {
-  for (let i = 0; i < 50; i += 1) {
-    const open = await d.execute(
-      "return [...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none')",
-    );
-    if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('a dialog stayed open');
-}
 
 test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, export', async (t) => {
   // Native dialogs are answered in turn from a script (src-tauri/src/dialogs.rs): the roster to
