@@ -6,11 +6,11 @@
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use typeshare::typeshare;
-use xindang::bundle::{write_atomic, BundleKind};
+use xindang::bundle::BundleKind;
 use xindang::model::StudentStatus;
 use xindang::session::sync::{BundlePreview, HandoverChoice, ReceiptReport};
 
-use super::sync::stamp;
+use super::sync::{save_receipt, stamp};
 use super::{BundleExported, BundleImported, Staging};
 use crate::dialogs::{self, file_name, FileKind};
 use crate::error::CommandError;
@@ -121,19 +121,12 @@ pub fn passphrase_file_import<R: Runtime>(
             .map_err(CommandError::from)
     })?;
     staging.with(|st| st.passphrase_file = None);
-    let target = dialogs::save(
+    let receipt_file = save_receipt(
         app,
-        FileKind::Bundle,
         "保存回执（发回给对方，口令相同）",
         &format!("心档回执-移交-{}-{}.age", report.sender, stamp()),
+        &receipt,
     )?;
-    let receipt_file = match target {
-        Some(out) => {
-            write_atomic(&out, &receipt)?;
-            Some(file_name(&out))
-        }
-        None => None,
-    };
     Ok(PassphraseImported {
         bundle: Some(BundleImported {
             report,

@@ -130,6 +130,21 @@ pub fn profile_trust(
     Ok(trusted)
 }
 
+/// Asks where to save a receipt for the sender and writes it there; its file name, or `None` when
+/// the user cancelled (importing the same bundle again gives the same receipt).
+pub(super) fn save_receipt<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    proposed: &str,
+    receipt: &[u8],
+) -> Result<Option<String>, CommandError> {
+    let Some(out) = dialogs::save(app, FileKind::Bundle, title, proposed)? else {
+        return Ok(None);
+    };
+    write_atomic(&out, receipt)?;
+    Ok(Some(file_name(&out)))
+}
+
 pub(super) fn stamp() -> String {
     chrono::Local::now().format("%Y%m%d-%H%M").to_string()
 }
@@ -196,19 +211,12 @@ pub fn bundle_import<R: Runtime>(
     } else {
         "同步"
     };
-    let target = dialogs::save(
+    let receipt_file = save_receipt(
         app,
-        FileKind::Bundle,
         "保存回执（发回给对方）",
         &format!("心档回执-{kind}-{}-{}.age", report.sender, stamp()),
+        &receipt,
     )?;
-    let receipt_file = match target {
-        Some(out) => {
-            write_atomic(&out, &receipt)?;
-            Some(file_name(&out))
-        }
-        None => None,
-    };
     Ok(Some(BundleImported {
         report,
         receipt_file,
