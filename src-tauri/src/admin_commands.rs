@@ -5,18 +5,18 @@
 
 use tauri::{AppHandle, Emitter, State};
 use xindang::import::ImportReport;
-use xindang::model::{StudentStatus, StudentSummary};
+use xindang::model::StudentStatus;
 use xindang::roster::ColumnOverrides;
 use xindang::session::audit_pages::{AuditCheck, AuditPage, AuditQuery};
 use xindang::session::obligation_pages::{ObligationPage, ObligationQuery};
 use xindang::session::policy_checks::PolicyProblem;
-use xindang::session::sync::{BundlePreview, ConflictField, ReceiptReport};
+use xindang::session::sync::ReceiptReport;
 use xindang::site::SiteProfile;
 use zeroize::Zeroizing;
 
 use crate::admin::{
-    self, BundleExported, BundleImported, PassphraseImported, PolicyView, ReportExported,
-    RosterPreview, Staging, SyncOverview,
+    self, BundleExported, BundleImported, PolicyView, ReportExported, RosterPreview, Staging,
+    SyncOverview,
 };
 use crate::error::CommandError;
 use crate::state::Shared;
@@ -212,94 +212,4 @@ pub fn receipt_import(
     state: State<'_, Shared>,
 ) -> Result<Option<ReceiptReport>, CommandError> {
     admin::receipt_import(&app, &state)
-}
-
-/// A passphrase for a handover to another institution, offered by default (six groups of four
-/// digits, read out by phone).
-#[tauri::command]
-pub fn handover_passphrase() -> String {
-    xindang::bundle::generate_passphrase().to_string()
-}
-
-/// Exports a handover bundle encrypted to a passphrase (`null` when cancelled).
-#[tauri::command(async)]
-pub fn handover_export_passphrase(
-    app: AppHandle,
-    state: State<'_, Shared>,
-    to: String,
-    student_nos: Vec<String>,
-    status: Option<StudentStatus>,
-    passphrase: String,
-) -> Result<Option<BundleExported>, CommandError> {
-    admin::handover_export_passphrase(&app, &state, &to, &student_nos, status, &passphrase)
-}
-
-/// Picks a passphrase handover or receipt and keeps it for the next steps (`null` when cancelled).
-#[tauri::command(async)]
-pub fn passphrase_file_pick(
-    app: AppHandle,
-    state: State<'_, Shared>,
-    staging: State<'_, Staging>,
-) -> Result<Option<String>, CommandError> {
-    admin::passphrase_file_pick(&app, &state, &staging)
-}
-
-/// Decrypts and verifies the picked file and says who signed it; writes nothing.
-#[tauri::command(async)]
-pub fn passphrase_file_preview(
-    state: State<'_, Shared>,
-    staging: State<'_, Staging>,
-    passphrase: String,
-) -> Result<BundlePreview, CommandError> {
-    state.with(|s| admin::passphrase_file_preview(s, &staging, &passphrase))
-}
-
-/// Imports the picked file once its signer's fingerprint was compared by phone.
-#[tauri::command(async)]
-pub fn passphrase_file_import(
-    app: AppHandle,
-    state: State<'_, Shared>,
-    staging: State<'_, Staging>,
-    passphrase: String,
-    fingerprint: String,
-) -> Result<PassphraseImported, CommandError> {
-    admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint)
-}
-
-/// Settles a site's audit alarm once a person looked into it (audited).
-#[tauri::command(async)]
-pub fn audit_alarm_settle(state: State<'_, Shared>, site: String) -> Result<(), CommandError> {
-    state.with(|s| Ok(s.session_mut()?.settle_audit_alarm(&site)?))
-}
-
-/// A profile conflict side by side, field by field.
-#[tauri::command(async)]
-pub fn conflict_fields(
-    state: State<'_, Shared>,
-    id: String,
-) -> Result<Vec<ConflictField>, CommandError> {
-    state.with(|s| Ok(s.session()?.conflict_fields(&id)?))
-}
-
-/// Settles a conflict, taking the lost values of the fields named (an amendment, audited).
-#[tauri::command(async)]
-pub fn conflict_settle(
-    state: State<'_, Shared>,
-    id: String,
-    take: Vec<String>,
-    author: String,
-) -> Result<(), CommandError> {
-    state.with(|s| {
-        Ok(s.session_mut()?
-            .settle_conflict_taking(&id, &take, &author)?)
-    })
-}
-
-/// The center's flagged-student list, of one college or of all (audited as a list read).
-#[tauri::command(async)]
-pub fn center_flagged(
-    state: State<'_, Shared>,
-    college: Option<String>,
-) -> Result<Vec<StudentSummary>, CommandError> {
-    state.with(|s| Ok(s.session_mut()?.flagged_students(college.as_deref())?))
 }

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod admin_commands;
+pub mod center_commands;
 pub mod commands;
 pub mod crisis_commands;
 pub mod dialogs;
@@ -85,15 +86,15 @@ pub fn run() {
             admin_commands::bundle_import,
             admin_commands::handover_export,
             admin_commands::receipt_import,
-            admin_commands::handover_passphrase,
-            admin_commands::handover_export_passphrase,
-            admin_commands::passphrase_file_pick,
-            admin_commands::passphrase_file_preview,
-            admin_commands::passphrase_file_import,
-            admin_commands::audit_alarm_settle,
-            admin_commands::conflict_fields,
-            admin_commands::conflict_settle,
-            admin_commands::center_flagged,
+            center_commands::handover_passphrase,
+            center_commands::handover_export_passphrase,
+            center_commands::passphrase_file_pick,
+            center_commands::passphrase_file_preview,
+            center_commands::passphrase_file_import,
+            center_commands::audit_alarm_settle,
+            center_commands::conflict_fields,
+            center_commands::conflict_settle,
+            center_commands::center_flagged,
             commands::list_students,
             student_commands::dashboard,
             student_commands::student_file,
