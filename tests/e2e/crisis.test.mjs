@@ -35,9 +35,18 @@ async function completeStep(d, key) {
   await click(d, byTestId(`crisis-step-${key}`));
   await d.waitFor(byTestId('crisis-step-dialog'));
   // The name of the last step's doer is kept while the app runs; type it afresh.
-  const by = await d.waitFor(input('crisis-step-by'));
-  await clearInput(d, by);
-  await d.type(by, '王老师');
+  // The dialog fading in may take the first clicks (WebDriver: "element click intercepted").
+  for (let i = 0; ; i += 1) {
+    try {
+      const by = await d.waitFor(input('crisis-step-by'));
+      await clearInput(d, by);
+      await d.type(by, '王老师');
+      break;
+    } catch (e) {
+      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   await click(d, byTestId('crisis-step-save'));
   await d.waitFor(byTestId(`crisis-step-status-${key}`), { predicate: (s) => s.includes('已完成') });
   await dialogsClosed(d);
