@@ -16,6 +16,7 @@ use crate::crypto::kdf::KdfParams;
 use crate::crypto::{self, Binding, Key};
 use crate::db;
 use crate::error::{Error, Result};
+use crate::people::{self, Identity, Role};
 use crate::recovery::RecoveryKey;
 
 /// The shortest passphrase accepted, in characters (Chinese characters count one each).
@@ -44,6 +45,11 @@ pub(crate) struct Unlocked {
     pub(crate) slot: i64,
     /// Its label: who unlocked.
     pub(crate) label: String,
+    /// The person's role; `None` after a recovery-key unlock.
+    pub(crate) role: Option<Role>,
+    /// The slot's identity, which opens the caseloads wrapped to it (src/people.rs); `None` for
+    /// the recovery slot of an archive from before people.
+    pub(crate) identity: Option<Identity>,
     pub(crate) head: audit::Head,
 }
 
@@ -80,13 +86,17 @@ pub(crate) fn now_text() -> String {
     Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// Writes a passphrase key slot for `master` (new slot when `slot` is `None`). Returns its id.
+/// Writes a passphrase key slot for `master` (new slot when `slot` is `None`): the person `label`
+/// with `role`, their identity sealed under the same passphrase-derived key. Returns its id.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_passphrase_slot(
     db: &Connection,
     archive: &[u8; 16],
     master: &Key,
     slot: Option<i64>,
     label: &str,
+    role: Role,
+    identity: &Identity,
     passphrase: &str,
 ) -> Result<i64> {
     check_passphrase(passphrase)?;
@@ -95,31 +105,53 @@ pub(crate) fn write_passphrase_slot(
     let kek = params.derive(passphrase.as_bytes(), &salt)?;
     let id = slot.unwrap_or_else(crypto::random_id);
     let wrapped = crypto::seal(&kek, &slot_binding(archive, id), &master[..]);
+    let sealed_identity = identity.seal(&kek, archive, id);
     let kdf = serde_json::to_string(&params).map_err(|_| Error::Tamper("key slot parameters"))?;
+    let added: i64 = match slot {
+        Some(s) => db
+            .query_row("SELECT added FROM key_slots WHERE id = ?1", [s], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0),
+        None => db.query_row(
+            "SELECT coalesce(max(added), 0) + 1 FROM key_slots",
+            [],
+            |r| r.get(0),
+        )?,
+    };
     db.execute(
-        "INSERT OR REPLACE INTO key_slots (id, kind, label, kdf, salt, wrapped) VALUES (?1, 'passphrase', ?2, ?3, ?4, ?5)",
-        params![id, label, kdf, &salt[..], wrapped],
+        "INSERT OR REPLACE INTO key_slots (id, kind, label, kdf, salt, wrapped, role, recipient, identity, added) VALUES (?1, 'passphrase', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![id, label, kdf, &salt[..], wrapped, role.as_str(), identity.recipient(), sealed_identity, added],
     )?;
     Ok(id)
 }
 
-/// Replaces the recovery slot with one for a fresh key, which is returned to be shown once.
+/// Replaces the recovery slot with one for a fresh key, which is returned to be shown once, with
+/// the slot's id and its new identity's public key (every caseload must be wrapped to it).
 pub(crate) fn write_recovery_slot(
     db: &Connection,
     archive: &[u8; 16],
     master: &Key,
-) -> Result<RecoveryKey> {
+) -> Result<(RecoveryKey, i64, String)> {
     let key = RecoveryKey::generate();
     let salt = crypto::random::<16>();
     let kek = recovery_kek(&salt, &key, archive);
     let id = crypto::random_id();
     let wrapped = crypto::seal(&kek, &slot_binding(archive, id), &master[..]);
+    let identity = Identity::generate();
+    let sealed_identity = identity.seal(&kek, archive, id);
+    let recipient = identity.recipient();
+    db.execute(
+        "DELETE FROM grants WHERE slot_id IN (SELECT id FROM key_slots WHERE kind = 'recovery')",
+        [],
+    )?;
     db.execute("DELETE FROM key_slots WHERE kind = 'recovery'", [])?;
     db.execute(
-        "INSERT INTO key_slots (id, kind, label, kdf, salt, wrapped) VALUES (?1, 'recovery', '恢复密钥', 'hkdf-sha256', ?2, ?3)",
-        params![id, &salt[..], wrapped],
+        "INSERT INTO key_slots (id, kind, label, kdf, salt, wrapped, recipient, identity) VALUES (?1, 'recovery', '恢复密钥', 'hkdf-sha256', ?2, ?3, ?4, ?5)",
+        params![id, &salt[..], wrapped, &recipient, sealed_identity],
     )?;
-    Ok(key)
+    Ok((key, id, recipient))
 }
 
 /// The recovery key has 160 random bits, so a fast derivation suffices.
@@ -278,8 +310,21 @@ impl Archive {
             "INSERT INTO meta (key, value) VALUES ('failed_unlocks', 0)",
             [],
         )?;
-        let slot = write_passphrase_slot(&tx, &id, &master, None, label, passphrase)?;
-        let recovery = write_recovery_slot(&tx, &id, &master)?;
+        let label = people::check_name(label)?;
+        let label = label.as_str();
+        let identity = Identity::generate();
+        let slot = write_passphrase_slot(
+            &tx,
+            &id,
+            &master,
+            None,
+            label,
+            Role::Admin,
+            &identity,
+            passphrase,
+        )?;
+        people::set_founder(&tx, slot)?;
+        let (recovery, _, _) = write_recovery_slot(&tx, &id, &master)?;
         let audit_key = audit::derive_key(&master, &id);
         let entry = AuditEntry {
             seq: 0,
@@ -298,6 +343,8 @@ impl Archive {
             master,
             slot,
             label: label.to_string(),
+            role: Some(Role::Admin),
+            identity: Some(identity),
             head,
         };
         Ok((unlocked, recovery))
@@ -361,37 +408,45 @@ impl Archive {
         record_failure(&self.db)
     }
 
-    /// Opens a key slot with a passphrase. A wrong one is counted, audited at the next unlock,
-    /// and slows down later attempts (`Session::unlock` is the public door).
-    pub(crate) fn open_slot(&self, passphrase: &str) -> Result<Unlocked> {
+    /// The people of the archive (names and roles are not student data: the unlock screen lists
+    /// them before any key is open).
+    pub fn people(&self) -> Result<Vec<people::Person>> {
+        people::list(&self.db)
+    }
+
+    /// Opens the key slot of the person named `user` (by the command line's rule when `None`,
+    /// [`people::choose`]) with a passphrase. A wrong one is counted, audited at the next unlock,
+    /// and slows down later attempts (`Session::unlock_as` is the public door).
+    pub(crate) fn open_slot(&self, user: Option<&str>, passphrase: &str) -> Result<Unlocked> {
         self.check_throttle()?;
-        let mut stmt = self
-            .db
-            .prepare("SELECT id, label, kdf, salt, wrapped FROM key_slots WHERE kind = 'passphrase' ORDER BY id")?;
-        let slots = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        drop(stmt);
-        for (id, label, kdf, salt, wrapped) in slots {
-            let params: KdfParams =
-                serde_json::from_str(&kdf).map_err(|_| Error::Tamper("key slot parameters"))?;
-            let kek = params.derive(passphrase.as_bytes(), &salt)?;
-            if let Ok(master) =
-                crypto::open(&kek, &slot_binding(&self.id, id), &wrapped, "key slot")
-            {
-                return self.finish_unlock(master, id, label);
-            }
-        }
-        self.record_failure()?;
-        Err(Error::WrongPassphrase)
+        let person = people::choose(&self.db, user)?;
+        let id: i64 = person.id.parse().map_err(|_| Error::Tamper("key slot"))?;
+        let (kdf, salt, wrapped, sealed_identity): (String, Vec<u8>, Vec<u8>, Option<Vec<u8>>) =
+            self.db.query_row(
+                "SELECT kdf, salt, wrapped, identity FROM key_slots WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        let params: KdfParams =
+            serde_json::from_str(&kdf).map_err(|_| Error::Tamper("key slot parameters"))?;
+        let kek = params.derive(passphrase.as_bytes(), &salt)?;
+        let Ok(master) = crypto::open(&kek, &slot_binding(&self.id, id), &wrapped, "key slot")
+        else {
+            self.record_failure()?;
+            return Err(Error::WrongPassphrase);
+        };
+        let identity = match sealed_identity {
+            Some(sealed) => Some(Identity::open(&kek, &self.id, id, &sealed)?),
+            None => None,
+        };
+        self.finish_unlock(
+            master,
+            id,
+            person.name,
+            Some(person.role),
+            identity,
+            Some(&kek),
+        )
     }
 
     /// Opens the recovery slot (for a forgotten passphrase; `Session::unlock_with_recovery`).
@@ -401,31 +456,48 @@ impl Archive {
             self.record_failure()?;
             return Err(Error::WrongRecoveryKey);
         };
-        let slot: Option<(i64, Vec<u8>, Vec<u8>)> = self
+        let slot: Option<(i64, Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = self
             .db
             .query_row(
-                "SELECT id, salt, wrapped FROM key_slots WHERE kind = 'recovery'",
+                "SELECT id, salt, wrapped, identity FROM key_slots WHERE kind = 'recovery'",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        if let Some((id, salt, wrapped)) = slot {
+        if let Some((id, salt, wrapped, sealed_identity)) = slot {
             let kek = recovery_kek(&salt, &key, &self.id);
             if let Ok(master) =
                 crypto::open(&kek, &slot_binding(&self.id, id), &wrapped, "key slot")
             {
-                return self.finish_unlock(master, id, "恢复密钥".to_string());
+                let identity = match sealed_identity {
+                    Some(sealed) => Some(Identity::open(&kek, &self.id, id, &sealed)?),
+                    None => None,
+                };
+                return self.finish_unlock(
+                    master,
+                    id,
+                    "恢复密钥".to_string(),
+                    None,
+                    identity,
+                    None,
+                );
             }
         }
         self.record_failure()?;
         Err(Error::WrongRecoveryKey)
     }
 
+    /// Ends an unlock in one transaction: the failures folded into the audit log, the unlock
+    /// audited, and, for a person's slot from before people (`kek` given, no identity), an
+    /// identity made and sealed beside the archive key: that person becomes the administrator.
     fn finish_unlock(
         &self,
         master: zeroize::Zeroizing<Vec<u8>>,
         slot: i64,
         label: String,
+        role: Option<Role>,
+        mut identity: Option<Identity>,
+        kek: Option<&Key>,
     ) -> Result<Unlocked> {
         let mut raw = zeroize::Zeroizing::new([0u8; 32]);
         if master.len() != 32 {
@@ -436,6 +508,17 @@ impl Archive {
         let mut conn = db::connect(&self.dir.join(db::DB_FILE), false)?;
         let mut head = audit::read_head(&conn, &audit_key)?;
         let tx = conn.transaction()?;
+        if let (None, Some(kek)) = (&identity, kek) {
+            let made = Identity::generate();
+            tx.execute(
+                "UPDATE key_slots SET role = coalesce(role, 'admin'), recipient = ?1, identity = ?2 WHERE id = ?3",
+                params![made.recipient(), made.seal(kek, &self.id, slot), slot],
+            )?;
+            if people::founder(&tx)?.is_none() {
+                people::set_founder(&tx, slot)?;
+            }
+            identity = Some(made);
+        }
         head = fold_failures(&tx, &self.id, &audit_key, head)?;
         let entry = AuditEntry {
             seq: 0,
@@ -454,6 +537,8 @@ impl Archive {
             master: raw,
             slot,
             label,
+            role,
+            identity,
             head,
         })
     }

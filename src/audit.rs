@@ -34,6 +34,9 @@ pub enum AuditAction {
     PassphraseChange,
     /// A new recovery key replaced the old one.
     RecoveryKeyChange,
+    /// People or caseloads changed (人员与权限): a person added or removed, a caseload assigned
+    /// or handed over.
+    People,
 }
 
 /// One entry of the log.

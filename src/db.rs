@@ -105,6 +105,45 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 3: the data stamp behind the index snapshot (src/session/snapshot.rs).
     DATA_STAMP_SQL,
+    // 4: people and caseloads (src/people.rs, src/session/caseloads.rs). A passphrase slot is a
+    // person with a role and an X25519 identity (its secret sealed like the archive key); the
+    // recovery slot has one too. A caseload's key is wrapped to each person who holds it; each
+    // student's data key is wrapped under the key of every caseload that holds the student.
+    // `students.data_key` stays, empty, except in archives from before people until their
+    // recovery key is renewed (docs/archive-format.md).
+    r#"
+    ALTER TABLE key_slots ADD COLUMN role TEXT;
+    ALTER TABLE key_slots ADD COLUMN recipient TEXT;
+    ALTER TABLE key_slots ADD COLUMN identity BLOB;
+    ALTER TABLE key_slots ADD COLUMN added INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE caseloads (id INTEGER PRIMARY KEY, scope BLOB NOT NULL);
+    CREATE TABLE grants (
+        caseload_id INTEGER NOT NULL REFERENCES caseloads(id),
+        slot_id INTEGER NOT NULL,
+        assigned INTEGER NOT NULL,
+        wrapped BLOB NOT NULL,
+        PRIMARY KEY (caseload_id, slot_id)
+    );
+    CREATE TABLE student_wraps (
+        student_id INTEGER NOT NULL REFERENCES students(id),
+        caseload_id INTEGER NOT NULL REFERENCES caseloads(id),
+        wrapped BLOB NOT NULL,
+        PRIMARY KEY (student_id, caseload_id)
+    );
+    CREATE INDEX student_wraps_by_caseload ON student_wraps(caseload_id);
+    CREATE TRIGGER wraps_stamp_i AFTER INSERT ON student_wraps
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER wraps_stamp_u AFTER UPDATE ON student_wraps
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER wraps_stamp_d AFTER DELETE ON student_wraps
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER grants_stamp_i AFTER INSERT ON grants
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER grants_stamp_u AFTER UPDATE ON grants
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    CREATE TRIGGER grants_stamp_d AFTER DELETE ON grants
+        BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
+    "#,
 ];
 
 /// Schema migration 3: the data stamp, a random value replaced by every change to the rows the

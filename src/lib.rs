@@ -19,6 +19,7 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod normalize;
+pub mod people;
 pub mod reason;
 pub mod recovery;
 pub mod roster;

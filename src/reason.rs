@@ -89,11 +89,27 @@ pub enum Reason {
     AmendStudentNo,
     /// A profile field name or value the amendment does not know.
     AmendFieldValue,
+    /// No person of the archive has this name.
+    UnknownPerson,
+    /// A person's name: one to twenty characters.
+    BadPersonName,
+    /// A person with this name is already in the archive.
+    PersonExists,
+    /// A student outside the unlocked person's caseloads.
+    NotInCaseload,
+    /// An action the unlocked person's role does not allow.
+    RoleMayNot,
+    /// Adding people to an archive whose recovery key predates people (renew it first).
+    RecoveryKeyOutdated,
+    /// Removing or demoting the last administrator.
+    LastAdmin,
+    /// A caseload assignment or transfer that matches no student the giver holds.
+    CaseloadNoMatch,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 40] = [
+    pub const ALL: [Reason; 48] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -134,6 +150,14 @@ impl Reason {
         Self::AmendNothingChanged,
         Self::AmendStudentNo,
         Self::AmendFieldValue,
+        Self::UnknownPerson,
+        Self::BadPersonName,
+        Self::PersonExists,
+        Self::NotInCaseload,
+        Self::RoleMayNot,
+        Self::RecoveryKeyOutdated,
+        Self::LastAdmin,
+        Self::CaseloadNoMatch,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -179,6 +203,14 @@ impl Reason {
             Self::AmendNothingChanged => "amend_nothing_changed",
             Self::AmendStudentNo => "amend_student_no",
             Self::AmendFieldValue => "amend_field_value",
+            Self::UnknownPerson => "unknown_person",
+            Self::BadPersonName => "bad_person_name",
+            Self::PersonExists => "person_exists",
+            Self::NotInCaseload => "not_in_caseload",
+            Self::RoleMayNot => "role_may_not",
+            Self::RecoveryKeyOutdated => "recovery_key_outdated",
+            Self::LastAdmin => "last_admin",
+            Self::CaseloadNoMatch => "caseload_no_match",
         }
     }
 
@@ -251,6 +283,14 @@ impl Reason {
             Self::AmendNothingChanged => "the amendment changes nothing",
             Self::AmendStudentNo => "the 学号 of a file cannot be changed",
             Self::AmendFieldValue => "not a field of the profile, or not a value it takes",
+            Self::UnknownPerson => "no person of this archive has this name",
+            Self::BadPersonName => "a name of 1 to 20 characters",
+            Self::PersonExists => "a person of this archive already has this name",
+            Self::NotInCaseload => "this student is not in a caseload you hold",
+            Self::RoleMayNot => "your role may not do this (ask the administrator)",
+            Self::RecoveryKeyOutdated => "make a new recovery key first: this archive's key predates people, so it could not reset their access",
+            Self::LastAdmin => "the archive keeps at least one administrator",
+            Self::CaseloadNoMatch => "no class, grade or student of the archive matches",
         }
     }
 }

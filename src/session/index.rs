@@ -110,14 +110,32 @@ impl Session {
     }
 
     /// Builds the index from the rows: every data key, profile and record header opened.
+    /// Only the students whose data key one of the person's assigned caseloads opens (or, in an
+    /// archive from before people, the archive key) are in it.
     pub(super) fn build_index(
         db: &Connection,
         id: &[u8; 16],
         keys: &SessionKeys,
+        caseloads: &super::caseloads::Caseloads,
+        legacy_keys: bool,
     ) -> Result<snapshot::Index> {
         let id = *id;
         let mut students = HashMap::new();
         let mut by_lookup = HashMap::new();
+        let assigned = caseloads.assigned();
+        // Each student's wrap under an assigned caseload, read first: a few bytes per student.
+        let mut wraps: HashMap<i64, (i64, Vec<u8>)> = HashMap::new();
+        {
+            let mut stmt =
+                db.prepare("SELECT student_id, caseload_id, wrapped FROM student_wraps")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let cid: i64 = r.get(1)?;
+                if assigned.contains_key(&cid) {
+                    wraps.insert(r.get(0)?, (cid, r.get(2)?));
+                }
+            }
+        }
         {
             let mut stmt =
                 db.prepare("SELECT id, lookup, data_key, version, profile FROM students")?;
@@ -125,20 +143,26 @@ impl Session {
             while let Some(r) = rows.next()? {
                 let sid: i64 = r.get(0)?;
                 let lookup = blob(r, 1, "a student index")?;
-                let wrapped = blob(r, 2, "a student's data key")?;
+                let legacy = blob(r, 2, "a student's data key")?;
                 let version: i64 = r.get(3)?;
                 let sealed = blob(r, 4, "a student profile")?;
-                let raw = crypto::open(
-                    &keys.master,
-                    &key_binding(&id, sid),
-                    wrapped,
-                    "a student's data key",
-                )?;
-                let key: Key = Zeroizing::new(
-                    raw[..]
-                        .try_into()
-                        .map_err(|_| Error::Tamper("a student's data key"))?,
-                );
+                let raw = match wraps.get(&sid) {
+                    Some((cid, wrapped)) => crypto::open(
+                        assigned[cid],
+                        &super::caseloads::wrap_binding(&id, *cid, sid),
+                        wrapped,
+                        "a student's data key",
+                    )?,
+                    None if legacy_keys && !legacy.is_empty() => crypto::open(
+                        &keys.master,
+                        &key_binding(&id, sid),
+                        legacy,
+                        "a student's data key",
+                    )?,
+                    // Not this person's: it never reaches the index.
+                    None => continue,
+                };
+                let key: Key = super::caseloads::key_from(&raw)?;
                 let plain = crypto::open(
                     &key,
                     &profile_binding(&id, sid, version),
@@ -299,14 +323,20 @@ impl Session {
                 Some(s) if !foreign && self.snapshot_stamp != Some(s) => s,
                 _ => return Ok(()),
             };
-            if snapshot::rows_fingerprint(&tx)? != snapshot::index_fingerprint(&self.students) {
+            // A person who sees part of the archive cannot compare with every row.
+            if self.students.len() as i64 == snapshot::rows_fingerprint(&tx)?[0]
+                && snapshot::rows_fingerprint(&tx)? != snapshot::index_fingerprint(&self.students)
+            {
                 return Ok(());
             }
             tx.commit()?;
             stamp
         };
+        let Some(file) = &self.snapshot_file else {
+            return Ok(());
+        };
         snapshot::write(
-            &self.dir,
+            &self.dir.join(file),
             &self.id,
             &self.keys.snapshot,
             &stamp,
@@ -321,7 +351,15 @@ impl Session {
     /// without one the next unlock rebuilds from the rows).
     pub(crate) fn replace_snapshot(&mut self) {
         // Overwritten before it is unlinked: its bytes must not outlive the files it indexed.
-        let _ = snapshot::shred(&self.dir.join(SNAPSHOT_FILE));
+        // Every person's snapshot, not only this person's.
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("index") && name.ends_with(".snapshot") {
+                    let _ = snapshot::shred(&e.path());
+                }
+            }
+        }
         self.snapshot_stamp = None;
         let _ = self.save_snapshot();
     }

@@ -42,10 +42,16 @@ impl Session {
         Ok((Session::open(unlocked)?, recovery))
     }
 
-    /// Unlocks with a passphrase. A wrong one is counted, audited at the next unlock, and slows
-    /// down later attempts.
+    /// Unlocks with a passphrase, as the founding administrator or the only person. A wrong
+    /// one is counted, audited at the next unlock, and slows down later attempts.
     pub fn unlock(archive: &Archive, passphrase: &str) -> Result<Session> {
-        Session::open(archive.open_slot(passphrase)?)
+        Self::unlock_as(archive, None, passphrase)
+    }
+
+    /// Unlocks as the person named `user` (`None`: the only person, or the founding
+    /// administrator when there are several).
+    pub fn unlock_as(archive: &Archive, user: Option<&str>, passphrase: &str) -> Result<Session> {
+        Session::open(archive.open_slot(user, passphrase)?)
     }
 
     /// Unlocks with the recovery key (for a forgotten passphrase).
@@ -53,44 +59,56 @@ impl Session {
         Session::open(archive.open_recovery_slot(recovery)?)
     }
 
-    /// 忘记口令: unlocks with the recovery key and sets `new_passphrase` on the first passphrase
-    /// slot. The new passphrase is checked for strength before the key is tried, so a weak one
-    /// never spends an attempt; the key is throttled like an unlock.
+    /// 忘记口令: unlocks with the recovery key, gives the person named `user` (by the command
+    /// line's rule when `None`) `new_passphrase` and a new identity with the caseloads they had,
+    /// and unlocks as them. The new passphrase is checked for strength before the key is tried,
+    /// so a weak one never spends an attempt; the key is throttled like an unlock.
     pub fn recover(archive: &Archive, recovery: &str, new_passphrase: &str) -> Result<Session> {
-        archive::check_passphrase(new_passphrase)?;
-        let mut s = Session::unlock_with_recovery(archive, recovery)?;
-        s.change_passphrase(new_passphrase)?;
-        Ok(s)
+        Self::recover_as(archive, recovery, None, new_passphrase)
     }
 
-    /// Rewrites the key slot this session was unlocked with (or, after a recovery-key unlock, the
-    /// first passphrase slot). Nothing else in the archive changes.
+    /// [`Session::recover`] for a named person.
+    pub fn recover_as(
+        archive: &Archive,
+        recovery: &str,
+        user: Option<&str>,
+        new_passphrase: &str,
+    ) -> Result<Session> {
+        archive::check_passphrase(new_passphrase)?;
+        let mut s = Session::unlock_with_recovery(archive, recovery)?;
+        let name = s.reset_person(user, new_passphrase)?;
+        drop(s);
+        Session::unlock_as(archive, Some(&name), new_passphrase)
+    }
+
+    /// Rewrites the unlocked person's key slot with a new passphrase (their identity and
+    /// caseloads unchanged). Nothing else in the archive changes.
     pub fn change_passphrase(&mut self, new: &str) -> Result<()> {
         archive::check_passphrase(new)?;
-        let target: Option<i64> = self
-            .db
-            .query_row(
-                "SELECT id FROM key_slots WHERE kind = 'passphrase' ORDER BY (id = ?1) DESC, id LIMIT 1",
-                [self.slot],
-                |r| r.get(0),
-            )
-            .ok();
-        let label = self.actor.clone();
+        let Some(role) = self.role else {
+            // After a recovery-key unlock: reset the founding person instead.
+            self.reset_person(None, new)?;
+            return Ok(());
+        };
         let id = self.id;
+        let slot = self.slot;
+        let name = self.actor.clone();
         self.write(
             AuditAction::PassphraseChange,
             None,
             String::new(),
             |tx, me| {
-                let slot_label: String = match target {
-                    Some(t) => {
-                        tx.query_row("SELECT label FROM key_slots WHERE id = ?1", [t], |r| {
-                            r.get(0)
-                        })?
-                    }
-                    None => label,
-                };
-                archive::write_passphrase_slot(tx, &id, &me.keys.master, target, &slot_label, new)
+                let identity = me.identity.as_ref().ok_or(Error::Tamper("key slot"))?;
+                archive::write_passphrase_slot(
+                    tx,
+                    &id,
+                    &me.keys.master,
+                    Some(slot),
+                    &name,
+                    role,
+                    identity,
+                    new,
+                )
             },
         )?;
         Ok(())
@@ -104,14 +122,24 @@ impl Session {
         self.new_recovery_key()
     }
 
-    /// Replaces the recovery key; the new one must be shown once.
+    /// Replaces the recovery key; the new one must be shown once. Every caseload is wrapped to
+    /// it (so it can reset a person's access), which only a person holding every caseload can do;
+    /// an archive from before people moves its files into class caseloads here.
     pub fn new_recovery_key(&mut self) -> Result<RecoveryKey> {
+        self.require_role(&[crate::people::Role::Admin, crate::people::Role::Leader])?;
         let id = self.id;
-        self.write(
+        let key = self.write(
             AuditAction::RecoveryKeyChange,
             None,
             String::new(),
-            |tx, me| archive::write_recovery_slot(tx, &id, &me.keys.master),
-        )
+            |tx, me| {
+                let (key, slot, recipient) =
+                    archive::write_recovery_slot(tx, &id, &me.keys.master)?;
+                me.escrow_to_recovery(tx, slot, &recipient)?;
+                Ok(key)
+            },
+        )?;
+        self.reload_keys()?;
+        Ok(key)
     }
 }

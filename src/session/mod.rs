@@ -43,6 +43,7 @@ use crate::recovery::RecoveryKey;
 
 pub mod app_settings;
 pub mod audit_pages;
+mod caseloads;
 pub mod center;
 mod crisis;
 // The demo college's work: only with the synthetic generator (not in the app).
@@ -65,6 +66,7 @@ mod rules;
 mod search;
 #[doc(hidden)]
 pub mod snapshot;
+mod staff;
 pub mod sync;
 #[cfg(test)]
 mod test_archive;
@@ -79,6 +81,7 @@ pub use lists::{ConcernProposal, ListImportReport};
 pub(crate) use records::validate_record;
 pub use records::{validate_profile, LoadReport, ATTACHMENT_LIMIT_MB};
 pub use snapshot::SNAPSHOT_FILE;
+pub use staff::{CaseloadSelector, CaseloadView, PersonView};
 
 fn key_binding(archive: &[u8; 16], student: i64) -> Binding<'_> {
     Binding {
@@ -156,6 +159,17 @@ pub struct Session {
     keys: SessionKeys,
     slot: i64,
     actor: String,
+    /// The unlocked person's role; `None` after a recovery-key unlock.
+    role: Option<crate::people::Role>,
+    /// The caseloads and the keys this person holds (src/session/caseloads.rs).
+    caseloads: std::sync::Mutex<caseloads::Caseloads>,
+    /// The person's identity: opens the caseload keys wrapped to them (src/people.rs).
+    identity: Option<crate::people::Identity>,
+    /// Whether files are still wrapped under the archive key (an archive from before people
+    /// whose recovery key was not renewed yet).
+    legacy_keys: bool,
+    /// Whether this person's index snapshot may be written (not after a recovery-key unlock).
+    snapshot_file: Option<String>,
     head: Head,
     students: HashMap<i64, StudentEntry>,
     by_lookup: HashMap<[u8; 16], i64>,
@@ -189,19 +203,42 @@ impl Session {
             master,
             slot,
             label: actor,
+            role,
+            identity,
             head,
         } = unlocked;
-        let keys = SessionKeys::derive(&id, master);
+        let mut keys = SessionKeys::derive(&id, master);
+        // Each person's snapshot under a key only their identity derives, in a file of their own
+        // (the founder keeps the name of archives from before people).
+        let snapshot_file = match (&identity, role) {
+            (Some(idn), Some(_)) => {
+                keys.snapshot = idn.subkey(&id, "index snapshot");
+                Some(if crate::people::founder(&db)? == Some(slot) {
+                    SNAPSHOT_FILE.to_string()
+                } else {
+                    format!("index-{slot:016x}.snapshot")
+                })
+            }
+            _ => None,
+        };
+        let legacy_keys = Self::legacy_keys(&db)?;
+        let caseloads =
+            caseloads::Caseloads::load(&db, &id, &keys.master, slot, identity.as_ref())?;
         // The stamp, the snapshot and the rows read in one transaction, so they agree.
         let (index, stamp, data_version, from_snapshot) = {
             let tx = db.unchecked_transaction()?;
             let stamp = snapshot::read_stamp(&tx)?;
             let data_version = snapshot::data_version(&tx)?;
-            let snap = stamp.and_then(|st| snapshot::read(&dir, &id, &keys.snapshot, &st));
+            let snap = match &snapshot_file {
+                Some(f) => {
+                    stamp.and_then(|st| snapshot::read(&dir.join(f), &id, &keys.snapshot, &st))
+                }
+                None => None,
+            };
             let from_snapshot = snap.is_some();
             let index = match snap {
                 Some(index) => index,
-                None => Self::build_index(&tx, &id, &keys)?,
+                None => Self::build_index(&tx, &id, &keys, &caseloads, legacy_keys)?,
             };
             tx.commit()?;
             (index, stamp, data_version, from_snapshot)
@@ -215,6 +252,11 @@ impl Session {
             keys,
             slot,
             actor,
+            role,
+            caseloads: std::sync::Mutex::new(caseloads),
+            legacy_keys,
+            snapshot_file,
+            identity,
             head,
             students: index.students,
             by_lookup: index.by_lookup,

@@ -52,11 +52,13 @@ impl OpLog {
 
 /// Drops the kept clock when the transaction it belongs to ends without [`Session::flush_clock`]
 /// (an error, an early return): the rolled-back rows take their stamps with them.
-pub(super) struct ClockScope<'a>(&'a OpLog);
+pub(super) struct ClockScope<'a>(&'a OpLog, &'a Session);
 
 impl Drop for ClockScope<'_> {
     fn drop(&mut self) {
         *self.0.pending() = None;
+        // Caseloads made by a transaction that did not reach its flush are not in the rows.
+        self.1.caseloads().forget_fresh();
     }
 }
 
@@ -65,12 +67,13 @@ impl Session {
     /// one is dropped. Hold the returned scope until the transaction has committed.
     pub(super) fn clock_scope(&self) -> ClockScope<'_> {
         *self.oplog.pending() = None;
-        ClockScope(&self.oplog)
+        ClockScope(&self.oplog, self)
     }
 
     /// Writes the clock the transaction advanced, once, before its commit; nothing when it logged
     /// no change.
     pub(super) fn flush_clock(&self, tx: &Connection) -> Result<()> {
+        self.caseloads().keep_fresh();
         let clock = self.oplog.pending().take();
         match clock {
             Some(c) => self.write_clock(tx, &self.oplog.key, &c),

@@ -275,7 +275,7 @@ impl Session {
         };
         let record = NewRecord {
             date: today(),
-            author: author.trim().to_string(),
+            author: self.author_of(author),
             amends: None,
             amend_reason: String::new(),
             body: RecordBody::ProfileAmendment(amendment.clone()),

@@ -135,15 +135,8 @@ impl Session {
         profile: &StudentProfile,
         lookup: &[u8; 16],
     ) -> Result<StudentEntry> {
-        let sid = crypto::random_id();
-        let key = crypto::random_key();
-        let wrapped = crypto::seal(&self.keys.master, &key_binding(&self.id, sid), &key[..]);
+        let (sid, key) = self.new_student_row(tx, profile, lookup)?;
         let plain = to_json(profile)?;
-        let sealed = crypto::seal(&key, &profile_binding(&self.id, sid, 1), &plain);
-        tx.prepare_cached(
-            "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
-        )?
-        .execute(params![sid, &lookup[..], wrapped, sealed])?;
         self.log_op(tx, sid, sync::OpTarget::ProfileJson(&plain))?;
         Ok(StudentEntry {
             id: sid,
@@ -152,6 +145,32 @@ impl Session {
             profile: profile.clone(),
             heads: Vec::new(),
         })
+    }
+
+    /// The row of a new student: a fresh data key wrapped under the caseload of its class (and,
+    /// in an archive from before people, under the archive key as its other files are), and the
+    /// sealed profile. Refused when the class is a caseload this person does not hold.
+    pub(super) fn new_student_row(
+        &self,
+        tx: &Connection,
+        profile: &StudentProfile,
+        lookup: &[u8; 16],
+    ) -> Result<(i64, Key)> {
+        let sid = crypto::random_id();
+        let key = crypto::random_key();
+        let (cid, caseload_key) = self.caseload_for_new(tx, &profile.class_name)?;
+        let legacy = if self.legacy_keys {
+            crypto::seal(&self.keys.master, &key_binding(&self.id, sid), &key[..])
+        } else {
+            Vec::new()
+        };
+        let sealed = crypto::seal(&key, &profile_binding(&self.id, sid, 1), &to_json(profile)?);
+        tx.prepare_cached(
+            "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
+        )?
+        .execute(params![sid, &lookup[..], legacy, sealed])?;
+        self.wrap_student(tx, sid, cid, &caseload_key, &key)?;
+        Ok((sid, key))
     }
 
     pub(super) fn update_profile(
@@ -321,7 +340,9 @@ impl Session {
 
     /// Appends a record to a student's file; an amendment names the record it corrects, which is
     /// kept. Returns the new record's id.
+    /// The author is the unlocked person, whatever was typed (a recovery-key session keeps it).
     pub fn add_record(&mut self, student_no: &str, mut record: NewRecord) -> Result<String> {
+        record.author = self.author_of(&record.author);
         validate_record(&record)?;
         let sid = self.student_id(student_no)?;
         self.check_crisis_record(sid, &record)?;
@@ -428,7 +449,7 @@ impl Session {
         let sid = self.student_id(student_no)?;
         let record = NewRecord {
             date,
-            author: author.to_string(),
+            author: self.author_of(author),
             amends: None,
             amend_reason: String::new(),
             body: RecordBody::Attachment(Attachment {

@@ -135,14 +135,16 @@ pub(super) fn shred(path: &Path) -> std::io::Result<()> {
 /// Writes the snapshot of `students` taken at `stamp`: to a temporary file, then renamed, so a
 /// crash leaves the old snapshot or the new one, never half of one.
 pub(super) fn write(
-    dir: &Path,
+    path: &Path,
     archive: &[u8; 16],
     key: &Key,
     stamp: &[u8; 16],
     students: &HashMap<i64, StudentEntry>,
     by_lookup: &HashMap<[u8; 16], i64>,
 ) -> Result<()> {
-    let tmp = dir.join(format!("{SNAPSHOT_FILE}.tmp"));
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
     let lookups: HashMap<i64, &[u8; 16]> = by_lookup.iter().map(|(l, s)| (*s, l)).collect();
     let table = binding_table(stamp, students.len() as u64);
     let mut out = BufWriter::new(create_private(&tmp)?);
@@ -173,7 +175,7 @@ pub(super) fn write(
     flush(&mut enc, true, &mut out)?;
     out.flush()?;
     drop(out);
-    std::fs::rename(&tmp, dir.join(SNAPSHOT_FILE))?;
+    std::fs::rename(&tmp, path)?;
     Ok(())
 }
 
@@ -188,8 +190,7 @@ fn create_private(path: &Path) -> std::io::Result<File> {
 
 /// The index as the snapshot in `dir` holds it, if that snapshot is intact, from this build, and
 /// taken at `stamp`; `None` otherwise (the caller rebuilds).
-pub(super) fn read(dir: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) -> Option<Index> {
-    let path: PathBuf = dir.join(SNAPSHOT_FILE);
+pub(super) fn read(path: &Path, archive: &[u8; 16], key: &Key, stamp: &[u8; 16]) -> Option<Index> {
     let mut file = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
     let mut head = [0u8; 8 + 16 + 8];
     file.read_exact(&mut head).ok()?;
@@ -391,10 +392,10 @@ mod tests {
             students.insert(i, entry);
             by_lookup.insert([i as u8; 16], i);
         }
-        super::write(tmp.path(), &archive, &key, &stamp, &students, &by_lookup).expect("write");
         let path = tmp.path().join(super::SNAPSHOT_FILE);
+        super::write(&path, &archive, &key, &stamp, &students, &by_lookup).expect("write");
         let good = std::fs::read(&path).expect("snapshot");
-        let read = || super::read(tmp.path(), &archive, &key, &stamp);
+        let read = || super::read(&path, &archive, &key, &stamp);
         let index = read().expect("reads back");
         assert_eq!(index.students.len(), 7);
         assert_eq!(index.by_lookup, by_lookup);

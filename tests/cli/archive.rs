@@ -243,7 +243,9 @@ fn a_flipped_byte_in_any_sealed_value_is_reported_as_tampering() {
         ("records", "body"),
         ("records", "header"),
         ("students", "profile"),
-        ("students", "data_key"),
+        ("student_wraps", "wrapped"),
+        ("grants", "wrapped"),
+        ("caseloads", "scope"),
         ("students", "lookup"),
     ] {
         let db = x.db();

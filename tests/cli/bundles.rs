@@ -356,7 +356,11 @@ fn sealed_values(x: &Xd) -> std::collections::BTreeMap<(String, i64, usize), Vec
     let db = x.db();
     let mut out = std::collections::BTreeMap::new();
     for (t, sql) in [
-        ("students", "SELECT id, data_key, profile FROM students"),
+        ("students", "SELECT id, profile, profile FROM students"),
+        (
+            "student_wraps",
+            "SELECT student_id, wrapped, wrapped FROM student_wraps",
+        ),
         ("records", "SELECT id, header, body FROM records"),
         (
             "attachments",

@@ -17,6 +17,7 @@ mod lists;
 mod network;
 mod obligations;
 mod parity;
+mod people;
 mod presets;
 mod props;
 mod records;

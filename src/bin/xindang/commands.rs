@@ -24,11 +24,19 @@ fn archive_dir(cli: &Cli) -> Result<&Path> {
     })
 }
 
-/// The archive at `dir`, unlocked with the passphrase from the environment or a prompt.
+/// The person named by `--user` / `XINDANG_USER`, set once at start.
+static USER: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+fn user() -> Option<&'static str> {
+    USER.get().and_then(|u| u.as_deref())
+}
+
+/// The archive at `dir`, unlocked as the person of `--user` with the passphrase from the
+/// environment or a prompt.
 pub(crate) fn unlock(dir: &Path) -> Result<Session> {
     let archive = Archive::open(dir)?;
     let pass = secrets::passphrase()?;
-    Session::unlock(&archive, &pass)
+    Session::unlock_as(&archive, user(), &pass)
 }
 
 /// A day given on the command line, parsed by the core's one parser of days.
@@ -56,6 +64,7 @@ pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    let _ = USER.set(cli.user.clone());
     // A sample roster is written without an archive.
     let needs_archive = !matches!(
         cli.command,
@@ -69,7 +78,14 @@ pub fn run(cli: Cli) -> Result<()> {
         std::path::PathBuf::new()
     };
     match cli.command {
-        Command::Init { center, label } => init(&dir, center, &label),
+        Command::Init { center, label } => {
+            let name = cli
+                .user
+                .clone()
+                .or(label)
+                .unwrap_or_else(|| "管理员".into());
+            init(&dir, center, &name)
+        }
         Command::Demo { students, seed } => demo(&dir, students, seed),
         Command::Roster {
             command: RosterCommand::Import { file, json },
@@ -111,6 +127,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bundles(command) => crate::bundle_cmd::run(&dir, command),
         Command::Network(command) => crate::network_cmd::run(&dir, command),
         Command::Lists(command) => crate::lists_cmd::run(&dir, command),
+        Command::People(command) => crate::people_cmd::run(&dir, command),
     }
 }
 
@@ -399,9 +416,8 @@ fn passphrase(dir: &Path, command: PassphraseCommand) -> Result<()> {
         PassphraseCommand::Reset => {
             let archive = Archive::open(dir)?;
             let key = secrets::recovery_key()?;
-            let mut s = Session::unlock_with_recovery(&archive, &key)?;
             let new = secrets::new_passphrase("XINDANG_NEW_PASSPHRASE")?;
-            s.change_passphrase(&new)?;
+            Session::recover_as(&archive, &key, user(), &new)?;
         }
     }
     eprintln!("Passphrase changed.");

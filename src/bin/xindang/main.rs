@@ -8,6 +8,7 @@ mod commands;
 mod crisis_cmd;
 mod lists_cmd;
 mod network_cmd;
+mod people_cmd;
 mod rules_cmd;
 mod secrets;
 
@@ -23,6 +24,10 @@ pub struct Cli {
     /// The archive folder.
     #[arg(long, global = true, env = "XINDANG_ARCHIVE")]
     archive: Option<PathBuf>,
+    /// Who unlocks: a person of the archive (default: the only person, or the administrator
+    /// `init` made). Given before the command: `xindang --user 王老师 student list`.
+    #[arg(long, env = "XINDANG_USER")]
+    user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,9 +39,9 @@ enum Command {
         /// A counseling center's archive rather than a college's.
         #[arg(long)]
         center: bool,
-        /// Name of the first key slot (the counselor).
-        #[arg(long, default_value = "辅导员")]
-        label: String,
+        /// Name of the first person, an administrator (default 管理员; `--user` also names it).
+        #[arg(long)]
+        label: Option<String>,
     },
     /// Fill the archive with synthetic students (for demonstrations and tests).
     Demo {
@@ -97,6 +102,8 @@ enum Command {
     Network(network_cmd::NetworkTopCommand),
     #[command(flatten)]
     Lists(lists_cmd::ListsTopCommand),
+    #[command(flatten)]
+    People(people_cmd::PeopleTopCommand),
 }
 
 #[derive(Subcommand)]
@@ -325,7 +332,8 @@ enum AttachmentCommand {
 enum PassphraseCommand {
     /// Change the passphrase (`XINDANG_NEW_PASSPHRASE` or a prompt).
     Change,
-    /// Set a new passphrase with the recovery key (`XINDANG_RECOVERY_KEY` or a prompt).
+    /// Set a new passphrase with the recovery key (`XINDANG_RECOVERY_KEY` or a prompt), for the
+    /// person named by `--user` (default: the only person, or the administrator `init` made).
     Reset,
 }
 

@@ -9,10 +9,9 @@ use xindang::error::{Error, Result};
 use xindang::rules::network::{ActivityKind, NetworkActivity, NetworkCheck, NetworkWaiver};
 use xindang::rules::report::ReportKind;
 use xindang::rules::review::ReviewMeeting;
-use xindang::{Archive, Session};
+use xindang::Session;
 
 use crate::commands::print_json;
-use crate::secrets;
 
 /// The commands this file adds to `xindang` (flattened into the top level).
 #[derive(Subcommand)]
@@ -142,7 +141,7 @@ pub enum ReviewCommand {
 }
 
 fn unlock(dir: &Path) -> Result<Session> {
-    Session::unlock(&Archive::open(dir)?, &secrets::passphrase()?)
+    crate::commands::unlock(dir)
 }
 
 use crate::commands::date;

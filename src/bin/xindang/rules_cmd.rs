@@ -8,9 +8,7 @@ use clap::Subcommand;
 use xindang::error::{Error, Result};
 use xindang::model::*;
 use xindang::rules::{ObligationFilter, ObligationStatus, PRESETS};
-use xindang::{Archive, Session};
-
-use crate::secrets;
+use xindang::Session;
 
 /// The commands this file adds to `xindang` (flattened into the top level).
 #[derive(Subcommand)]
@@ -101,8 +99,7 @@ pub enum PolicyCommand {
 }
 
 fn unlock(dir: &Path) -> Result<Session> {
-    let archive = Archive::open(dir)?;
-    Session::unlock(&archive, &secrets::passphrase()?)
+    crate::commands::unlock(dir)
 }
 
 /// A day given on the command line, parsed by the core's one parser of days.

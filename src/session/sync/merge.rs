@@ -281,14 +281,7 @@ impl Session {
         profile: &StudentProfile,
         lookup: &[u8; 16],
     ) -> Result<StudentEntry> {
-        let sid = crypto::random_id();
-        let key = crypto::random_key();
-        let wrapped = crypto::seal(&self.keys.master, &key_binding(&self.id, sid), &key[..]);
-        let sealed = crypto::seal(&key, &profile_binding(&self.id, sid, 1), &to_json(profile)?);
-        tx.prepare_cached(
-            "INSERT INTO students (id, lookup, data_key, version, profile) VALUES (?1, ?2, ?3, 1, ?4)",
-        )?
-        .execute(params![sid, &lookup[..], wrapped, sealed])?;
+        let (sid, key) = self.new_student_row(tx, profile, lookup)?;
         Ok(StudentEntry {
             id: sid,
             key,

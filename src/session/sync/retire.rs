@@ -70,7 +70,24 @@ impl Session {
                 tx.execute("DELETE FROM handovers WHERE student_id = ?1", [sid])?;
             }
             tx.execute("UPDATE handovers SET retiring = 1 WHERE bundle = ?1", [&lookup[..]])?;
+            // The caseloads that held the retired files get new keys once they are gone: a
+            // wrap copied before would open nothing written after (docs/security.md).
+            let mut rotate: Vec<i64> = Vec::new();
             for sid in &expected {
+                let ids: Vec<i64> = tx
+                    .prepare("SELECT caseload_id FROM student_wraps WHERE student_id = ?1")?
+                    .query_map([sid], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                rotate.extend(ids);
+            }
+            rotate.sort_unstable();
+            rotate.dedup();
+            for sid in &expected {
+                tx.execute(
+                    "UPDATE student_wraps SET wrapped = zeroblob(length(wrapped)) WHERE student_id = ?1",
+                    [sid],
+                )?;
+                tx.execute("DELETE FROM student_wraps WHERE student_id = ?1", [sid])?;
                 // Overwrite first, so the old key and profile are gone even from pages a delete
                 // would only unlink.
                 tx.execute(
@@ -87,6 +104,9 @@ impl Session {
                 ] {
                     tx.execute(sql, [sid])?;
                 }
+            }
+            for cid in rotate {
+                me.rotate(tx, cid)?;
             }
             let sealed = crypto::seal(key, &plain_binding(&me.id, "bundles_out", out_row), &to_json(&sent)?);
             tx.execute("UPDATE bundles_out SET body = ?1 WHERE id = ?2", params![sealed, out_row])?;

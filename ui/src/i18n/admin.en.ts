@@ -150,6 +150,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     export: 'Export',
     passphrase_change: 'Passphrase changed',
     recovery_key_change: 'Recovery key replaced',
+    people: 'People and caseloads changed',
   },
   obligation: {
     intro: 'What the rules in force require: must-talks, parent contacts, weekly reviews, plan reviews, return reviews.',

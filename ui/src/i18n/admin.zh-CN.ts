@@ -146,6 +146,7 @@ export const adminZhCN = {
     export: '导出',
     passphrase_change: '修改口令',
     recovery_key_change: '更换恢复密钥',
+    people: '人员与权限变更',
   },
   obligation: {
     intro: '按当前工作规则计算的各项工作义务：八必谈、家校联系、周研判、一人一策复核、复学审核等。',

@@ -457,6 +457,14 @@ export const en: Messages = {
       amend_nothing_changed: 'Nothing was changed.',
       amend_student_no: 'The student number cannot be changed.',
       amend_field_value: 'Not a field or value the profile takes.',
+      unknown_person: 'No person of this archive has this name.',
+      bad_person_name: 'A name of 1 to 20 characters.',
+      person_exists: 'A person of this archive already has this name.',
+      not_in_caseload: 'This student is not in a caseload you hold.',
+      role_may_not: 'Your role may not do this; ask the administrator.',
+      recovery_key_outdated: 'Make a new recovery key first: this archive's key predates people.',
+      last_admin: 'The archive keeps at least one administrator.',
+      caseload_no_match: 'No class, grade or student matches.',
     },
     // The fields an error names (`field` of a command error).
     field: {

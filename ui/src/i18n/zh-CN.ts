@@ -455,6 +455,14 @@ export const zhCN = {
       amend_nothing_changed: '没有任何修改。',
       amend_student_no: '学号不可修改。',
       amend_field_value: '字段或取值无效。',
+      unknown_person: '本档案中没有此人。',
+      bad_person_name: '姓名须为 1 到 20 个字符。',
+      person_exists: '本档案中已有同名人员。',
+      not_in_caseload: '该学生不在您负责的范围内。',
+      role_may_not: '您的角色无权进行此操作，请联系管理员。',
+      recovery_key_outdated: '请先新建恢复密钥：本档案的恢复密钥早于多人管理，无法重置人员的访问权限。',
+      last_admin: '档案至少须保留一名管理员。',
+      caseload_no_match: '没有匹配的班级、年级或学生。',
     },
     // The fields an error names (`field` of a command error).
     field: {

@@ -1,0 +1,322 @@
+//! Several people on one archive (issue 18): each with their own passphrase and role, caseloads
+//! enforced by keys, the unlocked person the author and the actor, caseloads handed over.
+
+use serde_json::Value;
+
+use crate::cli::archive::profile;
+use crate::support::*;
+
+const A_PASS: &str = "王老师的口令 apple tree 7";
+const B_PASS: &str = "李老师的口令 river stone 9";
+const L_PASS: &str = "负责人口令 mountain 2026";
+
+fn student(sno: &str, name: &str, class: &str) -> xindang::model::StudentProfile {
+    xindang::model::StudentProfile {
+        class_name: class.into(),
+        ..profile(sno, name, "13800000000")
+    }
+}
+
+/// An archive with two classes, two counselors (王老师 on 计科2501, 李老师 on 软件2502) and a
+/// leader, set up by the founding administrator.
+fn college() -> Xd {
+    let x = Xd::init();
+    x.import(&[
+        student("2025010001", "欧阳娜娜", "计科2501"),
+        student("2025010002", "上官婉儿", "计科2501"),
+        student("2025020001", "司马相如", "软件2502"),
+    ]);
+    // An archive made now can take people at once; its recovery key was made with people.
+    for (name, role, pass) in [
+        ("王老师", "counselor", A_PASS),
+        ("李老师", "counselor", B_PASS),
+        ("张书记", "leader", L_PASS),
+    ] {
+        let out = x.run_env(
+            &["user", "add", name, "--role", role],
+            &[("XINDANG_NEW_PASSPHRASE", pass)],
+        );
+        assert!(out.status.success(), "user add {name}: {}", stderr(&out));
+    }
+    x.ok(&[
+        "caseload",
+        "assign",
+        "--user",
+        "王老师",
+        "--class",
+        "计科2501",
+    ]);
+    x.ok(&[
+        "caseload",
+        "assign",
+        "--user",
+        "李老师",
+        "--class",
+        "软件2502",
+    ]);
+    x
+}
+
+fn as_person(x: &Xd, user: &str, pass: &str, args: &[&str]) -> std::process::Output {
+    let mut c = x.command(&[]);
+    c.env("XINDANG_USER", user)
+        .env("XINDANG_PASSPHRASE", pass)
+        .args(args);
+    c.output().unwrap()
+}
+
+fn list_as(x: &Xd, user: &str, pass: &str) -> Vec<String> {
+    let out = as_person(x, user, pass, &["student", "list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut nos: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["student_no"].as_str().unwrap().to_string())
+        .collect();
+    nos.sort();
+    nos
+}
+
+#[test]
+fn two_counselors_see_only_their_own_caseloads_and_the_leader_sees_both() {
+    let x = college();
+    assert_eq!(list_as(&x, "王老师", A_PASS), ["2025010001", "2025010002"]);
+    assert_eq!(list_as(&x, "李老师", B_PASS), ["2025020001"]);
+    assert_eq!(
+        list_as(&x, "张书记", L_PASS),
+        ["2025010001", "2025010002", "2025020001"]
+    );
+    // The other's student is refused, in one line, naming no student data.
+    let out = as_person(&x, "王老师", A_PASS, &["student", "show", "2025020001"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!err.contains("司马相如"), "{err}");
+    // Another's passphrase does not open one's slot.
+    let out = as_person(&x, "王老师", B_PASS, &["student", "list"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Neither caseload's names are on disk in plaintext.
+    for name in ["欧阳娜娜", "上官婉儿", "司马相如", "计科2501", "软件2502"] {
+        assert!(find_plaintext(&x.dir(), name).is_empty(), "{name} on disk");
+    }
+}
+
+#[test]
+fn a_counselors_slot_cannot_open_anothers_data_keys_even_with_the_files() {
+    use xindang::{Archive, Session};
+    let x = college();
+    std::env::set_var("XINDANG_KDF_MS", "0");
+    let archive = Archive::open(&x.dir()).unwrap();
+    let a = Session::unlock_as(&archive, Some("王老师"), A_PASS).unwrap();
+    assert_eq!(a.student_count(), 2);
+    assert!(a.profile("2025020001").is_err());
+    // Every caseload wrap the file holds for 软件2502 is opened by no grant of 王老师.
+    let db = x.db();
+    let slot: i64 = db
+        .query_row(
+            "SELECT id FROM key_slots WHERE label = '王老师'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let grants: i64 = db
+        .query_row(
+            "SELECT count(*) FROM grants WHERE slot_id = ?1",
+            [slot],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(grants, 1, "one caseload: 计科2501");
+    let legacy: i64 = db
+        .query_row(
+            "SELECT count(*) FROM students WHERE length(data_key) > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(legacy, 0, "no data key is under the key every slot shares");
+}
+
+#[test]
+fn the_unlocked_person_is_the_author_and_the_actor() {
+    let x = college();
+    let out = as_person(
+        &x,
+        "李老师",
+        B_PASS,
+        &[
+            "talk",
+            "add",
+            "--student",
+            "2025020001",
+            "--category",
+            "academic",
+            "--date",
+            "2026-12-01",
+            "--text",
+            "学业困难谈话",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_person(
+        &x,
+        "李老师",
+        B_PASS,
+        &["student", "show", "2025020001", "--json"],
+    );
+    let file: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let talk = file["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record"]["body"]["kind"] == "talk")
+        .unwrap();
+    assert_eq!(talk["record"]["author"], "李老师");
+    let out = as_person(&x, "李老师", B_PASS, &["audit", "list", "--json"]);
+    let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let write = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "write")
+        .unwrap();
+    assert_eq!(write["actor"], "李老师");
+}
+
+#[test]
+fn after_a_transfer_the_receiver_sees_the_students_and_the_giver_no_longer_can() {
+    let x = college();
+    let out = x.run(&[
+        "caseload",
+        "transfer",
+        "--from",
+        "王老师",
+        "--to",
+        "李老师",
+        "--class",
+        "计科2501",
+        "--reason",
+        "王老师调岗，班级移交",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(list_as(&x, "王老师", A_PASS).is_empty());
+    assert_eq!(
+        list_as(&x, "李老师", B_PASS),
+        ["2025010001", "2025010002", "2025020001"]
+    );
+    assert_eq!(
+        list_as(&x, "张书记", L_PASS).len(),
+        3,
+        "the leader keeps them"
+    );
+    let people = x.json(&["user", "list", "--json"]);
+    let wang = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["person"]["name"] == "王老师")
+        .unwrap();
+    assert!(wang["caseloads"].as_array().unwrap().is_empty());
+    let log = x.json(&["audit", "list", "--json"]);
+    assert!(log
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "people" && e["detail"].as_str().unwrap().contains("王老师调岗")));
+}
+
+#[test]
+fn a_counselor_may_not_manage_people_and_refusals_are_one_line() {
+    let x = college();
+    let out = as_person(&x, "王老师", A_PASS, &["user", "remove", "李老师"]);
+    assert!(!out.status.success());
+    assert_eq!(stderr(&out).trim().lines().count(), 1);
+    let out = x.run(&["user", "remove", "管理员"]);
+    assert!(!out.status.success(), "the last administrator stays");
+    let out = x.run(&["--user", "无此人", "student", "list"]);
+    assert!(!out.status.success());
+    // A counselor importing a row of another's class is refused that row, not the archive.
+    let out = x.run(&["user", "remove", "李老师"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<String> = x
+        .json(&["user", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["person"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["管理员", "王老师", "张书记"]);
+}
+
+#[test]
+fn the_recovery_key_resets_a_persons_access_with_their_caseloads() {
+    let x = Xd::empty();
+    let out = x.run(&["init"]);
+    let key = stdout(&out).trim().to_string();
+    x.import(&[student("2025010001", "欧阳娜娜", "计科2501")]);
+    x.run_env(
+        &["user", "add", "王老师", "--role", "counselor"],
+        &[("XINDANG_NEW_PASSPHRASE", A_PASS)],
+    );
+    x.ok(&[
+        "caseload",
+        "assign",
+        "--user",
+        "王老师",
+        "--class",
+        "计科2501",
+    ]);
+    let mut c = x.command(&["passphrase", "reset"]);
+    c.env("XINDANG_USER", "王老师")
+        .env("XINDANG_RECOVERY_KEY", &key)
+        .env("XINDANG_NEW_PASSPHRASE", "新口令 forgot it 2027");
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        list_as(&x, "王老师", "新口令 forgot it 2027"),
+        ["2025010001"]
+    );
+    let out = as_person(&x, "王老师", A_PASS, &["student", "list"]);
+    assert_eq!(out.status.code(), Some(3), "the old passphrase is gone");
+}
+
+#[test]
+fn an_archive_from_before_people_becomes_a_one_person_archive_and_takes_people_after_a_new_recovery_key(
+) {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/archive-v3");
+    let x = Xd::empty();
+    std::fs::create_dir_all(x.dir()).unwrap();
+    std::fs::copy(src.join("archive.db"), x.dir().join("archive.db")).unwrap();
+    // The one slot it had is its person, an administrator, who sees every file as before.
+    let people = x.json(&["user", "list", "--json"]);
+    assert_eq!(people.as_array().unwrap().len(), 1);
+    assert_eq!(people[0]["person"]["role"], "admin");
+    x.ok(&["student", "show", "2024000001", "--json"]);
+    // Its recovery key predates people: it could not reset their access, so none are added.
+    let out = x.run_env(
+        &["user", "add", "王老师", "--role", "counselor"],
+        &[("XINDANG_NEW_PASSPHRASE", A_PASS)],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("recovery key"), "{}", stderr(&out));
+    x.ok(&["recovery-key"]);
+    let legacy: i64 = x
+        .db()
+        .query_row(
+            "SELECT count(*) FROM students WHERE length(data_key) > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(legacy, 0, "the files moved into caseloads");
+    x.ok(&["student", "show", "2024000001", "--json"]);
+    let out = x.run_env(
+        &["user", "add", "王老师", "--role", "counselor"],
+        &[("XINDANG_NEW_PASSPHRASE", A_PASS)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(list_as(&x, "王老师", A_PASS).is_empty(), "no caseload yet");
+}
