@@ -53,6 +53,9 @@ pub(crate) struct Unlocked {
     pub(crate) head: audit::Head,
 }
 
+/// A key slot's row: id, salt, wrapped archive key, sealed identity.
+type SlotRow = (i64, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+
 /// An archive folder, opened but locked: nothing sensitive is readable through it.
 pub struct Archive {
     dir: PathBuf,
@@ -456,7 +459,7 @@ impl Archive {
             self.record_failure()?;
             return Err(Error::WrongRecoveryKey);
         };
-        let slot: Option<(i64, Vec<u8>, Vec<u8>, Option<Vec<u8>>)> = self
+        let slot: Option<SlotRow> = self
             .db
             .query_row(
                 "SELECT id, salt, wrapped, identity FROM key_slots WHERE kind = 'recovery'",

@@ -71,6 +71,7 @@ pub fn roster(session: &mut Session, parsed: &RosterParse, batch: usize) -> Resu
         total.added += r.added;
         total.updated += r.updated;
         total.unchanged += r.unchanged;
+        total.not_held += r.not_held;
     }
     // The index snapshot now rather than at lock, so an app killed after a large import still
     // unlocks fast next time. Best effort: without it the next unlock rebuilds.

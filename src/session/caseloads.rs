@@ -119,11 +119,12 @@ impl Caseloads {
             .map(|(id, _)| *id)
     }
 
-    /// The assigned caseloads' keys, for building the index.
-    pub(super) fn assigned(&self) -> HashMap<i64, &Key> {
+    /// The keys of the caseloads shown, for building the index: the assigned ones, or every one
+    /// held after a recovery-key unlock (the break-glass sees what it keeps).
+    pub(super) fn shown(&self, every_held: bool) -> HashMap<i64, &Key> {
         self.held
             .iter()
-            .filter(|(_, h)| h.assigned)
+            .filter(|(_, h)| every_held || h.assigned)
             .map(|(id, h)| (*id, &h.key))
             .collect()
     }
@@ -306,7 +307,14 @@ impl Session {
             self.identity.as_ref(),
         )?;
         let tx = self.db.unchecked_transaction()?;
-        let index = Self::build_index(&tx, &self.id, &self.keys, &loaded, self.legacy_keys)?;
+        let index = Self::build_index(
+            &tx,
+            &self.id,
+            &self.keys,
+            &loaded,
+            self.legacy_keys,
+            self.role.is_none(),
+        )?;
         self.data_version = snapshot::data_version(&tx)?;
         tx.commit()?;
         *self.caseloads() = loaded;

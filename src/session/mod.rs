@@ -9,6 +9,8 @@
 //! |---|---|---|
 //! | `mod.rs` | the struct, opening (from an opened key slot), locking, the write-with-audit transaction | `dir`, `actor`, `lock`, `log`, `audit_log` |
 //! | `keys.rs` | the session's keys; creating and unlocking an archive; key slots | `create`, `create_as`, `unlock`, `unlock_with_recovery`, `change_passphrase`, `new_recovery_key` |
+//! | `caseloads.rs` | caseloads 负责范围: the keys this person holds, new students' caseloads, data-key wraps | `role` |
+//! | `staff.rs` | people and caseloads managed; handing over rotates keys | `people`, `add_person`, `remove_person`, `assign_caseload`, `transfer_caseload` |
 //! | `index.rs` | the decrypted in-memory index (built from rows or the snapshot) and lookups by 学号 | `list_students`, `student_count`, `profile`, `index_from_snapshot` |
 //! | `records.rs` | students and records written and read: validation, bulk load, attachments | `put_student`, `load_students`, `add_record`, `add_attachment`, `attachment`, `student_file` |
 //! | `profile.rs` | the profile amended field by field, with its reason, kept in the file | `amend_profile` |
@@ -238,7 +240,9 @@ impl Session {
             let from_snapshot = snap.is_some();
             let index = match snap {
                 Some(index) => index,
-                None => Self::build_index(&tx, &id, &keys, &caseloads, legacy_keys)?,
+                None => {
+                    Self::build_index(&tx, &id, &keys, &caseloads, legacy_keys, role.is_none())?
+                }
             };
             tx.commit()?;
             (index, stamp, data_version, from_snapshot)

@@ -25,6 +25,10 @@ pub struct LoadReport {
     pub unchanged: i32,
     /// Records written.
     pub records: i32,
+    /// Rows skipped: students outside the caseloads of the person importing (another
+    /// counselor's student, or a new student of a class another counselor holds).
+    #[serde(default)]
+    pub not_held: i32,
 }
 
 /// Checks and normalises a profile before it is stored.
@@ -269,7 +273,25 @@ impl Session {
                         }
                     }
                     None => {
-                        let e = self.insert_student(&tx, profile, &lookup)?;
+                        // Another person's student (its row is there, this index lacks it), or a
+                        // new student of a class another person holds: skipped, and counted.
+                        let theirs = tx
+                            .prepare_cached("SELECT 1 FROM students WHERE lookup = ?1")?
+                            .exists([&lookup[..]])?;
+                        let e = match theirs {
+                            true => Err(Error::refused("student_no", Reason::NotInCaseload)),
+                            false => self.insert_student(&tx, profile, &lookup),
+                        };
+                        let e = match e {
+                            Err(Error::Refused {
+                                reason: Reason::NotInCaseload,
+                                ..
+                            }) => {
+                                report.not_held += 1;
+                                continue;
+                            }
+                            other => other?,
+                        };
                         report.added += 1;
                         let sid = e.id;
                         (Some(e), sid, None)

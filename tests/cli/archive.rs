@@ -244,7 +244,6 @@ fn a_flipped_byte_in_any_sealed_value_is_reported_as_tampering() {
         ("records", "header"),
         ("students", "profile"),
         ("student_wraps", "wrapped"),
-        ("grants", "wrapped"),
         ("caseloads", "scope"),
         ("students", "lookup"),
     ] {

@@ -320,3 +320,37 @@ fn an_archive_from_before_people_becomes_a_one_person_archive_and_takes_people_a
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(list_as(&x, "王老师", A_PASS).is_empty(), "no caseload yet");
 }
+
+#[test]
+fn a_counselor_importing_another_caseloads_rows_skips_them_and_says_so() {
+    let x = college();
+    let roster = x.path("wang.xlsx");
+    xindang::roster::write_xlsx(
+        &roster,
+        &[
+            student("2025010003", "新同学甲", "计科2501"),
+            student("2025020001", "司马相如", "软件2502"),
+            student("2025020002", "新同学乙", "软件2502"),
+        ],
+    )
+    .unwrap();
+    let out = as_person(
+        &x,
+        "王老师",
+        A_PASS,
+        &["roster", "import", roster.to_str().unwrap(), "--json"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rep: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rep["load"]["added"], 1);
+    assert_eq!(rep["load"]["not_held"], 2);
+    assert_eq!(
+        list_as(&x, "王老师", A_PASS),
+        ["2025010001", "2025010002", "2025010003"]
+    );
+    assert_eq!(
+        list_as(&x, "李老师", B_PASS),
+        ["2025020001"],
+        "李老师's file untouched"
+    );
+}

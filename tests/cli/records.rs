@@ -49,7 +49,9 @@ fn every_record_kind_round_trips_through_json() {
         ]
     );
     for (stored, sent) in file["records"].as_array().unwrap().iter().zip(records) {
-        let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+        let mut sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+        // The author is the unlocked person, whatever the JSON says.
+        sent["author"] = "管理员".into();
         assert_eq!(stored["record"], sent);
     }
     let list = x.json(&["student", "list", "--json"]);

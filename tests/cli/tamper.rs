@@ -152,7 +152,7 @@ fn every_single_byte_flip_of_every_sealed_value_is_detected() {
     let image = std::fs::read(dir.join("archive.db")).unwrap();
     let db = s.x.db();
     // (what, query of (row, value), the error every flip must give)
-    let columns: [(&str, &str, &str); 10] = [
+    let columns: [(&str, &str, &str); 11] = [
         (
             "recovery slot",
             "SELECT id, wrapped FROM key_slots WHERE kind = 'recovery'",
@@ -160,7 +160,13 @@ fn every_single_byte_flip_of_every_sealed_value_is_detected() {
         ),
         (
             "student data keys",
-            "SELECT id, data_key FROM students",
+            "SELECT student_id, wrapped FROM student_wraps",
+            "tamper",
+        ),
+        (
+            // The recovery slot's grants: the probe unlocks with the recovery key.
+            "caseload keys",
+            "SELECT caseload_id, wrapped FROM grants WHERE slot_id IN (SELECT id FROM key_slots WHERE kind = 'recovery')",
             "tamper",
         ),
         (
@@ -384,8 +390,8 @@ fn swapped_rows_are_detected() {
         ),
         // Two students' data keys exchanged, and their lookups.
         (
-            "CREATE TEMP TABLE t AS SELECT id, data_key FROM students;
-             UPDATE students SET data_key = (SELECT data_key FROM t WHERE t.id != students.id);"
+            "CREATE TEMP TABLE t AS SELECT student_id, wrapped FROM student_wraps;
+             UPDATE student_wraps SET wrapped = (SELECT wrapped FROM t WHERE t.student_id != student_wraps.student_id);"
                 .into(),
             "tamper",
         ),

@@ -220,6 +220,12 @@ fn roster_import(dir: &Path, file: &Path, json: bool) -> Result<()> {
         report.load.unchanged,
         parsed.errors.len()
     );
+    if report.load.not_held > 0 {
+        println!(
+            "  {} rows skipped: students outside your caseloads.",
+            report.load.not_held
+        );
+    }
     crate::lists_cmd::print_sheets(&parsed.sheets);
     for e in &parsed.errors {
         println!("  row {}: {}", e.row, e);
