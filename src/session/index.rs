@@ -123,6 +123,8 @@ impl Session {
         let id = *id;
         let mut students = HashMap::new();
         let mut by_lookup = HashMap::new();
+        // Students whose rows are there but whose keys this person does not hold.
+        let mut others = std::collections::HashSet::new();
         let assigned = caseloads.shown(every_held);
         // Each student's wrap under an assigned caseload, read first: a few bytes per student.
         let mut wraps: HashMap<i64, (i64, Vec<u8>)> = HashMap::new();
@@ -161,7 +163,10 @@ impl Session {
                         "a student's data key",
                     )?,
                     // Not this person's: it never reaches the index.
-                    None => continue,
+                    None => {
+                        others.insert(sid);
+                        continue;
+                    }
                 };
                 let key: Key = super::caseloads::key_from(&raw)?;
                 let plain = crypto::open(
@@ -198,7 +203,7 @@ impl Session {
                     s.heads.reserve_exact(usize::try_from(n).unwrap_or(0));
                 }
             }
-            Self::read_heads(db, &id, &mut students)?;
+            Self::read_heads(db, &id, &mut students, &others)?;
         }
         // The lookup column must match the profiles: a swapped row is tampering.
         for (lookup, sid) in &by_lookup {
@@ -223,6 +228,7 @@ impl Session {
         db: &Connection,
         id: &[u8; 16],
         students: &mut HashMap<i64, StudentEntry>,
+        others: &std::collections::HashSet<i64>,
     ) -> Result<()> {
         /// Rows per batch.
         const BATCH: usize = 1024;
@@ -269,10 +275,13 @@ impl Session {
                 while let Some(r) = rows.next()? {
                     let rid: i64 = r.get(0)?;
                     let sid: i64 = r.get(1)?;
-                    // Another person's student: not this index's (a record whose student row
-                    // is gone is refused by the foreign key; its AAD names the student).
+                    // Another person's student: not this index's. A record whose student row
+                    // is gone is tampering.
                     let Some(entry) = keys.get(&sid) else {
-                        continue;
+                        if others.contains(&sid) {
+                            continue;
+                        }
+                        return Err(Error::Tamper("a record's student"));
                     };
                     let key = &entry.key;
                     let sealed = blob(r, 2, "a record header")?;
