@@ -284,13 +284,15 @@ impl Session {
 
     /// Hands the caseloads assigned to `from` (only those of `class` when given) over to `to`
     /// (管理员 or 学院负责人), with the reason: `to` is assigned them, `from` loses them, and each
-    /// gets a new key. Returns how many caseloads moved.
+    /// gets a new key. `notes` (学号, text) go along as a handover note 交接说明 in each named
+    /// student's file, which must be among those moving. Returns how many caseloads moved.
     pub fn transfer_caseload(
         &mut self,
         from: &str,
         to: &str,
         class: Option<&str>,
         reason: &str,
+        notes: &[(String, String)],
     ) -> Result<usize> {
         self.require_role(&[Role::Admin, Role::Leader])?;
         if reason.trim().is_empty() {
@@ -322,6 +324,39 @@ impl Session {
                 reason: Reason::CaseloadNoMatch,
             });
         }
+        // Each note's student, among those moving.
+        let mut noted: Vec<(i64, Key, NewRecord)> = Vec::new();
+        if !notes.is_empty() {
+            let reach = self.reachable_students()?;
+            for (sno, text) in notes {
+                let no = normalize::identifier(sno);
+                let found = reach.iter().find(|(sid, _, p)| {
+                    p.student_no == no && self.wraps_in(*sid, &moving).unwrap_or(false)
+                });
+                let (Some((sid, key, p)), false) = (found, text.trim().is_empty()) else {
+                    return Err(Error::Refused {
+                        field: "note",
+                        reason: Reason::CaseloadNoMatch,
+                    });
+                };
+                noted.push((
+                    *sid,
+                    Zeroizing::new(**key),
+                    NewRecord {
+                        date: crate::rules::calendar::today(),
+                        author: self.actor.clone(),
+                        amends: None,
+                        amend_reason: String::new(),
+                        body: RecordBody::Observation(Observation {
+                            reporter: format!("{}（交接说明）", a.name),
+                            place: p.class_name.clone(),
+                            text: text.trim().to_string(),
+                            note: reason.trim().to_string(),
+                        }),
+                    },
+                ));
+            }
+        }
         let detail = format!(
             "caseload transferred from {} to {} ({} caseloads): {}",
             a.name,
@@ -331,6 +366,9 @@ impl Session {
         );
         let leaver_keeps_custody = a.role.holds_every_caseload();
         self.write(AuditAction::People, None, detail, |tx, me| {
+            for (sid, key, record) in &noted {
+                me.insert_record(tx, *sid, key, record, None)?;
+            }
             for cid in &moving {
                 let key = Zeroizing::new(*me.caseloads().held[cid].key);
                 put_grant(tx, *cid, b_slot, &b_recipient, true, &key)?;
@@ -351,6 +389,17 @@ impl Session {
         })?;
         self.after_key_change()?;
         Ok(moving.len())
+    }
+
+    /// Whether a student's data key is wrapped under one of `caseloads`.
+    fn wraps_in(&self, sid: i64, caseloads: &[i64]) -> Result<bool> {
+        let mut stmt = self
+            .db
+            .prepare_cached("SELECT caseload_id FROM student_wraps WHERE student_id = ?1")?;
+        let ids: Vec<i64> = stmt
+            .query_map([sid], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids.iter().any(|c| caseloads.contains(c)))
     }
 
     /// Gives caseload `cid` a new key: its students' data keys re-wrapped, its remaining holders'

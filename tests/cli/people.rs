@@ -189,6 +189,25 @@ fn the_unlocked_person_is_the_author_and_the_actor() {
 #[test]
 fn after_a_transfer_the_receiver_sees_the_students_and_the_giver_no_longer_can() {
     let x = college();
+    let owed = |user: &str, pass: &str| -> Vec<String> {
+        let out = as_person(&x, user, pass, &["obligations", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let mut nos: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["status"] != "done")
+            .filter_map(|o| o["student_no"].as_str())
+            .filter(|n| n.starts_with("202501"))
+            .map(str::to_string)
+            .collect();
+        nos.sort();
+        nos
+    };
+    let wang_owed = owed("王老师", A_PASS);
+    assert!(!wang_owed.is_empty(), "new students owe their first talks");
+    assert!(owed("李老师", B_PASS).is_empty());
     let out = x.run(&[
         "caseload",
         "transfer",
@@ -200,6 +219,8 @@ fn after_a_transfer_the_receiver_sees_the_students_and_the_giver_no_longer_can()
         "计科2501",
         "--reason",
         "王老师调岗，班级移交",
+        "--note",
+        "2025010001=每周二复诊，家长知情",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(list_as(&x, "王老师", A_PASS).is_empty());
@@ -212,6 +233,38 @@ fn after_a_transfer_the_receiver_sees_the_students_and_the_giver_no_longer_can()
         3,
         "the leader keeps them"
     );
+    // The handover note is in the student's file, for the receiver.
+    let out = as_person(
+        &x,
+        "李老师",
+        B_PASS,
+        &["student", "show", "2025010001", "--json"],
+    );
+    let file: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(file["records"].as_array().unwrap().iter().any(|r| {
+        r["record"]["body"]["kind"] == "observation"
+            && r["record"]["body"]["data"]["text"] == "每周二复诊，家长知情"
+    }));
+    // A note for a student who is not moving is refused, and nothing moves.
+    let out = x.run(&[
+        "caseload",
+        "transfer",
+        "--from",
+        "李老师",
+        "--to",
+        "王老师",
+        "--class",
+        "软件2502",
+        "--reason",
+        "测试",
+        "--note",
+        "2025010001=不在移交范围",
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(list_as(&x, "王老师", A_PASS), Vec::<String>::new());
+    // Their open obligations moved with them.
+    assert_eq!(owed("李老师", B_PASS), wang_owed);
+    assert!(owed("王老师", A_PASS).is_empty());
     let people = x.json(&["user", "list", "--json"]);
     let wang = people
         .as_array()

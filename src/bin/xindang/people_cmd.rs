@@ -79,6 +79,9 @@ pub enum CaseloadCommand {
         /// Why (recorded in the audit log).
         #[arg(long)]
         reason: String,
+        /// A handover note for one student, `学号=text`, kept in their file; repeatable.
+        #[arg(long = "note")]
+        notes: Vec<String>,
     },
 }
 
@@ -149,8 +152,19 @@ fn caseload(dir: &Path, command: CaseloadCommand) -> Result<()> {
             to,
             class,
             reason,
+            notes,
         } => {
-            let n = s.transfer_caseload(&from, &to, class.as_deref(), &reason)?;
+            let mut pairs = Vec::with_capacity(notes.len());
+            for n in notes {
+                let Some((sno, text)) = n.split_once('=') else {
+                    return Err(xindang::error::Error::Invalid {
+                        field: "--note",
+                        reason: "write 学号=text",
+                    });
+                };
+                pairs.push((sno.to_string(), text.to_string()));
+            }
+            let n = s.transfer_caseload(&from, &to, class.as_deref(), &reason, &pairs)?;
             eprintln!("Moved {n} caseloads from {from} to {to}.");
         }
     }
