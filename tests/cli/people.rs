@@ -407,3 +407,90 @@ fn a_counselor_importing_another_caseloads_rows_skips_them_and_says_so() {
         "李老师's file untouched"
     );
 }
+
+/// A counselor leaving a workstation carries a class to the counselor who takes it over on
+/// another workstation: a handover bundle of the caseload, its receipt, the files retired at home.
+#[test]
+fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let home = college();
+    let fp = home.ok(&[
+        "profile",
+        "export",
+        "--out",
+        &s(&home.path("p.json")),
+        "--name",
+        "计算机学院王老师",
+    ]);
+    let there = Xd::init();
+    let there_fp = there.ok(&[
+        "profile",
+        "export",
+        "--out",
+        &s(&there.path("p.json")),
+        "--name",
+        "计算机学院赵老师",
+    ]);
+    let pass = [("XINDANG_BUNDLE_PASSPHRASE", "交接口令 2026 四组 七八")];
+    let h = home.path("class.age");
+    let out = home.run_env(
+        &[
+            "handover",
+            "export",
+            "--class",
+            "计科2501",
+            "--to",
+            "赵老师",
+            "--passphrase",
+            "--out",
+            &s(&h),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = there.path("receipt.age");
+    let out = there.run_env(
+        &[
+            "bundle",
+            "import",
+            &s(&h),
+            "--receipt-out",
+            &s(&r),
+            "--json",
+            "--fingerprint",
+            fp.trim(),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rep: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["students_added"], 2, "the class, and only the class");
+    let mut nos: Vec<String> = there
+        .json(&["student", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["student_no"].as_str().unwrap().to_string())
+        .collect();
+    nos.sort();
+    assert_eq!(nos, ["2025010001", "2025010002"]);
+    let out = home.run_env(
+        &[
+            "receipt",
+            "import",
+            &s(&r),
+            "--json",
+            "--fingerprint",
+            there_fp.trim(),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rep: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["retired"], 2);
+    assert_eq!(
+        list_as(&home, "张书记", L_PASS),
+        ["2025020001"],
+        "only the class left home"
+    );
+}

@@ -40,6 +40,7 @@ pub fn handover_export_passphrase<R: Runtime>(
         student_nos: student_nos.to_vec(),
         status,
         grade: None,
+        class: None,
     };
     let proposed = format!("心档移交-{}-{}.age", to.trim(), stamp());
     let pick = || {

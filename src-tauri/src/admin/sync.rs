@@ -182,6 +182,7 @@ pub fn handover_export<R: Runtime>(
         student_nos: student_nos.to_vec(),
         status,
         grade: None,
+        class: None,
     };
     let proposed = format!("心档移交-{to}-{}.age", stamp());
     let pick = || dialogs::save(app, FileKind::Bundle, "保存移交数据包", &proposed);

@@ -187,6 +187,9 @@ pub enum HandoverSub {
         /// Every student of this cohort (年级, e.g. 2022); with --status, those of both.
         #[arg(long)]
         grade: Option<String>,
+        /// Every student of this class (班级): a caseload carried to the counselor taking it over.
+        #[arg(long)]
+        class: Option<String>,
         /// The receiving site (default `center`); with `--passphrase`, the receiving institution.
         #[arg(long, default_value = xindang::site::CENTER_NAME)]
         to: String,
@@ -482,6 +485,7 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                     student,
                     status: st,
                     grade,
+                    class,
                     to,
                     passphrase,
                     own_passphrase,
@@ -492,6 +496,7 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 student_nos: student,
                 status: st.as_deref().map(status).transpose()?,
                 grade,
+                class,
             };
             let r = if passphrase {
                 let pass = secrets::handover_passphrase(own_passphrase)?;

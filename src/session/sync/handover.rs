@@ -68,12 +68,18 @@ impl Session {
             .as_deref()
             .map(str::trim)
             .filter(|g| !g.is_empty());
-        if choice.status.is_some() || grade.is_some() {
+        let class = choice
+            .class
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if choice.status.is_some() || grade.is_some() || class.is_some() {
             sids.extend(
                 self.students
                     .values()
                     .filter(|s| choice.status.is_none_or(|st| s.profile.status == st))
                     .filter(|s| grade.is_none_or(|g| s.profile.grade == g))
+                    .filter(|s| class.is_none_or(|c| s.profile.class_name == c))
                     .map(|s| s.id),
             );
         }

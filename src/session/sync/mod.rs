@@ -176,6 +176,10 @@ pub struct HandoverChoice {
     pub status: Option<StudentStatus>,
     /// Every student of this cohort (年级, e.g. "2022").
     pub grade: Option<String>,
+    /// Every student of this class (班级): a counselor's caseload carried to another
+    /// workstation, e.g. to the counselor who takes the class over.
+    #[serde(default)]
+    pub class: Option<String>,
 }
 
 /// A handover sent and waiting for its receipt: until then those files are read-only here.
