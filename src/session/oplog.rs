@@ -22,13 +22,14 @@ use crate::error::Result;
 pub(super) struct OpLog {
     /// The change-log subkey ("change log").
     pub(super) key: Key,
-    /// The same key made ready for sealing (key schedule once per session).
-    pub(super) seal: crypto::SealKey,
     /// The blind `origin` value of this site's own operations.
     pub(super) local_origin: [u8; 16],
     /// The clock as advanced by the open transaction, not yet written; `None` outside one, or
     /// before its first change.
     pending: Mutex<Option<Clock>>,
+    /// The last student's change-log entry key, made ready: a student's changes mostly follow
+    /// each other (a roster batch, a bundle), so the key schedule runs once per run of them.
+    last_entry_key: Mutex<Option<(i64, crypto::SealKey)>>,
 }
 
 impl OpLog {
@@ -36,10 +37,10 @@ impl OpLog {
         let key = crypto::subkey(master, archive, "change log");
         let local_origin = crypto::blind_index(&key, "origin", "");
         OpLog {
-            seal: crypto::SealKey::new(&key),
             key,
             local_origin,
             pending: Mutex::new(None),
+            last_entry_key: Mutex::new(None),
         }
     }
 
@@ -63,6 +64,43 @@ impl Drop for ClockScope<'_> {
 }
 
 impl Session {
+    /// Runs `f` with the key sealing student `sid`'s change-log entries: a subkey of the
+    /// student's data key (given, or found in the index or through this person's caseloads), so
+    /// that only who may open the student may read their changes, whose profile copies they carry.
+    pub(super) fn with_entry_key<T>(
+        &self,
+        sid: i64,
+        data_key: Option<&Key>,
+        f: impl FnOnce(&crypto::SealKey) -> Result<T>,
+    ) -> Result<T> {
+        let mut last = self
+            .oplog
+            .last_entry_key
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if last.as_ref().is_none_or(|(s, _)| *s != sid) {
+            let found;
+            let dk = match data_key.or_else(|| self.students.get(&sid).map(|e| &e.key)) {
+                Some(k) => k,
+                None => {
+                    found = self
+                        .open_data_key(sid)?
+                        .ok_or(crate::error::Error::Refused {
+                            field: "user",
+                            reason: crate::reason::Reason::NotInCaseload,
+                        })?;
+                    &found
+                }
+            };
+            let k = crypto::subkey(dk, &self.id, "change log entry");
+            *last = Some((sid, crypto::SealKey::new(&k)));
+        }
+        match last.as_ref() {
+            Some((_, k)) => f(k),
+            None => unreachable!("set just above"),
+        }
+    }
+
     /// Starts the clock of a transaction that may log changes; anything kept from an earlier
     /// one is dropped. Hold the returned scope until the transaction has committed.
     pub(super) fn clock_scope(&self) -> ClockScope<'_> {

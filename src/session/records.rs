@@ -141,7 +141,7 @@ impl Session {
     ) -> Result<StudentEntry> {
         let (sid, key) = self.new_student_row(tx, profile, lookup)?;
         let plain = to_json(profile)?;
-        self.log_op(tx, sid, sync::OpTarget::ProfileJson(&plain))?;
+        self.log_op(tx, sid, &key, sync::OpTarget::ProfileJson(&plain))?;
         Ok(StudentEntry {
             id: sid,
             key,
@@ -188,7 +188,7 @@ impl Session {
         let sealed = crypto::seal(&s.key, &profile_binding(&self.id, s.id, version), &plain);
         tx.prepare_cached("UPDATE students SET version = ?1, profile = ?2 WHERE id = ?3")?
             .execute(params![version, sealed, s.id])?;
-        self.log_op(tx, s.id, sync::OpTarget::ProfileJson(&plain))?;
+        self.log_op(tx, s.id, &s.key, sync::OpTarget::ProfileJson(&plain))?;
         Ok(version)
     }
 
@@ -208,7 +208,7 @@ impl Session {
             "INSERT INTO records (id, student_id, header, body) VALUES (?1, ?2, ?3, ?4)",
         )?
         .execute(params![rid, sid, sealed_head, sealed_body])?;
-        self.log_op(tx, sid, sync::OpTarget::Record(rid))?;
+        self.log_op(tx, sid, key, sync::OpTarget::Record(rid))?;
         Ok(head)
     }
 

@@ -490,6 +490,11 @@ impl Session {
             "UPDATE students SET data_key = x'' WHERE length(data_key) > 0",
             [],
         )?;
+        // Change-log entries written before people, under the shared change-log key, are sealed
+        // again under their students' entry keys.
+        if self.legacy_keys {
+            self.reseal_legacy_ops(tx)?;
+        }
         let c = self.caseloads();
         for (cid, h) in c.held.iter() {
             put_grant(tx, *cid, slot, recipient, false, &h.key)?;

@@ -53,6 +53,7 @@ impl Session {
         &self,
         tx: &Connection,
         sid: i64,
+        data_key: &Key,
         target: OpTarget<'_>,
     ) -> Result<()> {
         let handed: Option<i64> = tx
@@ -86,7 +87,7 @@ impl Session {
         let body = oplog::local_op_json(clock.seq, clock.hlc, profile);
         self.insert_sealed_op(
             tx,
-            &self.oplog.seal,
+            Some(data_key),
             &self.oplog.local_origin,
             &body,
             clock.seq,
@@ -102,7 +103,7 @@ impl Session {
     pub(super) fn insert_op_at(
         &self,
         tx: &Connection,
-        key: &crypto::SealKey,
+        data_key: Option<&Key>,
         origin: &[u8; 16],
         body: &OpBody,
         kind: i64,
@@ -110,15 +111,16 @@ impl Session {
         target: i64,
     ) -> Result<()> {
         let json = to_json(body)?;
-        self.insert_sealed_op(tx, key, origin, &json, body.seq, kind, sid, target)
+        self.insert_sealed_op(tx, data_key, origin, &json, body.seq, kind, sid, target)
     }
 
-    /// Seals an operation's body (its JSON) and inserts its row.
+    /// Seals an operation's body (its JSON) under the student's change-log entry key
+    /// ([`Session::with_entry_key`]) and inserts its row.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn insert_sealed_op(
         &self,
         tx: &Connection,
-        key: &crypto::SealKey,
+        data_key: Option<&Key>,
         origin: &[u8; 16],
         json: &[u8],
         seq: i64,
@@ -127,7 +129,9 @@ impl Session {
         target: i64,
     ) -> Result<()> {
         let id = crypto::random_id();
-        let sealed = key.seal(&op_binding(&self.id, id, sid), json);
+        let sealed = self.with_entry_key(sid, data_key, |k| {
+            Ok(k.seal(&op_binding(&self.id, id, sid), json))
+        })?;
         tx.prepare_cached(
             "INSERT INTO ops (id, origin, seq, kind, student_id, target, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
@@ -135,11 +139,42 @@ impl Session {
         Ok(())
     }
 
+    /// Seals every change-log entry again under its student's entry key (an archive from before
+    /// people moving its files into caseloads; every student is in this session's index).
+    pub(in crate::session) fn reseal_legacy_ops(&self, tx: &Connection) -> Result<()> {
+        let key = self.sync_key();
+        let rows: Vec<(i64, i64, Vec<u8>)> = tx
+            .prepare("SELECT id, student_id, body FROM ops")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, sid, sealed) in rows {
+            let binding = op_binding(&self.id, id, sid);
+            let fresh = self.with_entry_key(sid, None, |k| {
+                let plain = match k.open(&binding, &sealed, "a change") {
+                    Ok(p) => p,
+                    Err(_) => crypto::open(&key, &binding, &sealed, "a change")?,
+                };
+                Ok(k.seal(&binding, &plain))
+            })?;
+            tx.prepare_cached("UPDATE ops SET body = ?1 WHERE id = ?2")?
+                .execute(params![fresh, id])?;
+        }
+        Ok(())
+    }
+
+    /// Opens an operation's body under its student's entry key; in an archive from before
+    /// people whose files are not yet in caseloads, an entry written then opens under the shared
+    /// change-log `key` (never afterwards: that key is every person's).
     pub(super) fn open_op(&self, key: &Key, id: i64, sid: i64, sealed: &[u8]) -> Result<OpBody> {
-        from_json(
-            &crypto::open(key, &op_binding(&self.id, id, sid), sealed, "a change")?,
-            "a change",
-        )
+        let binding = op_binding(&self.id, id, sid);
+        let plain = match self.with_entry_key(sid, None, |k| k.open(&binding, sealed, "a change")) {
+            Ok(p) => p,
+            Err(Error::Tamper(_)) if self.legacy_keys => {
+                crypto::open(key, &binding, sealed, "a change")?
+            }
+            Err(e) => return Err(e),
+        };
+        from_json(&plain, "a change")
     }
 }
 
@@ -205,6 +240,56 @@ mod tests {
             .collect();
         ops.sort();
         (ops, s.read_clock(&s.db, &key).expect("clock"))
+    }
+
+    #[test]
+    fn a_counselor_cannot_open_another_caseloads_change_log_entries() {
+        use crate::people::Role;
+        std::env::set_var("XINDANG_KDF_MS", "0");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("a");
+        let (mut admin, _) = Session::create(&dir, "管理员的口令 2026 abc").expect("create");
+        for (no, class) in [("2025000001", "计科2501"), ("2025000002", "软件2502")] {
+            admin
+                .put_student(StudentProfile {
+                    student_no: no.into(),
+                    name: format!("学生{no}"),
+                    class_name: class.into(),
+                    ..Default::default()
+                })
+                .expect("student");
+        }
+        admin
+            .add_person("王老师", Role::Counselor, "王老师的口令 2026 x")
+            .expect("add");
+        let sel = crate::session::CaseloadSelector {
+            classes: vec!["计科2501".into()],
+            ..Default::default()
+        };
+        admin.assign_caseload("王老师", &sel).expect("assign");
+        drop(admin);
+        let archive = crate::Archive::open(&dir).expect("open");
+        let a =
+            Session::unlock_as(&archive, Some("王老师"), "王老师的口令 2026 x").expect("unlock");
+        assert_eq!(a.student_count(), 1);
+        let shared = a.sync_key();
+        let rows: Vec<(i64, i64, Vec<u8>)> =
+            a.db.prepare("SELECT id, student_id, body FROM ops")
+                .expect("prepare")
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows");
+        assert_eq!(rows.len(), 2);
+        for (id, sid, body) in rows {
+            // The key every person shares opens no entry; the student's own key only its own.
+            let b = op_binding(&a.id, id, sid);
+            assert!(crypto::open(&shared, &b, &body, "x").is_err());
+            assert_eq!(
+                a.open_op(&shared, id, sid, &body).is_ok(),
+                a.students.contains_key(&sid)
+            );
+        }
     }
 
     #[test]

@@ -1,28 +1,31 @@
 use super::*;
 
 impl Session {
-    /// Builds the change of one operation row for a bundle. `ops` is the change-log key made
-    /// ready; `student` the last student's key made ready (a student's changes mostly follow each
-    /// other, so the key schedule is computed once per run of them, not per record).
-    #[allow(clippy::too_many_arguments)]
+    /// Builds the change of one operation row for a bundle (its body opened under the student's
+    /// entry key, [`Session::open_op`]). `student` is the last student's key made ready (a
+    /// student's changes mostly follow each other, so the key schedule is computed once per run
+    /// of them, not per record). Refused for a student outside this person's caseloads.
     pub(super) fn change_of(
         &self,
         key: &Key,
-        ops: &crypto::SealKey,
         student: &mut Option<(i64, crypto::SealKey)>,
         me: &str,
         row: (i64, i64, i64, i64),
         sealed: &[u8],
     ) -> Result<(Change, Option<Zeroizing<Vec<u8>>>)> {
         let (id, kind, sid, target) = row;
-        let op: OpBody = from_json(
-            &ops.open(&op_binding(&self.id, id, sid), sealed, "a change")?,
-            "a change",
-        )?;
-        let s = self
-            .students
-            .get(&sid)
-            .ok_or(Error::Tamper("a change's student"))?;
+        let s = match self.students.get(&sid) {
+            Some(s) => s,
+            // Another person's student: this person cannot send their changes.
+            None if self.open_data_key(sid).is_ok() => {
+                return Err(Error::Refused {
+                    field: "user",
+                    reason: Reason::NotInCaseload,
+                })
+            }
+            None => return Err(Error::Tamper("a change's student")),
+        };
+        let op: OpBody = self.open_op(key, id, sid, sealed)?;
         let origin = op.origin.clone().unwrap_or_else(|| me.to_string());
         let (op_body, attachment) = if kind == OP_PROFILE {
             let profile = op.profile.ok_or(Error::Tamper("a change"))?;
@@ -264,7 +267,6 @@ impl Session {
             "SELECT id, kind, student_id, target, body FROM ops WHERE origin = ?1 AND seq > ?2 ORDER BY seq",
         )?;
         let mut rows = stmt.query(params![&local[..], peer.acked_to])?;
-        let ops = crypto::SealKey::new(key);
         let mut student = None;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -277,7 +279,7 @@ impl Session {
                 .as_blob()
                 .map_err(|_| Error::Tamper("a change"))?;
             let row = (r.get(0)?, r.get(1)?, sid, r.get(3)?);
-            out.push(self.change_of(key, &ops, &mut student, me, row, sealed)?);
+            out.push(self.change_of(key, &mut student, me, row, sealed)?);
         }
         Ok(out)
     }

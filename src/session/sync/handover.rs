@@ -104,7 +104,6 @@ impl Session {
         let key = self.sync_key();
         let me = site.site_id();
         let mut changes = Vec::new();
-        let ops = crypto::SealKey::new(&key);
         let mut student = None;
         // One read transaction, as in `export_bundle`.
         let read = self.db.unchecked_transaction()?;
@@ -115,7 +114,7 @@ impl Session {
             )?;
             for (id, kind, sid, target, sealed) in rows {
                 let row = (id, kind, sid, target);
-                changes.push(self.change_of(&key, &ops, &mut student, &me, row, &sealed)?);
+                changes.push(self.change_of(&key, &mut student, &me, row, &sealed)?);
             }
         }
         read.commit()?;

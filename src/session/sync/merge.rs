@@ -104,7 +104,6 @@ impl Session {
         };
         let mut authority = Authority::new(self, key, sender, kind);
         let limit = clock_limit();
-        let ops = crypto::SealKey::new(key);
         // Profiles first, so records of a student new to this archive find the student.
         let ordered = changes
             .iter()
@@ -176,7 +175,8 @@ impl Session {
                         hlc,
                         profile: Some(profile),
                     };
-                    self.insert_op_at(tx, &ops, &origin_lookup, &op, OP_PROFILE, sid, sid)?;
+                    let dk = pending.new.get(&sid).map(|e| &e.key);
+                    self.insert_op_at(tx, dk, &origin_lookup, &op, OP_PROFILE, sid, sid)?;
                 }
                 ChangeOp::Record {
                     written_at,
@@ -250,7 +250,8 @@ impl Session {
                         hlc,
                         profile: None,
                     };
-                    self.insert_op_at(tx, &ops, &origin_lookup, &op, OP_RECORD, sid, rid)?;
+                    let dk = pending.new.get(&sid).map(|e| &e.key);
+                    self.insert_op_at(tx, dk, &origin_lookup, &op, OP_RECORD, sid, rid)?;
                     pending.heads.entry(sid).or_default().push(head);
                     report.records_added += 1;
                 }

@@ -85,7 +85,7 @@ impl Session {
             .collect::<rusqlite::Result<_>>()?;
         for sid in missing_students {
             if let Some(s) = self.students.get(&sid) {
-                self.log_op(tx, sid, OpTarget::Profile(&s.profile))?;
+                self.log_op(tx, sid, &s.key, OpTarget::Profile(&s.profile))?;
             }
         }
         let missing_records: Vec<(i64, i64)> = tx
@@ -93,7 +93,9 @@ impl Session {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (rid, sid) in missing_records {
-            self.log_op(tx, sid, OpTarget::Record(rid))?;
+            if let Some(s) = self.students.get(&sid) {
+                self.log_op(tx, sid, &s.key, OpTarget::Record(rid))?;
+            }
         }
         Ok(())
     }
