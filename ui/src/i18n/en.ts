@@ -462,7 +462,7 @@ export const en: Messages = {
       person_exists: 'A person of this archive already has this name.',
       not_in_caseload: 'This student is not in a caseload you hold.',
       role_may_not: 'Your role may not do this; ask the administrator.',
-      recovery_key_outdated: 'Make a new recovery key first: this archive's key predates people.',
+      recovery_key_outdated: 'Make a new recovery key first: this archive\'s recovery key predates people.',
       last_admin: 'The archive keeps at least one administrator.',
       caseload_no_match: 'No class, grade or student matches.',
     },

@@ -196,6 +196,11 @@ export enum AuditAction {
 	PassphraseChange = "passphrase_change",
 	/** A new recovery key replaced the old one. */
 	RecoveryKeyChange = "recovery_key_change",
+	/**
+	 * People or caseloads changed (人员与权限): a person added or removed, a caseload assigned
+	 * or handed over.
+	 */
+	People = "people",
 }
 
 /** One entry of the log. */
@@ -580,6 +585,16 @@ export interface CaseStep {
 	done_by: string;
 	/** The record that did it. */
 	record?: string;
+}
+
+/** One caseload as the 人员与权限 page and `user list --json` show it. */
+export interface CaseloadView {
+	/** A class name, or the 学号 of a single student (when the person may see it). */
+	label: string;
+	/** Whether it is one student rather than a class. */
+	single: boolean;
+	/** Students in it. */
+	students: number;
 }
 
 /** One college in the school-wide picture. */
@@ -1348,6 +1363,11 @@ export interface HandoverChoice {
 	status?: StudentStatus;
 	/** Every student of this cohort (年级, e.g. "2022"). */
 	grade?: string;
+	/**
+	 * Every student of this class (班级): a counselor's caseload carried to another
+	 * workstation, e.g. to the counselor who takes the class over.
+	 */
+	class?: string;
 }
 
 /** What a roster import or bulk load did. */
@@ -1360,6 +1380,11 @@ export interface LoadReport {
 	unchanged: number;
 	/** Records written. */
 	records: number;
+	/**
+	 * Rows skipped: students outside the caseloads of the person importing (another
+	 * counselor's student, or a new student of a class another counselor holds).
+	 */
+	not_held?: number;
 }
 
 /**
@@ -1951,6 +1976,44 @@ export interface PendingHandover {
 	at: string;
 	/** 学号 of the files still marked with this bundle (a later handover of a file moves its mark). */
 	students: string[];
+}
+
+/** What a person may do (角色). */
+export enum Role {
+	/** 辅导员: the students of their caseload. */
+	Counselor = "counselor",
+	/** 学院负责人: every student of the college; signs the weekly review. */
+	Leader = "leader",
+	/**
+	 * 管理员: adds and removes people, keeps every caseload in custody (to hand it on) but sees
+	 * students only of caseloads assigned to them.
+	 */
+	Admin = "admin",
+}
+
+/**
+ * A person of the archive, as shown on the unlock screen and the 人员与权限 page: names and roles
+ * are not student data, so they can be listed before unlocking.
+ */
+export interface Person {
+	/** The key slot's id (as text: it is a 63-bit row id). */
+	id: string;
+	/** The name, unique in the archive. */
+	name: string;
+	/** What they may do. */
+	role: Role;
+	/** Whether this is the administrator `init` made (the default person on the command line). */
+	founder: boolean;
+}
+
+/** A person with the caseloads assigned to them. */
+export interface PersonView {
+	/** The person. */
+	person: Person;
+	/** Their assigned caseloads. */
+	caseloads: CaseloadView[];
+	/** Whether this is the unlocked person. */
+	me: boolean;
 }
 
 /** 一人一策 an individual plan: prevention, intervention, handling. */
