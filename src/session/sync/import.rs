@@ -346,6 +346,7 @@ impl Session {
             actor: self.actor.clone(),
             action: AuditAction::Import,
             student_no: None,
+            student_withheld: None,
             detail: format!(
                 "{:?} bundle {} from {}: {} students added, {} profiles updated, {} records added, {} skipped, {} refused, {} conflicts{}",
                 m.kind,

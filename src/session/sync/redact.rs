@@ -2,8 +2,8 @@
 //! decision and its reason per student) and the triage inbox (observers' reports about them).
 //! Both are sealed settings under the archive's own key, which survives a retirement, so they are
 //! rewritten in the retirement's transaction; VACUUM and the WAL checkpoint that follow leave no
-//! older copy in the file. The audit log keeps its entries (its chain covers them): docs/security.md
-//! says what it still names.
+//! older copy in the file. The audit log needs no rewriting: its entries name a student only under
+//! the student's data key, which the retirement destroys (src/audit.rs).
 
 use super::*;
 use crate::session::rules::setting;

@@ -136,6 +136,9 @@ export const adminEn: Widen<typeof adminZhCN> = {
     colAction: 'Action',
     colStudent: 'Student no.',
     colDetail: 'Detail',
+    // An entry about a student whose number this session may not see (docs/security.md).
+    studentRetired: '(handed over)',
+    studentNoAccess: '(no access)',
     total: '{n} entries',
     empty: 'No matching entries',
   },

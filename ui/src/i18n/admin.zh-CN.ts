@@ -132,6 +132,9 @@ export const adminZhCN = {
     colAction: '操作',
     colStudent: '学号',
     colDetail: '详情',
+    // An entry about a student whose 学号 this session may not see (docs/security.md).
+    studentRetired: '（已移交）',
+    studentNoAccess: '（无权查看）',
     total: '共 {n} 条',
     empty: '没有符合条件的日志',
   },

@@ -198,6 +198,17 @@ export enum AuditAction {
 	RecoveryKeyChange = "recovery_key_change",
 }
 
+/** Why an audit entry about a student shows no 学号. */
+export enum StudentWithheld {
+	/**
+	 * The student's file is no longer in this archive (已移交: handed over and retired); the data
+	 * key the 学号 was sealed under went with it.
+	 */
+	Retired = "retired",
+	/** The student's file is here, but this session cannot open its data key (无权查看). */
+	NoAccess = "no_access",
+}
+
 /** One entry of the log. */
 export interface AuditEntry {
 	/** Position in the chain, from 1. */
@@ -208,8 +219,13 @@ export interface AuditEntry {
 	actor: string;
 	/** What. */
 	action: AuditAction;
-	/** The 学号 concerned, if one. */
+	/**
+	 * The 学号 concerned, if one and if this session may see it. Never written by [`append`]:
+	 * the student goes in as a [`StudentSeal`].
+	 */
 	student_no?: string;
+	/** Why an entry about a student shows no 学号 (`student_no` is then empty). */
+	student_withheld?: StudentWithheld;
 	/** Details, e.g. the kind of record written. */
 	detail: string;
 }
