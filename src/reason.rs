@@ -89,11 +89,14 @@ pub enum Reason {
     AmendStudentNo,
     /// A profile field name or value the amendment does not know.
     AmendFieldValue,
+    /// A handover bundle with students this archive already holds, imported without a person's
+    /// choice: merge them (确认合并) or return them to the sender.
+    HandoverStudentHeld,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 40] = [
+    pub const ALL: [Reason; 41] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -134,6 +137,7 @@ impl Reason {
         Self::AmendNothingChanged,
         Self::AmendStudentNo,
         Self::AmendFieldValue,
+        Self::HandoverStudentHeld,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -179,6 +183,7 @@ impl Reason {
             Self::AmendNothingChanged => "amend_nothing_changed",
             Self::AmendStudentNo => "amend_student_no",
             Self::AmendFieldValue => "amend_field_value",
+            Self::HandoverStudentHeld => "handover_student_held",
         }
     }
 
@@ -251,6 +256,9 @@ impl Reason {
             Self::AmendNothingChanged => "the amendment changes nothing",
             Self::AmendStudentNo => "the 学号 of a file cannot be changed",
             Self::AmendFieldValue => "not a field of the profile, or not a value it takes",
+            Self::HandoverStudentHeld => {
+                "this handover holds students this archive already has: confirm merging them into the files here (--merge-held), or return them to the sender (--return-held)"
+            }
         }
     }
 }

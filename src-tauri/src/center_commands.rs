@@ -6,7 +6,7 @@
 
 use tauri::{AppHandle, State};
 use xindang::model::{StudentStatus, StudentSummary};
-use xindang::session::sync::{BundlePreview, ConflictField};
+use xindang::session::sync::{BundlePreview, ConflictField, HeldStudents};
 
 use crate::admin::{self, BundleExported, PassphraseImported, Staging};
 use crate::error::CommandError;
@@ -60,8 +60,9 @@ pub fn passphrase_file_import(
     staging: State<'_, Staging>,
     passphrase: String,
     fingerprint: String,
+    held: HeldStudents,
 ) -> Result<PassphraseImported, CommandError> {
-    admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint)
+    admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint, held)
 }
 
 /// Settles a site's audit alarm once a person looked into it (audited).

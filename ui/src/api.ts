@@ -52,8 +52,8 @@ export const api = {
   auditAlarmSettle: (site: string) => invoke<void>('audit_alarm_settle', { site }),
   passphraseFilePick: () => invoke<string | null>('passphrase_file_pick'),
   passphraseFilePreview: (passphrase: string) => invoke<Admin.BundlePreview>('passphrase_file_preview', { passphrase }),
-  passphraseFileImport: (passphrase: string, fingerprint: string) =>
-    invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint }),
+  passphraseFileImport: (passphrase: string, fingerprint: string, held: Admin.HeldStudents) =>
+    invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint, held }),
   listStudents: () => invoke<StudentSummary[]>('list_students'),
   // The counselor's desk (student_commands.rs).
   dashboard: () => invoke<Dashboard>('dashboard'),

@@ -296,6 +296,13 @@ export const adminEn: Widen<typeof adminZhCN> = {
     passphraseSigned: 'Signed by “{sender}”. Compare this fingerprint with theirs by phone before importing:',
     passphraseKindHandover: 'Handover bundle: {students} students, {records} records',
     passphraseKindReceipt: 'Receipt: they confirm the files handed over arrived',
+    // A handover naming students this archive holds: a person merges or returns them.
+    heldTitle: 'Already in this archive',
+    heldIntro: 'These students already have a file in this archive. Merging adds the records handed over to the files here; returning leaves them out, and the sender keeps their files.',
+    heldMerge: 'Fingerprint matches, merge',
+    heldReturn: 'Return to the sender',
+    heldConfirmMerge: 'Merge',
+    heldColName: 'Name',
     passphraseConfirm: 'Fingerprints match: import',
     passphraseCancel: 'Cancel',
     passphraseImported: 'Imported the files handed over by “{sender}”: {added} students, {records} records.',

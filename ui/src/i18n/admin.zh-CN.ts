@@ -294,6 +294,13 @@ export const adminZhCN = {
     passphraseKindHandover: '移交数据包：{students} 名学生、{records} 条记录',
     passphraseKindReceipt: '回执：对方确认收到移交的档案',
     passphraseConfirm: '指纹已核对一致，导入',
+    // A handover naming students this archive holds: a person merges or returns them.
+    heldTitle: '该学生已在本档案中',
+    heldIntro: '以下学生的档案已在本档案中。确认合并后，对方移交的记录将并入本档案中的档案；退回则不导入这些学生，对方保留其档案。',
+    heldMerge: '指纹已核对一致，确认合并',
+    heldReturn: '退回对方',
+    heldConfirmMerge: '确认合并',
+    heldColName: '姓名',
     passphraseCancel: '取消',
     passphraseImported: '已导入“{sender}”移交的档案：新增学生 {added} 名、记录 {records} 条。',
     passphraseReceiptImported: '已导入“{site}”的回执：归档移交的档案 {retired} 份。',

@@ -457,6 +457,7 @@ export const en: Messages = {
       amend_nothing_changed: 'Nothing was changed.',
       amend_student_no: 'The student number cannot be changed.',
       amend_field_value: 'Not a field or value the profile takes.',
+      handover_student_held: 'Some students of this handover are already in this archive: confirm merging them, or return them to the sender.',
     },
     // The fields an error names (`field` of a command error).
     field: {

@@ -455,6 +455,7 @@ export const zhCN = {
       amend_nothing_changed: '没有任何修改。',
       amend_student_no: '学号不可修改。',
       amend_field_value: '字段或取值无效。',
+      handover_student_held: '移交数据包中有学生已在本档案中：请确认合并到本档案，或退回对方。',
     },
     // The fields an error names (`field` of a command error).
     field: {

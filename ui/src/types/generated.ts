@@ -329,7 +329,10 @@ export enum ConflictKind {
 	Profile = "profile",
 	/** A peer changed a student it neither registered here nor is named by: refused, not stored. */
 	Unauthorized = "unauthorized",
-	/** A handover of a student already held here: refused, not merged; the sender keeps the file. */
+	/**
+	 * A handover of a student already held here, returned (not merged) by a person's choice:
+	 * the sender keeps the file.
+	 */
 	HandoverExisting = "handover_existing",
 	/** An attachment that is not a PDF or an image by its first bytes: refused, not stored. */
 	AttachmentType = "attachment_type",
@@ -497,6 +500,14 @@ export interface BundleImported {
 	receipt_file?: string;
 }
 
+/** A student of a handover bundle whose file this archive already holds (该学生已在本档案中). */
+export interface HeldStudent {
+	/** 学号. */
+	student_no: string;
+	/** 姓名, as the file held here has it. */
+	name: string;
+}
+
 /**
  * A passphrase bundle or receipt as read before it is imported: who signed it (the fingerprint
  * to compare by phone) and what it holds. Reading it writes nothing.
@@ -512,6 +523,11 @@ export interface BundlePreview {
 	sender_fingerprint: string;
 	/** What it holds. */
 	counts: Counts;
+	/**
+	 * The students of a handover that this archive already holds, as their files here show
+	 * them: importing it needs a person's choice ([`HeldStudents`]).
+	 */
+	held: HeldStudent[];
 }
 
 /** One semester 学期. */
@@ -2356,5 +2372,21 @@ export interface Waiver {
 export interface WorkbookSaved {
 	/** The file's name (not its folder). */
 	file_name: string;
+}
+
+/**
+ * What an import does with the students of a handover bundle that this archive already holds
+ * (issue 14: a handover creates students new to the receiver, or the receiver confirms a merge).
+ */
+export enum HeldStudents {
+	/** No choice made: the import is refused (`handover_student_held`), nothing written. */
+	Ask = "ask",
+	/** 确认合并: their changes are merged into the files here, as a sync's are. */
+	Merge = "merge",
+	/**
+	 * 退回: their changes are refused and named in the receipt, so the sender keeps the files;
+	 * each is listed in the conflict queue (`handover_existing`).
+	 */
+	Return = "return",
 }
 
