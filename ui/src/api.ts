@@ -39,7 +39,8 @@ export const api = {
   profilePick: () => invoke<Admin.SiteProfile | null>('profile_pick'),
   profileTrust: (fingerprint: string) => invoke<Admin.SiteProfile>('profile_trust', { fingerprint }),
   bundleExport: (to: string) => invoke<Admin.BundleExported | null>('bundle_export', { to }),
-  bundleImport: () => invoke<Admin.BundleImported | null>('bundle_import'),
+  bundleImport: () => invoke<Admin.BundleImportStep | null>('bundle_import'),
+  bundleImportHeld: (held: Admin.HeldStudents) => invoke<Admin.BundleImported>('bundle_import_held', { held }),
   handoverExport: (to: string, studentNos: string[], status: Admin.StudentStatus | null) =>
     invoke<Admin.BundleExported | null>('handover_export', { to, studentNos, status }),
   receiptImport: () => invoke<Admin.ReceiptReport | null>('receipt_import'),

@@ -303,6 +303,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     heldReturn: 'Return to the sender',
     heldConfirmMerge: 'Merge',
     heldColName: 'Name',
+    heldFrom: 'The handover from “{sender}” ({students} students) names students already in this archive:',
     passphraseConfirm: 'Fingerprints match: import',
     passphraseCancel: 'Cancel',
     passphraseImported: 'Imported the files handed over by “{sender}”: {added} students, {records} records.',

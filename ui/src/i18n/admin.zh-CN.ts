@@ -301,6 +301,7 @@ export const adminZhCN = {
     heldReturn: '退回对方',
     heldConfirmMerge: '确认合并',
     heldColName: '姓名',
+    heldFrom: '“{sender}”移交的数据包（{students} 名学生）中，以下学生已在本档案中：',
     passphraseCancel: '取消',
     passphraseImported: '已导入“{sender}”移交的档案：新增学生 {added} 名、记录 {records} 条。',
     passphraseReceiptImported: '已导入“{site}”的回执：归档移交的档案 {retired} 份。',

@@ -530,6 +530,17 @@ export interface BundlePreview {
 	held: HeldStudent[];
 }
 
+/**
+ * The first step of a bundle import: imported, or a handover naming students this archive
+ * already holds, waiting for a person's choice ([`bundle_import_held`]).
+ */
+export interface BundleImportStep {
+	/** What the import did, when it was done. */
+	imported?: BundleImported;
+	/** The handover with its students held here (该学生已在本档案中), nothing imported yet. */
+	held?: BundlePreview;
+}
+
 /** One semester 学期. */
 export interface Semester {
 	/** Name, e.g. 2026–2027学年第一学期. */
