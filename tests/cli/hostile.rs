@@ -631,6 +631,45 @@ fn a_retired_students_review_decision_keeps_neither_number_nor_reason() {
     );
 }
 
+/// A retirement whose WAL checkpoint cannot finish (another connection still reads an older
+/// snapshot, whose pages may hold the retired files) is reported failed (`checkpoint_busy`), not
+/// as done; importing the receipt again, once the reader is gone, finishes it.
+#[test]
+fn a_retirement_whose_checkpoint_cannot_finish_fails_until_it_can() {
+    let mut w = World::new();
+    let gone = "2024990079";
+    w.a.put_student(student(gone, "甲学院")).expect("put");
+    w.a.add_record(gone, talk("移交前的谈话")).expect("talk");
+    let h = w.path("h.age");
+    let choice = xindang::session::sync::HandoverChoice {
+        student_nos: vec![gone.into()],
+        ..Default::default()
+    };
+    w.a.export_handover(xindang::site::CENTER_NAME, &choice, &h)
+        .expect("handover");
+    let (_, receipt) = w
+        .center
+        .import_bundle(&std::fs::read(&h).expect("read"))
+        .expect("import");
+    let reader =
+        rusqlite::Connection::open(w.tmp.path().join("a").join("archive.db")).expect("open");
+    reader.execute_batch("BEGIN").expect("begin");
+    let n: i64 = reader
+        .query_row("SELECT count(*) FROM students", [], |r| r.get(0))
+        .expect("read");
+    assert_eq!(n, 1);
+    let e =
+        w.a.import_receipt(&receipt)
+            .expect_err("the checkpoint is blocked");
+    assert_eq!(e.code(), "checkpoint_busy", "{e:?}");
+    assert!(w.a.profile(gone).is_err(), "the rows are gone all the same");
+    reader.execute_batch("COMMIT").expect("end");
+    drop(reader);
+    w.a.import_receipt(&receipt).expect("finished now");
+    let wal = w.tmp.path().join("a").join("archive.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).expect("wal").len() == 0);
+}
+
 /// A profile conflict is settled field by field: the values in force and those that lost side
 /// by side; taking a lost value amends the profile with a reason naming the site, audited.
 #[test]
