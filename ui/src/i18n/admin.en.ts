@@ -298,7 +298,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     passphraseKindReceipt: 'Receipt: they confirm the files handed over arrived',
     // A handover naming students this archive holds: a person merges or returns them.
     heldTitle: 'Already in this archive',
-    heldIntro: 'These students already have a file in this archive. Merging adds the records handed over to the files here; returning leaves them out, and the sender keeps their files.',
+    heldIntro: 'Merging adds the records handed over to the files here; returning leaves them out, and the sender keeps their files.',
     heldMerge: 'Fingerprint matches, merge',
     heldReturn: 'Return to the sender',
     heldConfirmMerge: 'Merge',

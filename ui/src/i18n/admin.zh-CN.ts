@@ -296,7 +296,7 @@ export const adminZhCN = {
     passphraseConfirm: '指纹已核对一致，导入',
     // A handover naming students this archive holds: a person merges or returns them.
     heldTitle: '该学生已在本档案中',
-    heldIntro: '以下学生的档案已在本档案中。确认合并后，对方移交的记录将并入本档案中的档案；退回则不导入这些学生，对方保留其档案。',
+    heldIntro: '确认合并后，对方移交的记录将并入本档案中的档案；退回则不导入这些学生，对方保留其档案。',
     heldMerge: '指纹已核对一致，确认合并',
     heldReturn: '退回对方',
     heldConfirmMerge: '确认合并',
