@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "passphrase_file_pick",
     "passphrase_file_preview",
     "passphrase_file_import",
+    "bundle_import_held",
     "audit_alarm_settle",
     "conflict_fields",
     "conflict_settle",

@@ -250,6 +250,7 @@ pub(crate) fn fold_failures(
             actor: String::new(),
             action: AuditAction::FailedUnlock,
             student_no: None,
+            student_withheld: None,
             detail: "wrong passphrase or recovery key".into(),
         };
         head = audit::append(tx, id, audit_key, head, &entry)?;
@@ -335,6 +336,7 @@ impl Archive {
             actor: label.to_string(),
             action: AuditAction::Create,
             student_no: None,
+            student_withheld: None,
             detail: format!("archive created ({kind_text})"),
         };
         let head = audit::append(&tx, &id, &audit_key, audit::Head::EMPTY, &entry)?;
@@ -529,6 +531,7 @@ impl Archive {
             actor: label.clone(),
             action: AuditAction::Unlock,
             student_no: None,
+            student_withheld: None,
             detail: String::new(),
         };
         head = audit::append(&tx, &self.id, &audit_key, head, &entry)?;

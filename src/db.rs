@@ -168,6 +168,9 @@ pub const DATA_STAMP_SQL: &str = r#"
         BEGIN UPDATE meta SET value = randomblob(16) WHERE key = 'data_stamp'; END;
 "#;
 
+/// How long a statement waits for another connection's lock before failing with `busy`.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens (or creates) the database with the settings the design requires: WAL, full sync, secure
 /// delete, temporary tables in memory.
 pub fn connect(path: &Path, create: bool) -> Result<Connection> {
@@ -176,7 +179,7 @@ pub fn connect(path: &Path, create: bool) -> Result<Connection> {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let db = Connection::open_with_flags(path, flags)?;
-    db.busy_timeout(std::time::Duration::from_secs(10))?;
+    db.busy_timeout(BUSY_TIMEOUT)?;
     // A file that is not SQLite fails at the first statement. A newer build's file is refused
     // before the journal mode below could rewrite its header: it is left exactly as it was.
     check_known(version(&db)?)?;

@@ -105,11 +105,14 @@ pub enum Reason {
     LastAdmin,
     /// A caseload assignment or transfer that matches no student the giver holds.
     CaseloadNoMatch,
+    /// A handover bundle with students this archive already holds, imported without a person's
+    /// choice: merge them (确认合并) or return them to the sender.
+    HandoverStudentHeld,
 }
 
 impl Reason {
     /// Every reason, for tests and the UI table's completeness check.
-    pub const ALL: [Reason; 48] = [
+    pub const ALL: [Reason; 49] = [
         Self::BadDate,
         Self::UnsupportedMedia,
         Self::ReviewReasonMissing,
@@ -158,6 +161,7 @@ impl Reason {
         Self::RecoveryKeyOutdated,
         Self::LastAdmin,
         Self::CaseloadNoMatch,
+        Self::HandoverStudentHeld,
     ];
 
     /// The stable reason code the UI maps to Chinese (`ui/src/errors.ts`).
@@ -211,6 +215,7 @@ impl Reason {
             Self::RecoveryKeyOutdated => "recovery_key_outdated",
             Self::LastAdmin => "last_admin",
             Self::CaseloadNoMatch => "caseload_no_match",
+            Self::HandoverStudentHeld => "handover_student_held",
         }
     }
 
@@ -291,6 +296,9 @@ impl Reason {
             Self::RecoveryKeyOutdated => "make a new recovery key first: this archive's key predates people, so it could not reset their access",
             Self::LastAdmin => "the archive keeps at least one administrator",
             Self::CaseloadNoMatch => "no class, grade or student of the archive matches",
+            Self::HandoverStudentHeld => {
+                "this handover holds students this archive already has: confirm merging them into the files here (--merge-held), or return them to the sender (--return-held)"
+            }
         }
     }
 }

@@ -114,8 +114,9 @@ fn merge_world() -> &'static std::sync::Mutex<MergeWorld> {
     })
 }
 
-/// The merge behind a valid signed container: the first byte picks the bundle kind and whether
-/// the rest is a JSON list of changes (framed by the library) or raw frames; the container is
+/// The merge behind a valid signed container: the first byte picks the bundle kind, whether
+/// the rest is a JSON list of changes (framed by the library) or raw frames, and (bits 2–3) what
+/// a handover does with students the center already holds (ask, merge, return); the container is
 /// signed by a trusted college and encrypted to the center, which imports it. Any `Err` is
 /// fine; a panic, a hang or an archive left unwritable is a finding (the center keeps writing
 /// after every input).
@@ -164,7 +165,12 @@ pub fn merge(data: &[u8]) {
     let Ok(file) = bundle::encrypt(&w.center_profile, &plain) else {
         return;
     };
-    let _ = w.center.import_bundle(&file);
+    let held = match (pick >> 2) & 3 {
+        1 => xindang::session::sync::HeldStudents::Merge,
+        2 => xindang::session::sync::HeldStudents::Return,
+        _ => xindang::session::sync::HeldStudents::Ask,
+    };
+    let _ = w.center.import_bundle_with(&file, held);
     w.center
         .log(xindang::audit::AuditAction::Export, None, "fuzz")
         .expect("the center still writes after an import");

@@ -15,7 +15,7 @@ use xindang::site::SiteProfile;
 use zeroize::Zeroizing;
 
 use crate::admin::{
-    self, BundleExported, BundleImported, PolicyView, ReportExported, RosterPreview, Staging,
+    self, BundleExported, BundleImportStep, PolicyView, ReportExported, RosterPreview, Staging,
     SyncOverview,
 };
 use crate::error::CommandError;
@@ -184,13 +184,15 @@ pub fn bundle_export(
     admin::bundle_export(&app, &state, &to)
 }
 
-/// Imports a bundle and saves its receipt (`null` when cancelled).
+/// Imports a bundle and saves its receipt, or returns a handover naming students held here for a
+/// person's choice (`null` when cancelled).
 #[tauri::command(async)]
 pub fn bundle_import(
     app: AppHandle,
     state: State<'_, Shared>,
-) -> Result<Option<BundleImported>, CommandError> {
-    admin::bundle_import(&app, &state)
+    staging: State<'_, Staging>,
+) -> Result<Option<BundleImportStep>, CommandError> {
+    admin::bundle_import(&app, &state, &staging)
 }
 
 /// Exports a handover bundle (`null` when cancelled).

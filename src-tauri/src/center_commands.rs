@@ -6,9 +6,9 @@
 
 use tauri::{AppHandle, State};
 use xindang::model::{StudentStatus, StudentSummary};
-use xindang::session::sync::{BundlePreview, ConflictField};
+use xindang::session::sync::{BundlePreview, ConflictField, HeldStudents};
 
-use crate::admin::{self, BundleExported, PassphraseImported, Staging};
+use crate::admin::{self, BundleExported, BundleImported, PassphraseImported, Staging};
 use crate::error::CommandError;
 use crate::state::Shared;
 
@@ -60,8 +60,21 @@ pub fn passphrase_file_import(
     staging: State<'_, Staging>,
     passphrase: String,
     fingerprint: String,
+    held: HeldStudents,
 ) -> Result<PassphraseImported, CommandError> {
-    admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint)
+    admin::passphrase_file_import(&app, &state, &staging, &passphrase, &fingerprint, held)
+}
+
+/// Imports the handover kept by `bundle_import` with the person's choice for the students held
+/// here (merge or return), and saves its receipt.
+#[tauri::command(async)]
+pub fn bundle_import_held(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    staging: State<'_, Staging>,
+    held: HeldStudents,
+) -> Result<BundleImported, CommandError> {
+    admin::bundle_import_held(&app, &state, &staging, held)
 }
 
 /// Settles a site's audit alarm once a person looked into it (audited).

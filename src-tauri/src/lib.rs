@@ -91,6 +91,7 @@ pub fn run() {
             center_commands::passphrase_file_pick,
             center_commands::passphrase_file_preview,
             center_commands::passphrase_file_import,
+            center_commands::bundle_import_held,
             center_commands::audit_alarm_settle,
             center_commands::conflict_fields,
             center_commands::conflict_settle,

@@ -173,4 +173,46 @@ mod tests {
             Err(Error::AuditBroken { seq: 3, .. })
         ));
     }
+
+    /// The audit log names a student only to a session that can open the student's data key;
+    /// the entry itself, opened with the audit key every slot derives, holds no 学号.
+    #[test]
+    fn an_entry_names_its_student_only_under_the_students_own_key() {
+        use crate::audit::StudentWithheld;
+        let (_dir, mut s) = archive(SiteKind::College, 2);
+        let sno = s.list_students()[0].student_no.clone();
+        s.student_file(&sno).expect("open");
+        let last = s.audit_log().expect("log").pop().expect("entry");
+        assert_eq!(last.action, AuditAction::OpenFile);
+        assert_eq!(
+            (last.student_no.as_deref(), last.student_withheld),
+            (Some(sno.as_str()), None)
+        );
+        let seq = i64::from(last.seq);
+        let raw: Vec<u8> =
+            s.db.query_row("SELECT entry FROM audit WHERE seq = ?1", [seq], |r| {
+                r.get(0)
+            })
+            .expect("row");
+        let binding = crate::crypto::Binding {
+            archive: &s.id,
+            table: "audit",
+            row: seq,
+            student: 0,
+            version: 0,
+        };
+        let plain = crate::crypto::open(&s.keys.audit, &binding, &raw, "audit").expect("open");
+        assert!(!String::from_utf8_lossy(&plain).contains(&sno));
+
+        // A session without the student's key (issue 18's caseloads): the entry, not the 学号.
+        let sid = s.student_id(&sno).expect("sid");
+        let entry = s.students.remove(&sid).expect("entry");
+        let last = s.audit_log().expect("log").pop().expect("entry");
+        assert_eq!(
+            (last.student_no, last.student_withheld),
+            (None, Some(StudentWithheld::NoAccess))
+        );
+        s.students.insert(sid, entry);
+        assert!(s.check_audit().expect("check").ok);
+    }
 }

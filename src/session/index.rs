@@ -382,6 +382,12 @@ impl Session {
         self.from_snapshot
     }
 
+    /// The data key of student `sid`, when this session can open it (the audit log seals the
+    /// 学号 of its entries under it).
+    pub(super) fn student_key(&self, sid: i64) -> Option<&Key> {
+        self.students.get(&sid).map(|s| &s.key)
+    }
+
     pub(super) fn student_id(&self, student_no: &str) -> Result<i64> {
         self.by_lookup
             .get(&self.lookup(student_no))

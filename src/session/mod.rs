@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -301,10 +301,12 @@ impl Session {
             at: now_text(),
             actor: self.actor.clone(),
             action,
-            student_no: student_no.map(str::to_string),
+            student_no: None,
+            student_withheld: None,
             detail,
         };
-        let head = audit::append(&tx, &self.id, &self.keys.audit, self.head, &entry)?;
+        let student = student_no.and_then(|n| self.audit_seal(n));
+        let head = audit::append_for(&tx, &self.id, &self.keys.audit, self.head, &entry, student)?;
         tx.commit()?;
         drop(clock);
         self.head = head;
@@ -321,8 +323,79 @@ impl Session {
         self.write(action, student_no, detail.to_string(), |_, _| Ok(()))
     }
 
-    /// Verifies the audit chain and returns every entry.
+    /// Verifies the audit chain and returns every entry, each naming its student only when this
+    /// session can open the student's data key (`student_withheld` says why not).
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        audit::verify(&self.db, &self.id, &self.keys.audit)
+        audit::verify(&self.db, &self.id, &self.keys.audit)?
+            .into_iter()
+            .map(|(entry, student)| self.resolve_audit_student(entry, student))
+            .collect()
+    }
+
+    /// How an audit entry names `student_no`: sealed under the student's data key, or not at all
+    /// when this session holds no such student (an entry is never refused for it).
+    fn audit_seal(&self, student_no: &str) -> Option<audit::StudentSeal<'_>> {
+        let sid = *self.by_lookup.get(&self.lookup(student_no))?;
+        Some(audit::StudentSeal {
+            id: sid,
+            key: self.student_key(sid)?,
+            student_no: &self.students.get(&sid)?.profile.student_no,
+        })
+    }
+
+    /// Opens an entry's student with the data key, or says why it cannot be shown: the student's
+    /// row is gone (retired) or its key cannot be opened here. A format-1 entry (学号 in the entry
+    /// itself) is shown the same way, by its 学号's blind index.
+    fn resolve_audit_student(
+        &self,
+        mut entry: AuditEntry,
+        student: audit::LoggedStudent,
+    ) -> Result<AuditEntry> {
+        let (sid, shown) = match student {
+            audit::LoggedStudent::None => return Ok(entry),
+            audit::LoggedStudent::Sealed { id, sealed } => {
+                let shown = match self.student_key(id) {
+                    Some(key) => Some(audit::open_student(
+                        &self.id,
+                        i64::from(entry.seq),
+                        id,
+                        key,
+                        &sealed,
+                    )?),
+                    None => None,
+                };
+                (Some(id), shown)
+            }
+            audit::LoggedStudent::Clear(no) => {
+                let lookup = self.lookup(&no);
+                let sid = match self.by_lookup.get(&lookup) {
+                    Some(sid) => Some(*sid),
+                    None => self
+                        .db
+                        .prepare_cached("SELECT id FROM students WHERE lookup = ?1")?
+                        .query_row([&lookup[..]], |r| r.get(0))
+                        .optional()?,
+                };
+                let shown = sid.and_then(|sid| self.student_key(sid)).map(|_| no);
+                (sid, shown)
+            }
+        };
+        if shown.is_some() {
+            entry.student_no = shown;
+            return Ok(entry);
+        }
+        let held = match sid {
+            Some(sid) => self
+                .db
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM students WHERE id = ?1)")?
+                .query_row([sid], |r| r.get::<_, bool>(0))?,
+            None => false,
+        };
+        entry.student_withheld = Some(if held {
+            audit::StudentWithheld::NoAccess
+        } else {
+            audit::StudentWithheld::Retired
+        });
+        Ok(entry)
     }
 }

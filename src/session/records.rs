@@ -324,6 +324,7 @@ impl Session {
                 actor: self.actor.clone(),
                 action: AuditAction::Import,
                 student_no: None,
+                student_withheld: None,
                 detail: format!(
                     "{detail_count} students: {} added, {} updated, {} unchanged, {} records",
                     report.added, report.updated, report.unchanged, report.records

@@ -387,6 +387,110 @@ fn sealed_values(x: &Xd) -> std::collections::BTreeMap<(String, i64, usize), Vec
     out
 }
 
+/// Issue 14, Deliver 1: a handover of a student the center already holds is refused without a
+/// person's choice (the held file's 学号 and name listed, nothing imported, no receipt written);
+/// `--merge-held` merges it, and its receipt retires the file at the college.
+#[test]
+fn a_handover_of_a_held_student_needs_merge_held_on_the_command_line() {
+    let (col, cen) = pair("化学学院");
+    col.ok(&["demo", "--students", "2", "--seed", "5"]);
+    let (sno, name) = first_student(&col);
+    let b1 = col.path("b1.age");
+    col.ok(&["bundle", "export", "--to", "center", "--out", s(&b1)]);
+    cen.ok(&["bundle", "import", s(&b1)]);
+    let marker = "移交时合并的谈话";
+    talk(&col, &sno, marker);
+    let h = col.path("h.age");
+    col.ok(&["handover", "export", "--student", &sno, "--out", s(&h)]);
+    let before = snapshot(&cen);
+    let r = cen.path("r.age");
+    let out = cen.run(&["bundle", "import", s(&h), "--receipt-out", s(&r)]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("already has") && err.contains("--merge-held"),
+        "{err}"
+    );
+    assert!(err.contains(&sno) && err.contains(&name), "{err}");
+    assert_eq!(snapshot(&cen), before, "nothing imported");
+    assert!(!r.exists(), "no receipt");
+    let out = cen.run(&["bundle", "import", s(&h), "--merge-held", "--return-held"]);
+    assert!(!out.status.success(), "one choice only");
+
+    let rep = cen.json(&[
+        "bundle",
+        "import",
+        s(&h),
+        "--merge-held",
+        "--receipt-out",
+        s(&r),
+        "--json",
+    ]);
+    assert_eq!(rep["refused"], serde_json::json!([]), "{rep}");
+    assert_eq!(rep["records_added"], 1, "{rep}");
+    assert!(file_content(&cen, &sno).to_string().contains(marker));
+    assert_eq!(
+        col.json(&["receipt", "import", s(&r), "--json"])["retired"],
+        1
+    );
+}
+
+/// Issue 14: once a student's file is retired, no audit entry names the student. The entries
+/// about them stay in the chain (written before the retirement, they still verify) and show no
+/// 学号 but `student_withheld: "retired"`, in `audit list --json` and in the text listing; the
+/// other students' entries keep theirs; the 学号 is in no file of the folder.
+#[test]
+fn a_retired_student_is_named_in_no_audit_entry_and_the_chain_still_verifies() {
+    let (col, cen) = pair("化学学院");
+    col.ok(&["demo", "--students", "3", "--seed", "9"]);
+    let list = col.json(&["student", "list", "--json"]);
+    let sno = list[0]["student_no"].as_str().unwrap().to_string();
+    let other = list[1]["student_no"].as_str().unwrap().to_string();
+    talk(&col, &sno, "移交前的谈话");
+    col.ok(&["student", "show", &sno, "--json"]);
+    talk(&col, &other, "留下的学生的谈话");
+    let naming = |log: &serde_json::Value, no: &str| {
+        log.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["student_no"] == no)
+            .count()
+    };
+    let log = col.json(&["audit", "list", "--json"]);
+    let about = naming(&log, &sno);
+    assert!(about >= 2, "{log}");
+    assert!(log
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["student_withheld"].is_null()));
+
+    let h = col.path("h.age");
+    col.ok(&["handover", "export", "--student", &sno, "--out", s(&h)]);
+    let r = cen.path("r.age");
+    cen.ok(&["bundle", "import", s(&h), "--receipt-out", s(&r)]);
+    assert_eq!(
+        col.json(&["receipt", "import", s(&r), "--json"])["retired"],
+        1
+    );
+
+    let log = col.json(&["audit", "list", "--json"]);
+    assert!(!log.to_string().contains(&sno), "{log}");
+    let retired: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["student_withheld"] == "retired")
+        .collect();
+    assert_eq!(retired.len(), about, "{log}");
+    assert!(retired.iter().all(|e| e["student_no"].is_null()));
+    assert!(naming(&log, &other) >= 1, "the others keep their 学号");
+    assert!(!col.ok(&["audit", "list"]).contains(&sno));
+    assert!(col.ok(&["audit", "verify"]).starts_with("audit log intact"));
+    let hits = find_plaintext(&col.dir(), &sno);
+    assert!(hits.is_empty(), "{hits:?}");
+}
+
 #[test]
 fn handover_retires_files_only_with_their_receipt_and_leaves_no_trace() {
     let (col, cen) = pair("化学学院");

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use xindang::bundle::{self, BundleKind, Change, ChangeOp, Manifest, SiteRef};
 use xindang::model::*;
-use xindang::session::sync::{BundleImportReport, ConflictKind};
+use xindang::session::sync::{BundleImportReport, ConflictKind, HeldStudents};
 use xindang::site::SiteProfile;
 use xindang::{Session, SiteKind};
 
@@ -412,7 +412,8 @@ fn a_clock_at_its_end_is_clamped_and_overflows_nothing() {
     );
 }
 
-/// A handover of a student the receiver already holds is refused (a person decides), and the
+/// A handover of a student the receiver already holds is refused until a person chooses
+/// (`handover_student_held`, nothing written, the preview names the file held); returned, the
 /// sender, told so by the receipt, keeps the file and may write to it again.
 #[test]
 fn a_handover_of_a_held_student_is_refused_and_the_sender_keeps_it() {
@@ -430,9 +431,27 @@ fn a_handover_of_a_held_student_is_refused_and_the_sender_keeps_it() {
     };
     w.a.export_handover(xindang::site::CENTER_NAME, &choice, &h)
         .expect("handover");
+    let bytes = std::fs::read(&h).expect("read");
+    let preview = w.center.preview_bundle(&bytes).expect("preview");
+    assert_eq!(preview.held.len(), 1);
+    assert_eq!(preview.held[0].student_no, wno);
+    assert_eq!(preview.held[0].name, before.profile.name);
+    let seen = state(&mut w.center);
+    let e = w.center.import_bundle(&bytes).expect_err("no choice made");
+    assert!(
+        matches!(
+            e,
+            xindang::Error::Refused {
+                reason: xindang::reason::Reason::HandoverStudentHeld,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(state(&mut w.center), seen, "nothing written");
     let (report, receipt) = w
         .center
-        .import_bundle(&std::fs::read(&h).expect("read"))
+        .import_bundle_with(&bytes, HeldStudents::Return)
         .expect("import");
     assert_eq!(report.refused.len(), 1, "{report:?}");
     assert_eq!(report.conflicts[0].kind, ConflictKind::HandoverExisting);
@@ -441,6 +460,45 @@ fn a_handover_of_a_held_student_is_refused_and_the_sender_keeps_it() {
     assert_eq!((r.retired, r.kept.clone()), (0, vec![wno.to_string()]));
     w.a.add_record(wno, talk("退回后的谈话"))
         .expect("writable again");
+}
+
+/// A handover of a student the receiver already holds, merged once a person confirms it
+/// (确认合并): the sender's new record joins the file held here, the profile held here stays,
+/// nothing is refused, and the sender retires its file on the receipt.
+#[test]
+fn a_handover_of_a_held_student_is_merged_when_confirmed() {
+    let mut w = World::new();
+    let wno = "2024990067";
+    w.a.put_student(student(wno, "甲学院")).expect("put");
+    let p = w.path("a1.age");
+    sync(&mut w.a, &mut w.center, &p);
+    w.a.add_record(wno, talk("移交前最后一次谈话"))
+        .expect("talk");
+    let before = file_of(&mut w.center, wno);
+    let h = w.path("h.age");
+    let choice = xindang::session::sync::HandoverChoice {
+        student_nos: vec![wno.into()],
+        ..Default::default()
+    };
+    w.a.export_handover(xindang::site::CENTER_NAME, &choice, &h)
+        .expect("handover");
+    let (report, receipt) = w
+        .center
+        .import_bundle_with(&std::fs::read(&h).expect("read"), HeldStudents::Merge)
+        .expect("import");
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert!(report.conflicts.is_empty(), "{report:?}");
+    assert_eq!(report.records_added, 1, "{report:?}");
+    let after = file_of(&mut w.center, wno);
+    assert_eq!(after.profile, before.profile);
+    assert_eq!(after.records.len(), before.records.len() + 1);
+    assert!(after.records.iter().any(|r| matches!(
+        &r.record.body,
+        RecordBody::Talk(t) if t.text == "移交前最后一次谈话"
+    )));
+    let r = w.a.import_receipt(&receipt).expect("receipt");
+    assert_eq!((r.retired, r.kept.len()), (1, 0));
+    assert!(w.a.profile(wno).is_err(), "retired at the sender");
 }
 
 /// The audit anchor: a sync bundle showing the sender's audit log shorter than an earlier one
@@ -571,6 +629,45 @@ fn a_retired_students_review_decision_keeps_neither_number_nor_reason() {
             .count(),
         1
     );
+}
+
+/// A retirement whose WAL checkpoint cannot finish (another connection still reads an older
+/// snapshot, whose pages may hold the retired files) is reported failed (`checkpoint_busy`), not
+/// as done; importing the receipt again, once the reader is gone, finishes it.
+#[test]
+fn a_retirement_whose_checkpoint_cannot_finish_fails_until_it_can() {
+    let mut w = World::new();
+    let gone = "2024990079";
+    w.a.put_student(student(gone, "甲学院")).expect("put");
+    w.a.add_record(gone, talk("移交前的谈话")).expect("talk");
+    let h = w.path("h.age");
+    let choice = xindang::session::sync::HandoverChoice {
+        student_nos: vec![gone.into()],
+        ..Default::default()
+    };
+    w.a.export_handover(xindang::site::CENTER_NAME, &choice, &h)
+        .expect("handover");
+    let (_, receipt) = w
+        .center
+        .import_bundle(&std::fs::read(&h).expect("read"))
+        .expect("import");
+    let reader =
+        rusqlite::Connection::open(w.tmp.path().join("a").join("archive.db")).expect("open");
+    reader.execute_batch("BEGIN").expect("begin");
+    let n: i64 = reader
+        .query_row("SELECT count(*) FROM students", [], |r| r.get(0))
+        .expect("read");
+    assert_eq!(n, 1);
+    let e =
+        w.a.import_receipt(&receipt)
+            .expect_err("the checkpoint is blocked");
+    assert_eq!(e.code(), "checkpoint_busy", "{e:?}");
+    assert!(w.a.profile(gone).is_err(), "the rows are gone all the same");
+    reader.execute_batch("COMMIT").expect("end");
+    drop(reader);
+    w.a.import_receipt(&receipt).expect("finished now");
+    let wal = w.tmp.path().join("a").join("archive.db-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).expect("wal").len() == 0);
 }
 
 /// A profile conflict is settled field by field: the values in force and those that lost side

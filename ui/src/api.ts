@@ -39,7 +39,8 @@ export const api = {
   profilePick: () => invoke<Admin.SiteProfile | null>('profile_pick'),
   profileTrust: (fingerprint: string) => invoke<Admin.SiteProfile>('profile_trust', { fingerprint }),
   bundleExport: (to: string) => invoke<Admin.BundleExported | null>('bundle_export', { to }),
-  bundleImport: () => invoke<Admin.BundleImported | null>('bundle_import'),
+  bundleImport: () => invoke<Admin.BundleImportStep | null>('bundle_import'),
+  bundleImportHeld: (held: Admin.HeldStudents) => invoke<Admin.BundleImported>('bundle_import_held', { held }),
   handoverExport: (to: string, studentNos: string[], status: Admin.StudentStatus | null) =>
     invoke<Admin.BundleExported | null>('handover_export', { to, studentNos, status }),
   receiptImport: () => invoke<Admin.ReceiptReport | null>('receipt_import'),
@@ -52,8 +53,8 @@ export const api = {
   auditAlarmSettle: (site: string) => invoke<void>('audit_alarm_settle', { site }),
   passphraseFilePick: () => invoke<string | null>('passphrase_file_pick'),
   passphraseFilePreview: (passphrase: string) => invoke<Admin.BundlePreview>('passphrase_file_preview', { passphrase }),
-  passphraseFileImport: (passphrase: string, fingerprint: string) =>
-    invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint }),
+  passphraseFileImport: (passphrase: string, fingerprint: string, held: Admin.HeldStudents) =>
+    invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint, held }),
   listStudents: () => invoke<StudentSummary[]>('list_students'),
   // The counselor's desk (student_commands.rs).
   dashboard: () => invoke<Dashboard>('dashboard'),

@@ -14,6 +14,7 @@ use std::sync::{Mutex, PoisonError};
 use xindang::roster::lists::ListKind;
 use xindang::site::SiteProfile;
 
+mod import;
 mod lists;
 mod passphrase;
 mod roster;
@@ -22,6 +23,7 @@ mod sync;
 #[cfg(test)]
 mod tests;
 
+pub use import::*;
 pub use lists::*;
 pub use passphrase::*;
 pub use roster::*;
@@ -38,6 +40,8 @@ pub(crate) struct Staged {
     pub(crate) profile: Option<SiteProfile>,
     /// A passphrase handover or receipt, between its preview and its import.
     pub(crate) passphrase_file: Option<PathBuf>,
+    /// A handover naming students held here, until a person merges or returns them.
+    pub(crate) held_bundle: Option<PathBuf>,
     pub(crate) list: Option<(PathBuf, ListKind)>,
 }
 

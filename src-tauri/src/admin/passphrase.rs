@@ -8,7 +8,7 @@ use tauri::{AppHandle, Runtime};
 use typeshare::typeshare;
 use xindang::bundle::BundleKind;
 use xindang::model::StudentStatus;
-use xindang::session::sync::{BundlePreview, HandoverChoice, ReceiptReport};
+use xindang::session::sync::{BundlePreview, HandoverChoice, HeldStudents, ReceiptReport};
 
 use super::sync::{save_receipt, stamp};
 use super::{BundleExported, BundleImported, Staging};
@@ -89,13 +89,16 @@ pub fn passphrase_file_preview(
 }
 
 /// Step three, once the fingerprint was compared by phone: imports the handover (then asks where
-/// to save the receipt, encrypted to the same passphrase) or applies the receipt.
+/// to save the receipt, encrypted to the same passphrase) or applies the receipt. `held` is the
+/// person's choice for the handover's students this archive already holds (the preview lists
+/// them); without one such a handover is refused.
 pub fn passphrase_file_import<R: Runtime>(
     app: &AppHandle<R>,
     state: &Shared,
     staging: &Staging,
     passphrase: &str,
     fingerprint: &str,
+    held: HeldStudents,
 ) -> Result<PassphraseImported, CommandError> {
     let bytes = staged(staging)?;
     let kind = state.with(|s| {
@@ -118,7 +121,7 @@ pub fn passphrase_file_import<R: Runtime>(
     }
     let (report, receipt) = state.with(|s| {
         s.session_mut()?
-            .import_bundle_with_passphrase(&bytes, passphrase, fingerprint)
+            .import_bundle_with_passphrase(&bytes, passphrase, fingerprint, held)
             .map_err(CommandError::from)
     })?;
     staging.with(|st| st.passphrase_file = None);

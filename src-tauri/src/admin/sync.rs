@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use typeshare::typeshare;
-use xindang::bundle::{write_atomic, BundleKind};
+use xindang::bundle::write_atomic;
 use xindang::model::StudentStatus;
 use xindang::session::sync::{
     AuditAlarm, BundleImportReport, ExportReport, HandoverChoice, ReceiptReport, SyncConflict,
@@ -192,36 +192,6 @@ pub fn handover_export<R: Runtime>(
             file_name: file_name(path),
         })
     })
-}
-
-/// Imports a bundle chosen by the user, then asks where to save the signed receipt.
-pub fn bundle_import<R: Runtime>(
-    app: &AppHandle<R>,
-    state: &Shared,
-) -> Result<Option<BundleImported>, CommandError> {
-    let pick = || dialogs::open(app, FileKind::Bundle, "选择要导入的数据包");
-    let imported = dialogs::unlocked_then(state, pick, |s, path| {
-        let bytes = std::fs::read(path)?;
-        Ok(s.session_mut()?.import_bundle(&bytes)?)
-    })?;
-    let Some((report, receipt)) = imported else {
-        return Ok(None);
-    };
-    let kind = if report.kind == BundleKind::Handover {
-        "移交"
-    } else {
-        "同步"
-    };
-    let receipt_file = save_receipt(
-        app,
-        "保存回执（发回给对方）",
-        &format!("心档回执-{kind}-{}-{}.age", report.sender, stamp()),
-        &receipt,
-    )?;
-    Ok(Some(BundleImported {
-        report,
-        receipt_file,
-    }))
 }
 
 /// Imports a receipt chosen by the user; a handover receipt retires the files handed over.

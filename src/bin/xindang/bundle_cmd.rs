@@ -6,7 +6,8 @@ use clap::Subcommand;
 use xindang::bundle::write_atomic;
 use xindang::error::{Error, Result};
 use xindang::model::StudentStatus;
-use xindang::session::sync::HandoverChoice;
+use xindang::reason::Reason;
+use xindang::session::sync::{BundlePreview, HandoverChoice, HeldStudents};
 use xindang::site::SiteProfile;
 
 use crate::commands::unlock;
@@ -112,6 +113,14 @@ pub enum BundleSub {
         /// bundle is only read and its fingerprint shown).
         #[arg(long)]
         fingerprint: Option<String>,
+        /// A handover of students this archive already holds: merge their changes into the
+        /// files here (确认合并). Without this or --return-held such a handover is refused.
+        #[arg(long, conflicts_with = "return_held")]
+        merge_held: bool,
+        /// A handover of students this archive already holds: return them (the receipt names
+        /// their changes refused, so the sender keeps the files).
+        #[arg(long)]
+        return_held: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -306,16 +315,39 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
                 file,
                 receipt_out,
                 fingerprint,
+                merge_held,
+                return_held,
                 json,
             } => {
+                let held = match (merge_held, return_held) {
+                    (true, _) => HeldStudents::Merge,
+                    (_, true) => HeldStudents::Return,
+                    _ => HeldStudents::Ask,
+                };
                 let bytes = std::fs::read(&file)?;
                 let by_passphrase = xindang::bundle::is_passphrase_file(&bytes);
-                let (report, receipt) = if by_passphrase {
-                    let pass = secrets::bundle_passphrase(false)?;
-                    let fp = confirmed_fingerprint(&s, &bytes, &pass, fingerprint)?;
-                    s.import_bundle_with_passphrase(&bytes, &pass, &fp)?
+                let mut pass = None;
+                let imported = if by_passphrase {
+                    let p = pass.insert(secrets::bundle_passphrase(false)?);
+                    let fp = confirmed_fingerprint(&s, &bytes, p, fingerprint)?;
+                    s.import_bundle_with_passphrase(&bytes, p, &fp, held)
                 } else {
-                    s.import_bundle(&bytes)?
+                    s.import_bundle_with(&bytes, held)
+                };
+                let (report, receipt) = match imported {
+                    Err(
+                        e @ Error::Refused {
+                            reason: Reason::HandoverStudentHeld,
+                            ..
+                        },
+                    ) => {
+                        show_held(&match &pass {
+                            Some(p) => s.preview_with_passphrase(&bytes, p)?,
+                            None => s.preview_bundle(&bytes)?,
+                        });
+                        return Err(e);
+                    }
+                    r => r?,
                 };
                 if by_passphrase {
                     eprintln!(
@@ -595,6 +627,18 @@ pub fn run(dir: &Path, command: BundleCommand) -> Result<()> {
 
 /// The two steps of a passphrase file: without `--fingerprint`, the file is read and verified,
 /// who signed it is shown, and nothing is written; with it, the core imports only if it matches.
+/// Lists the students of a handover this archive already holds (the import that follows is
+/// refused until a person chooses to merge or return them).
+fn show_held(preview: &BundlePreview) {
+    if preview.held.is_empty() {
+        return;
+    }
+    eprintln!("Already held in this archive (该学生已在本档案中):");
+    for h in &preview.held {
+        eprintln!("  {}\t{}", h.student_no, h.name);
+    }
+}
+
 fn confirmed_fingerprint(
     s: &xindang::Session,
     bytes: &[u8],

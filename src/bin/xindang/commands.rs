@@ -431,6 +431,7 @@ fn passphrase(dir: &Path, command: PassphraseCommand) -> Result<()> {
 }
 
 fn audit(dir: &Path, command: AuditCommand) -> Result<()> {
+    use xindang::audit::StudentWithheld;
     let s = unlock(dir)?;
     let log = s.audit_log()?;
     match command {
@@ -449,7 +450,12 @@ fn audit(dir: &Path, command: AuditCommand) -> Result<()> {
                     e.at,
                     e.actor,
                     e.action,
-                    e.student_no.as_deref().unwrap_or("-"),
+                    match (e.student_no.as_deref(), e.student_withheld) {
+                        (Some(no), _) => no,
+                        (None, Some(StudentWithheld::Retired)) => "(retired)",
+                        (None, Some(StudentWithheld::NoAccess)) => "(no access)",
+                        (None, None) => "-",
+                    },
                     e.detail
                 );
             }

@@ -1,7 +1,8 @@
 //! What a signed peer may change here (issue 14, 信任边界). A sync or results bundle carries only
 //! its sender's own changes (checked before anything is applied: [`check_origins`]). Within it, a
 //! college changes only the students it registered here or whose profile names it; a handover
-//! creates only students new to this archive; the center, which routes each student's results to
+//! creates only students new to this archive, unless a person confirms the merge of those it
+//! holds ([`HeldStudents`]); the center, which routes each student's results to
 //! its college, may change any. A change outside this is refused: not stored, named in the
 //! receipt (so the sender keeps its file) and listed in the conflict queue for a person.
 
@@ -58,6 +59,8 @@ pub(super) struct Authority<'a> {
     sender: &'a SiteProfile,
     sender_origin: [u8; 16],
     kind: BundleKind,
+    /// A person confirmed merging the handover's students this archive holds.
+    merge_held: bool,
     decided: HashMap<String, Option<Refusal>>,
     /// What was refused, per student held here: the refusal and the kinds of change.
     refused: HashMap<i64, (Refusal, BTreeSet<&'static str>)>,
@@ -69,11 +72,13 @@ impl<'a> Authority<'a> {
         key: &Key,
         sender: &'a SiteProfile,
         kind: BundleKind,
+        held: HeldStudents,
     ) -> Self {
         Authority {
             sender,
             sender_origin: session.origin_lookup(key, Some(&sender.site_id())),
             kind,
+            merge_held: held == HeldStudents::Merge,
             decided: HashMap::new(),
             refused: HashMap::new(),
         }
@@ -95,7 +100,11 @@ impl<'a> Authority<'a> {
         let d = match sid {
             // New here: the sender registers it (a handover's purpose).
             None => None,
-            Some(_) if self.kind == BundleKind::Handover => Some(Refusal::Existing),
+            // Held here: merged only when a person confirmed it (an unconfirmed import was
+            // refused before this point), else returned to the sender.
+            Some(_) if self.kind == BundleKind::Handover => {
+                (!self.merge_held).then_some(Refusal::Existing)
+            }
             Some(_) if self.sender.kind == SiteKind::Center => None,
             Some(sid) => {
                 let named = pending

@@ -158,16 +158,77 @@ impl Session {
             sender: sender.name.clone(),
             sender_fingerprint: sender.fingerprint.clone(),
             counts: m.counts.clone(),
+            held: self.held_students(&contents)?,
         })
+    }
+
+    /// Reads a bundle or receipt from a trusted site and says what it holds, writing nothing:
+    /// for a handover, the students this archive already holds, which need a person's choice
+    /// ([`HeldStudents`]) before [`Self::import_bundle_with`].
+    pub fn preview_bundle(&mut self, file: &[u8]) -> Result<BundlePreview> {
+        let (_, _, peer, contents) = self.read_bundle(file)?;
+        let m = &contents.manifest;
+        Ok(BundlePreview {
+            bundle_id: m.bundle_id.clone(),
+            kind: m.kind,
+            sender: peer.profile.name.clone(),
+            sender_fingerprint: peer.profile.fingerprint.clone(),
+            counts: m.counts.clone(),
+            held: self.held_students(&contents)?,
+        })
+    }
+
+    /// The students of a handover that this archive already holds and that the handover would
+    /// change, by 学号, with the name their file here has (none for other kinds of bundle). A
+    /// student whose every change here is already stored (the same file handed over again) needs
+    /// no choice: nothing of it would be written.
+    fn held_students(&self, contents: &bundle::Contents) -> Result<Vec<HeldStudent>> {
+        if contents.manifest.kind != BundleKind::Handover {
+            return Ok(Vec::new());
+        }
+        let key = self.sync_key();
+        let me = self.load_site()?.map(|s| s.site_id()).unwrap_or_default();
+        let mut origins = super::merge::Origins::new(self, &key, &me);
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (c, _) in &contents.changes {
+            let Some(&sid) = self.by_lookup.get(&self.lookup(&c.student_no)) else {
+                continue;
+            };
+            if seen.contains(&sid) || Self::held(&self.db, &origins.of(&c.origin), c.seq)?.is_some()
+            {
+                continue;
+            }
+            seen.insert(sid);
+            if let Some(s) = self.students.get(&sid) {
+                out.push(HeldStudent {
+                    student_no: s.profile.student_no.clone(),
+                    name: s.profile.name.clone(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.student_no.cmp(&b.student_no));
+        Ok(out)
     }
 
     /// Imports a bundle in one transaction and returns the report and the signed receipt (an age
     /// file for the sender). The same bundle again changes nothing and returns the same receipt.
+    /// A handover of students this archive already holds is refused (`handover_student_held`):
+    /// [`Self::import_bundle_with`] says what to do with them.
     pub fn import_bundle(&mut self, file: &[u8]) -> Result<(BundleImportReport, Vec<u8>)> {
+        self.import_bundle_with(file, HeldStudents::Ask)
+    }
+
+    /// [`Self::import_bundle`], with a person's choice for the handover's students held here.
+    pub fn import_bundle_with(
+        &mut self,
+        file: &[u8],
+        held: HeldStudents,
+    ) -> Result<(BundleImportReport, Vec<u8>)> {
         let (site, peer_row, peer, contents) = self.read_bundle(file)?;
         let sender = peer.profile.clone();
         self.with_import_cache(|me| {
-            me.import_contents(site, Some((peer_row, peer)), sender, contents, None)
+            me.import_contents(site, Some((peer_row, peer)), sender, contents, None, held)
         })
     }
 
@@ -200,6 +261,7 @@ impl Session {
         file: &[u8],
         passphrase: &str,
         fingerprint: &str,
+        held: HeldStudents,
     ) -> Result<(BundleImportReport, Vec<u8>)> {
         let (site, known, sender, contents) =
             self.read_passphrase_bundle(file, passphrase, fingerprint)?;
@@ -213,7 +275,7 @@ impl Session {
             });
         }
         self.with_import_cache(|me| {
-            me.import_contents(site, known, sender, contents, Some(passphrase))
+            me.import_contents(site, known, sender, contents, Some(passphrase), held)
         })
     }
 
@@ -224,6 +286,7 @@ impl Session {
         sender: SiteProfile,
         contents: bundle::Contents,
         passphrase: Option<&str>,
+        held: HeldStudents,
     ) -> Result<(BundleImportReport, Vec<u8>)> {
         let m = contents.manifest.clone();
         if m.kind == BundleKind::Receipt {
@@ -260,6 +323,9 @@ impl Session {
             return Err(Error::BundleUnknownSigner);
         }
         check_origins(m.kind, &m.sender.id, &contents.changes)?;
+        if held == HeldStudents::Ask && !self.held_students(&contents)?.is_empty() {
+            return Err(Error::refused("bundle", Reason::HandoverStudentHeld));
+        }
         let sequenced = m.kind != BundleKind::Handover;
         let mut last_in_to = 0;
         let mut alarm = None;
@@ -288,6 +354,7 @@ impl Session {
             &sender,
             m.kind,
             &contents.changes,
+            held,
             &mut report,
         )?;
         // The receipt acknowledges what we hold contiguously, not what this bundle claimed.
@@ -346,6 +413,7 @@ impl Session {
             actor: self.actor.clone(),
             action: AuditAction::Import,
             student_no: None,
+            student_withheld: None,
             detail: format!(
                 "{:?} bundle {} from {}: {} students added, {} profiles updated, {} records added, {} skipped, {} refused, {} conflicts{}",
                 m.kind,

@@ -10,8 +10,17 @@ pub(super) struct Origins<'a> {
     known: HashMap<String, [u8; 16]>,
 }
 
-impl Origins<'_> {
-    fn of(&mut self, origin: &str) -> [u8; 16] {
+impl<'a> Origins<'a> {
+    pub(super) fn new(session: &'a Session, key: &'a Key, me: &'a str) -> Self {
+        Origins {
+            session,
+            key,
+            me,
+            known: HashMap::new(),
+        }
+    }
+
+    pub(super) fn of(&mut self, origin: &str) -> [u8; 16] {
         if let Some(l) = self.known.get(origin) {
             return *l;
         }
@@ -92,6 +101,7 @@ impl Session {
         sender: &SiteProfile,
         kind: BundleKind,
         changes: &[Carried],
+        held: HeldStudents,
         report: &mut BundleImportReport,
     ) -> Result<Pending> {
         let mut pending = Pending::default();
@@ -102,7 +112,7 @@ impl Session {
             me,
             known: HashMap::new(),
         };
-        let mut authority = Authority::new(self, key, sender, kind);
+        let mut authority = Authority::new(self, key, sender, kind, held);
         let limit = clock_limit();
         // Profiles first, so records of a student new to this archive find the student.
         let ordered = changes

@@ -11,7 +11,7 @@
 //! | screen | calls | shows |
 //! |---|---|---|
 //! | profiles 单位档案 | [`Session::site_profile`], [`Session::import_profile`], [`Session::peer_profiles`] | [`SiteProfile`] (name, kind, fingerprint to compare by phone) |
-//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save), [`Session::sync_conflicts`], [`Session::settle_conflict`], [`Session::peer_status`] | [`ExportReport`], [`BundleImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
+//! | sync 同步 | [`Session::export_bundle`], [`Session::import_bundle`] (returns the receipt bytes to save; a handover of students held here needs [`Session::import_bundle_with`] and a [`HeldStudents`] choice, [`Session::preview_bundle`] lists them), [`Session::sync_conflicts`], [`Session::settle_conflict`], [`Session::peer_status`] | [`ExportReport`], [`BundleImportReport`] (with `gap`, `duplicate`), [`SyncConflict`], [`super::center::PeerStatus`] |
 //! | handover 移交 | [`Session::export_handover`], [`Session::export_handover_passphrase`], [`Session::pending_handovers`], [`Session::import_bundle_with_passphrase`] | [`ExportReport`], [`PendingHandover`] |
 //! | receipts 回执 | [`Session::import_receipt`], [`Session::import_receipt_with_passphrase`] | [`ReceiptReport`] (files retired, receipt hash) |
 //! | center 全校概况 | [`Session::center_overview`], [`Session::flagged_students`] | [`super::center::CenterOverview`], `StudentSummary` |
@@ -219,7 +219,8 @@ pub enum ConflictKind {
     Profile,
     /// A peer changed a student it neither registered here nor is named by: refused, not stored.
     Unauthorized,
-    /// A handover of a student already held here: refused, not merged; the sender keeps the file.
+    /// A handover of a student already held here, returned (not merged) by a person's choice:
+    /// the sender keeps the file.
     HandoverExisting,
     /// An attachment that is not a PDF or an image by its first bytes: refused, not stored.
     AttachmentType,
@@ -299,6 +300,35 @@ pub struct BundlePreview {
     pub sender_fingerprint: String,
     /// What it holds.
     pub counts: Counts,
+    /// The students of a handover that this archive already holds, as their files here show
+    /// them: importing it needs a person's choice ([`HeldStudents`]).
+    pub held: Vec<HeldStudent>,
+}
+
+/// A student of a handover bundle whose file this archive already holds (该学生已在本档案中).
+#[typeshare::typeshare]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldStudent {
+    /// 学号.
+    pub student_no: String,
+    /// 姓名, as the file held here has it.
+    pub name: String,
+}
+
+/// What an import does with the students of a handover bundle that this archive already holds
+/// (issue 14: a handover creates students new to the receiver, or the receiver confirms a merge).
+#[typeshare::typeshare]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldStudents {
+    /// No choice made: the import is refused (`handover_student_held`), nothing written.
+    #[default]
+    Ask,
+    /// 确认合并: their changes are merged into the files here, as a sync's are.
+    Merge,
+    /// 退回: their changes are refused and named in the receipt, so the sender keeps the files;
+    /// each is listed in the conflict queue (`handover_existing`).
+    Return,
 }
 
 /// What an import did.

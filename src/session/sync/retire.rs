@@ -152,19 +152,26 @@ impl Session {
     /// archive through memory (temp_store=MEMORY); retirements are rare, batched events.
     pub(super) fn scrub_retired(&mut self) -> Result<()> {
         self.db.execute_batch("VACUUM")?;
-        let mut done = false;
-        for attempt in 0..5 {
-            let (busy, log, moved): (i64, i64, i64) =
-                self.db
-                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                    })?;
-            if busy == 0 && log == moved {
-                done = true;
-                break;
+        // Each attempt waits a moment for readers, not the connection's whole busy timeout: a
+        // reader left open would otherwise hold the retirement for five times ten seconds.
+        self.db
+            .busy_timeout(std::time::Duration::from_millis(100))?;
+        let checkpoint = (|| -> Result<bool> {
+            for attempt in 0..5 {
+                let (busy, log, moved): (i64, i64, i64) =
+                    self.db
+                        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                        })?;
+                if busy == 0 && log == moved {
+                    return Ok(true);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50 << attempt));
             }
-            std::thread::sleep(std::time::Duration::from_millis(50 << attempt));
-        }
+            Ok(false)
+        })();
+        self.db.busy_timeout(crate::db::BUSY_TIMEOUT)?;
+        let done = checkpoint?;
         // The index snapshot still holds the retired students (sealed under the archive's key,
         // not their destroyed ones): overwritten and replaced now rather than at lock.
         self.replace_snapshot();

@@ -465,6 +465,7 @@ export const en: Messages = {
       recovery_key_outdated: 'Make a new recovery key first: this archive\'s recovery key predates people.',
       last_admin: 'The archive keeps at least one administrator.',
       caseload_no_match: 'No class, grade or student matches.',
+      handover_student_held: 'Some students of this handover are already in this archive: confirm merging them, or return them to the sender.',
     },
     // The fields an error names (`field` of a command error).
     field: {

@@ -463,6 +463,7 @@ export const zhCN = {
       recovery_key_outdated: '请先新建恢复密钥：本档案的恢复密钥早于多人管理，无法重置人员的访问权限。',
       last_admin: '档案至少须保留一名管理员。',
       caseload_no_match: '没有匹配的班级、年级或学生。',
+      handover_student_held: '移交数据包中有学生已在本档案中：请确认合并到本档案，或退回对方。',
     },
     // The fields an error names (`field` of a command error).
     field: {

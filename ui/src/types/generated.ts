@@ -203,6 +203,17 @@ export enum AuditAction {
 	People = "people",
 }
 
+/** Why an audit entry about a student shows no 学号. */
+export enum StudentWithheld {
+	/**
+	 * The student's file is no longer in this archive (已移交: handed over and retired); the data
+	 * key the 学号 was sealed under went with it.
+	 */
+	Retired = "retired",
+	/** The student's file is here, but this session cannot open its data key (无权查看). */
+	NoAccess = "no_access",
+}
+
 /** One entry of the log. */
 export interface AuditEntry {
 	/** Position in the chain, from 1. */
@@ -213,8 +224,13 @@ export interface AuditEntry {
 	actor: string;
 	/** What. */
 	action: AuditAction;
-	/** The 学号 concerned, if one. */
+	/**
+	 * The 学号 concerned, if one and if this session may see it. Never written by [`append`]:
+	 * the student goes in as a [`StudentSeal`].
+	 */
 	student_no?: string;
+	/** Why an entry about a student shows no 学号 (`student_no` is then empty). */
+	student_withheld?: StudentWithheld;
 	/** Details, e.g. the kind of record written. */
 	detail: string;
 }
@@ -318,7 +334,10 @@ export enum ConflictKind {
 	Profile = "profile",
 	/** A peer changed a student it neither registered here nor is named by: refused, not stored. */
 	Unauthorized = "unauthorized",
-	/** A handover of a student already held here: refused, not merged; the sender keeps the file. */
+	/**
+	 * A handover of a student already held here, returned (not merged) by a person's choice:
+	 * the sender keeps the file.
+	 */
 	HandoverExisting = "handover_existing",
 	/** An attachment that is not a PDF or an image by its first bytes: refused, not stored. */
 	AttachmentType = "attachment_type",
@@ -486,6 +505,14 @@ export interface BundleImported {
 	receipt_file?: string;
 }
 
+/** A student of a handover bundle whose file this archive already holds (该学生已在本档案中). */
+export interface HeldStudent {
+	/** 学号. */
+	student_no: string;
+	/** 姓名, as the file held here has it. */
+	name: string;
+}
+
 /**
  * A passphrase bundle or receipt as read before it is imported: who signed it (the fingerprint
  * to compare by phone) and what it holds. Reading it writes nothing.
@@ -501,6 +528,22 @@ export interface BundlePreview {
 	sender_fingerprint: string;
 	/** What it holds. */
 	counts: Counts;
+	/**
+	 * The students of a handover that this archive already holds, as their files here show
+	 * them: importing it needs a person's choice ([`HeldStudents`]).
+	 */
+	held: HeldStudent[];
+}
+
+/**
+ * The first step of a bundle import: imported, or a handover naming students this archive
+ * already holds, waiting for a person's choice ([`bundle_import_held`]).
+ */
+export interface BundleImportStep {
+	/** What the import did, when it was done. */
+	imported?: BundleImported;
+	/** The handover with its students held here (该学生已在本档案中), nothing imported yet. */
+	held?: BundlePreview;
 }
 
 /** One semester 学期. */
@@ -2403,5 +2446,21 @@ export interface Waiver {
 export interface WorkbookSaved {
 	/** The file's name (not its folder). */
 	file_name: string;
+}
+
+/**
+ * What an import does with the students of a handover bundle that this archive already holds
+ * (issue 14: a handover creates students new to the receiver, or the receiver confirms a merge).
+ */
+export enum HeldStudents {
+	/** No choice made: the import is refused (`handover_student_held`), nothing written. */
+	Ask = "ask",
+	/** 确认合并: their changes are merged into the files here, as a sync's are. */
+	Merge = "merge",
+	/**
+	 * 退回: their changes are refused and named in the receipt, so the sender keeps the files;
+	 * each is listed in the conflict queue (`handover_existing`).
+	 */
+	Return = "return",
 }
 
