@@ -494,3 +494,87 @@ fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
         "only the class left home"
     );
 }
+
+/// 004's retirement after a handover rotates the caseload that held the file: the classmates'
+/// data keys are wrapped again under a new key, and they still open.
+#[test]
+fn a_retirement_rotates_the_caseload_that_held_the_file() {
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let home = college();
+    let fp = home.ok(&[
+        "profile",
+        "export",
+        "--out",
+        &s(&home.path("p.json")),
+        "--name",
+        "计算机学院",
+    ]);
+    let there = Xd::init();
+    let there_fp = there.ok(&[
+        "profile",
+        "export",
+        "--out",
+        &s(&there.path("p.json")),
+        "--name",
+        "外校",
+    ]);
+    let pass = [("XINDANG_BUNDLE_PASSPHRASE", "交接口令 2026 四组 七八")];
+    let wraps = || -> std::collections::BTreeSet<Vec<u8>> {
+        let db = home.db();
+        let mut stmt = db.prepare("SELECT wrapped FROM student_wraps").unwrap();
+        let rows = stmt.query_map([], |r| r.get(0)).unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    };
+    let before = wraps();
+    assert_eq!(before.len(), 3);
+    let h = home.path("one.age");
+    let out = home.run_env(
+        &[
+            "handover",
+            "export",
+            "--student",
+            "2025010001",
+            "--to",
+            "外校",
+            "--passphrase",
+            "--out",
+            &s(&h),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = there.path("r.age");
+    let out = there.run_env(
+        &[
+            "bundle",
+            "import",
+            &s(&h),
+            "--receipt-out",
+            &s(&r),
+            "--fingerprint",
+            fp.trim(),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = home.run_env(
+        &[
+            "receipt",
+            "import",
+            &s(&r),
+            "--fingerprint",
+            there_fp.trim(),
+        ],
+        &pass,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Two files left: the classmate's wrap is new (its caseload rotated), the other class's kept.
+    let after = wraps();
+    assert_eq!(after.len(), 2);
+    assert_eq!(after.intersection(&before).count(), 1);
+    assert_eq!(list_as(&home, "王老师", A_PASS), ["2025010002"]);
+    assert_eq!(
+        list_as(&home, "张书记", L_PASS),
+        ["2025010002", "2025020001"]
+    );
+}
