@@ -31,6 +31,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const INSTALL = `
 const spec = arguments[0];
 const b = (window.__bench = { t0: null, t1: null, gap: 0, ipc: [] });
+performance.clearMarks();
 // Where the time goes: every IPC call (Tauri posts each invoke to the ipc: scheme with fetch) is
 // noted with when it was sent, when its answer's headers came (the core's work and the transfer's
 // start) and when its JSON was parsed, relative to the first event.
@@ -100,7 +101,12 @@ async function timed(d, spec, act, timeout = 120_000) {
           readMs: r.parsed === null || r.head === null ? null : r.parsed - r.head,
           bytes: r.bytes,
         }));
-      return { page: b.t1 - b.t0, wall: performance.now() - w0, gap: b.gap, ipc };
+      // Marks the app's code may set (performance.mark) while profiling, relative to the event.
+      const marks = await d
+        .execute('return performance.getEntriesByType("mark").map((m) => [m.name, m.startTime])')
+        .catch(() => []);
+      const markText = marks.map(([n, t]) => `${n}+${(t - b.t0).toFixed(0)}`).join(' ');
+      return { page: b.t1 - b.t0, wall: performance.now() - w0, gap: b.gap, ipc, marks: markText };
     }
     if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(spec)} (${JSON.stringify(b)})`);
     await sleep(10);
@@ -195,7 +201,12 @@ async function benchArchive({ students: size, path }) {
   const app = await startApp(sandbox);
   const d = app.driver;
   const times = {};
-  const note = (name, r) => (times[name] ??= []).push(r);
+  const note = (name, r) => {
+    (times[name] ??= []).push(r);
+    const calls = r.ipc.map((c) => `${c.cmd} +${c.sentMs.toFixed(0)}/${c.waitMs === null ? '?' : c.waitMs.toFixed(0)}`).join(' ');
+    console.log(`  ${name}: ${r.page.toFixed(0)} ms (wall ${r.wall.toFixed(0)}, gap ${r.gap.toFixed(0)})${calls ? ` ipc ${calls}` : ''}${r.marks ? ` marks ${r.marks}` : ''}`);
+  };
+  let failure = null;
   try {
     for (let run = 0; run < RUNS; run += 1) {
       await d.waitFor(byTestId('unlock-screen'), { timeout: 60_000 });
@@ -226,6 +237,10 @@ async function benchArchive({ students: size, path }) {
       await d.click(await d.waitFor(byTestId('lock-button')));
       await sleep(500);
     }
+  } catch (e) {
+    // What was measured before is still reported; the failure is named beside it.
+    failure = e.message;
+    console.log(`bench-ui: stopped: ${e.message}`);
   } finally {
     await app.close();
     sandbox.remove();
@@ -241,7 +256,7 @@ async function benchArchive({ students: size, path }) {
     // The IPC calls of the run with the median time: what the core and the transfer took of it.
     medianIpc: [...rs].sort((a, b) => a.page - b.page)[Math.floor(rs.length / 2)].ipc,
   }));
-  return { students: size, runs: RUNS, rows, memory: mem };
+  return { students: size, runs: RUNS, rows, memory: mem, failure };
 }
 
 const results = [];
@@ -264,3 +279,4 @@ for (const archive of ARCHIVES) {
   console.log(`peak memory of the app's ${r.memory.processes} processes: sampled RSS sum ${r.memory.peakRssMiB.toFixed(0)} MiB, VmHWM sum ${r.memory.sumHwmMiB.toFixed(0)} MiB`);
 }
 if (OUT) writeFileSync(OUT, JSON.stringify(results, null, 2));
+if (results.some((r) => r.failure)) process.exitCode = 1;
