@@ -177,21 +177,30 @@ impl Session {
             s.fill_rule_input(today, &mut input, &mut superseded);
             engine::compute_student(policy, today, &input, &select, &mut scratch, &mut list);
         }
-        let net: Network = self.json_setting(setting::NETWORK)?;
-        let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
-        if !net.people.is_empty() {
-            let profiles: Vec<&StudentProfile> = self.profiles();
+        // The network's and the colleges' duties carry no student: a filter on one student keeps
+        // none of them, and computing them (every dorm's visits, every class's meetings) took a
+        // second at 30,000 students for the few lines of one student's file.
+        let one_student = filter
+            .student_no
+            .as_deref()
+            .is_some_and(|s| !crate::normalize::identifier(s).is_empty());
+        if !one_student {
+            let net: Network = self.json_setting(setting::NETWORK)?;
+            let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
+            if !net.people.is_empty() {
+                let profiles: Vec<&StudentProfile> = self.profiles();
+                list.extend(engine::filter(
+                    network::obligations(policy, today, &net, &log, &profiles),
+                    filter,
+                ));
+            }
+            let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
+            let school = self.site_kind()? == crate::archive::SiteKind::Center;
             list.extend(engine::filter(
-                network::obligations(policy, today, &net, &log, &profiles),
+                college::obligations(policy, today, &net, &log, &reports, school),
                 filter,
             ));
         }
-        let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
-        let school = self.site_kind()? == crate::archive::SiteKind::Center;
-        list.extend(engine::filter(
-            college::obligations(policy, today, &net, &log, &reports, school),
-            filter,
-        ));
         list.extend(engine::filter(
             self.inbox_obligations(policy, today)?,
             filter,

@@ -8,7 +8,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, clearInput, cli, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
+import { byTestId, clearInput, cli, dialogsClosed, input, makeSandbox, scanForMarkers, startApp } from './harness.mjs';
 
 const PASSPHRASE = 'e2e-admin-口令-2026';
 const NEW_PASSPHRASE = '新的口令-e2e-秋月2026';
@@ -46,18 +46,6 @@ function answer(...paths) {
 }
 
 const centerCli = (args) => cli(center, args, { XINDANG_PASSPHRASE: CENTER_PASSPHRASE });
-
-/** Waits until no Element Plus overlay (a dialog fading out) covers the page. */
-async function overlaysGone(d) {
-  for (let i = 0; i < 100; i += 1) {
-    const open = await d.execute(
-      "return [...document.querySelectorAll('.el-overlay')].some((e) => getComputedStyle(e).display !== 'none')",
-    );
-    if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('a dialog is still open');
-}
 
 function onFailure(t, name) {
   t.after(async () => {
@@ -146,10 +134,9 @@ test('sync: profiles exchanged with fingerprints, a bundle to the center, its re
   await d.click(await d.waitFor(byTestId('sync-import-profile')));
   const shown = await d.waitFor(byTestId('sync-compare-fingerprint'));
   assert.equal((await d.text(shown)).trim(), centerFingerprint);
-  await new Promise((r) => setTimeout(r, 600)); // the dialog fades in
   await shot('24-sync-compare-fingerprint');
   await d.click(await d.waitFor(byTestId('sync-compare-ok')));
-  await overlaysGone(d);
+  await dialogsClosed(d);
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => /已信任站点“center”/.test(s) });
   await d.waitFor(byTestId('sync-peers'), { content: true, predicate: (s) => s.includes(centerFingerprint) });
 
@@ -221,7 +208,7 @@ test("handover: one student's file to the center, retired here when the receipt 
   // Close the drop-down by clicking outside it, as a user does.
   await d.click(await d.waitFor(byTestId('page-title')));
   await d.waitFor(byTestId('sync-page'), { predicate: (s) => /已选 1 名学生/.test(s) });
-  await overlaysGone(d);
+  await dialogsClosed(d);
 
   const handover = join(sandbox.root, 'handover.age');
   answer(handover);
@@ -275,7 +262,7 @@ test('passphrase handover: a generated passphrase for another university, its re
     }
   }
   await d.click(await d.waitFor(byTestId('page-title')));
-  await overlaysGone(d);
+  await dialogsClosed(d);
   await shot('28-handover-passphrase');
   const handover = join(sandbox.root, 'to-university.age');
   answer(handover);
@@ -307,10 +294,9 @@ test('passphrase handover: a generated passphrase for another university, its re
   await d.click(await d.waitFor(byTestId('passphrase-check')));
   await d.waitFor(byTestId('passphrase-fingerprint'), { timeout: 30_000, predicate: (s) => s.trim() === uniFingerprint });
   await d.waitFor(byTestId('passphrase-kind'), { predicate: (s) => s.includes('回执') });
-  await new Promise((r) => setTimeout(r, 600)); // the dialog fades in
   await shot('29-passphrase-receipt-check');
   await d.click(await d.waitFor(byTestId('passphrase-confirm')));
-  await overlaysGone(d);
+  await dialogsClosed(d);
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => /已导入“某大学心理健康教育中心”的回执：归档移交的档案 1 份/.test(s) });
   await d.click(await d.waitFor(byTestId('nav-students')));
   await d.waitFor(byTestId('student-count'), { predicate: (s) => /共 1 名学生/.test(s) });

@@ -30,7 +30,35 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 const INSTALL = `
 const spec = arguments[0];
-const b = (window.__bench = { t0: null, t1: null, gap: 0 });
+const b = (window.__bench = { t0: null, t1: null, gap: 0, ipc: [] });
+performance.clearMarks();
+// Where the time goes: every IPC call (Tauri posts each invoke to the ipc: scheme with fetch) is
+// noted with when it was sent, when its answer's headers came (the core's work and the transfer's
+// start) and when its JSON was parsed, relative to the first event.
+if (!window.__benchFetch) {
+  window.__benchFetch = true;
+  const orig = window.fetch.bind(window);
+  window.fetch = async (url, init) => {
+    const u = String(url);
+    if (!u.startsWith('ipc:') && !u.includes('ipc.localhost')) return orig(url, init);
+    const rec = { cmd: decodeURIComponent(u.slice(u.lastIndexOf('/') + 1)), sent: performance.now(), head: null, parsed: null, bytes: null };
+    window.__bench?.ipc.push(rec);
+    const res = await orig(url, init);
+    rec.head = performance.now();
+    const len = res.headers.get('content-length');
+    if (len) rec.bytes = Number(len);
+    for (const how of ['json', 'text', 'arrayBuffer']) {
+      const read = res[how].bind(res);
+      res[how] = () => read().then((v) => {
+        rec.parsed = performance.now();
+        if (rec.bytes === null && typeof v === 'string') rec.bytes = v.length;
+        if (rec.bytes === null && v instanceof ArrayBuffer) rec.bytes = v.byteLength;
+        return v;
+      });
+    }
+    return res;
+  };
+}
 const start = (e) => { if (b.t0 === null) b.t0 = e.timeStamp; };
 document.addEventListener('pointerdown', start, { capture: true, once: true });
 document.addEventListener('mousedown', start, { capture: true, once: true });
@@ -64,7 +92,21 @@ async function timed(d, spec, act, timeout = 120_000) {
       b = null; // the window may not answer for a while: that is what is measured
     }
     if (b && b.t1 !== null && b.t0 !== null) {
-      return { page: b.t1 - b.t0, wall: performance.now() - w0, gap: b.gap };
+      const ipc = b.ipc
+        .filter((r) => r.sent >= b.t0 - 1 && r.sent <= b.t1)
+        .map((r) => ({
+          cmd: r.cmd,
+          sentMs: r.sent - b.t0,
+          waitMs: r.head === null ? null : r.head - r.sent,
+          readMs: r.parsed === null || r.head === null ? null : r.parsed - r.head,
+          bytes: r.bytes,
+        }));
+      // Marks the app's code may set (performance.mark) while profiling, relative to the event.
+      const marks = await d
+        .execute('return performance.getEntriesByType("mark").map((m) => [m.name, m.startTime])')
+        .catch(() => []);
+      const markText = marks.map(([n, t]) => `${n}+${(t - b.t0).toFixed(0)}`).join(' ');
+      return { page: b.t1 - b.t0, wall: performance.now() - w0, gap: b.gap, ipc, marks: markText };
     }
     if (Date.now() > deadline) throw new Error(`timed out: ${JSON.stringify(spec)} (${JSON.stringify(b)})`);
     await sleep(10);
@@ -159,7 +201,12 @@ async function benchArchive({ students: size, path }) {
   const app = await startApp(sandbox);
   const d = app.driver;
   const times = {};
-  const note = (name, r) => (times[name] ??= []).push(r);
+  const note = (name, r) => {
+    (times[name] ??= []).push(r);
+    const calls = r.ipc.map((c) => `${c.cmd} +${c.sentMs.toFixed(0)}/${c.waitMs === null ? '?' : c.waitMs.toFixed(0)}`).join(' ');
+    console.log(`  ${name}: ${r.page.toFixed(0)} ms (wall ${r.wall.toFixed(0)}, gap ${r.gap.toFixed(0)})${calls ? ` ipc ${calls}` : ''}${r.marks ? ` marks ${r.marks}` : ''}`);
+  };
+  let failure = null;
   try {
     for (let run = 0; run < RUNS; run += 1) {
       await d.waitFor(byTestId('unlock-screen'), { timeout: 60_000 });
@@ -190,6 +237,10 @@ async function benchArchive({ students: size, path }) {
       await d.click(await d.waitFor(byTestId('lock-button')));
       await sleep(500);
     }
+  } catch (e) {
+    // What was measured before is still reported; the failure is named beside it.
+    failure = e.message;
+    console.log(`bench-ui: stopped: ${e.message}`);
   } finally {
     await app.close();
     sandbox.remove();
@@ -202,8 +253,10 @@ async function benchArchive({ students: size, path }) {
     bestWallMs: best(rs.map((r) => r.wall)),
     maxFrameGapMs: Math.max(...rs.map((r) => r.gap)),
     samples: rs.length,
+    // The IPC calls of the run with the median time: what the core and the transfer took of it.
+    medianIpc: [...rs].sort((a, b) => a.page - b.page)[Math.floor(rs.length / 2)].ipc,
   }));
-  return { students: size, runs: RUNS, rows, memory: mem };
+  return { students: size, runs: RUNS, rows, memory: mem, failure };
 }
 
 const results = [];
@@ -217,6 +270,13 @@ for (const archive of ARCHIVES) {
   for (const row of r.rows) {
     console.log(`| ${row.step} | ${row.bestMs.toFixed(0)} | ${row.medianMs.toFixed(0)} | ${row.bestWallMs.toFixed(0)} | ${row.maxFrameGapMs.toFixed(0)} |`);
   }
+  console.log('\nIPC calls of the median run (ms from the event: sent, answer headers after, JSON read after; size):');
+  const f = (x) => (x === null ? '?' : x.toFixed(0));
+  for (const row of r.rows) {
+    const calls = row.medianIpc.map((c) => `${c.cmd} +${f(c.sentMs)} wait ${f(c.waitMs)} read ${f(c.readMs)}${c.bytes === null ? '' : ` ${(c.bytes / 1024).toFixed(0)} KiB`}`);
+    console.log(`- ${row.step}: ${calls.join('; ') || 'none'}`);
+  }
   console.log(`peak memory of the app's ${r.memory.processes} processes: sampled RSS sum ${r.memory.peakRssMiB.toFixed(0)} MiB, VmHWM sum ${r.memory.sumHwmMiB.toFixed(0)} MiB`);
 }
 if (OUT) writeFileSync(OUT, JSON.stringify(results, null, 2));
+if (results.some((r) => r.failure)) process.exitCode = 1;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { byTestId, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, cli, fill, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 
 const PASS = 'calendar-e2e-口令-2026';
@@ -48,21 +48,6 @@ before(() => {
 
 after(() => sandbox?.remove());
 
-/** Replaces an input's text and closes a date panel it may open. */
-async function fill(d, css, text) {
-  for (let i = 0; ; i += 1) {
-    try {
-      const el = await d.waitFor(css);
-      await clearInput(d, el);
-      await d.type(el, text + Keys.ENTER + ESCAPE);
-      return;
-    } catch (e) {
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 test('the calendar warns before it ends and is extended in a form', async (t) => {
   const app = await startApp(sandbox);
   const { driver: d, shot } = app;
@@ -85,9 +70,9 @@ test('the calendar warns before it ends and is extended in a form', async (t) =>
   await d.click(await d.waitFor(byTestId('calendar-save')));
   await d.waitFor(byTestId('calendar-error'), { predicate: (s) => s.includes('请填写名称') });
 
-  await fill(d, 'input[aria-label="名称 2"]', '下学期');
-  await fill(d, 'input[aria-label="开始日期 2"]', day(40));
-  await fill(d, 'input[aria-label="结束日期 2"]', day(200));
+  await fill(d, 'input[aria-label="名称 2"]', '下学期', Keys.ENTER + ESCAPE);
+  await fill(d, 'input[aria-label="开始日期 2"]', day(40), Keys.ENTER + ESCAPE);
+  await fill(d, 'input[aria-label="结束日期 2"]', day(200), Keys.ENTER + ESCAPE);
   await d.click(await d.waitFor(byTestId('calendar-save')));
   await d.waitFor(byTestId('calendar-message'), { predicate: (s) => s.includes('校历已保存') });
   await shot('calendar-form');

@@ -114,8 +114,7 @@ test('forgot the passphrase, a return refused then approved, the profile amended
   // A return approval without the certificate on record is refused, in Chinese, and nothing is written.
   await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
-  await click(d, byTestId('record-kind'));
-  await pickOption(d, '休学 / 复学审核');
+  await pickOption(d, '休学 / 复学审核', byTestId('record-kind'));
   await d.type(await d.waitFor(input('record-author')), '王老师');
   await click(d, byTestId('leave-kind-return'));
   await setSwitch(d, 'leave-certificate', false);

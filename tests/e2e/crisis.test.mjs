@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Keys } from './webdriver.mjs';
-import { byTestId, click, dialogsClosed, pickOption, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, dialogsClosed, fill, pickOption, cli, input, makeSandbox, startApp } from './harness.mjs';
 
 const PASSPHRASE = '危机个案-e2e-口令2026';
 const ENV = { XINDANG_PASSPHRASE: PASSPHRASE };
@@ -35,18 +35,7 @@ async function completeStep(d, key) {
   await click(d, byTestId(`crisis-step-${key}`));
   await d.waitFor(byTestId('crisis-step-dialog'));
   // The name of the last step's doer is kept while the app runs; type it afresh.
-  // The dialog fading in may take the first clicks (WebDriver: "element click intercepted").
-  for (let i = 0; ; i += 1) {
-    try {
-      const by = await d.waitFor(input('crisis-step-by'));
-      await clearInput(d, by);
-      await d.type(by, '王老师');
-      break;
-    } catch (e) {
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await fill(d, input('crisis-step-by'), '王老师');
   await click(d, byTestId('crisis-step-save'));
   await d.waitFor(byTestId(`crisis-step-status-${key}`), { predicate: (s) => s.includes('已完成') });
   await dialogsClosed(d);
@@ -72,8 +61,7 @@ test('a C-level crisis case from the first report to its closure, every step rec
   // The first report opens the case before any assessment: the assessment is owed.
   await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
-  await click(d, byTestId('record-kind'));
-  await pickOption(d, '危机初报');
+  await pickOption(d, '危机初报', byTestId('record-kind'));
   await d.type(await d.waitFor(input('record-author')), '王老师');
   await d.type(await d.waitFor(input('crisis-reporter')), '寝室长 李某');
   await d.type(await d.waitFor(textarea('crisis-text')), '夜间发现该生在阳台情绪激动，已陪同回寝。');
@@ -86,8 +74,7 @@ test('a C-level crisis case from the first report to its closure, every step rec
   // The C-level assessment: the organiser of C (the duty leader out of hours) and its steps.
   await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
-  await click(d, byTestId('record-kind'));
-  await pickOption(d, '危机评估');
+  await pickOption(d, '危机评估', byTestId('record-kind'));
   await d.type(await d.waitFor(input('record-author')), '王老师');
   await click(d, byTestId('crisis-C'));
   await d.waitFor(`${byTestId('crisis-C')}.is-checked`);

@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Keys, WebDriver } from './webdriver.mjs';
+import { ELEMENT, Keys, WebDriver } from './webdriver.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 export const APP_BIN = process.env.XINDANG_APP_BIN ?? join(ROOT, 'target/debug/xindang-app');
@@ -214,13 +214,14 @@ export async function startApp(sandbox, env = {}) {
     try {
       // Text in characters not shown before waits for their font subset to load (font-display:
       // block, so a machine without CJK fonts never shows boxes), and WebKit keeps the last frame
-      // until then: wait for the fonts, then let transitions (menus fade their highlight over
-      // 0.3 s) and the next paint finish.
+      // until then: wait for the fonts, then let transitions (dialogs fading in, menus fading their
+      // highlight over 0.3 s) and the next paint finish.
       await Promise.race([
         driver.execute('return document.fonts.ready.then(() => document.fonts.status)').catch(() => null),
         sleep(10_000),
       ]);
-      await sleep(400);
+      await driver.settled();
+      await sleep(150);
       writeFileSync(join(ARTIFACTS, `${name}.png`), await driver.screenshot());
     } catch (e) {
       console.error(`screenshot ${name} failed: ${e.message}`);
@@ -231,35 +232,69 @@ export async function startApp(sandbox, env = {}) {
 }
 
 /**
- * Clicks `css` once it takes clicks: a dialog or drop-down still fading out may intercept the first
- * ones, and a re-rendering (virtual) table may replace the element under the pointer.
+ * Clicks `css` once it takes clicks. The client waits out transitions and retries a click an overlay
+ * takes (webdriver.mjs); here a re-rendering (virtual) table replacing the element under the pointer
+ * (a stale element) is found again.
  */
 export async function click(d, css) {
-  for (let i = 0; ; i += 1) {
+  const deadline = Date.now() + 8000;
+  for (;;) {
     try {
       await d.click(await d.waitFor(css));
       return;
     } catch (e) {
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
+      if (!/stale|intercepted|not interactable/.test(e.message) || Date.now() > deadline) throw e;
+      await sleep(100);
     }
   }
 }
 
-/** Clicks the option with this text in the open Element Plus drop-down, once it has opened. */
-export async function pickOption(d, text) {
-  for (let i = 0; ; i += 1) {
-    const clicked = await d.execute(
-      `const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter((li) => li.offsetParent !== null);
-       const item = items.find((li) => li.textContent.trim() === arguments[0]);
-       if (item) item.click();
-       return !!item;`,
-      [text],
-    );
-    if (clicked) return;
-    if (i >= 50) throw new Error(`no option ${text} in the open drop-down`);
-    await new Promise((r) => setTimeout(r, 100));
+/** The visible options of the open Element Plus drop-down(s), and a click on the one with `text`. */
+const PICK_SCRIPT = `
+  const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter((li) => li.offsetParent !== null);
+  const item = items.find((li) => li.textContent.trim() === arguments[0]);
+  if (item) item.click();
+  return { clicked: !!item, shown: items.map((li) => li.textContent.trim()) };
+`;
+
+/**
+ * Clicks the option with this text in the open Element Plus drop-down, once it has opened (and its
+ * zoom-in transition ended). With `select` (the CSS of the select), opens it first, and opens it
+ * again if the option does not show (a click on the select during a transition can be lost), then
+ * checks the select shows the choice.
+ */
+export async function pickOption(d, text, select) {
+  for (let attempt = 0; ; attempt += 1) {
+    if (select) await click(d, select);
+    const deadline = Date.now() + (select ? 3000 : 5000);
+    let shown = [];
+    for (;;) {
+      await d.settled();
+      const r = await d.execute(PICK_SCRIPT, [text]);
+      shown = r.shown;
+      if (r.clicked) {
+        if (select) await chosen(d, select, text);
+        return;
+      }
+      if (Date.now() > deadline) break;
+      await sleep(100);
+    }
+    // Opened with other options: a real difference, not a timing one.
+    if (!select || shown.length || attempt >= 2) {
+      throw new Error(`no option ${JSON.stringify(text)} in the open drop-down (shown: ${JSON.stringify(shown)})`);
+    }
   }
+}
+
+/** Waits until the select `css` shows `text` as its value. */
+async function chosen(d, css, text) {
+  const script = `const s = document.querySelector(arguments[0]);
+    return s ? [s.textContent, ...[...s.querySelectorAll('input')].map((i) => i.value)].some((t) => t.includes(arguments[1])) : false;`;
+  for (let i = 0; i < 30; i += 1) {
+    if (await d.execute(script, [css, text])) return;
+    await sleep(100);
+  }
+  throw new Error(`the select ${css} does not show ${JSON.stringify(text)} after picking it`);
 }
 
 /** Waits until no dialog overlay is shown (closing dialogs fade out and catch clicks meanwhile). */
@@ -269,7 +304,7 @@ export async function dialogsClosed(d) {
       "return [...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none')",
     );
     if (!open) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error('a dialog stayed open');
 }
@@ -283,10 +318,46 @@ export function byTestId(testid) {
   return `[data-testid="${testid}"]`;
 }
 
-/** Empties an input the way a user does (select all, delete), so the UI sees the change. */
+const valueOf = (d, el) => d.execute('return arguments[0].value', [{ [ELEMENT]: el }]);
+
+/**
+ * Empties an input the way a user does (select all, delete), so the UI sees the change, and checks
+ * it is empty (keys sent while a dialog fades in can be lost).
+ */
 export async function clearInput(driver, el) {
-  await driver.click(el);
-  await driver.type(el, `${Keys.CONTROL}a${Keys.NULL}${Keys.BACKSPACE}`);
+  for (let i = 0; ; i += 1) {
+    await driver.click(el);
+    await driver.type(el, `${Keys.CONTROL}a${Keys.NULL}${Keys.BACKSPACE}`);
+    const left = await valueOf(driver, el);
+    if (!left) return;
+    if (i >= 3) throw new Error(`the field still holds ${JSON.stringify(left)} after clearing it`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Types `text` afresh into the input `css` (found again if the page re-rendered it): clears it,
+ * types, checks the field holds exactly `text`, then sends `keys` (e.g. Enter and Escape to take a
+ * date and close its panel).
+ */
+export async function fill(d, css, text, keys = '') {
+  const deadline = Date.now() + 8000;
+  for (;;) {
+    try {
+      const el = await d.waitFor(css);
+      await clearInput(d, el);
+      await d.type(el, text);
+      const now = await valueOf(d, el);
+      if (now === text) {
+        if (keys) await d.type(el, keys);
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`${css} holds ${JSON.stringify(now)}, not ${JSON.stringify(text)}`);
+    } catch (e) {
+      if (!/stale|intercepted|not interactable|still holds/.test(e.message) || Date.now() > deadline) throw e;
+    }
+    await sleep(100);
+  }
 }
 
 /**

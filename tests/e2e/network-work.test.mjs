@@ -6,7 +6,7 @@
 // dorm head holding a backbone meeting. The app and the command line never write the archive at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { byTestId, click, clearInput, cli, input, makeSandbox, startApp } from './harness.mjs';
+import { byTestId, click, clearInput, cli, fill, input, makeSandbox, startApp } from './harness.mjs';
 import { Keys } from './webdriver.mjs';
 
 const PASS = 'network-work-e2e-口令-2026';
@@ -47,21 +47,6 @@ before(() => {
 
 after(() => sandbox?.remove());
 
-/** Replaces a date input's text; a date panel still fading out may take the first clicks. */
-async function typeDate(d, css, text) {
-  for (let i = 0; ; i += 1) {
-    try {
-      const el = await d.waitFor(css);
-      await clearInput(d, el);
-      await d.type(el, text + Keys.ENTER + ESCAPE);
-      return;
-    } catch (e) {
-      if (!/intercepted|stale|not interactable/.test(e.message) || i >= 30) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 const ESCAPE = '\uE00C';
 const key = (o) => `${o.rule}|${o.person}|${o.subject}|${o.due}`;
 
@@ -100,12 +85,12 @@ test('a dorm visit is recorded from the to-do list, a duty is waived, refusals a
   await d.waitFor('#activity-date');
   const prefilledDate = await d.execute(`return document.querySelector('#activity-date').value`);
   assert.match(prefilledDate, /^\d{4}-\d{2}-\d{2}$/);
-  await typeDate(d, '#activity-date', tomorrow());
+  await fill(d, '#activity-date', tomorrow(), Keys.ENTER + ESCAPE);
   await click(d, byTestId('activity-save'));
   await d.waitFor(byTestId('activity-error'), { predicate: (s) => s.includes('日期不能晚于今天') });
   await d.waitFor(byTestId('activity-list'), { predicate: (s) => s.includes(`已记录的网络工作（${recorded} 条）`) });
 
-  await typeDate(d, '#activity-date', prefilledDate);
+  await fill(d, '#activity-date', prefilledDate, Keys.ENTER + ESCAPE);
   await click(d, byTestId('activity-save'));
   await d.waitFor(byTestId('activity-saved'), { predicate: (s) => s.includes('走访宿舍') });
   const list = await d.waitFor(byTestId('activity-list'), {

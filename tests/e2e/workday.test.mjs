@@ -99,8 +99,7 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
   await d.type(await d.waitFor(input('record-author')), '王老师');
-  await click(d, byTestId('talk-category'));
-  await pickOption(d, '学业困难 / 学业预警');
+  await pickOption(d, '学业困难 / 学业预警', byTestId('talk-category'));
   await d.type(await d.waitFor(input('talk-place')), '学院谈心室');
   // An empty talk is refused in Chinese before anything is sent.
   await click(d, byTestId('record-save'));
@@ -193,8 +192,7 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   // Every field of every record form has a label (what a screen reader and Tab users need).
   await click(d, byTestId('add-record'));
   for (const kind of ['谈心谈话', '家校联系', '重点关注', '危机评估', '一人一策', '转介 / 诊断', '休学 / 复学审核', '心理普查']) {
-    await click(d, byTestId('record-kind'));
-    await pickOption(d, kind);
+    await pickOption(d, kind, byTestId('record-kind'));
     const unlabelled = await d.execute(`
       const form = document.querySelector('[data-testid="record-form"]');
       const named = (el) => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
@@ -208,8 +206,7 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
 
   // The crisis form shows the organiser of the level chosen.
   await click(d, byTestId('add-record'));
-  await click(d, byTestId('record-kind'));
-  await pickOption(d, '危机评估');
+  await pickOption(d, '危机评估', byTestId('record-kind'));
   await click(d, `${byTestId('crisis-B')}`);
   await d.waitFor(`${byTestId('crisis-B')}.is-checked`);
   await d.waitFor(byTestId('crisis-organiser'), { predicate: (s) => s.includes('二级学院分管心理健康工作领导') });

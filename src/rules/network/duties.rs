@@ -1,6 +1,6 @@
 //! The duties of the network's people as dated obligations, matched to the activity log.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -276,13 +276,21 @@ fn match_duties(
     duties.sort_by(|a, b| {
         (a.rule, &a.person.id, &a.subject, a.due).cmp(&(b.rule, &b.person.id, &b.subject, b.due))
     });
+    // Each person's activities, in date order: scanning the whole log for every duty was
+    // quadratic (a minute at 100,000 students, whose demo logs tens of thousands of visits).
+    let mut by_person: HashMap<&str, Vec<&NetworkActivity>> = HashMap::new();
+    for a in done.iter().copied() {
+        by_person.entry(a.person.as_str()).or_default().push(a);
+    }
     let mut used: HashSet<(&str, &str)> = HashSet::new();
     let mut out = Vec::with_capacity(duties.len());
     for d in duties {
-        let hit = done
-            .iter()
+        let hit = by_person
+            .get(d.person.id.as_str())
+            .into_iter()
+            .flatten()
             .copied()
-            .filter(|a| a.date >= d.since && a.date <= d.until && a.person == d.person.id)
+            .filter(|a| a.date >= d.since && a.date <= d.until)
             .filter(|a| match d.rule {
                 "dorm-visits.weekly" => a.kind == ActivityKind::DormVisit,
                 "classroom-visits.weekly" => a.kind == ActivityKind::ClassroomVisit,

@@ -36,6 +36,7 @@ export const reportsEn: Widen<typeof reportsZhCN> = {
     concernChart: 'Concern levels over time',
     crisesTitle: 'Crisis assessments by level',
     concernListTitle: 'Students on the concern list',
+    concernShowAll: 'First {shown} shown: show all {total}',
     noData: 'No data in this period.',
     noCrises: 'No crisis assessment in this period.',
     colCategory: 'Category',

@@ -32,6 +32,7 @@ export const reportsZhCN = {
     concernChart: '关注等级变化',
     crisesTitle: '危机评估（按等级）',
     concernListTitle: '关注学生名单',
+    concernShowAll: '已显示前 {shown} 名，显示全部 {total} 名',
     noData: '本期没有数据。',
     noCrises: '本期没有危机评估。',
     colCategory: '类别',
