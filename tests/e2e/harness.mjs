@@ -309,6 +309,17 @@ export async function dialogsClosed(d) {
   throw new Error('a dialog stayed open');
 }
 
+/** Waits until nothing matches `css` (a list re-renders after the command that changed it). */
+export async function gone(d, css, timeout = 5000) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const left = (await d.findAll(css)).length;
+    if (left === 0) return;
+    if (Date.now() > until) throw new Error(`${left} elements ${css} still shown after ${timeout} ms`);
+    await sleep(100);
+  }
+}
+
 /** The input inside an Element Plus component marked with `data-testid` (or the input itself). */
 export function input(testid) {
   return `input[data-testid="${testid}"], [data-testid="${testid}"] input`;
