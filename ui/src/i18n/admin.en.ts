@@ -268,7 +268,6 @@ export const adminEn: Widen<typeof adminZhCN> = {
     settleEmpty: '(empty)',
     settleNothing: 'No values to compare: mark it settled once checked.',
     settleAuthor: 'Settled by',
-    settleAuthorNone: 'Name who settles it',
     settleTake: 'Take the {n} chosen and settle',
     settleKeep: 'Keep the values in force and settle',
     settled: 'The conflict of {student} is settled.',

@@ -265,7 +265,6 @@ export const adminZhCN = {
     settleEmpty: '（空）',
     settleNothing: '没有需要逐项核对的值：核实后标记为已处理即可。',
     settleAuthor: '处理人',
-    settleAuthorNone: '请填写处理人',
     settleTake: '采用所选的 {n} 项并处理',
     settleKeep: '保留现行值，标记为已处理',
     settled: '学号 {student} 的冲突已处理。',
