@@ -2,8 +2,8 @@
 // two classes, two counselors (王老师 on 计科2501, 李老师 on 软件2502) and a leader (张书记). Each
 // unlocks as themselves on the unlock screen and sees only what their keys open (the leader both
 // classes); the header names who is unlocked and the record form's author is that person. The
-// administrator adds a person and hands 王老师's class to 李老师 on the 人员与权限 page, and the
-// command line then agrees: 李老师 opens both classes, 王老师 none.
+// administrator adds a person, assigns them a class and removes them, and hands 王老师's class to
+// 李老师 on the 人员与权限 page; the command line then agrees: 李老师 opens both classes, 王老师 none.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,7 +120,7 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
   const author = await d.waitFor(input('record-author'));
-  assert.equal(await d.execute('return arguments[0].value', [author]), '王老师');
+  assert.equal(await d.execute('return document.querySelector(arguments[0]).value', [input('record-author')]), '王老师');
   assert.equal(await d.enabled(author), false, 'the author is not typed');
   await click(d, byTestId('record-cancel'));
   await dialogsClosed(d);
@@ -151,6 +151,15 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   await dialogsClosed(d);
   await d.waitFor(byTestId(`caseloads-${NEW_PERSON}`), { timeout: 30_000, predicate: (s) => s.includes('未分配') });
 
+  // 分配负责范围: 李老师's class to the new person too.
+  await click(d, byTestId(`assign-${NEW_PERSON}`));
+  await d.waitFor(byTestId('assign-dialog'));
+  await click(d, byTestId('assign-classes'));
+  await pickOption(d, B_CLASS);
+  await click(d, byTestId('assign-submit'));
+  await dialogsClosed(d);
+  await d.waitFor(byTestId(`caseloads-${NEW_PERSON}`), { timeout: 30_000, predicate: (s) => s.includes(`${B_CLASS}（2 人）`) });
+
   // 移交: 王老师's class to 李老师, with the reason.
   await click(d, byTestId('transfer-王老师'));
   await d.waitFor(byTestId('transfer-dialog'));
@@ -168,14 +177,25 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   });
   await d.waitFor(byTestId('caseloads-王老师'), { predicate: (s) => s.includes('未分配') && !s.includes(A_CLASS) });
   await shot('people-5-transferred');
+
+  // 移除, confirmed: the new person is gone (their passphrase opens nothing any more).
+  await click(d, byTestId(`remove-${NEW_PERSON}`));
+  await d.waitFor(byTestId('remove-dialog'), { predicate: (s) => s.includes(NEW_PERSON) });
+  await click(d, byTestId('remove-confirm'));
+  await dialogsClosed(d);
+  await d.waitFor(byTestId('people-table'), { content: true, predicate: (s) => s.includes('李老师') && !s.includes(NEW_PERSON) });
   await lock(d);
   await app.close();
 
-  // The command line agrees: the receiver opens both classes, the giver none; the new person exists.
+  // The command line agrees: the receiver opens both classes, the giver none; the removed person is gone.
   const all = [...A_STUDENTS, ...B_STUDENTS].map(([no]) => no).sort();
   assert.deepEqual(listAs('李老师', PASS.李老师), all);
   assert.deepEqual(listAs('王老师', PASS.王老师), []);
-  assert.deepEqual(listAs(NEW_PERSON, NEW_PASS), []);
+  const people = JSON.parse(cli(sandbox, ['user', 'list', '--json'], { XINDANG_PASSPHRASE: ADMIN_PASS }));
+  assert.deepEqual(
+    people.map((p) => p.person.name),
+    ['管理员', '王老师', '李老师', '张书记'],
+  );
   const audit = cli(sandbox, ['audit', 'list', '--json'], { XINDANG_PASSPHRASE: ADMIN_PASS });
   assert.ok(audit.includes('王老师调岗'), 'the reason is in the audit log');
 });
