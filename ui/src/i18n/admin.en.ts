@@ -37,6 +37,7 @@ export const adminEn: Widen<typeof adminZhCN> = {
     importing: 'Importing…',
     resultTitle: 'Roster imported',
     result: '{added} added, {updated} updated, {unchanged} unchanged; {errors} rows with errors skipped.',
+    notHeld: '{n} more rows are students outside your caseloads (another counselor’s students or classes) and were not imported; their counselor or an administrator can import them.',
     again: 'Import another roster',
     goStudents: 'Open the student files',
     nothingToImport: 'No student to import: correct the file or the columns.',

@@ -33,6 +33,7 @@ export const adminZhCN = {
     importing: '正在导入，请稍候…',
     resultTitle: '名单导入完成',
     result: '新增 {added} 人，更新 {updated} 人，无变化 {unchanged} 人；跳过错误行 {errors} 行。',
+    notHeld: '另有 {n} 行的学生不在您的负责范围内（其他辅导员负责的学生或班级），未导入；请由负责的辅导员或管理员导入。',
     again: '继续导入其他名单',
     goStudents: '查看学生档案',
     nothingToImport: '没有可导入的学生，请修正文件或列对应关系。',
