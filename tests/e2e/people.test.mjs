@@ -3,7 +3,8 @@
 // unlocks as themselves on the unlock screen and sees only what their keys open (the leader both
 // classes); the header names who is unlocked and the record form's author is that person. The
 // administrator adds a person, assigns them a class and removes them, and hands 王老师's class to
-// 李老师 on the 人员与权限 page; the command line then agrees: 李老师 opens both classes, 王老师 none.
+// 李老师 on the 人员与权限 page; 李老师 then resets a forgotten passphrase with the recovery key. The
+// command line agrees: 李老师 opens both classes with the new passphrase, 王老师 none.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ const PASS = {
 };
 const NEW_PERSON = '赵老师';
 const NEW_PASS = '赵老师的口令-maple-3';
+/** 李老师's passphrase after 忘记口令. */
+const RESET_PASS = '李老师的新口令-lake-2027';
 const A_CLASS = '计科2501';
 const B_CLASS = '软件2502';
 const A_STUDENTS = [
@@ -32,6 +35,7 @@ const B_STUDENTS = [
 ];
 
 let sandbox;
+let recoveryKey;
 
 before(() => {
   sandbox = makeSandbox('people');
@@ -42,7 +46,8 @@ before(() => {
   ];
   const roster = join(sandbox.root, 'roster.csv');
   writeFileSync(roster, ['学号,姓名,学院,专业,班级,年级,联系电话', ...rows.map((r) => r.join(','))].join('\n') + '\n');
-  cli(sandbox, ['init'], env);
+  recoveryKey = cli(sandbox, ['init'], env).trim();
+  assert.match(recoveryKey, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
   cli(sandbox, ['roster', 'import', roster], env);
   cli(sandbox, ['user', 'add', '王老师', '--role', 'counselor'], { ...env, XINDANG_NEW_PASSPHRASE: PASS.王老师 });
   cli(sandbox, ['user', 'add', '李老师', '--role', 'counselor'], { ...env, XINDANG_NEW_PASSPHRASE: PASS.李老师 });
@@ -185,11 +190,27 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   await dialogsClosed(d);
   await d.waitFor(byTestId('people-table'), { content: true, predicate: (s) => s.includes('李老师') && !s.includes(NEW_PERSON) });
   await lock(d);
+
+  // 忘记口令 for the person chosen: 李老师 gets a new passphrase with the recovery key, and opens
+  // both classes now.
+  await click(d, byTestId('unlock-user'));
+  await click(d, byTestId('unlock-user-李老师'));
+  await dialogsClosed(d);
+  await click(d, byTestId('unlock-forgot'));
+  await d.waitFor(byTestId('recover-user'), { predicate: (s) => s.includes('李老师') });
+  await d.type(await d.waitFor(input('recover-key')), recoveryKey);
+  await d.type(await d.waitFor(input('recover-passphrase')), RESET_PASS);
+  await d.type(await d.waitFor(input('recover-confirm')), RESET_PASS);
+  await click(d, byTestId('recover-submit'));
+  await d.waitFor(byTestId('current-person-name'), { timeout: 30_000, predicate: (s) => s.includes('李老师') });
+  await seesOnly(d, [...A_STUDENTS, ...B_STUDENTS], []);
+  await lock(d);
   await app.close();
 
   // The command line agrees: the receiver opens both classes, the giver none; the removed person is gone.
   const all = [...A_STUDENTS, ...B_STUDENTS].map(([no]) => no).sort();
-  assert.deepEqual(listAs('李老师', PASS.李老师), all);
+  assert.deepEqual(listAs('李老师', RESET_PASS), all);
+  assert.throws(() => listAs('李老师', PASS.李老师), /wrong passphrase/, 'the forgotten passphrase is void');
   assert.deepEqual(listAs('王老师', PASS.王老师), []);
   const people = JSON.parse(cli(sandbox, ['user', 'list', '--json'], { XINDANG_PASSPHRASE: ADMIN_PASS }));
   assert.deepEqual(
