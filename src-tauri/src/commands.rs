@@ -19,14 +19,16 @@ pub fn archive_status(state: State<'_, Shared>) -> ArchiveStatus {
     state.with(|s| s.status())
 }
 
-/// Creates the archive; returns the recovery key's text, to be shown once.
+/// Creates the archive, its first person (the administrator) named `name`; returns the recovery
+/// key's text, to be shown once.
 #[tauri::command(async)]
 pub fn create_archive(
     state: State<'_, Shared>,
+    name: Option<String>,
     passphrase: Zeroizing<String>,
 ) -> Result<String, CommandError> {
     state
-        .with(|s| s.create(&passphrase))
+        .with(|s| s.create(name.as_deref(), &passphrase))
         .map(|key| key.as_str().to_owned())
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 use typeshare::typeshare;
 use xindang::model::StudentSummary;
 use xindang::people::Person;
-use xindang::{Archive, Session};
+use xindang::{Archive, Session, SiteKind};
 use zeroize::Zeroizing;
 
 use crate::error::CommandError;
@@ -114,10 +114,21 @@ impl AppState {
         }
     }
 
-    /// Creates the archive and keeps it unlocked; returns the recovery key's text, shown once.
-    pub fn create(&mut self, passphrase: &str) -> Result<Zeroizing<String>, CommandError> {
+    /// Creates the archive and keeps it unlocked, its first person (the administrator) named
+    /// `name` (the core checks it; `None`: the core's default); returns the recovery key's text,
+    /// shown once.
+    pub fn create(
+        &mut self,
+        name: Option<&str>,
+        passphrase: &str,
+    ) -> Result<Zeroizing<String>, CommandError> {
         check_passphrase_arg(passphrase)?;
-        let (session, recovery) = Session::create(&self.archive_dir, passphrase)?;
+        let (session, recovery) = match name {
+            Some(name) => {
+                Session::create_as(&self.archive_dir, passphrase, SiteKind::College, name)?
+            }
+            None => Session::create(&self.archive_dir, passphrase)?,
+        };
         self.session = Some(session);
         Ok(Zeroizing::new(recovery.to_string()))
     }

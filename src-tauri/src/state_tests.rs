@@ -30,7 +30,7 @@ fn first_run_create_lock_unlock() {
     assert_eq!(code(s.list_students()), "locked");
     assert_eq!(code(s.unlock(None, PASSPHRASE)), "no_archive");
 
-    let key = s.create(PASSPHRASE).expect("create");
+    let key = s.create(None, PASSPHRASE).expect("create");
     let groups: Vec<&str> = key.split('-').collect();
     assert_eq!(groups.len(), 8, "eight groups of four");
     assert!(groups.iter().all(|g| g.len() == 4));
@@ -43,7 +43,7 @@ fn first_run_create_lock_unlock() {
         }
     );
     assert_eq!(s.list_students().expect("list"), vec![]);
-    assert_eq!(code(s.create(PASSPHRASE)), "archive_exists");
+    assert_eq!(code(s.create(None, PASSPHRASE)), "archive_exists");
 
     assert!(s.lock());
     assert!(!s.lock(), "locking twice is harmless");
@@ -67,14 +67,14 @@ fn first_run_create_lock_unlock() {
 #[test]
 fn weak_passphrase_is_refused_with_its_code() {
     let (_dir, mut s) = state(DEFAULT_IDLE_LIMIT);
-    assert_eq!(code(s.create("short")), "weak_passphrase");
+    assert_eq!(code(s.create(None, "short")), "weak_passphrase");
     assert!(!s.status().exists);
 }
 
 #[test]
 fn auto_lock_after_idle_only() {
     let (_dir, mut s) = state(Duration::from_secs(60));
-    s.create(PASSPHRASE).expect("create");
+    s.create(None, PASSPHRASE).expect("create");
     let now = Moment::now();
     let secs = Duration::from_secs;
     assert!(!s.lock_if_idle(now), "not idle yet");
@@ -91,7 +91,7 @@ fn auto_lock_after_idle_only() {
 #[test]
 fn a_laptop_that_slept_past_the_limit_wakes_locked() {
     let (_dir, mut s) = state(Duration::from_secs(300));
-    s.create(PASSPHRASE).expect("create");
+    s.create(None, PASSPHRASE).expect("create");
     let now = Moment::now();
     let secs = Duration::from_secs;
     // Asleep for an hour: the monotonic clock barely moved, the wall clock did.
@@ -103,7 +103,7 @@ fn a_laptop_that_slept_past_the_limit_wakes_locked() {
 #[test]
 fn a_command_after_a_long_sleep_finds_the_archive_locked() {
     let (_dir, mut s) = state(Duration::from_secs(300));
-    s.create(PASSPHRASE).expect("create");
+    s.create(None, PASSPHRASE).expect("create");
     // The last activity an hour ago by the wall clock, as after a suspend.
     s.last_activity.wall -= Duration::from_secs(3600);
     let shared = Shared::new(s);
@@ -157,7 +157,7 @@ fn the_unlock_screen_lists_the_people_and_unlocks_or_resets_the_one_chosen() {
     use xindang::people::Role;
     let (_dir, mut s) = state(DEFAULT_IDLE_LIMIT);
     assert_eq!(code(s.people_locked()), "no_archive");
-    let key = s.create(PASSPHRASE).expect("create");
+    let key = s.create(None, PASSPHRASE).expect("create");
     let theirs = "王老师的口令-2026";
     s.session_mut()
         .expect("unlocked")
@@ -205,4 +205,18 @@ fn the_unlock_screen_lists_the_people_and_unlocks_or_resets_the_one_chosen() {
     s.unlock(None, PASSPHRASE)
         .expect("the founder's passphrase is unchanged");
     assert_eq!(s.session().expect("unlocked").role(), Some(Role::Admin));
+}
+
+#[test]
+fn the_first_run_names_the_administrator() {
+    use xindang::people::Role;
+    let (_dir, mut s) = state(DEFAULT_IDLE_LIMIT);
+    let e = s
+        .create(Some(" "), PASSPHRASE)
+        .expect_err("an empty name is refused");
+    assert_eq!(e.reason.as_deref(), Some("bad_person_name"));
+    assert!(!s.status().exists, "nothing was made");
+    s.create(Some("周主任"), PASSPHRASE).expect("create");
+    let me = s.session().expect("unlocked");
+    assert_eq!((me.actor(), me.role()), ("周主任", Some(Role::Admin)));
 }

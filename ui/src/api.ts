@@ -7,7 +7,8 @@ import type { Dashboard, ExportDone, NewRecord, ProfileAmendment, StudentFile, S
 
 export const api = {
   archiveStatus: () => invoke<ArchiveStatus>('archive_status'),
-  createArchive: (passphrase: string) => invoke<string>('create_archive', { passphrase }),
+  // `name`: the first person, the archive's administrator (null: the core's default).
+  createArchive: (name: string | null, passphrase: string) => invoke<string>('create_archive', { name, passphrase }),
   // `user` null: the only person, or the founding administrator (the command line's rule).
   unlock: (user: string | null, passphrase: string) => invoke<void>('unlock', { user, passphrase }),
   // 忘记口令: the recovery key unlocks and sets a new passphrase for `user` (throttled like an unlock).

@@ -15,7 +15,7 @@ fn unlocked() -> (tempfile::TempDir, AppState) {
     std::env::set_var("XINDANG_KDF_MS", "0");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut s = AppState::new(dir.path().join("archive"), Duration::from_secs(300));
-    s.create(PASSPHRASE).expect("create");
+    s.create(None, PASSPHRASE).expect("create");
     (dir, s)
 }
 

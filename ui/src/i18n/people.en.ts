@@ -56,5 +56,8 @@ export const peopleEn: Widen<typeof peopleZhCN> = {
     mismatch: 'The two passphrases differ',
     selectorRequired: 'Name at least one class, grade or student number',
     authorIsMe: 'The author is the person who unlocked',
+    founderName: 'Your name',
+    founderHint: 'You will be this archive’s administrator; add counselors and college leaders later under People.',
+    founderDefault: '管理员',
   },
 };

@@ -52,5 +52,8 @@ export const peopleZhCN = {
     mismatch: '两次输入的口令不一致',
     selectorRequired: '请至少填写一个班级、年级或学号',
     authorIsMe: '记录人为当前解锁的人员',
+    founderName: '您的姓名',
+    founderHint: '您将是本档案的管理员，之后可在“人员与权限”中添加辅导员和学院负责人。',
+    founderDefault: '管理员',
   },
 } as const;
