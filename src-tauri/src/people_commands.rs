@@ -82,8 +82,8 @@ pub fn caseload_assign(
     state.with(|s| Ok(count(s.session_mut()?.assign_caseload(&user, &sel)?)))
 }
 
-/// Hands `from`'s caseloads (only `class` when given) to `to`, with the reason (移交); returns how
-/// many caseloads moved.
+/// Hands `from`'s caseloads (only `class` when given) to `to`, with the reason (移交) and a
+/// handover note 交接说明 per student (学号, text) if any; returns how many caseloads moved.
 #[tauri::command(async)]
 pub fn caseload_transfer(
     state: State<'_, Shared>,
@@ -91,6 +91,7 @@ pub fn caseload_transfer(
     to: String,
     class: Option<String>,
     reason: String,
+    notes: Vec<(String, String)>,
 ) -> Result<u32, CommandError> {
     let class = class.filter(|c| !c.trim().is_empty());
     state.with(|s| {
@@ -99,6 +100,7 @@ pub fn caseload_transfer(
             &to,
             class.as_deref(),
             &reason,
+            &notes,
         )?))
     })
 }

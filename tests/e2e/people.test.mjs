@@ -19,6 +19,8 @@ const PASS = {
   张书记: '张书记的口令-hill-2026',
 };
 const NEW_PERSON = '赵老师';
+/** The handover note 交接说明 for one of the students handed over. */
+const NOTE = '该生近期情绪平稳，每两周约谈一次';
 const NEW_PASS = '赵老师的口令-maple-3';
 /** 李老师's passphrase after 忘记口令. */
 const RESET_PASS = '李老师的新口令-lake-2027';
@@ -173,6 +175,9 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   await click(d, byTestId('transfer-class'));
   await pickOption(d, A_CLASS);
   await d.type(await d.waitFor('textarea[data-testid="transfer-reason"], [data-testid="transfer-reason"] textarea'), '王老师调岗，计科2501 交由李老师负责');
+  await click(d, byTestId('transfer-note-add'));
+  await d.type(await d.waitFor(input('transfer-note-no-0')), A_STUDENTS[0][0]);
+  await d.type(await d.waitFor(input('transfer-note-text-0')), NOTE);
   await shot('people-4-transfer');
   await click(d, byTestId('transfer-submit'));
   await dialogsClosed(d);
@@ -211,6 +216,8 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   const all = [...A_STUDENTS, ...B_STUDENTS].map(([no]) => no).sort();
   assert.deepEqual(listAs('李老师', RESET_PASS), all);
   assert.throws(() => listAs('李老师', PASS.李老师), /wrong passphrase/, 'the forgotten passphrase is void');
+  const file = cli(sandbox, ['student', 'show', A_STUDENTS[0][0], '--json'], { XINDANG_USER: '李老师', XINDANG_PASSPHRASE: RESET_PASS });
+  assert.ok(file.includes(NOTE), 'the handover note went along into the file');
   assert.deepEqual(listAs('王老师', PASS.王老师), []);
   const people = JSON.parse(cli(sandbox, ['user', 'list', '--json'], { XINDANG_PASSPHRASE: ADMIN_PASS }));
   assert.deepEqual(

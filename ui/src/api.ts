@@ -23,8 +23,9 @@ export const api = {
   personRemove: (name: string) => invoke<void>('person_remove', { name }),
   caseloadAssign: (user: string, classes: string[], grades: string[], students: string[]) =>
     invoke<number>('caseload_assign', { user, classes, grades, students }),
-  caseloadTransfer: (from: string, to: string, className: string | null, reason: string) =>
-    invoke<number>('caseload_transfer', { from, to, class: className, reason }),
+  // `notes`: a handover note 交接说明 per student, as [学号, text].
+  caseloadTransfer: (from: string, to: string, className: string | null, reason: string, notes: [string, string][]) =>
+    invoke<number>('caseload_transfer', { from, to, class: className, reason, notes }),
   lock: () => invoke<void>('lock'),
   touch: () => invoke<void>('touch'),
   // Administrative screens (src-tauri/src/admin_commands.rs). File choices happen in native dialogs
