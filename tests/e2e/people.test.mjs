@@ -161,8 +161,7 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   // 分配负责范围: 李老师's class to the new person too.
   await click(d, byTestId(`assign-${NEW_PERSON}`));
   await d.waitFor(byTestId('assign-dialog'));
-  await click(d, byTestId('assign-classes'));
-  await pickOption(d, B_CLASS);
+  await pickOption(d, B_CLASS, byTestId('assign-classes'));
   await click(d, byTestId('assign-submit'));
   await dialogsClosed(d);
   await d.waitFor(byTestId(`caseloads-${NEW_PERSON}`), { timeout: 30_000, predicate: (s) => s.includes(`${B_CLASS}（2 人）`) });
@@ -170,10 +169,8 @@ test('each person unlocks as themselves and sees their caseload; the administrat
   // 移交: 王老师's class to 李老师, with the reason.
   await click(d, byTestId('transfer-王老师'));
   await d.waitFor(byTestId('transfer-dialog'));
-  await click(d, byTestId('transfer-to'));
-  await pickOption(d, '李老师');
-  await click(d, byTestId('transfer-class'));
-  await pickOption(d, A_CLASS);
+  await pickOption(d, '李老师', byTestId('transfer-to'));
+  await pickOption(d, A_CLASS, byTestId('transfer-class'));
   await d.type(await d.waitFor('textarea[data-testid="transfer-reason"], [data-testid="transfer-reason"] textarea'), '王老师调岗，计科2501 交由李老师负责');
   await click(d, byTestId('transfer-note-add'));
   await d.type(await d.waitFor(input('transfer-note-no-0')), A_STUDENTS[0][0]);
