@@ -78,6 +78,13 @@ const COMMANDS: &[&str] = &[
     "inbox_file",
     "inbox_dismiss",
     "student_obligations",
+    "people_locked",
+    "current_person",
+    "people_list",
+    "person_add",
+    "person_remove",
+    "caseload_assign",
+    "caseload_transfer",
 ];
 
 fn main() {

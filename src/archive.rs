@@ -276,6 +276,9 @@ impl Archive {
         label: &str,
     ) -> Result<(Unlocked, RecoveryKey)> {
         check_passphrase(passphrase)?;
+        // Before any file is made: a refused name leaves no empty archive behind.
+        let label = people::check_name(label)?;
+        let label = label.as_str();
         let path = dir.join(db::DB_FILE);
         if path.exists() {
             // A creation that crashed before committing leaves a file with no schema: reuse it.
@@ -314,8 +317,6 @@ impl Archive {
             "INSERT INTO meta (key, value) VALUES ('failed_unlocks', 0)",
             [],
         )?;
-        let label = people::check_name(label)?;
-        let label = label.as_str();
         let identity = Identity::generate();
         let slot = write_passphrase_slot(
             &tx,

@@ -19,31 +19,39 @@ pub fn archive_status(state: State<'_, Shared>) -> ArchiveStatus {
     state.with(|s| s.status())
 }
 
-/// Creates the archive; returns the recovery key's text, to be shown once.
+/// Creates the archive, its first person (the administrator) named `name`; returns the recovery
+/// key's text, to be shown once.
 #[tauri::command(async)]
 pub fn create_archive(
     state: State<'_, Shared>,
+    name: Option<String>,
     passphrase: Zeroizing<String>,
 ) -> Result<String, CommandError> {
     state
-        .with(|s| s.create(&passphrase))
+        .with(|s| s.create(name.as_deref(), &passphrase))
         .map(|key| key.as_str().to_owned())
 }
 
-/// Unlocks the archive.
+/// Unlocks the archive as `user` (`null`: the only person, or the founding administrator).
 #[tauri::command(async)]
-pub fn unlock(state: State<'_, Shared>, passphrase: Zeroizing<String>) -> Result<(), CommandError> {
-    state.with(|s| s.unlock(&passphrase))
+pub fn unlock(
+    state: State<'_, Shared>,
+    user: Option<String>,
+    passphrase: Zeroizing<String>,
+) -> Result<(), CommandError> {
+    state.with(|s| s.unlock(user.as_deref(), &passphrase))
 }
 
-/// 忘记口令: unlocks with the recovery key and sets a new passphrase (throttled like an unlock).
+/// 忘记口令: unlocks with the recovery key and sets a new passphrase for `user` (throttled like an
+/// unlock).
 #[tauri::command(async)]
 pub fn unlock_with_recovery(
     state: State<'_, Shared>,
     recovery_key: Zeroizing<String>,
+    user: Option<String>,
     new_passphrase: Zeroizing<String>,
 ) -> Result<(), CommandError> {
-    state.with(|s| s.unlock_with_recovery(&recovery_key, &new_passphrase))
+    state.with(|s| s.unlock_with_recovery(&recovery_key, user.as_deref(), &new_passphrase))
 }
 
 /// Locks the archive: the keys are dropped and zeroized.

@@ -16,6 +16,7 @@ pub mod crisis_commands;
 pub mod dialogs;
 pub mod error;
 pub mod list_commands;
+pub mod people_commands;
 pub mod policy_commands;
 pub mod protect;
 pub mod report_commands;
@@ -128,6 +129,13 @@ pub fn run() {
             list_commands::inbox_file,
             list_commands::inbox_dismiss,
             list_commands::student_obligations,
+            people_commands::people_locked,
+            people_commands::current_person,
+            people_commands::people_list,
+            people_commands::person_add,
+            people_commands::person_remove,
+            people_commands::caseload_assign,
+            people_commands::caseload_transfer,
         ])
         .plugin(tauri_plugin_dialog::init())
         .manage(admin::Staging::default())

@@ -18,7 +18,7 @@ use crate::state::AppState;
 fn archive(dir: &std::path::Path) -> AppState {
     std::env::set_var("XINDANG_KDF_MS", "0");
     let mut s = AppState::new(dir.join("archive"), Duration::from_secs(600));
-    s.create("lists-口令-2026").expect("create");
+    s.create(None, "lists-口令-2026").expect("create");
     let students = ["王芳", "李雷"]
         .iter()
         .enumerate()

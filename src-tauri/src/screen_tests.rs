@@ -18,7 +18,7 @@ use crate::state::AppState;
 fn unlocked(dir: &Path) -> AppState {
     std::env::set_var("XINDANG_KDF_MS", "0");
     let mut s = AppState::new(dir.join("archive"), Duration::from_secs(600));
-    s.create("screens-口令-2026").expect("create");
+    s.create(None, "screens-口令-2026").expect("create");
     s
 }
 

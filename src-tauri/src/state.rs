@@ -12,7 +12,8 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use typeshare::typeshare;
 use xindang::model::StudentSummary;
-use xindang::{Archive, Session};
+use xindang::people::Person;
+use xindang::{Archive, Session, SiteKind};
 use zeroize::Zeroizing;
 
 use crate::error::CommandError;
@@ -113,33 +114,53 @@ impl AppState {
         }
     }
 
-    /// Creates the archive and keeps it unlocked; returns the recovery key's text, shown once.
-    pub fn create(&mut self, passphrase: &str) -> Result<Zeroizing<String>, CommandError> {
+    /// Creates the archive and keeps it unlocked, its first person (the administrator) named
+    /// `name` (the core checks it; `None`: the core's default); returns the recovery key's text,
+    /// shown once.
+    pub fn create(
+        &mut self,
+        name: Option<&str>,
+        passphrase: &str,
+    ) -> Result<Zeroizing<String>, CommandError> {
         check_passphrase_arg(passphrase)?;
-        let (session, recovery) = Session::create(&self.archive_dir, passphrase)?;
+        let (session, recovery) = match name {
+            Some(name) => {
+                Session::create_as(&self.archive_dir, passphrase, SiteKind::College, name)?
+            }
+            None => Session::create(&self.archive_dir, passphrase)?,
+        };
         self.session = Some(session);
         Ok(Zeroizing::new(recovery.to_string()))
     }
 
-    /// Unlocks the archive with a passphrase.
-    pub fn unlock(&mut self, passphrase: &str) -> Result<(), CommandError> {
+    /// The people of the archive, while locked (the unlock screen asks who).
+    pub fn people_locked(&self) -> Result<Vec<Person>, CommandError> {
+        Ok(Archive::open(&self.archive_dir)?.people()?)
+    }
+
+    /// Unlocks the archive as the person named `user` (`None`: the only person, or the founding
+    /// administrator) with their passphrase.
+    pub fn unlock(&mut self, user: Option<&str>, passphrase: &str) -> Result<(), CommandError> {
         if self.session.is_some() {
             return Err(CommandError::already_unlocked());
         }
         check_passphrase_arg(passphrase)?;
-        self.session = Some(Session::unlock(
+        self.session = Some(Session::unlock_as(
             &Archive::open(&self.archive_dir)?,
+            user,
             passphrase,
         )?);
         crate::admin::apply_archive_settings(self);
         Ok(())
     }
 
-    /// 忘记口令: unlocks with the recovery key and sets a new passphrase; the core checks the new
-    /// one's strength before trying the key, and throttles wrong keys like wrong passphrases.
+    /// 忘记口令: unlocks with the recovery key and sets a new passphrase for the person named
+    /// `user` (by [`AppState::unlock`]'s rule when `None`); the core checks the new one's strength
+    /// before trying the key, and throttles wrong keys like wrong passphrases.
     pub fn unlock_with_recovery(
         &mut self,
         recovery_key: &str,
+        user: Option<&str>,
         new_passphrase: &str,
     ) -> Result<(), CommandError> {
         if self.session.is_some() {
@@ -149,9 +170,10 @@ impl AppState {
         if recovery_key.trim().is_empty() || recovery_key.len() > MAX_PASSPHRASE_BYTES {
             return Err(CommandError::invalid("recovery_key", "empty or too long"));
         }
-        self.session = Some(Session::recover(
+        self.session = Some(Session::recover_as(
             &Archive::open(&self.archive_dir)?,
             recovery_key,
+            user,
             new_passphrase,
         )?);
         crate::admin::apply_archive_settings(self);

@@ -94,9 +94,7 @@ test("the center settles a conflict side by side and reads a college's flagged s
   });
   // Which edit is in force depends on the clocks (last writer wins): take the other one.
   await click(d, `${byTestId('conflict-take-dorm')}`);
-  await click(d, byTestId('conflict-confirm'));
-  await d.waitFor(byTestId('conflict-error'), { predicate: (s) => s.includes('处理人') });
-  await d.type(await d.waitFor('#conflict-author'), '中心王老师');
+  await new Promise((r) => setTimeout(r, 300));
   await shot('33-conflict-side-by-side');
   await click(d, byTestId('conflict-confirm'));
   await d.waitFor(byTestId('sync-message'), { predicate: (s) => s.includes(`学号 ${sno} 的冲突已处理`) && s.includes('宿舍') });

@@ -74,6 +74,8 @@ test('first run, lock and unlock in the real window', async (t) => {
   const layoutText = await d.text(layout);
   for (const label of ['工作台', '学生档案', '导入名单', '设置', '锁定']) assert.match(layoutText, new RegExp(label));
   assert.equal((await d.findAll(byTestId('recovery-key'))).length, 0, 'the recovery key is gone');
+  // The first person is the archive's administrator, named on the first screen (管理员 unless changed).
+  await d.waitFor(byTestId('current-person-name'), { predicate: (s) => s.includes('管理员') });
   await shot('03-dashboard');
 
   // Lock: back to the unlock screen, nothing of the archive left on screen.

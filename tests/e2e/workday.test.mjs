@@ -98,7 +98,6 @@ test('a counselor’s first day: roster, search by pinyin, talk, lock, unlock, e
   await d.waitFor(byTestId('file-title'), { predicate: (s) => s.includes(target.name) });
   await click(d, byTestId('add-record'));
   await d.waitFor(byTestId('record-form'));
-  await d.type(await d.waitFor(input('record-author')), '王老师');
   await pickOption(d, '学业困难 / 学业预警', byTestId('talk-category'));
   await d.type(await d.waitFor(input('talk-place')), '学院谈心室');
   // An empty talk is refused in Chinese before anything is sent.
@@ -219,7 +218,6 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
   assert.ok(amendButtons.length > 0, 'a record to amend');
   await d.click(amendButtons[0]);
   await d.waitFor(byTestId('record-form'));
-  await d.type(await d.waitFor(input('record-author')), '王老师');
   await d.type(await d.waitFor(input('record-amend-reason')), '补充家长意见后更正');
   await click(d, byTestId('record-save'));
   await d.waitFor(byTestId('file-timeline'), {
@@ -229,7 +227,6 @@ test('the demo archive: dashboard, a crisis case, every record kind, the A4 view
 
   // Attach a picture (the native dialog answers with it under automation) and preview it.
   await click(d, byTestId('add-attachment'));
-  await d.type(await d.waitFor(`${byTestId('attachment-dialog')} input[placeholder="辅导员姓名"]`), '王老师');
   await d.type(await d.waitFor(`${byTestId('attachment-dialog')} input[placeholder="如：医院诊断证明"]`), '医院诊断证明');
   await click(d, byTestId('attachment-upload'));
   await d.waitFor(byTestId('file-timeline'), { predicate: (s) => s.includes('128x128.png') && s.includes('医院诊断证明') });

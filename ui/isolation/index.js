@@ -76,6 +76,13 @@ const ALLOWED = new Set([
   'inbox_file',
   'inbox_dismiss',
   'student_obligations',
+  'people_locked',
+  'current_person',
+  'people_list',
+  'person_add',
+  'person_remove',
+  'caseload_assign',
+  'caseload_transfer',
   'plugin:event|listen',
   'plugin:event|unlisten',
 ]);

@@ -1,13 +1,9 @@
 // Acting on an obligation where it shows (工作台, 待办, the student file): the core's `fulfil` hint
 // becomes the record form's prefill, or the page that fulfils it (周研判, 收件箱). The hint is the
 // one map from a rule to what fulfils it; nothing here reads a rule id.
-import { ref } from 'vue';
 import type { LocationQuery } from 'vue-router';
 import { isFormKind, todayText, type FormKind } from './desk';
 import { ConcernLevel, FulfilAction, ObligationStatus, TalkCategory, type Obligation } from './types/generated';
-
-/** The author of the last record or waiver written, remembered while the app runs (not stored). */
-export const lastAuthor = ref('');
 
 /** The step of a return to school 复学 a leave/return record shows. */
 export type ReturnStep = 'certificate' | 'assessment' | 'approval';

@@ -7,11 +7,25 @@ import type { Dashboard, ExportDone, NewRecord, ProfileAmendment, StudentFile, S
 
 export const api = {
   archiveStatus: () => invoke<ArchiveStatus>('archive_status'),
-  createArchive: (passphrase: string) => invoke<string>('create_archive', { passphrase }),
-  unlock: (passphrase: string) => invoke<void>('unlock', { passphrase }),
-  // 忘记口令: the recovery key unlocks and sets a new passphrase (throttled like an unlock).
-  unlockWithRecovery: (recoveryKey: string, newPassphrase: string) =>
-    invoke<void>('unlock_with_recovery', { recoveryKey, newPassphrase }),
+  // `name`: the first person, the archive's administrator (null: the core's default).
+  createArchive: (name: string | null, passphrase: string) => invoke<string>('create_archive', { name, passphrase }),
+  // `user` null: the only person, or the founding administrator (the command line's rule).
+  unlock: (user: string | null, passphrase: string) => invoke<void>('unlock', { user, passphrase }),
+  // 忘记口令: the recovery key unlocks and sets a new passphrase for `user` (throttled like an unlock).
+  unlockWithRecovery: (recoveryKey: string, user: string | null, newPassphrase: string) =>
+    invoke<void>('unlock_with_recovery', { recoveryKey, user, newPassphrase }),
+  // People 人员 and caseloads (people_commands.rs); the people are listed while locked too.
+  peopleLocked: () => invoke<Admin.Person[]>('people_locked'),
+  currentPerson: () => invoke<Admin.CurrentPerson>('current_person'),
+  peopleList: () => invoke<Admin.PersonView[]>('people_list'),
+  personAdd: (name: string, role: Admin.Role, passphrase: string) =>
+    invoke<Admin.Person>('person_add', { name, role, passphrase }),
+  personRemove: (name: string) => invoke<void>('person_remove', { name }),
+  caseloadAssign: (user: string, classes: string[], grades: string[], students: string[]) =>
+    invoke<number>('caseload_assign', { user, classes, grades, students }),
+  // `notes`: a handover note 交接说明 per student, as [学号, text].
+  caseloadTransfer: (from: string, to: string, className: string | null, reason: string, notes: [string, string][]) =>
+    invoke<number>('caseload_transfer', { from, to, class: className, reason, notes }),
   lock: () => invoke<void>('lock'),
   touch: () => invoke<void>('touch'),
   // Administrative screens (src-tauri/src/admin_commands.rs). File choices happen in native dialogs

@@ -12,6 +12,7 @@ import ReviewPage from './views/ReviewPage.vue';
 import ReportsPage from './views/ReportsPage.vue';
 import NetworkPage from './views/NetworkPage.vue';
 import InboxPage from './views/InboxPage.vue';
+import PeoplePage from './views/PeoplePage.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -28,6 +29,7 @@ export const router = createRouter({
     { path: '/network', component: NetworkPage },
     { path: '/sync', component: SyncPage },
     { path: '/audit', component: AuditPage },
+    { path: '/people', component: PeoplePage },
     { path: '/settings', component: SettingsPage },
     { path: '/:rest(.*)*', redirect: '/dashboard' },
   ],

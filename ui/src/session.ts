@@ -3,6 +3,7 @@
 import { ref } from 'vue';
 import { api } from './api';
 import { LockReason } from './types/generated';
+import { forgetMe } from './me';
 
 export type Phase = 'loading' | 'start-failed' | 'first-run' | 'locked' | 'unlocked';
 
@@ -24,6 +25,7 @@ export async function refreshStatus(): Promise<void> {
 }
 
 export async function lockNow(): Promise<void> {
+  forgetMe();
   idleLockedSeconds.value = null;
   screenLocked.value = false;
   try {
@@ -35,6 +37,7 @@ export async function lockNow(): Promise<void> {
 
 /** Rust locked the archive by itself (`archive-locked`): say why on the unlock screen. */
 export function lockedByRust(reason: LockReason): void {
+  forgetMe();
   idleLockedSeconds.value = reason === LockReason.Idle ? autoLockSeconds.value : null;
   screenLocked.value = reason === LockReason.ScreenLocked;
   phase.value = 'locked';

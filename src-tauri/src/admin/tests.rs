@@ -15,7 +15,7 @@ fn unlocked() -> (tempfile::TempDir, AppState) {
     std::env::set_var("XINDANG_KDF_MS", "0");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut s = AppState::new(dir.path().join("archive"), Duration::from_secs(300));
-    s.create(PASSPHRASE).expect("create");
+    s.create(None, PASSPHRASE).expect("create");
     (dir, s)
 }
 
@@ -112,8 +112,8 @@ fn passphrase_change_checks_the_old_one() {
     assert_eq!(code(change_passphrase(&mut s, "", new)), "invalid_input");
     change_passphrase(&mut s, PASSPHRASE, new).expect("change");
     s.lock();
-    assert_eq!(code(s.unlock(PASSPHRASE)), "wrong_passphrase");
-    s.unlock(new).expect("unlock with the new one");
+    assert_eq!(code(s.unlock(None, PASSPHRASE)), "wrong_passphrase");
+    s.unlock(None, new).expect("unlock with the new one");
     assert_eq!(
         code(new_recovery_key(&mut s, PASSPHRASE)),
         "wrong_passphrase",
@@ -126,22 +126,22 @@ fn passphrase_change_checks_the_old_one() {
     s.lock();
     let other = "第三个口令-shell-2028";
     assert_eq!(
-        code(s.unlock_with_recovery(&key, "short")),
+        code(s.unlock_with_recovery(&key, None, "short")),
         "weak_passphrase",
         "checked before the key is tried"
     );
     assert_eq!(
-        code(s.unlock_with_recovery("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", other)),
+        code(s.unlock_with_recovery("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", None, other)),
         "wrong_recovery_key"
     );
-    s.unlock_with_recovery(&key, other).expect("recover");
+    s.unlock_with_recovery(&key, None, other).expect("recover");
     assert_eq!(
-        code(s.unlock_with_recovery(&key, other)),
+        code(s.unlock_with_recovery(&key, None, other)),
         "already_unlocked"
     );
     s.lock();
-    assert_eq!(code(s.unlock(new)), "wrong_passphrase");
-    s.unlock(other)
+    assert_eq!(code(s.unlock(None, new)), "wrong_passphrase");
+    s.unlock(None, other)
         .expect("unlock with the passphrase set by recovery");
 }
 
@@ -152,15 +152,15 @@ fn wrong_recovery_keys_are_throttled_like_passphrases() {
     let bad = "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH";
     for _ in 0..3 {
         assert_eq!(
-            code(s.unlock_with_recovery(bad, "新的口令-shell-2027")),
+            code(s.unlock_with_recovery(bad, None, "新的口令-shell-2027")),
             "wrong_recovery_key"
         );
     }
     assert_eq!(
-        code(s.unlock_with_recovery(bad, "新的口令-shell-2027")),
+        code(s.unlock_with_recovery(bad, None, "新的口令-shell-2027")),
         "unlock_throttled"
     );
-    assert_eq!(code(s.unlock(PASSPHRASE)), "unlock_throttled");
+    assert_eq!(code(s.unlock(None, PASSPHRASE)), "unlock_throttled");
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn auto_lock_applies_at_once_and_after_unlock() {
     assert_eq!(s.status().auto_lock_seconds, 900);
     s.set_idle_limit(Duration::from_secs(300));
     s.lock();
-    s.unlock(PASSPHRASE).expect("unlock");
+    s.unlock(None, PASSPHRASE).expect("unlock");
     assert_eq!(s.status().auto_lock_seconds, 900, "read back at unlock");
 }
 

@@ -45,7 +45,6 @@ export const careEn: Widen<typeof careZhCN> = {
     save: 'Save the changes',
     saved: 'Profile changed',
     errReason: 'Give the reason for the change',
-    errAuthor: 'Give who changed it',
     none: '(empty)',
     change: '{field}: {old} → {new}',
   },

@@ -41,7 +41,6 @@ export const careZhCN = {
     save: '保存修改',
     saved: '基本信息已修改',
     errReason: '请填写修改原因',
-    errAuthor: '请填写修改人',
     none: '（空）',
     change: '{field}：{old} → {new}',
   },

@@ -8,6 +8,7 @@ import { calendarEn } from './calendar.en';
 import { crisisEn } from './crisis.en';
 import { listsEn } from './lists.en';
 import { careEn } from './care.en';
+import { peopleEn } from './people.en';
 
 export const en: Messages = {
   ...adminEn,
@@ -17,6 +18,7 @@ export const en: Messages = {
   ...crisisEn,
   ...listsEn,
   ...careEn,
+  ...peopleEn,
   app: {
     name: 'XinDang',
     subtitle: 'Student psychological files · encrypted',
@@ -497,6 +499,9 @@ export const en: Messages = {
       field: 'Field',
       recovery_key: 'Recovery key',
       passphrase: 'Passphrase',
+      user: 'Person',
+      class: 'Class',
+      recovery: 'Recovery key',
     },
   },
 };

@@ -6,6 +6,7 @@ import { calendarZhCN } from './calendar.zh-CN';
 import { crisisZhCN } from './crisis.zh-CN';
 import { listsZhCN } from './lists.zh-CN';
 import { careZhCN } from './care.zh-CN';
+import { peopleZhCN } from './people.zh-CN';
 
 export const zhCN = {
   ...adminZhCN,
@@ -15,6 +16,7 @@ export const zhCN = {
   ...crisisZhCN,
   ...listsZhCN,
   ...careZhCN,
+  ...peopleZhCN,
   app: {
     name: '心档',
     subtitle: '学生心理档案 · 加密保管',
@@ -495,6 +497,9 @@ export const zhCN = {
       field: '字段',
       recovery_key: '恢复密钥',
       passphrase: '口令',
+      user: '人员',
+      class: '班级',
+      recovery: '恢复密钥',
     },
   },
 } as const;

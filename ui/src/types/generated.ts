@@ -1044,6 +1044,27 @@ export interface CrisisStep {
 	note?: string;
 }
 
+/** What a person may do (角色). */
+export enum Role {
+	/** 辅导员: the students of their caseload. */
+	Counselor = "counselor",
+	/** 学院负责人: every student of the college; signs the weekly review. */
+	Leader = "leader",
+	/**
+	 * 管理员: adds and removes people, keeps every caseload in custody (to hand it on) but sees
+	 * students only of caseloads assigned to them.
+	 */
+	Admin = "admin",
+}
+
+/** Who is unlocked, for the header. */
+export interface CurrentPerson {
+	/** Their name. */
+	name: string;
+	/** Their role (`null` only after a recovery-key unlock, which is nobody's). */
+	role?: Role;
+}
+
 /** The headline numbers of the dashboard. */
 export interface DeskCounts {
 	/** Open obligations due today. */
@@ -2019,19 +2040,6 @@ export interface PendingHandover {
 	at: string;
 	/** 学号 of the files still marked with this bundle (a later handover of a file moves its mark). */
 	students: string[];
-}
-
-/** What a person may do (角色). */
-export enum Role {
-	/** 辅导员: the students of their caseload. */
-	Counselor = "counselor",
-	/** 学院负责人: every student of the college; signs the weekly review. */
-	Leader = "leader",
-	/**
-	 * 管理员: adds and removes people, keeps every caseload in custody (to hand it on) but sees
-	 * students only of caseloads assigned to them.
-	 */
-	Admin = "admin",
 }
 
 /**
