@@ -83,7 +83,7 @@ impl Session {
     /// # Errors
     /// Storage or tamper errors.
     pub fn inbox(&self) -> Result<Vec<InboxItem>> {
-        let mut items = self.inbox_items()?;
+        let mut items = self.visible_inbox()?;
         items.sort_by(|a, b| {
             let open = |i: &InboxItem| i.status != InboxStatus::Open;
             (open(a), a.received, a.date, &a.id).cmp(&(open(b), b.received, b.date, &b.id))
@@ -104,7 +104,7 @@ impl Session {
     pub fn inbox_overdue(&self, today: NaiveDate) -> Result<Vec<InboxItem>> {
         let days = i64::from(self.policy()?.cadence.triage_days);
         Ok(self
-            .inbox_items()?
+            .visible_inbox()?
             .into_iter()
             .filter(|i| {
                 days > 0 && i.status == InboxStatus::Open && (today - i.received).num_days() > days
@@ -139,8 +139,39 @@ impl Session {
         self.store_inbox(tx, items)
     }
 
-    /// The open item `id` and the others.
+    /// The items this person may see: reports about their own students, and, for whoever holds
+    /// every caseload (a leader, an administrator, the recovery key), reports about students no
+    /// roster holds. Reports about another counselor's students are that counselor's.
+    fn visible_inbox(&self) -> Result<Vec<InboxItem>> {
+        let all = self.inbox_items()?;
+        let unknowns = self
+            .role
+            .is_none_or(crate::people::Role::holds_every_caseload);
+        let mut out = Vec::with_capacity(all.len());
+        for i in all {
+            let lookup = self.lookup(&i.student_no);
+            let show = self.by_lookup.contains_key(&lookup)
+                || (unknowns
+                    && !self
+                        .db
+                        .prepare_cached("SELECT 1 FROM students WHERE lookup = ?1")?
+                        .exists([&lookup[..]])?);
+            if show {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The open item `id` (one this person may see) and all the others.
     fn take_open(&self, id: &str) -> Result<(InboxItem, Vec<InboxItem>)> {
+        let visible = self.visible_inbox()?;
+        if !visible
+            .iter()
+            .any(|i| i.id == id.trim() && i.status == InboxStatus::Open)
+        {
+            return Err(Error::refused("item", Reason::InboxItemGone));
+        }
         let mut items = self.inbox_items()?;
         let at = items
             .iter()

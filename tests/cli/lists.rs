@@ -9,7 +9,7 @@ use crate::cli::archive::profile;
 use crate::support::*;
 
 /// Writes a workbook of named sheets, each a grid of text cells.
-fn workbook(path: &std::path::Path, sheets: &[(&str, Vec<Vec<String>>)]) {
+pub(super) fn workbook(path: &std::path::Path, sheets: &[(&str, Vec<Vec<String>>)]) {
     let mut wb = Workbook::new();
     for (name, rows) in sheets {
         let ws = wb.add_worksheet();
@@ -25,7 +25,7 @@ fn workbook(path: &std::path::Path, sheets: &[(&str, Vec<Vec<String>>)]) {
     wb.save(path).unwrap();
 }
 
-fn row(cells: &[&str]) -> Vec<String> {
+pub(super) fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
 }
 

@@ -578,3 +578,72 @@ fn a_retirement_rotates_the_caseload_that_held_the_file() {
         ["2025010002", "2025020001"]
     );
 }
+
+/// The observers' reports 收件箱 about a student are that student's counselor's to triage: another
+/// counselor neither sees nor files them.
+#[test]
+fn a_counselor_sees_and_triages_only_reports_about_their_own_students() {
+    use crate::cli::lists::{row, workbook};
+    let x = college();
+    let path = x.path("晴雨表.xlsx");
+    workbook(
+        &path,
+        &[(
+            "12月",
+            vec![
+                row(&["班级", "报告人", "学号", "姓名", "观察内容", "日期"]),
+                row(&[
+                    "计科2501",
+                    "心理委员 赵某",
+                    "2025010001",
+                    "欧阳娜娜",
+                    "连续三天未去上课",
+                    "2026-12-01",
+                ]),
+                row(&[
+                    "软件2502",
+                    "心理委员 钱某",
+                    "2025020001",
+                    "司马相如",
+                    "深夜独自在天台",
+                    "2026-12-02",
+                ]),
+            ],
+        )],
+    );
+    let out = x.run(&[
+        "list",
+        "import",
+        path.to_str().unwrap(),
+        "--kind",
+        "observations",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let inbox = |user: &str, pass: &str| -> Vec<Value> {
+        let out = as_person(&x, user, pass, &["list", "inbox", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str::<Value>(&stdout(&out))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let wang = inbox("王老师", A_PASS);
+    assert_eq!(wang.len(), 1);
+    assert_eq!(wang[0]["student_no"], "2025010001");
+    let li = inbox("李老师", B_PASS);
+    assert_eq!(li.len(), 1);
+    assert!(!serde_json::to_string(&wang).unwrap().contains("天台"));
+    assert_eq!(inbox("张书记", L_PASS).len(), 2, "the leader sees both");
+    // 王老师 cannot dismiss 李老师's report, even knowing its id.
+    let id = li[0]["id"].as_str().unwrap();
+    let out = as_person(
+        &x,
+        "王老师",
+        A_PASS,
+        &["list", "dismiss", id, "--reason", "不是我的"],
+    );
+    assert!(!out.status.success());
+    assert_eq!(inbox("李老师", B_PASS)[0]["status"], "open");
+}
