@@ -25,10 +25,11 @@ impl SessionKeys {
 }
 
 impl Session {
-    /// Creates a college's archive in `dir` (made if missing), protected by `passphrase`. Returns
+    /// Creates a college's archive in `dir` (made if missing), protected by `passphrase`, its first
+    /// person the administrator 管理员 (as `xindang init`). Returns
     /// the unlocked session and the recovery key, which must be shown to the user once.
     pub fn create(dir: &Path, passphrase: &str) -> Result<(Session, RecoveryKey)> {
-        Self::create_as(dir, passphrase, SiteKind::College, "辅导员")
+        Self::create_as(dir, passphrase, SiteKind::College, "管理员")
     }
 
     /// Creates an archive of the given site kind, its first slot labelled `label`.
