@@ -173,7 +173,7 @@ fn the_unlock_screen_lists_the_people_and_unlocks_or_resets_the_one_chosen() {
     assert_eq!(
         names,
         vec![
-            ("辅导员", Role::Admin, true),
+            ("管理员", Role::Admin, true),
             ("王老师", Role::Counselor, false)
         ]
     );
