@@ -403,6 +403,14 @@ impl Session {
     }
 }
 
+/// The caseloads whose keys wrap student `sid`'s data key.
+pub(super) fn caseloads_of(db: &Connection, sid: i64) -> Result<Vec<i64>> {
+    Ok(db
+        .prepare_cached("SELECT caseload_id FROM student_wraps WHERE student_id = ?1")?
+        .query_map([sid], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 pub(super) fn key_from(raw: &[u8]) -> Result<Key> {
     let arr: [u8; 32] = raw
         .try_into()

@@ -52,13 +52,8 @@ impl Session {
         let mut out = Vec::with_capacity(list.len());
         for p in list {
             let slot: i64 = p.id.parse().map_err(|_| Error::Tamper("key slot"))?;
-            let ids: Vec<i64> = self
-                .db
-                .prepare("SELECT caseload_id FROM grants WHERE slot_id = ?1 AND assigned = 1")?
-                .query_map([slot], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
             let mut caseloads = Vec::new();
-            for id in ids {
+            for id in self.grants_of(slot, true)? {
                 caseloads.push(self.caseload_view(id)?);
             }
             caseloads.sort_by(|a, b| a.label.cmp(&b.label));
@@ -393,12 +388,7 @@ impl Session {
 
     /// Whether a student's data key is wrapped under one of `caseloads`.
     fn wraps_in(&self, sid: i64, caseloads: &[i64]) -> Result<bool> {
-        let mut stmt = self
-            .db
-            .prepare_cached("SELECT caseload_id FROM student_wraps WHERE student_id = ?1")?;
-        let ids: Vec<i64> = stmt
-            .query_map([sid], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids = super::caseloads::caseloads_of(&self.db, sid)?;
         Ok(ids.iter().any(|c| caseloads.contains(c)))
     }
 

@@ -408,12 +408,16 @@ fn a_counselor_importing_another_caseloads_rows_skips_them_and_says_so() {
     );
 }
 
-/// A counselor leaving a workstation carries a class to the counselor who takes it over on
-/// another workstation: a handover bundle of the caseload, its receipt, the files retired at home.
-#[test]
-fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
+/// What a passphrase handover of `choice` from `home` to a fresh archive on another workstation
+/// did: the receiver, its import report and the receipt's report back home.
+struct Handed {
+    there: Xd,
+    imported: Value,
+    retired: Value,
+}
+
+fn hand_over(home: &Xd, choice: &[&str]) -> Handed {
     let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
-    let home = college();
     let fp = home.ok(&[
         "profile",
         "export",
@@ -432,21 +436,12 @@ fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
         "计算机学院赵老师",
     ]);
     let pass = [("XINDANG_BUNDLE_PASSPHRASE", "交接口令 2026 四组 七八")];
-    let h = home.path("class.age");
-    let out = home.run_env(
-        &[
-            "handover",
-            "export",
-            "--class",
-            "计科2501",
-            "--to",
-            "赵老师",
-            "--passphrase",
-            "--out",
-            &s(&h),
-        ],
-        &pass,
-    );
+    let h = home.path("handover.age");
+    let mut args = vec!["handover", "export"];
+    args.extend_from_slice(choice);
+    let out_path = s(&h);
+    args.extend_from_slice(&["--to", "赵老师", "--passphrase", "--out", &out_path]);
+    let out = home.run_env(&args, &pass);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = there.path("receipt.age");
     let out = there.run_env(
@@ -463,17 +458,7 @@ fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
         &pass,
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let rep: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rep["students_added"], 2, "the class, and only the class");
-    let mut nos: Vec<String> = there
-        .json(&["student", "list", "--json"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["student_no"].as_str().unwrap().to_string())
-        .collect();
-    nos.sort();
-    assert_eq!(nos, ["2025010001", "2025010002"]);
+    let imported: Value = serde_json::from_slice(&out.stdout).unwrap();
     let out = home.run_env(
         &[
             "receipt",
@@ -486,8 +471,34 @@ fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
         &pass,
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let rep: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rep["retired"], 2);
+    Handed {
+        there,
+        imported,
+        retired: serde_json::from_slice(&out.stdout).unwrap(),
+    }
+}
+
+/// A counselor leaving a workstation carries a class to the counselor who takes it over on
+/// another workstation: a handover bundle of the caseload, its receipt, the files retired at home.
+#[test]
+fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
+    let home = college();
+    let h = hand_over(&home, &["--class", "计科2501"]);
+    assert_eq!(
+        h.imported["students_added"], 2,
+        "the class, and only the class"
+    );
+    let mut nos: Vec<String> = h
+        .there
+        .json(&["student", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["student_no"].as_str().unwrap().to_string())
+        .collect();
+    nos.sort();
+    assert_eq!(nos, ["2025010001", "2025010002"]);
+    assert_eq!(h.retired["retired"], 2);
     assert_eq!(
         list_as(&home, "张书记", L_PASS),
         ["2025020001"],
@@ -499,26 +510,7 @@ fn a_caseload_goes_from_workstation_to_workstation_with_its_receipt() {
 /// data keys are wrapped again under a new key, and they still open.
 #[test]
 fn a_retirement_rotates_the_caseload_that_held_the_file() {
-    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
     let home = college();
-    let fp = home.ok(&[
-        "profile",
-        "export",
-        "--out",
-        &s(&home.path("p.json")),
-        "--name",
-        "计算机学院",
-    ]);
-    let there = Xd::init();
-    let there_fp = there.ok(&[
-        "profile",
-        "export",
-        "--out",
-        &s(&there.path("p.json")),
-        "--name",
-        "外校",
-    ]);
-    let pass = [("XINDANG_BUNDLE_PASSPHRASE", "交接口令 2026 四组 七八")];
     let wraps = || -> std::collections::BTreeSet<Vec<u8>> {
         let db = home.db();
         let mut stmt = db.prepare("SELECT wrapped FROM student_wraps").unwrap();
@@ -527,47 +519,8 @@ fn a_retirement_rotates_the_caseload_that_held_the_file() {
     };
     let before = wraps();
     assert_eq!(before.len(), 3);
-    let h = home.path("one.age");
-    let out = home.run_env(
-        &[
-            "handover",
-            "export",
-            "--student",
-            "2025010001",
-            "--to",
-            "外校",
-            "--passphrase",
-            "--out",
-            &s(&h),
-        ],
-        &pass,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r = there.path("r.age");
-    let out = there.run_env(
-        &[
-            "bundle",
-            "import",
-            &s(&h),
-            "--receipt-out",
-            &s(&r),
-            "--fingerprint",
-            fp.trim(),
-        ],
-        &pass,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = home.run_env(
-        &[
-            "receipt",
-            "import",
-            &s(&r),
-            "--fingerprint",
-            there_fp.trim(),
-        ],
-        &pass,
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let h = hand_over(&home, &["--student", "2025010001"]);
+    assert_eq!(h.retired["retired"], 1);
     // Two files left: the classmate's wrap is new (its caseload rotated), the other class's kept.
     let after = wraps();
     assert_eq!(after.len(), 2);

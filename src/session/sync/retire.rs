@@ -74,11 +74,7 @@ impl Session {
             // wrap copied before would open nothing written after (docs/security.md).
             let mut rotate: Vec<i64> = Vec::new();
             for sid in &expected {
-                let ids: Vec<i64> = tx
-                    .prepare("SELECT caseload_id FROM student_wraps WHERE student_id = ?1")?
-                    .query_map([sid], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                rotate.extend(ids);
+                rotate.extend(crate::session::caseloads::caseloads_of(tx, *sid)?);
             }
             rotate.sort_unstable();
             rotate.dedup();
