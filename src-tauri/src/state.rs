@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 use typeshare::typeshare;
-use xindang::model::StudentSummary;
+use xindang::model::StudentColumns;
 use xindang::people::Person;
 use xindang::{Archive, Session, SiteKind};
 use zeroize::Zeroizing;
@@ -196,8 +196,8 @@ impl AppState {
     }
 
     /// Every student, as the list shows them.
-    pub fn list_students(&self) -> Result<Vec<StudentSummary>, CommandError> {
-        Ok(self.session()?.list_students())
+    pub fn list_students(&self) -> Result<StudentColumns, CommandError> {
+        Ok(self.session()?.student_columns())
     }
 
     /// Locks if unlocked and idle for longer than the limit at `now`. Returns whether it locked.

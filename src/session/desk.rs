@@ -17,13 +17,17 @@ use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::model::{ConcernLevel, StudentProfile, StudentStatus, StudentSummary, TalkCategory};
 use crate::roster::RosterError;
-use crate::rules::{Obligation, ObligationFilter, ObligationStatus};
+use crate::rules::{engine, Obligation, ObligationFilter, ObligationStatus};
 
 /// Obligations due within this many days (from today) appear on the dashboard with the overdue ones.
 pub const DUE_SOON_DAYS: i64 = 7;
 
 /// At most this many obligations cross to the dashboard; the counts are always complete.
-pub const DASHBOARD_OBLIGATIONS: usize = 100;
+pub const DASHBOARD_OBLIGATIONS: usize = 30;
+
+/// At most this many key-concern students cross to the dashboard; the count is complete, and the
+/// student list filtered by concern shows them all.
+pub const DASHBOARD_KEY_CONCERN: usize = 30;
 
 /// At most this many recent records on the dashboard.
 pub const RECENT_RECORDS: usize = 20;
@@ -155,7 +159,8 @@ pub struct Dashboard {
     pub counts: DeskCounts,
     /// Overdue and soon-due obligations, most urgent first (at most [`DASHBOARD_OBLIGATIONS`]).
     pub obligations: Vec<Obligation>,
-    /// Students on the key-concern list, highest level first.
+    /// Students on the key-concern list, highest level first, then by 学号 (at most
+    /// [`DASHBOARD_KEY_CONCERN`]; `counts.key_concern` counts them all).
     pub key_concern: Vec<StudentSummary>,
     /// Open crisis cases, highest level first, with their next due step.
     pub crises: Vec<CrisisCase>,
@@ -168,44 +173,57 @@ impl Session {
     /// students, open crisis cases and the latest records. Computed in memory; not audited, as it
     /// opens no file (the student list is not either).
     pub fn dashboard(&self, today: NaiveDate) -> Result<Dashboard> {
-        let open = self.obligations(
+        let soon = today + chrono::Days::new(DUE_SOON_DAYS as u64);
+        // Only what is overdue or due by `soon` is built: most open obligations are due later.
+        let mut obligations = self.obligations_unsorted(
+            &self.policy()?,
             today,
             &ObligationFilter {
                 open_only: true,
+                due_before: soon.succ_opt(),
                 ..ObligationFilter::default()
             },
         )?;
-        let soon = today + chrono::Days::new(DUE_SOON_DAYS as u64);
         let mut counts = DeskCounts {
             students: self.students.len() as i32,
             ..DeskCounts::default()
         };
-        let mut obligations: Vec<Obligation> = Vec::new();
-        for o in open {
+        for o in &obligations {
             match o.status {
                 ObligationStatus::Overdue => counts.overdue += 1,
                 ObligationStatus::Due if o.due == today => counts.due_today += 1,
-                ObligationStatus::Due if o.due <= soon => counts.due_soon += 1,
-                _ => continue,
+                _ => counts.due_soon += 1,
             }
-            obligations.push(o);
         }
-        obligations
-            .sort_by(|a, b| (a.due, &a.student_no, &a.rule).cmp(&(b.due, &b.student_no, &b.rule)));
+        engine::sort_range(
+            &mut obligations,
+            0..DASHBOARD_OBLIGATIONS,
+            engine::page_order,
+        );
         obligations.truncate(DASHBOARD_OBLIGATIONS);
 
-        let mut key_concern: Vec<StudentSummary> = self
+        // Thousands at a large school: ordered by level and 学号 without building their
+        // summaries, and only the first few cross (the count is complete).
+        let mut key_concern: Vec<(ConcernLevel, &StudentEntry)> = self
             .students
             .values()
-            .filter(|s| s.concern(today).is_some())
-            .map(|s| s.summary(today))
+            .filter_map(|s| Some((s.concern(today)?, s)))
             .collect();
-        key_concern.sort_by(|a, b| {
-            b.concern
-                .cmp(&a.concern)
-                .then_with(|| a.student_no.cmp(&b.student_no))
-        });
         counts.key_concern = key_concern.len() as i32;
+        let shown = DASHBOARD_KEY_CONCERN.min(key_concern.len());
+        let by_level = |a: &(ConcernLevel, &StudentEntry), b: &(ConcernLevel, &StudentEntry)| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.profile.student_no.cmp(&b.1.profile.student_no))
+        };
+        if shown < key_concern.len() {
+            key_concern.select_nth_unstable_by(shown, by_level);
+        }
+        key_concern.truncate(shown);
+        key_concern.sort_unstable_by(by_level);
+        let key_concern = key_concern
+            .into_iter()
+            .map(|(_, s)| s.summary(today))
+            .collect();
 
         let crises = self.crisis_cases(crate::rules::calendar::moment_of(today))?;
         counts.open_crises = crises.len() as i32;
@@ -228,9 +246,19 @@ impl Session {
             .flat_map(|s| s.heads.iter().map(move |h| (s, h)))
             .collect();
         // written_at is RFC 3339 in local time with a fixed offset; equal offsets sort as text.
-        all.sort_by(|a, b| b.1.written_at.cmp(&a.1.written_at));
+        // Ties broken by record id, so the same records come whatever the index's order.
+        let newest = |a: &(&StudentEntry, &super::RecordHead),
+                      b: &(&StudentEntry, &super::RecordHead)| {
+            b.1.written_at
+                .cmp(&a.1.written_at)
+                .then_with(|| b.1.id.cmp(&a.1.id))
+        };
+        if n < all.len() {
+            all.select_nth_unstable_by(n, newest);
+            all.truncate(n);
+        }
+        all.sort_unstable_by(newest);
         all.into_iter()
-            .take(n)
             .map(|(s, h)| RecentRecord {
                 id: h.id.to_string(),
                 student_no: s.profile.student_no.clone(),
@@ -356,7 +384,98 @@ fn fill_student_list(
 
 #[cfg(test)]
 mod tests {
-    use super::initials;
+    use super::*;
+    use crate::archive::SiteKind;
+    use crate::session::test_archive::archive;
+
+    #[test]
+    fn the_dashboard_is_the_head_of_the_whole_sorted_list() {
+        let (_dir, mut s) = archive(SiteKind::College, 400);
+        s.demo_network().expect("network");
+        let today = chrono::Local::now().date_naive();
+        let soon = today + chrono::Days::new(DUE_SOON_DAYS as u64);
+        let all = s
+            .obligations(today, &ObligationFilter::default())
+            .expect("all");
+        // What the dashboard showed when it sorted every open obligation.
+        let mut open: Vec<Obligation> = all
+            .into_iter()
+            .filter(|o| {
+                o.status == ObligationStatus::Overdue
+                    || (o.status == ObligationStatus::Due && o.due <= soon)
+            })
+            .collect();
+        open.sort_by(|a, b| (a.due, &a.student_no, &a.rule).cmp(&(b.due, &b.student_no, &b.rule)));
+        let d = s.dashboard(today).expect("dashboard");
+        assert!(
+            open.len() > DASHBOARD_OBLIGATIONS,
+            "enough to cut: {}",
+            open.len()
+        );
+        assert_eq!(d.obligations, open[..DASHBOARD_OBLIGATIONS].to_vec());
+        let count = |f: &dyn Fn(&Obligation) -> bool| open.iter().filter(|o| f(o)).count() as i32;
+        assert_eq!(
+            d.counts.overdue,
+            count(&|o| o.status == ObligationStatus::Overdue)
+        );
+        assert_eq!(
+            d.counts.due_today,
+            count(&|o| o.status == ObligationStatus::Due && o.due == today)
+        );
+        assert_eq!(
+            d.counts.due_soon,
+            count(&|o| o.status == ObligationStatus::Due && o.due > today)
+        );
+
+        let mut concern: Vec<StudentSummary> = s
+            .list_students()
+            .into_iter()
+            .filter(|st| st.concern.is_some())
+            .collect();
+        concern.sort_by(|a, b| {
+            b.concern
+                .cmp(&a.concern)
+                .then_with(|| a.student_no.cmp(&b.student_no))
+        });
+        assert_eq!(d.counts.key_concern as usize, concern.len());
+        concern.truncate(DASHBOARD_KEY_CONCERN);
+        assert_eq!(d.key_concern, concern);
+        assert_eq!(d.recent.len(), RECENT_RECORDS);
+        assert!(d
+            .recent
+            .windows(2)
+            .all(|w| w[0].written_at >= w[1].written_at));
+    }
+
+    #[test]
+    fn the_columns_hold_the_list() {
+        let (_dir, s) = archive(SiteKind::College, 120);
+        let rows = s.list_students();
+        let c = s.student_columns();
+        assert_eq!(c.id.len(), rows.len());
+        assert!(c.colleges.len() < rows.len() && c.dorms.len() < rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            let at = |values: &[String], k: &[i32]| values[k[i] as usize].clone();
+            let back = StudentSummary {
+                id: c.id[i].clone(),
+                student_no: c.student_no[i].clone(),
+                name: c.name[i].clone(),
+                initials: c.initials[i].clone(),
+                college: at(&c.colleges, &c.college),
+                class_name: at(&c.classes, &c.class_name),
+                dorm: at(&c.dorms, &c.dorm),
+                grade: at(&c.grades, &c.grade),
+                status: c.status[i],
+                concern: c
+                    .concern_index
+                    .iter()
+                    .position(|k| *k as usize == i)
+                    .map(|k| c.concern_level[k]),
+                record_count: c.record_count[i],
+            };
+            assert_eq!(&back, r);
+        }
+    }
 
     #[test]
     fn initials_of_chinese_and_latin_names() {

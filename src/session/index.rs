@@ -403,6 +403,65 @@ impl Session {
         out
     }
 
+    /// Every student, ordered by 学号, column by column (what the app's list reads).
+    pub fn student_columns(&self) -> StudentColumns {
+        /// Each distinct value once, and its index.
+        #[derive(Default)]
+        struct Interned<'a> {
+            index: HashMap<&'a str, i32>,
+            values: Vec<String>,
+        }
+        impl<'a> Interned<'a> {
+            fn get(&mut self, v: &'a str) -> i32 {
+                *self.index.entry(v).or_insert_with(|| {
+                    self.values.push(v.to_string());
+                    self.values.len() as i32 - 1
+                })
+            }
+        }
+        let today = chrono::Local::now().date_naive();
+        let mut entries: Vec<&StudentEntry> = self.students.values().collect();
+        entries.sort_unstable_by(|a, b| a.profile.student_no.cmp(&b.profile.student_no));
+        let n = entries.len();
+        let mut out = StudentColumns {
+            id: Vec::with_capacity(n),
+            student_no: Vec::with_capacity(n),
+            name: Vec::with_capacity(n),
+            initials: Vec::with_capacity(n),
+            college: Vec::with_capacity(n),
+            class_name: Vec::with_capacity(n),
+            dorm: Vec::with_capacity(n),
+            grade: Vec::with_capacity(n),
+            status: Vec::with_capacity(n),
+            record_count: Vec::with_capacity(n),
+            ..StudentColumns::default()
+        };
+        let [mut colleges, mut classes, mut dorms, mut grades] =
+            [(); 4].map(|_| Interned::default());
+        for (i, s) in entries.into_iter().enumerate() {
+            let p = &s.profile;
+            out.id.push(s.id.to_string());
+            out.student_no.push(p.student_no.clone());
+            out.name.push(p.name.clone());
+            out.initials.push(desk::initials(&p.name));
+            out.college.push(colleges.get(&p.college));
+            out.class_name.push(classes.get(&p.class_name));
+            out.dorm.push(dorms.get(&p.dorm));
+            out.grade.push(grades.get(&p.grade));
+            out.status.push(p.status);
+            if let Some(level) = s.concern(today) {
+                out.concern_index.push(i as i32);
+                out.concern_level.push(level);
+            }
+            out.record_count.push(s.heads.len() as i32);
+        }
+        out.colleges = colleges.values;
+        out.classes = classes.values;
+        out.dorms = dorms.values;
+        out.grades = grades.values;
+        out
+    }
+
     /// Number of students.
     pub fn student_count(&self) -> usize {
         self.students.len()

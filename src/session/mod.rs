@@ -18,6 +18,7 @@
 //! | `search.rs` | search by 学号 and 姓名 in memory | `search` … |
 //! | `desk.rs` | the counselor's dashboard and the student-list export | `dashboard`, `export_students` … |
 //! | `rules.rs` | sealed settings, the policy, obligations | `policy`, `obligations` … |
+//! | `duties.rs` | the network's and the colleges' duties of a day, kept between calls | — |
 //! | `network.rs` | the four-level network, meetings and reports | `network` … |
 //! | `lists.rs`, `inbox.rs`, `triage.rs` | semester lists in; the observers' triage inbox, its duties, a student's own obligations | `import_list`, `inbox`, `inbox_view`, `file_observation`, `dismiss_observation`, `student_obligations` |
 //! | `center.rs` | the center's school-wide picture | `center_overview`, `flagged_students` |
@@ -53,6 +54,7 @@ mod crisis;
 mod demo;
 mod departures;
 pub mod desk;
+mod duties;
 mod inbox;
 mod index;
 mod keys;
@@ -184,6 +186,8 @@ pub struct Session {
     from_snapshot: bool,
     /// The change log's keys and the clock of the open transaction (src/session/oplog.rs).
     oplog: oplog::OpLog,
+    /// The network's and the colleges' duties of the last day asked (src/session/duties.rs).
+    duties: duties::DutyCache,
 }
 
 impl Drop for Session {
@@ -267,6 +271,7 @@ impl Session {
             data_version,
             snapshot_stamp: if from_snapshot { stamp } else { None },
             from_snapshot,
+            duties: duties::DutyCache::default(),
         })
     }
 

@@ -462,7 +462,15 @@ impl Session {
         let policy = self.policy()?;
         let (_, end) = report::period(kind, &policy, today)?;
         let as_of = end.min(today);
-        let obligations = self.obligations_under(&policy, as_of, &ObligationFilter::default())?;
+        // Counted, not listed: in no order, and none due after the period.
+        let obligations = self.obligations_unsorted(
+            &policy,
+            as_of,
+            &ObligationFilter {
+                due_before: end.succ_opt(),
+                ..ObligationFilter::default()
+            },
+        )?;
         let students = self.rule_inputs(as_of);
         let meetings = self.meetings()?;
         report::build(

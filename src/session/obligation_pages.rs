@@ -9,7 +9,7 @@ use super::audit_pages::page_bounds;
 use super::Session;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::rules::{Obligation, ObligationFilter, ObligationKind, ObligationStatus};
+use crate::rules::{engine, Obligation, ObligationFilter, ObligationKind, ObligationStatus};
 
 /// Which obligations to list, and which page.
 #[typeshare]
@@ -114,14 +114,15 @@ fn obligations_workbook(
 }
 
 impl Session {
-    /// The obligations on `today` matching `q` (all of them, by due date) and the counts by status
-    /// ignoring `q.status` (due, overdue, done, waived).
+    /// The obligations on `today` matching `q`, in no order, and the counts by status ignoring
+    /// `q.status` (due, overdue, done, waived).
     fn obligation_rows(
         &self,
         today: NaiveDate,
         q: &ObligationQuery,
     ) -> Result<(Vec<Obligation>, [i32; 4])> {
-        let all = self.obligations(
+        let mut rows = self.obligations_unsorted(
+            &self.policy()?,
             today,
             &ObligationFilter {
                 due_before: q.due_before.and_then(|d| d.succ_opt()),
@@ -130,38 +131,35 @@ impl Session {
             },
         )?;
         let needle = q.search.trim();
-        let matching: Vec<Obligation> = all
-            .into_iter()
-            .filter(|o| q.kind.is_none_or(|k| o.kind == k))
-            .filter(|o| {
-                needle.is_empty()
+        rows.retain(|o| {
+            q.kind.is_none_or(|k| o.kind == k)
+                && (needle.is_empty()
                     || o.student_no.contains(needle)
                     || o.student_name.contains(needle)
                     || o.person.contains(needle)
                     || o.person_name.contains(needle)
-                    || o.subject.contains(needle)
-            })
-            .collect();
-        let count = |s: ObligationStatus| matching.iter().filter(|o| o.status == s).count() as i32;
-        let counts = [
-            count(ObligationStatus::Due),
-            count(ObligationStatus::Overdue),
-            count(ObligationStatus::Done),
-            count(ObligationStatus::Waived),
-        ];
-        let mut rows: Vec<Obligation> = matching
-            .into_iter()
-            .filter(|o| q.status.is_none_or(|s| o.status == s))
-            .collect();
-        rows.sort_by(|a, b| (a.due, &a.student_no, &a.rule).cmp(&(b.due, &b.student_no, &b.rule)));
+                    || o.subject.contains(needle))
+        });
+        let mut counts = [0; 4];
+        for o in &rows {
+            counts[match o.status {
+                ObligationStatus::Due => 0,
+                ObligationStatus::Overdue => 1,
+                ObligationStatus::Done => 2,
+                ObligationStatus::Waived => 3,
+            }] += 1;
+        }
+        rows.retain(|o| q.status.is_none_or(|s| o.status == s));
         Ok((rows, counts))
     }
 
-    /// A page of the obligations on `today`, filtered, with the counts by status.
+    /// A page of the obligations on `today`, filtered, with the counts by status; by due date,
+    /// 学号 and rule ([`engine::page_order`]).
     pub fn obligation_page(&self, today: NaiveDate, q: &ObligationQuery) -> Result<ObligationPage> {
         let (mut rows, [due, overdue, done, waived]) = self.obligation_rows(today, q)?;
         let total = rows.len();
         let (start, end) = page_bounds(total, q.page, q.page_size);
+        engine::sort_range(&mut rows, start..end, engine::page_order);
         Ok(ObligationPage {
             items: rows.drain(start..end).collect(),
             total: total as i32,
@@ -180,7 +178,8 @@ impl Session {
         q: &ObligationQuery,
         out: &std::path::Path,
     ) -> Result<i32> {
-        let (rows, _) = self.obligation_rows(today, q)?;
+        let (mut rows, _) = self.obligation_rows(today, q)?;
+        rows.sort_unstable_by(engine::page_order);
         let bytes = obligations_workbook(&rows).map_err(|e| match e {
             rust_xlsxwriter::XlsxError::IoError(io) => Error::Io(io),
             _ => Error::Io(std::io::Error::other("could not build the workbook")),
@@ -200,6 +199,36 @@ mod tests {
     use super::*;
     use crate::archive::SiteKind;
     use crate::session::test_archive::archive;
+
+    #[test]
+    fn the_pages_are_the_sorted_list_cut() {
+        let (_dir, mut s) = archive(SiteKind::College, 200);
+        s.demo_network().expect("network");
+        let today = chrono::Local::now().date_naive();
+        let mut all = s
+            .obligations(today, &ObligationFilter::default())
+            .expect("all");
+        all.sort_by(|a, b| (a.due, &a.student_no, &a.rule).cmp(&(b.due, &b.student_no, &b.rule)));
+        let mut paged = Vec::new();
+        for page in 1.. {
+            let p = s
+                .obligation_page(
+                    today,
+                    &ObligationQuery {
+                        page,
+                        page_size: 37,
+                        ..ObligationQuery::default()
+                    },
+                )
+                .expect("page");
+            assert_eq!(p.total as usize, all.len());
+            if p.items.is_empty() {
+                break;
+            }
+            paged.extend(p.items);
+        }
+        assert_eq!(paged, all);
+    }
 
     #[test]
     fn network_duties_are_found_by_person_and_subject() {

@@ -9,9 +9,7 @@ use crate::audit::AuditAction;
 use crate::crypto::{self, Binding, Key};
 use crate::error::{Error, Result};
 use crate::model::StudentProfile;
-use crate::rules::college::{self, ReportLog};
 use crate::rules::engine::{self, RecordInput, Scratch, Selection, StudentInput};
-use crate::rules::network::{self, Network, NetworkLog};
 use crate::rules::policy::{Policy, DEFAULT_PRESET, PRESETS};
 use crate::rules::{Obligation, ObligationFilter};
 
@@ -152,9 +150,24 @@ impl Session {
         self.obligations_under(&policy, today, filter)
     }
 
-    /// Every obligation on `today` under `policy`: the students' and the network people's, sorted
-    /// by due date, then student or person, rule and subject.
+    /// Every obligation on `today` under `policy` (the policy in force): the students' and the
+    /// network people's, sorted by due date, then student or person, rule and subject.
     pub(crate) fn obligations_under(
+        &self,
+        policy: &Policy,
+        today: NaiveDate,
+        filter: &ObligationFilter,
+    ) -> Result<Vec<Obligation>> {
+        let mut list = self.obligations_unsorted(policy, today, filter)?;
+        // Unstable (no buffer of half the list, tens of MB at 100,000 students) on an order
+        // that ties only identical obligations, so the result is the stable sort's.
+        list.sort_unstable_by(engine::listing_order);
+        Ok(list)
+    }
+
+    /// As [`Session::obligations_under`], in no order: for what counts them or shows a page of
+    /// them ([`engine::sort_range`]), sorting a hundred thousand rows for fifty is wasted.
+    pub(crate) fn obligations_unsorted(
         &self,
         policy: &Policy,
         today: NaiveDate,
@@ -185,21 +198,8 @@ impl Session {
             .as_deref()
             .is_some_and(|s| !crate::normalize::identifier(s).is_empty());
         if !one_student {
-            let net: Network = self.json_setting(setting::NETWORK)?;
-            let log: NetworkLog = self.json_setting(setting::NETWORK_LOG)?;
-            if !net.people.is_empty() {
-                let profiles: Vec<&StudentProfile> = self.profiles();
-                list.extend(engine::filter(
-                    network::obligations(policy, today, &net, &log, &profiles),
-                    filter,
-                ));
-            }
-            let reports: ReportLog = self.json_setting(setting::REPORT_LOG)?;
-            let school = self.site_kind()? == crate::archive::SiteKind::Center;
-            list.extend(engine::filter(
-                college::obligations(policy, today, &net, &log, &reports, school),
-                filter,
-            ));
+            let duties = self.duties(policy, today)?;
+            list.extend(engine::filter_cloned(&duties, filter));
         }
         list.extend(engine::filter(
             self.inbox_obligations(policy, today)?,
@@ -209,9 +209,6 @@ impl Session {
             self.handover_obligations(policy, today)?,
             filter,
         ));
-        // Unstable (no buffer of half the list, tens of MB at 100,000 students) on an order
-        // that ties only identical obligations, so the result is the stable sort's.
-        list.sort_unstable_by(engine::listing_order);
         Ok(list)
     }
 

@@ -93,7 +93,9 @@ async function timed(d, spec, act, timeout = 120_000) {
     }
     if (b && b.t1 !== null && b.t0 !== null) {
       const ipc = b.ipc
-        .filter((r) => r.sent >= b.t0 - 1 && r.sent <= b.t1)
+        // Sent during the step, or before it and still unanswered at its start (they hold the
+        // core's lock: it answers one command at a time).
+        .filter((r) => r.sent <= b.t1 && (r.sent >= b.t0 - 1 || r.head === null || r.head > b.t0))
         .map((r) => ({
           cmd: r.cmd,
           sentMs: r.sent - b.t0,

@@ -67,7 +67,7 @@ before(() => {
   late = warned.pop();
   assert.ok(warned.length === 2 && late && waive, 'five enrolled students, the second with an obligation to waive');
   // A 学业预警 whose talk fell due the day before anything else still open: the dashboard lists
-  // the first 100 open obligations by due date, and this one leads them.
+  // the first 30 open obligations by due date, and this one leads them.
   const open = JSON.parse(cli(sandbox, ['obligations', '--open', '--json'], ENV));
   const first = open.map((o) => o.due).sort()[0];
   const back = (d, n) => new Date(Date.parse(`${d}T12:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);

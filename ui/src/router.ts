@@ -1,5 +1,9 @@
 // Pages of the main layout. First run and unlock are not routes: while locked no page exists.
 import { createRouter, createWebHashHistory } from 'vue-router';
+import { api } from './api';
+import { askAhead } from './prefetch';
+import { phase } from './session';
+import { OBLIGATION_PAGE_SIZE, filterFromRoute, obligationKey, obligationQuery } from './obligationQuery';
 import DashboardPage from './views/DashboardPage.vue';
 import StudentsPage from './views/StudentsPage.vue';
 import ImportPage from './views/ImportPage.vue';
@@ -33,4 +37,21 @@ export const router = createRouter({
     { path: '/settings', component: SettingsPage },
     { path: '/:rest(.*)*', redirect: '/dashboard' },
   ],
+});
+
+// The first question of the heavy pages, asked as soon as the navigation is decided (prefetch.ts).
+// Only while unlocked (unlocking asks for the dashboard itself: App.vue), and only on the way in:
+// a page that changes its own address (the 待办 filter) asks for itself.
+router.beforeResolve((to, from) => {
+  if (phase.value !== 'unlocked' || to.path === from.path) return;
+  if (to.path === '/dashboard') askAhead('dashboard', api.dashboard);
+  else if (to.path === '/students') askAhead('students', api.listStudents);
+  else if (to.path === '/obligations') {
+    const q = obligationQuery(filterFromRoute(to.query), null, 1, OBLIGATION_PAGE_SIZE);
+    askAhead(obligationKey(q), () => api.obligationPage(q));
+  } else return;
+  // A question leaves through the isolation frame (two messages and an encryption), each waiting
+  // for the page's thread, which taking down the old page then holds for a tenth of a second or
+  // more: the navigation waits a moment so that the question is on its way first.
+  return new Promise<void>((resolve) => setTimeout(resolve, 15));
 });

@@ -4,6 +4,7 @@ import { ref } from 'vue';
 import { api } from './api';
 import { LockReason } from './types/generated';
 import { forgetMe } from './me';
+import { forgetAhead } from './prefetch';
 
 export type Phase = 'loading' | 'start-failed' | 'first-run' | 'locked' | 'unlocked';
 
@@ -26,6 +27,7 @@ export async function refreshStatus(): Promise<void> {
 
 export async function lockNow(): Promise<void> {
   forgetMe();
+  forgetAhead();
   idleLockedSeconds.value = null;
   screenLocked.value = false;
   try {
@@ -38,6 +40,7 @@ export async function lockNow(): Promise<void> {
 /** Rust locked the archive by itself (`archive-locked`): say why on the unlock screen. */
 export function lockedByRust(reason: LockReason): void {
   forgetMe();
+  forgetAhead();
   idleLockedSeconds.value = reason === LockReason.Idle ? autoLockSeconds.value : null;
   screenLocked.value = reason === LockReason.ScreenLocked;
   phase.value = 'locked';

@@ -390,13 +390,54 @@ pub fn listing_order(a: &Obligation, b: &Obligation) -> std::cmp::Ordering {
 pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
     let sno = f.student_no.as_deref().map(crate::normalize::identifier);
     list.into_iter()
-        .filter(|o| f.due_before.is_none_or(|d| o.due < d))
-        .filter(|o| sno.as_deref().is_none_or(|s| *o.student_no == *s))
-        .filter(|o| f.person.as_deref().is_none_or(|p| *o.person == *p.trim()))
-        .filter(|o| {
-            !f.open_only || matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue)
-        })
+        .filter(|o| passes(o, f, sno.as_deref()))
         .collect()
+}
+
+/// Copies of the obligations that pass a filter.
+pub fn filter_cloned<'a>(
+    list: &'a [Obligation],
+    f: &'a ObligationFilter,
+) -> impl Iterator<Item = Obligation> + 'a {
+    let sno = f.student_no.as_deref().map(crate::normalize::identifier);
+    list.iter()
+        .filter(move |o| passes(o, f, sno.as_deref()))
+        .cloned()
+}
+
+/// Whether an obligation passes a filter whose 学号 is `sno`, normalised.
+fn passes(o: &Obligation, f: &ObligationFilter, sno: Option<&str>) -> bool {
+    f.due_before.is_none_or(|d| o.due < d)
+        && sno.is_none_or(|s| *o.student_no == *s)
+        && f.person.as_deref().is_none_or(|p| *o.person == *p.trim())
+        && (!f.open_only || matches!(o.status, ObligationStatus::Due | ObligationStatus::Overdue))
+}
+
+/// The order of the 待办 page and the dashboard: due date, 学号, rule, then [`listing_order`]
+/// (a total order, so a page holds the same rows however the list came).
+pub fn page_order(a: &Obligation, b: &Obligation) -> std::cmp::Ordering {
+    (a.due, &a.student_no, &a.rule)
+        .cmp(&(b.due, &b.student_no, &b.rule))
+        .then_with(|| listing_order(a, b))
+}
+
+/// Puts at `range` the obligations a full sort by `order` would put there, in that order, and
+/// leaves the rest unordered: linear on average, where sorting a whole list for one page of it is
+/// not. `order` must be total (as [`listing_order`] and [`page_order`] are).
+pub fn sort_range(
+    list: &mut [Obligation],
+    range: std::ops::Range<usize>,
+    mut order: impl FnMut(&Obligation, &Obligation) -> std::cmp::Ordering,
+) {
+    let end = range.end.min(list.len());
+    let start = range.start.min(end);
+    if end < list.len() {
+        list.select_nth_unstable_by(end, &mut order);
+    }
+    if start > 0 && start < end {
+        list[..end].select_nth_unstable_by(start, &mut order);
+    }
+    list[start..end].sort_unstable_by(order);
 }
 
 /// Every need of one student: the must-talks and follow-ups of their records, then the duties of

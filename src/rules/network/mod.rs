@@ -18,7 +18,7 @@ use crate::model::DegreeLevel;
 pub use check::check;
 pub use demo::demo;
 pub(crate) use duties::months;
-pub use duties::obligations;
+pub use duties::{obligations, places_fingerprint};
 
 /// A role in the network.
 #[typeshare]

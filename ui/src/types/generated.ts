@@ -1308,7 +1308,10 @@ export interface Dashboard {
 	counts: DeskCounts;
 	/** Overdue and soon-due obligations, most urgent first (at most [`DASHBOARD_OBLIGATIONS`]). */
 	obligations: Obligation[];
-	/** Students on the key-concern list, highest level first. */
+	/**
+	 * Students on the key-concern list, highest level first, then by 学号 (at most
+	 * [`DASHBOARD_KEY_CONCERN`]; `counts.key_concern` counts them all).
+	 */
 	key_concern: StudentSummary[];
 	/** Open crisis cases, highest level first, with their next due step. */
 	crises: CrisisCase[];
@@ -2376,6 +2379,47 @@ export interface StoredRecord {
 	superseded_by?: string;
 	/** The record. */
 	record: NewRecord;
+}
+
+/**
+ * The student list column by column, for the app: the same facts as a [`StudentSummary`] per
+ * student, but each 学院, 班级, 宿舍 and 年级 written once and named by its index. Over 30,000
+ * students, objects were 9 MB of JSON for the window to read; this is about a third of it.
+ * Every column has one entry per student, in 学号 order.
+ */
+export interface StudentColumns {
+	/** Internal ids of the student rows (strings for the UI). */
+	id: string[];
+	/** 学号 */
+	student_no: string[];
+	/** 姓名 */
+	name: string[];
+	/** 拼音首字母 of each name, lower case. */
+	initials: string[];
+	/** The distinct 学院, 班级, 宿舍 and 年级 values, in order of first appearance. */
+	colleges: string[];
+	/** Index into `colleges`. */
+	college: number[];
+	/** Distinct 班级 values. */
+	classes: string[];
+	/** Index into `classes`. */
+	class_name: number[];
+	/** Distinct 宿舍 values. */
+	dorms: string[];
+	/** Index into `dorms`. */
+	dorm: number[];
+	/** Distinct 年级 values. */
+	grades: string[];
+	/** Index into `grades`. */
+	grade: number[];
+	/** Status. */
+	status: StudentStatus[];
+	/** The students on the key-concern list today, by their index in these columns… */
+	concern_index: number[];
+	/** …and their levels (the others are on no list). */
+	concern_level: ConcernLevel[];
+	/** Number of records in each file. */
+	record_count: number[];
 }
 
 /** A whole student file: profile and every record, amendments included. */
