@@ -140,33 +140,23 @@ impl Session {
 
     /// Every obligation on `today` under the policy in force, filtered; computed from the
     /// in-memory index, so current after every write. Records dated after `today` and records
-    /// superseded by an amendment do not count.
+    /// superseded by an amendment do not count. The students' and the network people's, sorted
+    /// by due date, then student or person, rule and subject.
     pub fn obligations(
         &self,
         today: NaiveDate,
         filter: &ObligationFilter,
     ) -> Result<Vec<Obligation>> {
-        let policy = self.policy()?;
-        self.obligations_under(&policy, today, filter)
-    }
-
-    /// Every obligation on `today` under `policy` (the policy in force): the students' and the
-    /// network people's, sorted by due date, then student or person, rule and subject.
-    pub(crate) fn obligations_under(
-        &self,
-        policy: &Policy,
-        today: NaiveDate,
-        filter: &ObligationFilter,
-    ) -> Result<Vec<Obligation>> {
-        let mut list = self.obligations_unsorted(policy, today, filter)?;
+        let mut list = self.obligations_unsorted(&self.policy()?, today, filter)?;
         // Unstable (no buffer of half the list, tens of MB at 100,000 students) on an order
         // that ties only identical obligations, so the result is the stable sort's.
         list.sort_unstable_by(engine::listing_order);
         Ok(list)
     }
 
-    /// As [`Session::obligations_under`], in no order: for what counts them or shows a page of
-    /// them ([`engine::sort_range`]), sorting a hundred thousand rows for fifty is wasted.
+    /// As [`Session::obligations`] under `policy` (the policy in force), in no order: for what
+    /// counts them or shows a page of them ([`engine::sort_range`]), sorting a hundred thousand
+    /// rows for fifty is wasted.
     pub(crate) fn obligations_unsorted(
         &self,
         policy: &Policy,
