@@ -7,7 +7,7 @@
 //! isolation hook and ui/src/api.ts (`hardening_tests` checks they agree).
 
 use tauri::State;
-use xindang::model::StudentColumns;
+use xindang::model::StudentList;
 use zeroize::Zeroizing;
 
 use crate::error::CommandError;
@@ -66,8 +66,12 @@ pub fn touch(state: State<'_, Shared>) -> Result<(), CommandError> {
     state.with(|s| s.session().map(|_| ()))
 }
 
-/// Every student, as the list shows them (column by column: a third of the JSON of rows).
+/// Every student, as the list shows them (column by column: a third of the JSON of rows), unless
+/// the list the app holds (`known`, its version) is current.
 #[tauri::command(async)]
-pub fn list_students(state: State<'_, Shared>) -> Result<StudentColumns, CommandError> {
-    state.with(|s| s.list_students())
+pub fn list_students(
+    state: State<'_, Shared>,
+    known: Option<String>,
+) -> Result<StudentList, CommandError> {
+    state.with(|s| s.list_students(known.as_deref()))
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 use typeshare::typeshare;
-use xindang::model::StudentColumns;
+use xindang::model::StudentList;
 use xindang::people::Person;
 use xindang::{Archive, Session, SiteKind};
 use zeroize::Zeroizing;
@@ -195,9 +195,9 @@ impl AppState {
         self.session.as_mut().ok_or_else(CommandError::locked)
     }
 
-    /// Every student, as the list shows them.
-    pub fn list_students(&self) -> Result<StudentColumns, CommandError> {
-        Ok(self.session()?.student_columns())
+    /// Every student, as the list shows them, unless the app's (`known`) is current.
+    pub fn list_students(&self, known: Option<&str>) -> Result<StudentList, CommandError> {
+        Ok(self.session()?.student_list(known))
     }
 
     /// Locks if unlocked and idle for longer than the limit at `now`. Returns whether it locked.

@@ -107,13 +107,13 @@ pub fn log_print(state: State<'_, Shared>, student_no: String) -> Result<(), Com
     })
 }
 
-/// Asks where to save, then writes the students with these ids (in this order) to an .xlsx.
+/// Asks where to save, then writes the students with these 学号 (in this order) to an .xlsx.
 /// `None` when the user cancelled the dialog.
 #[tauri::command(async)]
 pub fn export_student_list(
     window: WebviewWindow,
     state: State<'_, Shared>,
-    ids: Vec<String>,
+    student_nos: Vec<String>,
 ) -> Result<Option<ExportDone>, CommandError> {
     let pick = || {
         dialogs::save(
@@ -125,7 +125,7 @@ pub fn export_student_list(
     };
     dialogs::unlocked_then(&state, pick, |s, path| {
         Ok(ExportDone {
-            rows: s.session_mut()?.export_student_list(&ids, path)?,
+            rows: s.session_mut()?.export_student_list(&student_nos, path)?,
             file_name: file_name(path),
         })
     })

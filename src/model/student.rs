@@ -136,13 +136,12 @@ pub struct StudentSummary {
 
 /// The student list column by column, for the app: the same facts as a [`StudentSummary`] per
 /// student, but each 学院, 班级, 宿舍 and 年级 written once and named by its index. Over 30,000
-/// students, objects were 9 MB of JSON for the window to read; this is about a third of it.
-/// Every column has one entry per student, in 学号 order.
+/// students, objects were 9 MB of JSON for the window to read; this is about a quarter of it.
+/// Every column has one entry per student, in 学号 order; the 学号 names the student (the row ids
+/// do not cross).
 #[typeshare]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StudentColumns {
-    /// Internal ids of the student rows (strings for the UI).
-    pub id: Vec<String>,
     /// 学号
     pub student_no: Vec<String>,
     /// 姓名
@@ -173,6 +172,19 @@ pub struct StudentColumns {
     pub concern_level: Vec<ConcernLevel>,
     /// Number of records in each file.
     pub record_count: Vec<i32>,
+}
+
+/// The app's student list, or word that the one it holds is current. The app keeps the list while
+/// unlocked and names it by `version` when it asks again (opening the list, coming back to it), so
+/// an unchanged list is not computed, sent and read again.
+#[typeshare]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentList {
+    /// Names this list: the students as they are (every change gives another) and the day (the
+    /// key-concern levels change with it).
+    pub version: String,
+    /// The list; none when the version asked with is this one.
+    pub columns: Option<StudentColumns>,
 }
 
 /// A whole student file: profile and every record, amendments included.

@@ -318,7 +318,7 @@ impl Session {
         self.data_version = snapshot::data_version(&tx)?;
         tx.commit()?;
         *self.caseloads() = loaded;
-        self.students = index.students;
+        self.students = index.students.into();
         self.by_lookup = index.by_lookup;
         self.snapshot_stamp = None;
         Ok(())

@@ -44,7 +44,7 @@ impl Session {
             .filter(|end| *end <= today)
             .max();
         let mut out = Vec::new();
-        for (sid, s) in &self.students {
+        for (sid, s) in self.students.iter() {
             let p = &s.profile;
             if !matches!(
                 p.status,

@@ -3,7 +3,6 @@
 //! and sealed-header facts); no record body is opened. Exporting a list is the one write: the file
 //! goes where the user chose, and the export is in the audit log in the same transaction.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -272,27 +271,23 @@ impl Session {
             .collect()
     }
 
-    /// Writes the students with these ids (as [`StudentSummary::id`] gives them, in this order) to
-    /// an .xlsx at `path`: 学号 姓名 学院 班级 宿舍 年级 学籍状态 关注等级 记录数. Unknown ids are
+    /// Writes the students with these 学号 (in this order) to an .xlsx at `path`: 学号 姓名 学院 班级
+    /// 宿舍 年级 学籍状态 关注等级 记录数. Unknown 学号, and those this person does not see, are
     /// skipped. Audited as an export, in one transaction with the file being written: if the file
     /// cannot be written, no audit entry remains, and if the audit entry cannot be written the file
     /// is removed. Returns the number of rows written.
-    pub fn export_student_list(&mut self, ids: &[String], path: &Path) -> Result<i32> {
-        if ids.len() > EXPORT_LIMIT {
+    pub fn export_student_list(&mut self, student_nos: &[String], path: &Path) -> Result<i32> {
+        if student_nos.len() > EXPORT_LIMIT {
             return Err(Error::Invalid {
-                field: "ids",
+                field: "student_nos",
                 reason: "too many students for one list",
             });
         }
         let today = chrono::Local::now().date_naive();
-        let by_id: HashMap<&str, i64> = ids
+        let rows: Vec<StudentSummary> = student_nos
             .iter()
-            .filter_map(|i| i.trim().parse::<i64>().ok().map(|n| (i.as_str(), n)))
-            .collect();
-        let rows: Vec<StudentSummary> = ids
-            .iter()
-            .filter_map(|i| by_id.get(i.as_str()))
-            .filter_map(|sid| self.students.get(sid))
+            .filter_map(|sno| self.student_id(sno).ok())
+            .filter_map(|sid| self.students.get(&sid))
             .map(|s| s.summary(today))
             .collect();
         let count = rows.len() as i32;
@@ -452,12 +447,12 @@ mod tests {
         let (_dir, s) = archive(SiteKind::College, 120);
         let rows = s.list_students();
         let c = s.student_columns();
-        assert_eq!(c.id.len(), rows.len());
+        assert_eq!(c.student_no.len(), rows.len());
         assert!(c.colleges.len() < rows.len() && c.dorms.len() < rows.len());
         for (i, r) in rows.iter().enumerate() {
             let at = |values: &[String], k: &[i32]| values[k[i] as usize].clone();
             let back = StudentSummary {
-                id: c.id[i].clone(),
+                id: r.id.clone(),
                 student_no: c.student_no[i].clone(),
                 name: c.name[i].clone(),
                 initials: c.initials[i].clone(),
@@ -475,6 +470,51 @@ mod tests {
             };
             assert_eq!(&back, r);
         }
+    }
+
+    #[test]
+    fn the_list_is_sent_again_only_when_it_changed() {
+        let (_dir, mut s) = archive(SiteKind::College, 60);
+        let first = s.student_list(None);
+        assert_eq!(first.columns, Some(s.student_columns()));
+        let same = s.student_list(Some(&first.version));
+        assert_eq!(same.version, first.version);
+        assert_eq!(same.columns, None, "the app's list is current");
+        assert!(s.student_list(Some("1-2020-01-01")).columns.is_some());
+
+        // A record changes the count the list shows.
+        let sno = s.list_students()[0].student_no.clone();
+        s.add_record(
+            &sno,
+            crate::model::NewRecord {
+                date: chrono::Local::now().date_naive(),
+                author: "李老师".into(),
+                amends: None,
+                amend_reason: String::new(),
+                body: crate::model::RecordBody::Talk(crate::model::Talk {
+                    category: crate::model::TalkCategory::KeyTime,
+                    place: "辅导员办公室".into(),
+                    text: "学期初谈话，状态良好".into(),
+                    follow_up: None,
+                }),
+            },
+        )
+        .expect("record");
+        let after = s.student_list(Some(&first.version));
+        assert_ne!(after.version, first.version);
+        let columns = after.columns.expect("sent again");
+        let i = columns
+            .student_no
+            .iter()
+            .position(|n| *n == sno)
+            .expect("listed");
+        let j = first
+            .columns
+            .as_ref()
+            .and_then(|c| c.student_no.iter().position(|n| *n == sno))
+            .expect("listed");
+        let before = first.columns.as_ref().map(|c| c.record_count[j]);
+        assert_eq!(Some(columns.record_count[i] - 1), before);
     }
 
     #[test]

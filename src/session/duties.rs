@@ -1,11 +1,17 @@
-//! The network's and the colleges' duties of a day, kept between calls.
+//! The obligations of a day, kept between calls: the network's and the colleges' duties, and the
+//! students' own.
 //!
-//! They depend on the policy, the network and its log, the report log, the site and the places of
-//! the students (college, class, dorm, status), never on a student's records. At a large school they
-//! are tens of thousands (every dorm's monthly visit, every week's visits of every counselor), and
-//! computing them was most of each dashboard, 待办 and 报表 call. They are kept with a key of those
-//! inputs (the day, the settings' seals, a fingerprint of the places), so a change to any of them
-//! computes them again; they go with the session (locking).
+//! The duties depend on the policy, the network and its log, the report log, the site and the
+//! places of the students (college, class, dorm, status), never on a student's records. At a large
+//! school they are tens of thousands (every dorm's monthly visit, every week's visits of every
+//! counselor), and computing them was most of each dashboard, 待办 and 报表 call. They are kept
+//! with a key of those inputs (the day, the settings' seals, a fingerprint of the places).
+//!
+//! The students' obligations depend on the day, the policy and the students (profiles and record
+//! heads), named by [`super::students::Students::generation`]: a hundred thousand of them at
+//! 30,000 students, which the dashboard, 待办 (each page, each keystroke of its search) and 报表
+//! each computed again. A change to any input computes them again; both go with the session
+//! (locking).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -31,23 +37,56 @@ struct DutyKey {
 }
 
 /// The duties of one key.
+struct KeptDuties {
+    key: DutyKey,
+    /// The generation of the students the key was last checked against: the places' fingerprint
+    /// reads every student, so it is taken again only when the students changed.
+    generation: u64,
+    duties: Arc<Vec<Obligation>>,
+}
+
+/// The duties last computed.
 #[derive(Default)]
-pub(super) struct DutyCache(Mutex<Option<(DutyKey, Arc<Vec<Obligation>>)>>);
+pub(super) struct DutyCache(Mutex<Option<KeptDuties>>);
+
+/// What the students' obligations are computed from.
+#[derive(Debug, Clone, PartialEq)]
+struct StudentsKey {
+    day: NaiveDate,
+    generation: u64,
+    /// Compared whole: a caller may pass a policy other than the one stored.
+    policy: Policy,
+}
+
+/// The students' obligations of one key.
+#[derive(Default)]
+pub(super) struct StudentsCache(Mutex<Option<(StudentsKey, Arc<Vec<Obligation>>)>>);
 
 impl Session {
     /// The network's and the colleges' duties on `today` under `policy`, the policy in force,
     /// unsorted and unfiltered.
     pub(super) fn duties(&self, policy: &Policy, today: NaiveDate) -> Result<Arc<Vec<Obligation>>> {
+        let settings = self.setting_tags()?;
+        let generation = self.students.generation();
+        let mut cached = self.duties.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(kept) = cached.as_ref() {
+            if kept.key.day == today
+                && kept.key.settings == settings
+                && kept.generation == generation
+            {
+                return Ok(kept.duties.clone());
+            }
+        }
         let profiles = self.profiles();
         let key = DutyKey {
             day: today,
-            settings: self.setting_tags()?,
+            settings,
             places: network::places_fingerprint(&profiles),
         };
-        let mut cached = self.duties.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((k, duties)) = cached.as_ref() {
-            if k == &key {
-                return Ok(duties.clone());
+        if let Some(kept) = cached.as_mut() {
+            if kept.key == key {
+                kept.generation = generation;
+                return Ok(kept.duties.clone());
             }
         }
         let net: Network = self.json_setting(setting::NETWORK)?;
@@ -63,8 +102,43 @@ impl Session {
             policy, today, &net, &log, &reports, school,
         ));
         let duties = Arc::new(list);
-        *cached = Some((key, duties.clone()));
+        *cached = Some(KeptDuties {
+            key,
+            generation,
+            duties: duties.clone(),
+        });
         Ok(duties)
+    }
+
+    /// Every student's obligations on `today` under `policy`, unsorted and unfiltered.
+    pub(super) fn students_obligations(
+        &self,
+        policy: &Policy,
+        today: NaiveDate,
+    ) -> Arc<Vec<Obligation>> {
+        let generation = self.students.generation();
+        let mut cached = self
+            .students_obligations
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((k, list)) = cached.as_ref() {
+            if k.day == today && k.generation == generation && k.policy == *policy {
+                return list.clone();
+            }
+        }
+        let list = Arc::new(self.compute_students_obligations(
+            policy,
+            today,
+            &crate::rules::ObligationFilter::default(),
+        ));
+        let key = StudentsKey {
+            day: today,
+            generation,
+            policy: policy.clone(),
+        };
+        *cached = Some((key, list.clone()));
+        list
     }
 
     /// The tags of the settings the duties read.
@@ -100,12 +174,13 @@ mod tests {
     use crate::session::test_archive::archive;
     use crate::session::Session;
 
-    /// The obligations with the duties kept, and computed afresh.
+    /// The obligations with the duties and the students' obligations kept, and computed afresh.
     fn kept_and_fresh(s: &Session, today: NaiveDate) -> (Vec<Obligation>, Vec<Obligation>) {
         let kept = s
             .obligations(today, &ObligationFilter::default())
             .expect("kept");
         *s.duties.0.lock().expect("cache") = None;
+        *s.students_obligations.0.lock().expect("cache") = None;
         let fresh = s
             .obligations(today, &ObligationFilter::default())
             .expect("fresh");
@@ -184,5 +259,93 @@ mod tests {
         let tomorrow = today.succ_opt().expect("tomorrow");
         let (next, fresh) = kept_and_fresh(&s, tomorrow);
         assert_eq!(next, fresh);
+    }
+
+    #[test]
+    fn a_record_an_amendment_a_day_or_a_policy_computes_the_students_obligations_again() {
+        use crate::model::{LeaveKind, LeaveReview, NewRecord, RecordBody};
+        use crate::rules::policy::{Policy, PRESETS};
+
+        let (_dir, mut s) = archive(SiteKind::College, 120);
+        let today = chrono::Local::now().date_naive();
+        let (before, fresh) = kept_and_fresh(&s, today);
+        assert_eq!(before, fresh);
+        let generation = s.students.generation();
+
+        // A leave of absence (a record) pauses the student's term duties.
+        let student = before
+            .iter()
+            .find(|o| !o.student_no.is_empty() && o.status != ObligationStatus::Done)
+            .map(|o| o.student_no.to_string())
+            .expect("a student with an open obligation");
+        let of_student = |list: &[Obligation]| {
+            list.iter()
+                .filter(|o| *o.student_no == *student)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        s.add_record(
+            &student,
+            NewRecord {
+                date: today,
+                author: "李老师".into(),
+                amends: None,
+                amend_reason: String::new(),
+                body: RecordBody::LeaveReview(LeaveReview {
+                    kind: LeaveKind::Leave,
+                    certificate: true,
+                    assessment: "建议休学".into(),
+                    approved: true,
+                    notes: String::new(),
+                }),
+            },
+        )
+        .expect("leave");
+        assert_ne!(s.students.generation(), generation);
+        let (after, fresh) = kept_and_fresh(&s, today);
+        assert_eq!(after, fresh);
+        assert_ne!(of_student(&after), of_student(&before));
+
+        // An amendment of the profile (the class the obligations name).
+        let mut profile = s.profile(&student).expect("profile").clone();
+        profile.class_name = "心理学2601".into();
+        s.amend_profile(&student, profile, "转专业", "辅导员")
+            .expect("amend");
+        let (amended, fresh) = kept_and_fresh(&s, today);
+        assert_eq!(amended, fresh);
+        assert!(amended
+            .iter()
+            .any(|o| *o.student_no == *student && &*o.class_name == "心理学2601"));
+
+        // Another day.
+        let later = today + chrono::Days::new(40);
+        let (next, fresh) = kept_and_fresh(&s, later);
+        assert_eq!(next, fresh);
+        assert_ne!(next, amended);
+
+        // Another policy than the one last asked with, on the same day.
+        let stored = s
+            .obligations(today, &ObligationFilter::default())
+            .expect("stored policy");
+        let other = PRESETS
+            .iter()
+            .map(|(_, text)| Policy::parse(text).expect("preset"))
+            .find(|p| *p != s.policy().expect("policy"))
+            .expect("a second preset");
+        let sorted = |mut list: Vec<Obligation>| {
+            list.sort_unstable_by(crate::rules::engine::listing_order);
+            list
+        };
+        let kept = sorted(
+            s.obligations_unsorted(&other, today, &ObligationFilter::default())
+                .expect("kept"),
+        );
+        *s.students_obligations.0.lock().expect("cache") = None;
+        let fresh = sorted(
+            s.obligations_unsorted(&other, today, &ObligationFilter::default())
+                .expect("fresh"),
+        );
+        assert_ne!(kept, stored);
+        assert_eq!(kept, fresh);
     }
 }

@@ -403,6 +403,14 @@ impl Session {
         out
     }
 
+    /// The app's student list, unless `known` (a version this session gave) names it as it is.
+    pub fn student_list(&self, known: Option<&str>) -> StudentList {
+        let today = chrono::Local::now().date_naive();
+        let version = format!("{}-{today}", self.students.generation());
+        let columns = (known != Some(version.as_str())).then(|| self.student_columns());
+        StudentList { version, columns }
+    }
+
     /// Every student, ordered by 学号, column by column (what the app's list reads).
     pub fn student_columns(&self) -> StudentColumns {
         /// Each distinct value once, and its index.
@@ -424,7 +432,6 @@ impl Session {
         entries.sort_unstable_by(|a, b| a.profile.student_no.cmp(&b.profile.student_no));
         let n = entries.len();
         let mut out = StudentColumns {
-            id: Vec::with_capacity(n),
             student_no: Vec::with_capacity(n),
             name: Vec::with_capacity(n),
             initials: Vec::with_capacity(n),
@@ -440,7 +447,6 @@ impl Session {
             [(); 4].map(|_| Interned::default());
         for (i, s) in entries.into_iter().enumerate() {
             let p = &s.profile;
-            out.id.push(s.id.to_string());
             out.student_no.push(p.student_no.clone());
             out.name.push(p.name.clone());
             out.initials.push(desk::initials(&p.name));

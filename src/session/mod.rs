@@ -71,6 +71,7 @@ mod search;
 #[doc(hidden)]
 pub mod snapshot;
 mod staff;
+mod students;
 pub mod sync;
 #[cfg(test)]
 mod test_archive;
@@ -175,7 +176,7 @@ pub struct Session {
     /// Whether this person's index snapshot may be written (not after a recovery-key unlock).
     snapshot_file: Option<String>,
     head: Head,
-    students: HashMap<i64, StudentEntry>,
+    students: students::Students,
     by_lookup: HashMap<[u8; 16], i64>,
     /// SQLite's `data_version` when the index was loaded: another value later means another
     /// connection wrote, so the index may no longer match the rows and is not snapshotted.
@@ -188,6 +189,8 @@ pub struct Session {
     oplog: oplog::OpLog,
     /// The network's and the colleges' duties of the last day asked (src/session/duties.rs).
     duties: duties::DutyCache,
+    /// The students' obligations of the last day, policy and generation asked (duties.rs).
+    students_obligations: duties::StudentsCache,
 }
 
 impl Drop for Session {
@@ -266,12 +269,13 @@ impl Session {
             snapshot_file,
             identity,
             head,
-            students: index.students,
+            students: index.students.into(),
             by_lookup: index.by_lookup,
             data_version,
             snapshot_stamp: if from_snapshot { stamp } else { None },
             from_snapshot,
             duties: duties::DutyCache::default(),
+            students_obligations: duties::StudentsCache::default(),
         })
     }
 

@@ -1,9 +1,12 @@
 //! The session's side of the rules: the sealed settings table (the policy in force) and the
 //! obligations computed from the in-memory index.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
 
+use super::index::StudentEntry;
 use super::Session;
 use crate::audit::AuditAction;
 use crate::crypto::{self, Binding, Key};
@@ -163,23 +166,26 @@ impl Session {
         today: NaiveDate,
         filter: &ObligationFilter,
     ) -> Result<Vec<Obligation>> {
-        // One student at a time through reused buffers, building only the obligations the
-        // filter keeps: the dashboard asks for the open ones, a few percent of all.
-        let select = Selection::new(filter);
-        let mut list = Vec::new();
-        let mut scratch = Scratch::default();
-        let mut input = StudentInput {
-            profile: &StudentProfile::default(),
-            records: Vec::new(),
-        };
-        let mut superseded = Vec::new();
-        for s in self.students.values() {
-            if !select.wants(&s.profile) {
-                continue;
-            }
-            s.fill_rule_input(today, &mut input, &mut superseded);
-            engine::compute_student(policy, today, &input, &select, &mut scratch, &mut list);
-        }
+        let keep = engine::matcher(filter);
+        Ok(self
+            .obligation_sources(policy, today, filter)?
+            .iter()
+            .flat_map(|list| list.iter())
+            .filter(|o| keep(o))
+            .cloned()
+            .collect())
+    }
+
+    /// The lists the obligations on `today` come from: the students', the network's and the
+    /// colleges' duties, the inbox's and the handovers'. Unfiltered (the kept ones are shared),
+    /// but for a filter on one student, which computes that student's alone; apply
+    /// [`engine::matcher`] to what they hold.
+    pub(crate) fn obligation_sources(
+        &self,
+        policy: &Policy,
+        today: NaiveDate,
+        filter: &ObligationFilter,
+    ) -> Result<[Arc<Vec<Obligation>>; 4]> {
         // The network's and the colleges' duties carry no student: a filter on one student keeps
         // none of them, and computing them (every dorm's visits, every class's meetings) took a
         // second at 30,000 students for the few lines of one student's file.
@@ -187,19 +193,47 @@ impl Session {
             .student_no
             .as_deref()
             .is_some_and(|s| !crate::normalize::identifier(s).is_empty());
-        if !one_student {
-            let duties = self.duties(policy, today)?;
-            list.extend(engine::filter_cloned(&duties, filter));
-        }
-        list.extend(engine::filter(
-            self.inbox_obligations(policy, today)?,
-            filter,
-        ));
-        list.extend(engine::filter(
-            self.handover_obligations(policy, today)?,
-            filter,
-        ));
-        Ok(list)
+        let (students, duties) = if one_student {
+            (
+                Arc::new(self.compute_students_obligations(policy, today, filter)),
+                Arc::default(),
+            )
+        } else {
+            (
+                self.students_obligations(policy, today),
+                self.duties(policy, today)?,
+            )
+        };
+        Ok([
+            students,
+            duties,
+            Arc::new(self.inbox_obligations(policy, today)?),
+            Arc::new(self.handover_obligations(policy, today)?),
+        ])
+    }
+
+    /// The students' obligations on `today` that `filter` may keep (its 学号, due date and open
+    /// status), computed.
+    pub(super) fn compute_students_obligations(
+        &self,
+        policy: &Policy,
+        today: NaiveDate,
+        filter: &ObligationFilter,
+    ) -> Vec<Obligation> {
+        let select = Selection::new(filter);
+        let students: Vec<&StudentEntry> = self
+            .students
+            .values()
+            .filter(|s| select.wants(&s.profile))
+            .collect();
+        // Each student's obligations are their own: a large school's are computed on every core
+        // (at unlock the dashboard waits for them).
+        let parts = if students.len() < 2_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        };
+        in_parts(policy, today, &students, &select, parts)
     }
 
     /// Every student's profile.
@@ -252,5 +286,77 @@ impl super::StudentEntry {
                     facts: h.facts.as_deref(),
                 }),
         );
+    }
+}
+
+/// The obligations of `students` that `select` keeps, computed in `parts` threads (each part in
+/// the order of the list, the parts in order: the result does not depend on `parts`).
+fn in_parts(
+    policy: &Policy,
+    today: NaiveDate,
+    students: &[&StudentEntry],
+    select: &Selection,
+    parts: usize,
+) -> Vec<Obligation> {
+    if parts <= 1 {
+        return students_obligations(policy, today, students, select);
+    }
+    let per = students.len().div_ceil(parts).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = students
+            .chunks(per)
+            .map(|part| scope.spawn(|| students_obligations(policy, today, part, select)))
+            .collect();
+        let mut list = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(mut part) => list.append(&mut part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        list
+    })
+}
+
+/// The obligations of `students` that `select` keeps, one student at a time through reused
+/// buffers, building only the obligations kept.
+fn students_obligations(
+    policy: &Policy,
+    today: NaiveDate,
+    students: &[&StudentEntry],
+    select: &Selection,
+) -> Vec<Obligation> {
+    let mut list = Vec::new();
+    let mut scratch = Scratch::default();
+    let mut input = StudentInput {
+        profile: &StudentProfile::default(),
+        records: Vec::new(),
+    };
+    let mut superseded = Vec::new();
+    for s in students {
+        s.fill_rule_input(today, &mut input, &mut superseded);
+        engine::compute_student(policy, today, &input, select, &mut scratch, &mut list);
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::SiteKind;
+    use crate::session::test_archive::archive;
+
+    #[test]
+    fn the_obligations_computed_in_parts_are_those_computed_in_one() {
+        let (_dir, s) = archive(SiteKind::College, 150);
+        let policy = s.policy().expect("policy");
+        let today = chrono::Local::now().date_naive();
+        let select = Selection::new(&ObligationFilter::default());
+        let students: Vec<&StudentEntry> = s.students.values().collect();
+        let one = in_parts(&policy, today, &students, &select, 1);
+        assert!(one.len() > students.len(), "every student owes something");
+        for parts in [2, 3, 4, 7, 150, 400] {
+            assert_eq!(in_parts(&policy, today, &students, &select, parts), one);
+        }
     }
 }

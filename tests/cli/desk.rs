@@ -157,7 +157,11 @@ fn dashboard_shows_open_crises_key_concern_and_recent_records() {
 fn export_writes_the_rows_asked_for_and_is_audited() {
     let (x, mut s) = setup();
     let list = s.list_students();
-    let ids: Vec<String> = vec![list[2].id.clone(), "not-an-id".into(), list[0].id.clone()];
+    let ids: Vec<String> = vec![
+        list[2].student_no.clone(),
+        "2099999999".into(),
+        list[0].student_no.clone(),
+    ];
     let path = x.path("名单.xlsx");
     assert_eq!(s.export_student_list(&ids, &path).unwrap(), 2);
 

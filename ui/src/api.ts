@@ -1,34 +1,9 @@
 // The only door to Rust: one typed function per command. Types come from typeshare (generated.ts).
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import { StudentStatus, type ArchiveStatus, type LockedEvent, type StudentColumns, type StudentSummary } from './types/generated';
+import type { ArchiveStatus, LockedEvent, StudentList, StudentSummary } from './types/generated';
 import type * as Admin from './types/generated';
 import type { Dashboard, ExportDone, NewRecord, ProfileAmendment, StudentFile, StudentProfile } from './types/generated';
-
-/** The student list crosses column by column (each college, class, dorm and grade once: a third of
- * the JSON of rows); the pages read rows, which share those strings. */
-function studentRows(c: StudentColumns): StudentSummary[] {
-  const pick = (values: string[], index: number[], i: number): string => values[index[i] ?? -1] ?? '';
-  const rows = c.id.map(
-    (id, i): StudentSummary => ({
-      id,
-      student_no: c.student_no[i] ?? '',
-      name: c.name[i] ?? '',
-      initials: c.initials[i] ?? '',
-      college: pick(c.colleges, c.college, i),
-      class_name: pick(c.classes, c.class_name, i),
-      dorm: pick(c.dorms, c.dorm, i),
-      grade: pick(c.grades, c.grade, i),
-      status: c.status[i] ?? StudentStatus.Enrolled,
-      record_count: c.record_count[i] ?? 0,
-    }),
-  );
-  c.concern_index.forEach((i, k) => {
-    const row = rows[i];
-    if (row) row.concern = c.concern_level[k];
-  });
-  return rows;
-}
 
 export const api = {
   archiveStatus: () => invoke<ArchiveStatus>('archive_status'),
@@ -94,7 +69,8 @@ export const api = {
   passphraseFilePreview: (passphrase: string) => invoke<Admin.BundlePreview>('passphrase_file_preview', { passphrase }),
   passphraseFileImport: (passphrase: string, fingerprint: string, held: Admin.HeldStudents) =>
     invoke<Admin.PassphraseImported>('passphrase_file_import', { passphrase, fingerprint, held }),
-  listStudents: async () => studentRows(await invoke<StudentColumns>('list_students')),
+  // `known`: the version of the list the app holds (studentList.ts); no columns if it is current.
+  listStudents: (known: string | null) => invoke<StudentList>('list_students', { known }),
   // The counselor's desk (student_commands.rs).
   dashboard: () => invoke<Dashboard>('dashboard'),
   studentFile: (studentNo: string) => invoke<StudentFile>('student_file', { studentNo }),
@@ -104,7 +80,7 @@ export const api = {
   attachmentContent: (studentNo: string, recordId: string) =>
     invoke<ArrayBuffer>('attachment_content', { studentNo, recordId }).then(unframePreview),
   logPrint: (studentNo: string) => invoke<void>('log_print', { studentNo }),
-  exportStudentList: (ids: string[]) => invoke<ExportDone | null>('export_student_list', { ids }),
+  exportStudentList: (studentNos: string[]) => invoke<ExportDone | null>('export_student_list', { studentNos }),
   addAttachmentFile: (studentNo: string, date: string, author: string, description: string) =>
     invoke<string | null>('add_attachment_file', { studentNo, date, author, description }),
   // Crisis cases (crisis_commands.rs); a first report and an assessment are records (addRecord).

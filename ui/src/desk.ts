@@ -44,7 +44,7 @@ export function normalise(text: string): string {
   return text.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
 }
 
-export function searchKey(s: StudentSummary): string {
+export function searchKey(s: Pick<StudentSummary, 'student_no' | 'name' | 'initials'>): string {
   return `${normalise(s.student_no)}\u0000${normalise(s.name)}\u0000${s.initials}`;
 }
 

@@ -4,7 +4,7 @@ import type { LocationQuery } from 'vue-router';
 import { ObligationKind, ObligationStatus, type ObligationQuery } from './types/generated';
 
 export const OBLIGATION_KINDS = Object.values(ObligationKind) as ObligationKind[];
-export const OBLIGATION_PAGE_SIZE = 50;
+export const OBLIGATION_PAGE_SIZE = 20;
 
 export interface ObligationFilterState {
   status: ObligationStatus | 'all';

@@ -2,6 +2,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import { api } from './api';
 import { askAhead } from './prefetch';
+import { students } from './studentList';
 import { phase } from './session';
 import { OBLIGATION_PAGE_SIZE, filterFromRoute, obligationKey, obligationQuery } from './obligationQuery';
 import DashboardPage from './views/DashboardPage.vue';
@@ -45,7 +46,7 @@ export const router = createRouter({
 router.beforeResolve((to, from) => {
   if (phase.value !== 'unlocked' || to.path === from.path) return;
   if (to.path === '/dashboard') askAhead('dashboard', api.dashboard);
-  else if (to.path === '/students') askAhead('students', api.listStudents);
+  else if (to.path === '/students') void students().catch(() => undefined);
   else if (to.path === '/obligations') {
     const q = obligationQuery(filterFromRoute(to.query), null, 1, OBLIGATION_PAGE_SIZE);
     askAhead(obligationKey(q), () => api.obligationPage(q));

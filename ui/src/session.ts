@@ -1,10 +1,12 @@
 // Which screen the app is on. Student data never lives here: each page fetches what it shows and
-// drops it when it unmounts (locking unmounts every page).
+// drops it when it unmounts (locking unmounts every page), but for the student list, kept while
+// unlocked (studentList.ts), which locking drops here.
 import { ref } from 'vue';
 import { api } from './api';
 import { LockReason } from './types/generated';
 import { forgetMe } from './me';
 import { forgetAhead } from './prefetch';
+import { forgetStudents } from './studentList';
 
 export type Phase = 'loading' | 'start-failed' | 'first-run' | 'locked' | 'unlocked';
 
@@ -28,6 +30,7 @@ export async function refreshStatus(): Promise<void> {
 export async function lockNow(): Promise<void> {
   forgetMe();
   forgetAhead();
+  forgetStudents();
   idleLockedSeconds.value = null;
   screenLocked.value = false;
   try {
@@ -41,6 +44,7 @@ export async function lockNow(): Promise<void> {
 export function lockedByRust(reason: LockReason): void {
   forgetMe();
   forgetAhead();
+  forgetStudents();
   idleLockedSeconds.value = reason === LockReason.Idle ? autoLockSeconds.value : null;
   screenLocked.value = reason === LockReason.ScreenLocked;
   phase.value = 'locked';

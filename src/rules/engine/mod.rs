@@ -388,21 +388,14 @@ pub fn listing_order(a: &Obligation, b: &Obligation) -> std::cmp::Ordering {
 
 /// Applies a filter.
 pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
-    let sno = f.student_no.as_deref().map(crate::normalize::identifier);
-    list.into_iter()
-        .filter(|o| passes(o, f, sno.as_deref()))
-        .collect()
+    let keep = matcher(f);
+    list.into_iter().filter(|o| keep(o)).collect()
 }
 
-/// Copies of the obligations that pass a filter.
-pub fn filter_cloned<'a>(
-    list: &'a [Obligation],
-    f: &'a ObligationFilter,
-) -> impl Iterator<Item = Obligation> + 'a {
+/// Whether an obligation passes a filter (the 学号 normalised once).
+pub fn matcher(f: &ObligationFilter) -> impl Fn(&Obligation) -> bool + '_ {
     let sno = f.student_no.as_deref().map(crate::normalize::identifier);
-    list.iter()
-        .filter(move |o| passes(o, f, sno.as_deref()))
-        .cloned()
+    move |o| passes(o, f, sno.as_deref())
 }
 
 /// Whether an obligation passes a filter whose 学号 is `sno`, normalised.
@@ -424,10 +417,10 @@ pub fn page_order(a: &Obligation, b: &Obligation) -> std::cmp::Ordering {
 /// Puts at `range` the obligations a full sort by `order` would put there, in that order, and
 /// leaves the rest unordered: linear on average, where sorting a whole list for one page of it is
 /// not. `order` must be total (as [`listing_order`] and [`page_order`] are).
-pub fn sort_range(
-    list: &mut [Obligation],
+pub fn sort_range<T>(
+    list: &mut [T],
     range: std::ops::Range<usize>,
-    mut order: impl FnMut(&Obligation, &Obligation) -> std::cmp::Ordering,
+    mut order: impl FnMut(&T, &T) -> std::cmp::Ordering,
 ) {
     let end = range.end.min(list.len());
     let start = range.start.min(end);

@@ -2384,12 +2384,11 @@ export interface StoredRecord {
 /**
  * The student list column by column, for the app: the same facts as a [`StudentSummary`] per
  * student, but each 学院, 班级, 宿舍 and 年级 written once and named by its index. Over 30,000
- * students, objects were 9 MB of JSON for the window to read; this is about a third of it.
- * Every column has one entry per student, in 学号 order.
+ * students, objects were 9 MB of JSON for the window to read; this is about a quarter of it.
+ * Every column has one entry per student, in 学号 order; the 学号 names the student (the row ids
+ * do not cross).
  */
 export interface StudentColumns {
-	/** Internal ids of the student rows (strings for the UI). */
-	id: string[];
 	/** 学号 */
 	student_no: string[];
 	/** 姓名 */
@@ -2430,6 +2429,21 @@ export interface StudentFile {
 	profile: StudentProfile;
 	/** Every record, oldest first; superseded ones are kept and marked. */
 	records: StoredRecord[];
+}
+
+/**
+ * The app's student list, or word that the one it holds is current. The app keeps the list while
+ * unlocked and names it by `version` when it asks again (opening the list, coming back to it), so
+ * an unchanged list is not computed, sent and read again.
+ */
+export interface StudentList {
+	/**
+	 * Names this list: the students as they are (every change gives another) and the day (the
+	 * key-concern levels change with it).
+	 */
+	version: string;
+	/** The list; none when the version asked with is this one. */
+	columns?: StudentColumns;
 }
 
 /**
