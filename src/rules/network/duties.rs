@@ -303,18 +303,23 @@ fn match_duties(
     // Each person's activities, in date order: scanning the whole log for every duty was
     // quadratic (a minute at 100,000 students, whose demo logs tens of thousands of visits).
     let mut by_person: HashMap<&str, Vec<&NetworkActivity>> = HashMap::new();
+    debug_assert!(done.windows(2).all(|w| w[0].date <= w[1].date));
     for a in done.iter().copied() {
         by_person.entry(a.person.as_str()).or_default().push(a);
     }
     let mut used: HashSet<(&str, &str)> = HashSet::new();
     let mut out = Vec::with_capacity(duties.len());
     for d in duties {
-        let hit = by_person
+        // `done` is in date order, so each person's list is: only the duty's dates are read (a
+        // counselor of a large college logs hundreds of visits, and owes hundreds of duties).
+        let acts = by_person
             .get(d.person.id.as_str())
-            .into_iter()
-            .flatten()
+            .map_or(&[][..], Vec::as_slice);
+        let from = acts.partition_point(|a| a.date < d.since);
+        let hit = acts[from..]
+            .iter()
             .copied()
-            .filter(|a| a.date >= d.since && a.date <= d.until)
+            .take_while(|a| a.date <= d.until)
             .filter(|a| match d.rule {
                 "dorm-visits.weekly" => a.kind == ActivityKind::DormVisit,
                 "classroom-visits.weekly" => a.kind == ActivityKind::ClassroomVisit,
