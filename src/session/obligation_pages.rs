@@ -136,7 +136,7 @@ impl Session {
 
     /// The obligations of `sources` matching `q`, in no order, and the counts by status ignoring
     /// `q.status` (due, overdue, done, waived). Borrowed: the 待办 page's default query keeps
-    /// every obligation, a hundred thousand at 30,000 students, of which it shows fifty.
+    /// every obligation, a hundred thousand at 30,000 students, of which it shows one page.
     fn obligation_rows<'a>(
         sources: &'a [Arc<Vec<Obligation>>],
         q: &ObligationQuery,

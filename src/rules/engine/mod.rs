@@ -386,12 +386,6 @@ pub fn listing_order(a: &Obligation, b: &Obligation) -> std::cmp::Ordering {
         })
 }
 
-/// Applies a filter.
-pub fn filter(list: Vec<Obligation>, f: &ObligationFilter) -> Vec<Obligation> {
-    let keep = matcher(f);
-    list.into_iter().filter(|o| keep(o)).collect()
-}
-
 /// Whether an obligation passes a filter (the 学号 normalised once).
 pub fn matcher(f: &ObligationFilter) -> impl Fn(&Obligation) -> bool + '_ {
     let sno = f.student_no.as_deref().map(crate::normalize::identifier);
