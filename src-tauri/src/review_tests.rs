@@ -73,11 +73,7 @@ fn the_board_signs_off_and_the_core_refuses_what_breaks_the_rule() {
     assert_eq!(view.rows.len(), b.items.len());
     assert_eq!(view.rows[0].student_name, b.items[0].item.student_name);
     assert_eq!(view.rows[0].decision, ReviewDecision::Close);
-    let list = state
-        .list_students(None)
-        .expect("list")
-        .columns
-        .expect("columns");
+    let list = state.listed();
     let closed = list
         .student_no
         .iter()

@@ -200,6 +200,15 @@ impl AppState {
         Ok(self.session()?.student_list(known))
     }
 
+    /// The whole list, as an app holding none is sent it (tests).
+    #[cfg(test)]
+    pub fn listed(&self) -> xindang::model::StudentColumns {
+        self.list_students(None)
+            .expect("list")
+            .columns
+            .expect("a list to an app holding none")
+    }
+
     /// Locks if unlocked and idle for longer than the limit at `now`. Returns whether it locked.
     pub fn lock_if_idle(&mut self, now: Moment) -> bool {
         self.session.is_some() && now.since(self.last_activity) >= self.idle_limit && self.lock()

@@ -42,13 +42,7 @@ fn first_run_create_lock_unlock() {
             auto_lock_seconds: 300
         }
     );
-    assert!(s
-        .list_students(None)
-        .expect("list")
-        .columns
-        .expect("columns")
-        .student_no
-        .is_empty());
+    assert!(s.listed().student_no.is_empty());
     assert_eq!(code(s.create(None, PASSPHRASE)), "archive_exists");
 
     assert!(s.lock());

@@ -173,7 +173,8 @@ impl Session {
     /// opens no file (the student list is not either).
     pub fn dashboard(&self, today: NaiveDate) -> Result<Dashboard> {
         let soon = today + chrono::Days::new(DUE_SOON_DAYS as u64);
-        // Only what is overdue or due by `soon` is built: most open obligations are due later.
+        // Only what is overdue or due by `soon` is copied out of the kept obligations (duties.rs):
+        // most are done, waived or due later.
         let mut obligations = self.obligations_unsorted(
             &self.policy()?,
             today,

@@ -8,7 +8,8 @@ interface Pending {
 }
 
 const pending = new Map<string, Pending>();
-const FRESH_MS = 1000;
+/** How long an answer asked with the navigation stays fresh for the page that takes it. */
+export const FRESH_MS = 1000;
 
 /** Asks now, for the page that will take it under `key`. */
 export function askAhead(key: string, question: () => Promise<unknown>): void {

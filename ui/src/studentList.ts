@@ -4,15 +4,13 @@
 // list is not computed, sent and read again; over 30,000 students that was most of opening the
 // page. Locking drops it (session.ts), and an answer that arrives after the lock is not kept.
 import { api } from './api';
+import { FRESH_MS } from './prefetch';
 import { StudentStatus, type StudentColumns, type StudentSummary } from './types/generated';
 
 /** A row of the list (the core's internal id does not cross: rows are named by 学号). */
 export type StudentRow = Omit<StudentSummary, 'id'>;
 
 let kept: { version: string; rows: StudentRow[]; confirmed: number } | null = null;
-/** How long a list the core confirmed stays current without asking again: the router asks as the
- * navigation is decided, and the page, set up a moment later, takes that answer (prefetch.ts). */
-const FRESH_MS = 1000;
 let asking: Promise<StudentRow[]> | null = null;
 /** Counts the locks: an answer to a question asked before one is dropped. */
 let epoch = 0;
@@ -60,7 +58,9 @@ export function students(): Promise<StudentRow[]> {
   return asking;
 }
 
-/** The kept list if the core confirmed it within the last second, else null (then ask). */
+/** The kept list if the core confirmed it within the last second, else null (then ask): as fresh
+ * as any answer asked with the navigation (prefetch.ts), since the router asks and the page, set
+ * up a moment later, takes it. */
 export function studentsConfirmed(): StudentRow[] | null {
   return kept && performance.now() - kept.confirmed < FRESH_MS ? kept.rows : null;
 }

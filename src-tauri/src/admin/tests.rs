@@ -67,15 +67,7 @@ fn roster_preview_remap_and_import() {
     assert_eq!(seen, vec![RosterProgress { done: 3, total: 3 }]);
     assert_eq!(report.load.added, 3);
     assert_eq!(report.errors.len(), 1);
-    assert_eq!(
-        s.list_students(None)
-            .expect("list")
-            .columns
-            .expect("columns")
-            .student_no
-            .len(),
-        3
-    );
+    assert_eq!(s.listed().student_no.len(), 3);
     assert!(
         staging.with(|st| st.roster.is_none()),
         "the file is forgotten"
@@ -102,13 +94,7 @@ fn a_damaged_roster_is_refused_by_code() {
         code(roster_import(&mut s, &staging, &none, |_| ())),
         "roster_no_header"
     );
-    assert!(s
-        .list_students(None)
-        .expect("list")
-        .columns
-        .expect("columns")
-        .student_no
-        .is_empty());
+    assert!(s.listed().student_no.is_empty());
 }
 
 #[test]
